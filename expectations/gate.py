@@ -70,9 +70,11 @@ def load_suite(stage: str) -> dict:
 @cache
 def _gx():
     """The GX module and one quiet ephemeral context with a pandas datasource (import: ~2.5 s)."""
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # After the import: GX sets up its own loggers when it loads.
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -107,7 +109,9 @@ def _observed(result) -> str | None:
     return None
 
 
-def run_gate(stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None) -> GateResult:
+def run_gate(
+    stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None
+) -> GateResult:
     """Validate each named batch against the stage's suite; never raises for failed checks."""
     suite = load_suite(stage)
     params = params or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -58,10 +59,15 @@ def _summary_table(summary) -> Table:
 def _run(paths: list[str], db: Path, out: Path | None, week) -> None:
     from expectations.gate import GateFailed
     from flows.pipeline import NothingToRead, comention_flow
-    from flows.sources import InputNotFound
+    from flows.sources import InputNotFound, discover
     from flows.warehouse import WarehouseError
 
+    # The CLI reports failures in one line of its own; Prefect's run loggers would add a
+    # traceback for what is a user-facing outcome (a failed gate, a missing path).
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
+        discover(paths)
         summary = comention_flow(paths=paths, db=str(db), out=str(out) if out else None,
                                  week=week)
     except GateFailed as exc:
@@ -130,7 +136,7 @@ def sql(
             result = wh.con.sql(query)
             if result is None:
                 raise _fail("the statement returned no rows")
-            columns, rows = result.columns, result.fetchmany(limit)
+            columns, rows = result.columns, result.limit(limit).fetchall()
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
     except duckdb.Error as exc:

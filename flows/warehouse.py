@@ -117,7 +117,7 @@ class Warehouse:
             self.con.unregister("_incoming")
 
     def checksum(self, table: str) -> tuple[int, int]:
-        """(row count, order-independent hash of all rows): equal before and after means unchanged."""
+        """(row count, order-independent hash of all rows): equal before/after = unchanged."""
         return tuple(
             self.con.execute(
                 f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t"

@@ -63,7 +63,8 @@ def _cards(wh, week: date) -> list[dict]:
         "SELECT coalesce(sum(duplicates), 0) AS d, coalesce(sum(quarantined), 0) AS q FROM runs"
     ).row(0, named=True)
     return [
-        {"label": "articles", "value": now["articles"], "change": now["articles"] - prev["articles"]},
+        {"label": "articles", "value": now["articles"],
+         "change": now["articles"] - prev["articles"]},
         {"label": "sites", "value": now["sites"], "change": now["sites"] - prev["sites"]},
         {"label": "languages", "value": now["langs"], "change": now["langs"] - prev["langs"]},
         {"label": "duplicates removed (all runs)", "value": totals["d"], "change": None},

@@ -19,7 +19,9 @@ from transforms.dates import is_plausible, parse_date
 from transforms.extract import extract_pages
 
 MIN_WORDS = 20
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^\d])")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^\d])"
+)
 
 ARTICLE_SCHEMA = {
     "source": pl.Utf8, "record_key": pl.Utf8, "url": pl.Utf8, "site": pl.Utf8,

@@ -107,7 +107,11 @@ def _apply_rules(frame: pl.DataFrame) -> pl.DataFrame:
     language = (
         pl.col("rules").list.contains("language")
         & pl.col("prev_word").str.to_lowercase().is_in(list(LANGUAGE_CUES)).fill_null(False)
-        & ~pl.col("next_word").str.contains(r"^\p{Ll}").fill_null(False)
+        # ...and no noun follows: "French and", "Spanish." — but not "French army".
+        & (
+            ~pl.col("next_word").str.contains(r"^\p{Ll}").fill_null(False)
+            | pl.col("next_word").is_in(STOPWORDS).fill_null(False)
+        )
     )
     return (
         frame.filter(case_ok & ~(person & ~into_org) & ~language)

@@ -60,7 +60,10 @@ _CALL_TO_ACTION = (
     r"|all rights reserved|terms of (?:use|service)|privacy policy|click here|you may also like"
     r"|recommended for you|most popular|trending now|skip to)\b"
 )
-_TICKER = r"(?:^|\s)[+\-−]\d+(?:[.,]\d+)?%?(?:\s|$)|\b\d+(?:\.\d+)?[KMB]\b|\bVol\.|^[A-Z][A-Z&.\s]{1,24}\s[+\-−]?\d+\.\d+$"
+_TICKER = (
+    r"(?:^|\s)[+\-−]\d+(?:[.,]\d+)?%?(?:\s|$)|\b\d+(?:\.\d+)?[KMB]\b|\bVol\."
+    r"|^[A-Z][A-Z&.\s]{1,24}\s[+\-−]?\d+\.\d+$"
+)
 _SENTENCE_END = r"[.!?…:;]['\"’”)\]]*$"
 _TEASER_CUT = r"(?:…|\.\.\.)$"
 _HEADING_MAX_WORDS = 30
@@ -149,7 +152,10 @@ def _score_expr() -> pl.Expr:
 
 
 def best_segment(scores: np.ndarray) -> tuple[int, int]:
-    """Indices [start, end] of the contiguous run with the largest sum (Kadane)."""
+    """Indices [start, end] of the contiguous run with the largest sum (Kadane).
+
+    (0, -1) when no run has a positive sum: the page holds no prose at all.
+    """
     best_sum, best = -np.inf, (0, -1)
     run_sum, run_start = 0.0, 0
     for i, s in enumerate(scores.tolist()):
@@ -159,7 +165,7 @@ def best_segment(scores: np.ndarray) -> tuple[int, int]:
             run_sum += s
         if run_sum > best_sum:
             best_sum, best = run_sum, (run_start, i)
-    return best
+    return best if best_sum > 0 else (0, -1)
 
 
 def _is_heading(row: dict) -> bool:

@@ -1,0 +1,41 @@
+# Two commands: `make run` and `make test`. Both create .venv with Python 3.11 when missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE := sample_corpus
+DB ?= comention.duckdb
+OUT ?= reports/out
+N ?= 10000
+# Prefect stays quiet, offline and inside the project (../shared/DEPENDENCIES.md).
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export PREFECT_LOGGING_LEVEL ?= WARNING
+
+.PHONY: run test bench lint clean
+
+$(BIN)/comention: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/comention
+	$(BIN)/comention sample --out $(SAMPLE)
+	$(BIN)/comention run $(SAMPLE) --db $(DB) --out $(OUT)
+	@echo "warehouse: $(abspath $(DB))"
+	@echo "report:    $(abspath $(OUT))/index.html"
+
+test: $(BIN)/comention
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/comention
+	$(BIN)/python bench/bench_stages.py --articles $(N)
+
+lint: $(BIN)/comention
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format --check . || true
+
+clean:
+	rm -rf $(SAMPLE) $(OUT) $(DB) .prefect .pytest_cache

@@ -1,0 +1,29 @@
+import pandas as pd
+
+from expectations.gate import load_suite, run_gate
+
+
+def test_every_suite_is_declarative_with_severities():
+    for stage in ("ingest", "enrich", "marts"):
+        suite = load_suite(stage)
+        specs = [s for batch in suite["batches"].values() for s in batch]
+        assert specs and {s["severity"] for s in specs} <= {"fail", "warn"}
+
+
+def test_gate_fails_on_bad_rows_and_names_the_expectation():
+    bad = {
+        "country_weekly": pd.DataFrame({"week": ["2024-01-01"] * 2, "country": ["US", "ZZ"],
+                                        "share": [0.5, 1.5]}),
+        "country_pairs_weekly": pd.DataFrame({"week": ["2024-01-01"], "country_a": ["US"],
+                                              "country_b": ["CN"], "articles": [1],
+                                              "week_articles": [3]}),
+        "theme_weekly": pd.DataFrame({"week": ["2024-01-01"], "theme": ["ENERGY"],
+                                      "share": [0.2], "articles": [1]}),
+        "weeks": pd.DataFrame({"missing_weeks": [0]}),
+    }
+    gate = run_gate("marts", bad, {"country_codes": ["US", "CN"], "theme_codes": ["ENERGY"]})
+    failed = {r.expectation for r in gate.failed}
+    assert not gate.passed
+    assert "expect_column_values_to_be_between(share)" in failed
+    assert "expect_column_values_to_be_in_set(country)" in failed
+    assert "expect_column_pair_values_a_to_be_greater_than_b(country_b,country_a)" in failed

@@ -1,0 +1,151 @@
+"""The real flow on the generated sample corpus, through Prefect, into DuckDB and the report."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.sample import RISING_THEME, START, SURGE_PAIR, SURGE_WEEK
+from flows.warehouse import ANALYTIC_TABLES, Warehouse
+from tests.conftest import SEED_PAGE, needs
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def warehouse(prefect_harness, sample_corpus, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e")
+    db, out = folder / "w.duckdb", folder / "reports"
+    result = runner.invoke(app, ["run", str(sample_corpus), "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return db, out
+
+
+def test_every_record_is_accounted_for(warehouse):
+    db, _ = warehouse
+    with Warehouse(db, read_only=True) as wh:
+        run = wh.frame("SELECT * FROM runs").row(0, named=True)
+        assert run["status"] == "success"
+        assert run["records_seen"] == (
+            run["articles_loaded"] + run["duplicates"] + run["quarantined"]
+        )
+        assert run["duplicates"] >= 10  # the syndicated copies
+        assert wh.scalar("SELECT count(*) FROM quarantine") == run["quarantined"] == 4
+        assert wh.scalar("SELECT count(*) FROM articles") == run["articles_loaded"]
+        failed = wh.scalar("SELECT count(*) FROM quality_results WHERE NOT success "
+                           "AND severity = 'fail'")
+        assert failed == 0
+
+
+def test_planted_pair_surge_appears_in_its_week(warehouse):
+    db, _ = warehouse
+    surge_week = (START + timedelta(weeks=SURGE_WEEK)).date()
+    with Warehouse(db, read_only=True) as wh:
+        pairs = wh.frame(
+            "SELECT week, articles FROM country_pairs_weekly WHERE country_a = ? AND "
+            "country_b = ? ORDER BY articles DESC", list(SURGE_PAIR))
+        top_pair = wh.frame(
+            "SELECT country_a, country_b FROM country_pairs_weekly WHERE week = ? "
+            "ORDER BY articles DESC LIMIT 1", [surge_week])
+    assert pairs["week"][0] == surge_week
+    assert pairs["articles"][0] >= 5 * max(pairs["articles"][1:].to_list() or [1])
+    assert tuple(top_pair.row(0)) == SURGE_PAIR
+
+
+def test_planted_theme_rises(warehouse):
+    db, _ = warehouse
+    with Warehouse(db, read_only=True) as wh:
+        shares = wh.frame("SELECT share FROM theme_weekly WHERE theme = ? ORDER BY week",
+                          [RISING_THEME])["share"].to_list()
+    first, last = sum(shares[:4]) / 4, sum(shares[-4:]) / 4
+    assert last > first + 0.2
+
+
+def test_chrome_countries_are_not_counted(warehouse):
+    db, _ = warehouse
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM article_countries WHERE country IN "
+                         "('NO', 'CL', 'PT', 'VN')") == 0
+
+
+def test_report_has_every_chart_and_the_quality_status(warehouse):
+    _, out = warehouse
+    pages = sorted(out.glob("comention-*.html"))
+    assert pages and (out / "index.html").exists()
+    html = pages[-1].read_text()
+    for chart_id in ("chart-countries", "chart-pairs", "chart-heatmap", "chart-themes"):
+        assert f'id="{chart_id}"' in html and f'"{chart_id}": {{' in html
+    assert "Data quality" in html and 'class="pass"' in html
+    assert "cdn.jsdelivr" not in html and html.count("window.vegaEmbed=") == 1
+
+
+def test_rerun_changes_no_published_table(warehouse, sample_corpus, tmp_path):
+    db, _ = warehouse
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    with Warehouse(copy, read_only=True) as wh:
+        before = {t: wh.checksum(t) for t in ANALYTIC_TABLES}
+    result = runner.invoke(app, ["ingest", str(sample_corpus), "--db", str(copy)])
+    assert result.exit_code == 0, result.output
+    with Warehouse(copy, read_only=True) as wh:
+        assert {t: wh.checksum(t) for t in ANALYTIC_TABLES} == before
+        assert wh.scalar("SELECT articles_loaded FROM runs ORDER BY started_at DESC LIMIT 1") == 0
+
+
+def test_all_bad_input_fails_and_changes_nothing(warehouse, tmp_path):
+    db, _ = warehouse
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    with Warehouse(copy, read_only=True) as wh:
+        before = {t: wh.checksum(t) for t in ANALYTIC_TABLES}
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.jsonl").write_text("{oops\n{also broken\n")
+    result = runner.invoke(app, ["ingest", str(bad), "--db", str(copy)])
+    assert result.exit_code == 1
+    assert "ingest gate failed" in result.output and "quarantine_rate" in result.output
+    with Warehouse(copy, read_only=True) as wh:
+        assert {t: wh.checksum(t) for t in ANALYTIC_TABLES} == before
+
+
+@needs(SEED_PAGE)
+def test_seed_page_countries(prefect_harness, tmp_path):
+    db = tmp_path / "x.duckdb"
+    result = runner.invoke(app, ["run", str(SEED_PAGE), "--db", str(db), "--out",
+                                 str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM articles") == 1
+        body = wh.scalar("SELECT body FROM articles")
+        found = set(wh.frame("SELECT country FROM article_countries")["country"].to_list())
+    assert "minutes e-car sales" not in body and "Grain Trade" not in body
+    assert {"TJ", "CN", "RU", "KZ", "UZ", "AF"} <= found
+    assert not found & {"HU", "SK", "SE", "NL", "BY", "IE"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "/no/such/path"], "no such file, folder or glob match: /no/such/path"),
+        (["report", "--week", "2022-49", "--db", "x.duckdb"], "bad week"),
+        (["sql", "SELECT 1", "--db", "/no/such.duckdb"], "no database at"),
+    ],
+)
+def test_user_errors_are_one_line(prefect_harness, args, message, tmp_path):
+    result = runner.invoke(app, [*args] + (["--db", str(tmp_path / "n.duckdb")]
+                                           if args[0] == "run" else []))
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert len([ln for ln in result.output.splitlines() if ln.strip()]) <= 2
+
+
+def test_sql_is_read_only(warehouse):
+    db, _ = warehouse
+    result = runner.invoke(app, ["sql", "DELETE FROM articles", "--db", str(db)])
+    assert result.exit_code == 1 and re.search(r"read.only", result.output, re.I)

@@ -1,0 +1,56 @@
+import math
+from datetime import UTC, datetime
+
+import polars as pl
+
+from transforms.comention import (
+    article_weeks,
+    counted_countries,
+    country_pairs_weekly,
+    country_weekly,
+)
+from transforms.trends import theme_weekly
+
+
+def weeks():
+    return article_weeks(pl.DataFrame({
+        "doc_id": ["a", "b", "c", "d"],
+        "published_at": [datetime(2024, 1, d, 12, tzinfo=UTC) for d in (1, 2, 3, 17)],
+    }))
+
+
+COUNTRIES = pl.DataFrame({"doc_id": ["a", "a", "b", "b", "b", "c"],
+                          "country": ["US", "CN", "CN", "US", "RU", "RU"]})
+
+
+def test_weeks_are_iso_mondays():
+    assert weeks()["week"].cast(pl.Utf8).to_list() == ["2024-01-01"] * 3 + ["2024-01-15"]
+
+
+def test_each_article_counts_once_per_unordered_pair():
+    pairs = country_pairs_weekly(weeks(), COUNTRIES)
+    us_cn = pairs.filter((pl.col("country_a") == "CN") & (pl.col("country_b") == "US")).row(
+        0, named=True)
+    assert us_cn["articles"] == 2 and us_cn["week_articles"] == 3
+    assert math.isclose(us_cn["lift"], 2 * 3 / (2 * 2))
+    assert (pairs["country_a"] < pairs["country_b"]).all()
+
+
+def test_country_share():
+    cw = country_weekly(weeks(), COUNTRIES)
+    ru = cw.filter(pl.col("country") == "RU").row(0, named=True)
+    assert ru["articles"] == 2 and math.isclose(ru["share"], 2 / 3)
+
+
+def test_org_only_mentions_do_not_count():
+    rows = pl.DataFrame({"doc_id": ["a", "a"], "country": ["JP", "US"],
+                         "kinds": [["org"], ["name", "org"]]})
+    assert counted_countries(rows)["country"].to_list() == ["US"]
+
+
+def test_theme_weeks_without_articles_are_explicit_zeros():
+    themes = pl.DataFrame({"doc_id": ["a", "d"], "theme": ["ENERGY", "ENERGY"]})
+    tw = theme_weekly(weeks(), themes, ["ENERGY", "TRADE"])
+    assert tw.height == 3 * 2  # weeks of Jan 1, 8 (empty) and 15, for both themes
+    empty = tw.filter(pl.col("week").cast(pl.Utf8) == "2024-01-08")
+    assert empty["articles"].to_list() == [0, 0] and empty["share"].to_list() == [0.0, 0.0]

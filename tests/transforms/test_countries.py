@@ -1,0 +1,72 @@
+import polars as pl
+import pytest
+
+from transforms.countries import article_countries, find_mentions
+
+
+def mentions_of(body: str, title: str = "") -> pl.DataFrame:
+    return find_mentions(pl.DataFrame({"doc_id": ["d"], "title": [title], "body": [body]}))
+
+
+def codes(body: str, title: str = "") -> set[str]:
+    return set(mentions_of(body, title)["country"].to_list())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Kremlin said Moscow would respond.", {("RU", "capital")}),
+        ("Tajik and Kazakh officials met.", {("TJ", "demonym"), ("KZ", "demonym")}),
+        ("Floods hit Xinjiang and Texas.", {("CN", "region"), ("US", "region")}),
+        ("Prices rose in Shanghai and Houston.", {("CN", "city"), ("US", "city")}),
+        ("The Bank of Japan held rates.", {("JP", "org")}),
+        ("Talks with the U.S. and the UK resumed.", {("US", "name"), ("GB", "name")}),
+        ("The Soviet Union and Yugoslavia signed.", {("SU", "name"), ("YU", "name")}),
+    ],
+)
+def test_kinds(text, expected):
+    found = set(mentions_of(text).select("country", "kind").iter_rows())
+    assert found == expected
+
+
+def test_us_is_not_us():
+    assert codes("Let us see what the US does.") == {"US"}
+
+
+def test_common_nouns_and_people_are_not_countries():
+    assert codes("We ate turkey on fine china. Michael Jordan scored.") == set()
+
+
+def test_georgia_is_the_us_state_when_the_article_is_about_the_us():
+    assert codes("Voters in Georgia and Atlanta went to the polls.") == {"US"}
+    assert codes("Georgia and Armenia signed a pact.") == {"GE", "AM"}
+
+
+def test_language_names_are_not_demonyms():
+    assert codes("She speaks French and translated it from Spanish.") == set()
+    assert codes("The French army moved.") == {"FR"}
+
+
+def test_brussels_meaning_the_eu_is_not_belgium():
+    assert codes("Brussels said the EU would act.") == set()
+    assert codes("Brussels and Antwerp were flooded.") == {"BE"}
+
+
+def test_name_split_by_a_line_break_and_offsets():
+    body = "Trade with the United\nStates grew."
+    row = mentions_of(body).row(0, named=True)
+    assert row["country"] == "US" and body[row["start"]:row["end"]] == "United\nStates"
+
+
+def test_niger_and_nigeria_and_the_guineas():
+    assert codes("Niger, Nigeria, Guinea-Bissau and Papua New Guinea.") == {"NE", "NG", "GW", "PG"}
+
+
+def test_focus_weighs_title_and_lead():
+    docs = pl.DataFrame({
+        "doc_id": ["d"], "title": ["Tajikistan holds drills"],
+        "body": ["Tajikistan and China agreed. " + "Filler sentence here. " * 40 + "France too."],
+    })
+    rolled = article_countries(find_mentions(docs), docs)
+    focus = set(rolled.filter("is_focus")["country"].to_list())
+    assert "TJ" in focus and "FR" not in focus

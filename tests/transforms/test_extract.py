@@ -1,0 +1,68 @@
+import numpy as np
+
+from bench.bench_extract import score_extractor
+from tests.conftest import DATA, SEED_PAGE, needs
+from transforms.extract import best_segment, extract_page, extract_pages
+
+# Accuracy gate (like trafilatura's tests/eval_gate.py): raise it as the extractor improves,
+# never lower it.
+TEXTDUMPS_MIN_F1 = 0.86
+
+
+@needs(SEED_PAGE)
+def test_seed_page_title_and_body():
+    result = extract_page(SEED_PAGE.read_text(encoding="utf-8"))
+    assert result["title"] == (
+        "Central Asia Caught Between China And The West As It Cuts Ties Russia"
+    )
+    body = result["body"]
+    assert body.startswith("Russia's invasion of Ukraine in February sent geopolitical shockwaves")
+    assert "Countries in the region are distancing themselves from Russia." in body
+    assert body.rstrip().endswith('"What do they gain by diving into it?"')
+    for chrome in ("minutes e-car sales", "Hungary, Slovakia", "Grain Trade", "RFE/RL staff",
+                   "More Top Reads", "Leave a comment", "EXXON", "Download The Free"):
+        assert chrome not in body
+
+
+def test_teasers_printed_twice_and_relative_time_navigation_are_dropped():
+    page = "\n".join([
+        "  • 3 hours Markets rally in Norway as oil prices jump",
+        "Why Chile Matters", "", "Why Chile Matters", "",
+        "Big News Today In The Capital",
+        "",
+        "The government announced a broad package of reforms on Monday, officials said in a "
+        "statement that was read out to reporters in the capital.",
+        "",
+        "Opposition leaders said the plan would not help the families who need it most, and "
+        "they promised to vote against it when it comes before parliament.",
+        "",
+        "Leave a comment",
+    ])
+    result = extract_page(page)
+    assert result["title"] == "Big News Today In The Capital"
+    assert "Norway" not in result["body"] and "Chile" not in result["body"]
+    assert result["body"].startswith("The government announced")
+    assert "Leave a comment" not in result["body"]
+
+
+def test_byline_date_becomes_the_date_hint():
+    page = ("A Headline For The Story\nBy Jane Roe - Nov 19, 2019, 10:31 pm CST\n\n"
+            + "This is a full sentence of the article body with enough words to count. " * 3)
+    assert extract_page(page)["date_hint"].date().isoformat() == "2019-11-19"
+
+
+def test_empty_batch_and_page_without_prose():
+    assert extract_pages([]).height == 0
+    assert extract_page("Home\nNews\nSport")["body"] in (None, "")
+
+
+def test_best_segment_is_the_maximum_sum_run():
+    assert best_segment(np.array([-3.0, 5.0, -1.0, 4.0, -10.0, 2.0])) == (1, 3)
+
+
+@needs(DATA / "textdumps" / "ground-truth.json")
+def test_accuracy_gate_on_real_text_dumps():
+    scores = score_extractor(DATA / "textdumps")
+    f1 = scores["comention"][2]
+    assert f1 >= TEXTDUMPS_MIN_F1, f"text-dump extraction F1 {f1:.3f} < {TEXTDUMPS_MIN_F1}"
+    assert f1 > scores["naive rule (12+ words, punctuated)"][2]
