@@ -76,7 +76,12 @@ def _gx():
     # After the import: GX sets up its own loggers when it loads.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
-    context = gx.get_context(mode="ephemeral")
+    # GX logs its temporary docs folder at INFO while creating the context: silence that.
+    logging.disable(logging.INFO)
+    try:
+        context = gx.get_context(mode="ephemeral")
+    finally:
+        logging.disable(logging.NOTSET)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     datasource = context.data_sources.add_pandas("comention")
     return gx, datasource

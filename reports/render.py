@@ -145,7 +145,11 @@ def _themes(wh, week: date) -> pl.DataFrame:
 
 
 def _quality(wh) -> tuple[dict, list[dict], list[dict]]:
-    run = wh.frame("SELECT * FROM runs ORDER BY started_at DESC LIMIT 1").row(0, named=True)
+    runs = wh.frame("SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")
+    if runs.is_empty():
+        return {"run_id": "—", "status": "no run recorded", "records_seen": 0,
+                "articles_loaded": 0, "duplicates": 0, "quarantined": 0}, [], []
+    run = runs.row(0, named=True)
     results = wh.frame("SELECT * FROM quality_results WHERE run_id = ?", [run["run_id"]])
     gates = []
     for stage in ("ingest", "enrich", "marts"):

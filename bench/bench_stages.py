@@ -1,0 +1,114 @@
+"""Throughput and peak memory of each pipeline stage on N generated articles.
+
+Generates a sample corpus of N articles (page dumps plus a JSON Lines export), then runs the
+stages on a fresh warehouse without the Prefect engine (the stage functions themselves) and
+prints wall time, articles/s and peak RSS per stage, and the gates' share of the run.
+
+    python bench/bench_stages.py --articles 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+import flows  # noqa: F401  (quiet Prefect defaults)
+from flows import pipeline
+from flows.sample import write_sample
+from flows.warehouse import Warehouse
+from transforms.gazetteer import countries_reference
+from transforms.themes import themes_reference
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def measure(results: dict, name: str):
+    """Wall time and peak resident memory (sampled every 20 ms) of the block."""
+    peak = [_rss_mb()]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        elapsed = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        results[name] = (elapsed, max(peak[0], _rss_mb()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    args = parser.parse_args()
+
+    gate_seconds = [0.0]
+    real_gate = pipeline.run_gate
+
+    def timed_gate(*a, **kw):
+        started = time.perf_counter()
+        try:
+            return real_gate(*a, **kw)
+        finally:
+            gate_seconds[0] += time.perf_counter() - started
+
+    pipeline.run_gate = timed_gate
+    results: dict[str, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, db = Path(tmp) / "corpus", Path(tmp) / "bench.duckdb"
+        with measure(results, "generate corpus"):
+            write_sample(corpus, articles=args.articles, seed=11)
+        summary = pipeline.RunSummary(run_id="bench", db=db)
+        with Warehouse(db) as wh:
+            wh.ensure_schema(countries_reference(), themes_reference())
+            pipeline._start_run(wh, "bench", [str(corpus)])
+            with measure(results, "ingest"):
+                pipeline.ingest.fn(wh, "bench", [str(corpus)], summary)
+            with measure(results, "enrich"):
+                pipeline.enrich.fn(wh, "bench", summary)
+            with measure(results, "marts"):
+                pipeline.marts.fn(wh, "bench", summary)
+            pipeline._finish_run(wh, summary, "success", None)
+            with measure(results, "report"):
+                pipeline.report.fn(wh, Path(tmp) / "reports", None)
+
+    articles = summary.articles_loaded
+    table = Table(title=f"comention stages on {args.articles:,} generated articles "
+                        f"({summary.records_seen:,} records, {articles:,} unique articles)")
+    for col in ("stage", "seconds", "articles/s", "peak RSS MB"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    total = 0.0
+    for name, (seconds, peak) in results.items():
+        if name != "generate corpus":
+            total += seconds
+        rate = f"{articles / seconds:,.0f}" if name != "generate corpus" else "—"
+        table.add_row(name, f"{seconds:.2f}", rate, f"{peak:,.0f}")
+    table.add_row("all stages", f"{total:.2f}", f"{articles / total:,.0f}", "")
+    console = Console()
+    console.print(table)
+    console.print(f"gates (GX, included above): {gate_seconds[0]:.2f} s = "
+                  f"{100 * gate_seconds[0] / total:.1f}% of the stages' time")
+
+
+if __name__ == "__main__":
+    main()
