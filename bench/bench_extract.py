@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -22,7 +23,9 @@ from rich.table import Table
 
 from transforms.extract import extract_pages
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "textdumps"
+DEFAULT_DATA = Path(
+    os.environ.get("COMENTION_SHARED", Path(__file__).resolve().parents[2] / "shared")
+) / "data" / "textdumps"
 
 
 def tokens(text: str) -> Counter:
