@@ -74,6 +74,14 @@ def _record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSumma
         raise GateFailed(gate)
 
 
+def _reference_codes(wh: Warehouse) -> dict[str, list[str]]:
+    """The valid country and theme codes, for the suites' "$country_codes"/"$theme_codes"."""
+    return {
+        "country_codes": wh.frame("SELECT code FROM countries")["code"].to_list(),
+        "theme_codes": wh.frame("SELECT code FROM themes")["code"].to_list(),
+    }
+
+
 @task(cache_policy=NO_CACHE)
 def ingest(wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary) -> None:
     """Read every record, find its article, stage, gate, publish new unique articles."""
@@ -198,10 +206,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
     gate = run_gate(
         "enrich",
         staged | {"coverage": coverage},
-        params={
-            "country_codes": wh.frame("SELECT code FROM countries")["code"].to_list(),
-            "theme_codes": wh.frame("SELECT code FROM themes")["code"].to_list(),
-        },
+        params=_reference_codes(wh),
     )
     _record_gate(wh, run_id, gate, summary)
     with wh.transaction() as con:
@@ -246,10 +251,7 @@ def marts(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
     gate = run_gate(
         "marts",
         {name: frame.to_pandas() for name, frame in built.items()} | {"weeks": week_check},
-        params={
-            "country_codes": wh.frame("SELECT code FROM countries")["code"].to_list(),
-            "theme_codes": wh.frame("SELECT code FROM themes")["code"].to_list(),
-        },
+        params=_reference_codes(wh),
     )
     _record_gate(wh, run_id, gate, summary)
     with wh.transaction():

@@ -67,13 +67,19 @@ class Warehouse:
         rows = self.con.execute(sql, params or []).fetchall()
         return rows[0][0] if rows else None
 
-    def stage(self, name: str, frame: pl.DataFrame) -> None:
-        """Replace staging.<name> with ``frame``."""
+    @contextmanager
+    def _incoming(self, frame: pl.DataFrame) -> Iterator[None]:
+        """``frame`` visible to SQL as the view ``_incoming`` for the duration of the block."""
         self.con.register("_incoming", frame.to_arrow())
         try:
-            self.con.execute(f"CREATE OR REPLACE TABLE {STAGING}.{name} AS SELECT * FROM _incoming")
+            yield
         finally:
             self.con.unregister("_incoming")
+
+    def stage(self, name: str, frame: pl.DataFrame) -> None:
+        """Replace staging.<name> with ``frame``."""
+        with self._incoming(frame):
+            self.con.execute(f"CREATE OR REPLACE TABLE {STAGING}.{name} AS SELECT * FROM _incoming")
 
     def append_staged(self, name: str, frame: pl.DataFrame) -> None:
         """Append ``frame`` to staging.<name>, creating it on first use."""
@@ -85,11 +91,8 @@ class Warehouse:
         if not exists:
             self.stage(name, frame)
             return
-        self.con.register("_incoming", frame.to_arrow())
-        try:
+        with self._incoming(frame):
             self.con.execute(f"INSERT INTO {STAGING}.{name} SELECT * FROM _incoming")
-        finally:
-            self.con.unregister("_incoming")
 
     def drop_staged(self, *names: str) -> None:
         for name in names:
@@ -97,24 +100,16 @@ class Warehouse:
 
     def replace(self, table: str, frame: pl.DataFrame) -> None:
         """Replace the rows of a public table with ``frame`` (columns by name); no transaction."""
-        self.con.register("_incoming", frame.to_arrow())
-        try:
-            columns = ", ".join(f'"{c}"' for c in frame.columns)
-            self.con.execute(f"DELETE FROM {table}")
-            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
-        finally:
-            self.con.unregister("_incoming")
+        self.con.execute(f"DELETE FROM {table}")
+        self.insert(table, frame)
 
     def insert(self, table: str, frame: pl.DataFrame) -> None:
         """Append ``frame`` to a public table (columns by name); no transaction."""
         if frame.is_empty():
             return
-        self.con.register("_incoming", frame.to_arrow())
-        try:
-            columns = ", ".join(f'"{c}"' for c in frame.columns)
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        with self._incoming(frame):
             self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
-        finally:
-            self.con.unregister("_incoming")
 
     def checksum(self, table: str) -> tuple[int, int]:
         """(row count, order-independent hash of all rows): equal before/after = unchanged."""
