@@ -56,10 +56,21 @@ def _summary_table(summary) -> Table:
     return table
 
 
-def _run(paths: list[str], db: Path, out: Path | None, week) -> None:
+FieldOption = Annotated[
+    list[str] | None,
+    typer.Option("--field", help="Export column for a field, e.g. body=maintext (repeatable)."),
+]
+CleanOption = Annotated[
+    bool, typer.Option("--clean-exports", help="Also clean the text of structured exports.")
+]
+
+
+def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] | None = None,
+         clean_exports: bool = False) -> None:
     from expectations.gate import GateFailed
     from flows.pipeline import NothingToRead, comention_flow
     from flows.sources import InputNotFound, discover
+    from flows.sources.fields import parse_field_overrides
     from flows.warehouse import WarehouseError
 
     # The CLI reports failures in one line of its own; Prefect's run loggers would add a
@@ -67,14 +78,15 @@ def _run(paths: list[str], db: Path, out: Path | None, week) -> None:
     for name in ("prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
+        overrides = parse_field_overrides(fields or [])
         discover(paths)
         summary = comention_flow(paths=paths, db=str(db), out=str(out) if out else None,
-                                 week=week)
+                                 week=week, fields=overrides, clean_exports=clean_exports)
     except GateFailed as exc:
         names = ", ".join(r.expectation for r in exc.gate.failed)
         raise _fail(f"{exc.gate.stage} gate failed: {names} (nothing published; see "
                     f"quality_results in {db})") from None
-    except (NothingToRead, InputNotFound, WarehouseError) as exc:
+    except (NothingToRead, InputNotFound, WarehouseError, ValueError) as exc:
         raise _fail(str(exc)) from None
     console.print(_summary_table(summary))
 
@@ -85,18 +97,22 @@ def run(
     db: DbOption = DEFAULT_DB,
     out: OutOption = DEFAULT_OUT,
     week: Annotated[str | None, typer.Option(help="Report week, YYYY-Www.")] = None,
+    field: FieldOption = None,
+    clean_exports: CleanOption = False,
 ) -> None:
     """Ingest → enrich → marts → report, each stage gated, as one Prefect flow."""
-    _run(paths, db, out, _parse_week(week))
+    _run(paths, db, out, _parse_week(week), field, clean_exports)
 
 
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Dump files, folders (recursive) or globs.")],
     db: DbOption = DEFAULT_DB,
+    field: FieldOption = None,
+    clean_exports: CleanOption = False,
 ) -> None:
     """Ingest, enrich and rebuild the marts, without writing a report."""
-    _run(paths, db, None, None)
+    _run(paths, db, None, None, field, clean_exports)
 
 
 @app.command()

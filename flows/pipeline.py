@@ -18,7 +18,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from expectations.gate import GateFailed, GateResult, run_gate
-from flows.sources import RAW_FIELDS, discover, read_records
+from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.warehouse import Warehouse
 from transforms import comention, trends
 from transforms.articles import build_articles
@@ -83,7 +83,10 @@ def _reference_codes(wh: Warehouse) -> dict[str, list[str]]:
 
 
 @task(cache_policy=NO_CACHE)
-def ingest(wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary) -> None:
+def ingest(
+    wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary,
+    options: ReadOptions | None = None,
+) -> None:
     """Read every record, find its article, stage, gate, publish new unique articles."""
     files = discover(paths)
     wh.drop_staged("raw_articles", "quarantine", "new_articles")
@@ -106,7 +109,7 @@ def ingest(wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary) ->
     with _progress() as progress:
         bar = progress.add_task("ingest", total=len(files))
         for path in files:
-            for record in read_records(path):
+            for record in read_records(path, options):
                 batch.append(record)
                 records += 1
                 if len(batch) >= INGEST_BATCH:
@@ -283,7 +286,8 @@ def _finish_run(wh: Warehouse, summary: RunSummary, status: str, message: str | 
 
 
 def run_pipeline(
-    paths: list[str], db: Path, out: Path | None, week: date | None = None
+    paths: list[str], db: Path, out: Path | None, week: date | None = None,
+    options: ReadOptions | None = None,
 ) -> RunSummary:
     """The stages in order on one writer connection; raises GateFailed or NothingToRead."""
     run_id = new_run_id()
@@ -293,7 +297,7 @@ def run_pipeline(
         _start_run(wh, run_id, paths)
         try:
             if paths:
-                ingest(wh, run_id, paths, summary)
+                ingest(wh, run_id, paths, summary, options)
             enrich(wh, run_id, summary)
             marts(wh, run_id, summary)
         except (GateFailed, NothingToRead) as exc:
@@ -311,7 +315,12 @@ def run_pipeline(
 @flow(name="comention", log_prints=False)
 def comention_flow(
     paths: list[str], db: str = "comention.duckdb", out: str | None = "reports/out",
-    week: date | None = None,
+    week: date | None = None, fields: dict[str, str] | None = None, clean_exports: bool = False,
 ) -> RunSummary:
-    """Ingest the dumps at ``paths`` into ``db`` and write the weekly report into ``out``."""
-    return run_pipeline(paths, Path(db), Path(out) if out else None, week)
+    """Ingest the dumps at ``paths`` into ``db`` and write the weekly report into ``out``.
+
+    ``fields`` maps record fields to export columns (``{"text": "maintext"}``);
+    ``clean_exports`` runs page cleaning on the text of structured exports too.
+    """
+    options = ReadOptions(fields=fields or {}, clean_exports=clean_exports)
+    return run_pipeline(paths, Path(db), Path(out) if out else None, week, options)

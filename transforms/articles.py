@@ -17,6 +17,7 @@ import py3langid
 
 from transforms.dates import is_plausible, parse_date
 from transforms.extract import extract_pages
+from transforms.extract_html import extract_html, visible_text
 
 MIN_WORDS = 20
 _URL_DATE = re.compile(
@@ -62,7 +63,11 @@ def language_of(text: str) -> str | None:
 
 
 def _date_and_source(record: dict, now: datetime) -> tuple[datetime | None, str | None, str | None]:
-    """(published_at, date_source, quarantine reason) following record → url → byline → mtime."""
+    """(published_at, date_source, quarantine reason).
+
+    Sources in order: record field → HTML metadata → URL → byline in the text → crawl date
+    (WARC) → file modification time.
+    """
     raw = record.get("date_raw")
     if raw not in (None, ""):
         parsed = parse_date(raw)
@@ -72,8 +77,10 @@ def _date_and_source(record: dict, now: datetime) -> tuple[datetime | None, str 
             return None, None, f"implausible date {parsed.isoformat()} (before 1900 or future)"
         return parsed, "record", None
     for value, source in (
+        (record.get("html_date"), "html"),
         (url_date(record.get("url")), "url"),
         (record.get("date_hint"), "byline"),
+        (parse_date(record.get("crawl_date")), "crawl"),
         (record.get("file_mtime"), "file_mtime"),
     ):
         if value is not None and is_plausible(value, now):
@@ -92,6 +99,11 @@ def build_articles(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.D
             quarantined.append(_quarantine_row(rec, rec["error"]))
         else:
             good.append(rec)
+    for rec in good:
+        if rec["kind"] == "html":
+            _take_html(rec)
+    # Page dumps (and HTML pages trafilatura found no article in) go through the text-dump
+    # extractor together, so it can learn each site's template lines across the batch.
     pages = [r for r in good if r["kind"] == "page"]
     if pages:
         extracted = extract_pages(
@@ -101,7 +113,7 @@ def build_articles(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.D
             rec["body"], rec["date_hint"] = ext["body"], ext["date_hint"]
             rec["title"] = rec.get("title") or ext["title"]
     for rec in good:
-        if rec["kind"] != "page":
+        if rec["kind"] == "article":
             rec["body"] = (rec.get("text") or "").strip()
         body = rec.get("body") or ""
         n_words = len(body.split())
@@ -136,6 +148,18 @@ def build_articles(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.D
         pl.DataFrame(articles, schema=ARTICLE_SCHEMA),
         pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA),
     )
+
+
+def _take_html(rec: dict) -> None:
+    """Fill body, title, url and date from the HTML, or turn the record into a text page."""
+    found = extract_html(rec["text"], rec.get("url"))
+    if found["body"]:
+        rec["body"] = found["body"]
+        rec["title"] = rec.get("title") or found["title"]
+        rec["url"] = rec.get("url") or found["url"]
+        rec["html_date"] = found["date"]
+    else:
+        rec["kind"], rec["text"] = "page", visible_text(rec["text"])
 
 
 def _quarantine_row(rec: dict, reason: str) -> dict:

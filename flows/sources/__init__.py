@@ -1,27 +1,54 @@
 """Dump readers: one module per format, all yielding the same raw records.
 
-A raw record is a dict with the keys of ``RAW_FIELDS``. A reader never raises for bad input: a
-record it cannot read comes out with ``error`` set (it goes to quarantine with that reason), and
-a file it cannot read at all comes out as one such record for the whole file.
+A raw record is a dict with the keys of ``RAW_FIELDS``. Readers take a binary stream and a name
+(the file, or the archive member path), so compressed files and archives are read the same way,
+recursively, as streams in bounded memory. A reader never raises for bad input: a record it
+cannot read comes out with ``error`` set (it goes to quarantine with that reason), and a file it
+cannot read at all comes out as one such record for the whole file.
 """
 
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
-from flows.sources import jsonl, textdump
+from flows.sources import archives, pages, structured, warc
 
 RAW_FIELDS = ("source", "record_key", "kind", "url", "title", "text", "date_raw",
-              "file_mtime", "error")
+              "crawl_date", "file_mtime", "error")
+
 READERS = {
-    ".txt": textdump.read,
-    ".text": textdump.read,
-    ".jsonl": jsonl.read,
-    ".ndjson": jsonl.read,
+    "text": pages.read_text,
+    "html": pages.read_html,
+    "jsonl": structured.read_jsonl,
+    "json": structured.read_json,
+    "csv": structured.read_csv,
+    "parquet": structured.read_parquet,
+    "warc": warc.read_warc,
 }
+EXTENSIONS = {
+    ".txt": "text", ".text": "text", ".md": "text",
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+    ".csv": "csv", ".tsv": "csv", ".tab": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".warc": "warc", ".wet": "warc", ".arc": "warc",
+}
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read structured exports, and the limits that keep a bad archive harmless."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    clean_exports: bool = False
+    max_expanded_bytes: int = int(os.environ.get("COMENTION_MAX_EXPANDED_BYTES", 4 * 2**30))
+    max_archive_depth: int = 4
 
 
 class InputNotFound(Exception):
@@ -47,21 +74,77 @@ def discover(paths: list[str]) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in found if not p.name.startswith(".")))
 
 
-def file_error(path: Path, reason: str) -> dict:
-    return {**dict.fromkeys(RAW_FIELDS), "source": str(path), "record_key": path.name,
+def file_error(path: Path, reason: str, key: str | None = None) -> dict:
+    return {**dict.fromkeys(RAW_FIELDS), "source": str(path), "record_key": key or path.name,
             "kind": "file", "error": reason}
 
 
-def read_records(path: Path) -> Iterator[dict]:
-    """Every raw record of one dump file."""
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        yield file_error(path, f"unsupported file type {path.suffix or '(none)'}")
+def sniff_format(name: str, head: bytes) -> str | None:
+    """The reader for a (decompressed) stream: by extension, else by its first bytes."""
+    suffix = os.path.splitext(name.lower())[1]
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    start = head.lstrip()[:512].lower()
+    if head.startswith(b"WARC/"):
+        return "warc"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if start.startswith((b"<!doctype html", b"<html")) or b"<body" in start:
+        return "html"
+    if start.startswith(b"{"):
+        return "jsonl"
+    if start.startswith(b"["):
+        return "json"
+    if head and b"\x00" not in head[:4096]:
+        return "text"
+    return None
+
+
+def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archives.Budget,
+                depth: int = 0) -> Iterator[dict]:
+    """Records of one stream: decompress, open archives, or hand over to a format reader."""
+    head = archives.peek(stream)
+    compression = archives.compression_of(name, head)
+    if compression:
+        inner = archives.decompress(stream, compression, budget, name)
+        yield from read_stream(inner, archives.strip_suffix(name, compression), options,
+                               budget, depth)
         return
+    archive = archives.archive_of(name, head)
+    if archive:
+        if depth >= options.max_archive_depth:
+            yield {"record_key": name, "kind": "file",
+                   "error": f"archive nested deeper than {options.max_archive_depth} levels"}
+            return
+        for member_name, member in archives.members(stream, archive, name, budget):
+            if isinstance(member, str):  # a member refused before reading: the reason
+                yield {"record_key": member_name, "kind": "file", "error": member}
+                continue
+            yield from read_stream(member, member_name, options, budget, depth + 1)
+        return
+    fmt = sniff_format(name, head)
+    if fmt is None:
+        yield {"record_key": name, "kind": "file",
+               "error": f"unsupported file type {os.path.splitext(name)[1] or '(none)'}"
+                        " (binary content)"}
+        return
+    yield from READERS[fmt](stream, name, options)
+
+
+def read_records(path: Path, options: ReadOptions | None = None) -> Iterator[dict]:
+    """Every raw record of one dump file (and of the archives and compressed files inside)."""
+    options = options or ReadOptions()
     try:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        for record in reader(path):
-            yield {**dict.fromkeys(RAW_FIELDS), "source": str(path), "file_mtime": mtime,
-                   **record}
+        if path.stat().st_size == 0:
+            yield file_error(path, "empty file")
+            return
+        budget = archives.Budget(options.max_expanded_bytes)
+        with path.open("rb") as handle:
+            for record in read_stream(handle, path.name, options, budget):
+                yield {**dict.fromkeys(RAW_FIELDS), "source": str(path), "file_mtime": mtime,
+                       **record}
+    except archives.UnreadableArchive as exc:
+        yield file_error(path, str(exc), exc.key)
     except OSError as exc:
         yield file_error(path, f"unreadable file: {exc.strerror or exc}")

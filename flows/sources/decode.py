@@ -1,8 +1,15 @@
-"""Bytes to text for dump files: BOMs, UTF-8, then cp1252; binary files refused."""
+"""Bytes to text for dump files: BOMs, UTF-8, then a detected charset; mojibake repaired.
+
+Detection is charset-normalizer's and repair is ftfy's: neither is done by hand here.
+"""
 
 from __future__ import annotations
 
 import codecs
+
+import ftfy
+from charset_normalizer import from_bytes
+from ftfy.badness import is_bad
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -15,17 +22,56 @@ class NotText(ValueError):
     """The bytes are not text in any encoding we read."""
 
 
-def decode_text(data: bytes) -> str:
+def detect_encoding(data: bytes) -> str:
+    """The encoding of ``data`` (a sample is enough): BOM, UTF-8, else charset-normalizer."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
+            return encoding
     if b"\x00" in data[:4096]:
-        raise NotText("binary file (NUL bytes), not a text dump")
+        raise NotText("binary content (NUL bytes), not text")
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # A sample may end inside a multi-byte character: that is still UTF-8.
+        if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8"
+    return _legacy_encoding(data[:65536])
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """charset-normalizer's pick, leaning to cp1252 (Western news) where it fits as well."""
+    results = from_bytes(data)
+    best = results.best()
+    if best is None:
+        return "cp1252"
+    near_best = [m.encoding for m in results if m.chaos <= best.chaos + 0.05]
+    if "cp1252" in near_best:
+        return "cp1252"
+    # On short samples every single-byte code page scores the same (coherence 0): take cp1252
+    # when its reading gives Latin letters and punctuation only.
+    if best.coherence == 0 and _reads_as_latin(data, "cp1252"):
+        return "cp1252"
+    return best.encoding
+
+
+def _reads_as_latin(data: bytes, encoding: str) -> bool:
+    try:
+        text = data.decode(encoding)
     except UnicodeDecodeError:
-        # cp1252 decodes every byte except five; latin-1 takes those.
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
+        return False
+    return all(
+        ord(c) < 128 or 0xC0 <= ord(c) <= 0x24F or 0x2010 <= ord(c) <= 0x20AC or c in "£©®°·«»¿¡"
+        for c in text
+    )
+
+
+def decode_text(data: bytes) -> str:
+    """Decoded text with mojibake ("CafÃ©") repaired; NotText for binary data."""
+    encoding = detect_encoding(data)
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:
+        text = data.decode("cp1252", errors="replace")
+    # ftfy is only worth its cost where the text looks broken.
+    return ftfy.fix_text(text) if is_bad(text) else text

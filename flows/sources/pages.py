@@ -1,0 +1,35 @@
+"""Saved pages: plain-text page dumps and HTML pages, one page per file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from flows.sources.decode import NotText, decode_text
+
+MAX_PAGE_BYTES = 20_000_000
+
+
+def _read_page(stream: BinaryIO, name: str, kind: str) -> Iterator[dict]:
+    data = stream.read(MAX_PAGE_BYTES + 1)
+    if not data.strip():
+        yield {"record_key": name, "kind": kind, "error": "empty file"}
+        return
+    if len(data) > MAX_PAGE_BYTES:
+        yield {"record_key": name, "kind": kind,
+               "error": f"page larger than {MAX_PAGE_BYTES:,} bytes"}
+        return
+    try:
+        text = decode_text(data)
+    except NotText as exc:
+        yield {"record_key": name, "kind": kind, "error": str(exc)}
+        return
+    yield {"record_key": name, "kind": kind, "text": text}
+
+
+def read_text(stream: BinaryIO, name: str, options) -> Iterator[dict]:
+    yield from _read_page(stream, name, "page")
+
+
+def read_html(stream: BinaryIO, name: str, options) -> Iterator[dict]:
+    yield from _read_page(stream, name, "html")

@@ -1,0 +1,152 @@
+"""Structured exports: JSON Lines, JSON arrays, CSV/TSV and Parquet — one article per record."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import pyarrow.parquet as pq
+
+from flows.sources.decode import NotText, decode_text, detect_encoding
+from flows.sources.fields import pick_fields
+
+MAX_LINE_BYTES = 10_000_000
+MAX_JSON_BYTES = 500_000_000
+csv.field_size_limit(MAX_LINE_BYTES)
+
+
+def _record(key: str, obj: dict, options) -> dict:
+    fields = pick_fields(obj, options.fields)
+    record_id = fields.pop("record_id")
+    # A structured export's text is the article as given, unless the user asks for cleaning.
+    kind = "page" if options.clean_exports else "article"
+    return {"record_key": key + (f"#{record_id}" if record_id else ""), "kind": kind, **fields}
+
+
+def _bad(key: str, reason: str, excerpt: str | None = None) -> dict:
+    return {"record_key": key, "kind": "article", "error": reason, "text": excerpt}
+
+
+def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line; bytes is None for a line over MAX_LINE_BYTES (skipped)."""
+    line_no = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        line_no += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            yield line_no, None
+            continue
+        yield line_no, raw
+
+
+def read_jsonl(stream: BinaryIO, name: str, options) -> Iterator[dict]:
+    for line_no, raw in _lines(stream):
+        key = f"{name}:{line_no}"
+        if raw is None:
+            yield _bad(key, f"line longer than {MAX_LINE_BYTES:,} bytes")
+            continue
+        if not raw.strip():
+            continue
+        try:
+            line = decode_text(raw)
+        except NotText as exc:
+            yield _bad(key, str(exc))
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield _bad(key, f"malformed JSON: {exc.msg} at column {exc.colno}", line[:200])
+            continue
+        if not isinstance(obj, dict):
+            yield _bad(key, "JSON line is not an object", line[:200])
+            continue
+        yield _record(key, obj, options)
+
+
+def read_json(stream: BinaryIO, name: str, options) -> Iterator[dict]:
+    """A JSON array of articles, or an object holding one (articles/items/data/…), or one."""
+    data = stream.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        yield _bad(name, f"JSON document larger than {MAX_JSON_BYTES:,} bytes")
+        return
+    if data.lstrip()[:1] not in (b"[", b"{"):
+        # Not a JSON document: maybe JSON Lines with a .json name.
+        yield from read_jsonl(io.BytesIO(data), name, options)
+        return
+    try:
+        doc = json.loads(decode_text(data))
+    except (json.JSONDecodeError, NotText) as exc:
+        if data.count(b"\n") > 1:
+            yield from read_jsonl(io.BytesIO(data), name, options)
+            return
+        yield _bad(name, f"malformed JSON: {exc}")
+        return
+    if isinstance(doc, dict):
+        listed = next((doc[k] for k in ("articles", "items", "data", "results", "docs",
+                                         "records") if isinstance(doc.get(k), list)), None)
+        doc = listed if listed is not None else [doc]
+    if not isinstance(doc, list):
+        yield _bad(name, "JSON document is neither an object nor an array")
+        return
+    for index, obj in enumerate(doc):
+        key = f"{name}[{index}]"
+        if isinstance(obj, dict):
+            yield _record(key, obj, options)
+        else:
+            yield _bad(key, "JSON array item is not an object", str(obj)[:200])
+
+
+def read_csv(stream: BinaryIO, name: str, options) -> Iterator[dict]:
+    head = stream.peek(65536) if hasattr(stream, "peek") else b""
+    try:
+        encoding = detect_encoding(head) if head else "utf-8"
+    except NotText as exc:
+        yield _bad(name, str(exc))
+        return
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+    delimiter = "\t" if name.lower().rsplit(".", 1)[-1] in ("tsv", "tab") else ","
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        yield _bad(name, "CSV file without a header row")
+        return
+    row_no = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row_no += 1
+            yield _bad(f"{name}:row {row_no}", f"unreadable CSV row: {exc}")
+            continue
+        row_no += 1
+        key = f"{name}:row {row_no}"
+        if not row:
+            continue
+        if len(row) != len(header):
+            yield _bad(key, f"ragged CSV row: {len(row)} fields, header has {len(header)}",
+                       delimiter.join(row)[:200])
+            continue
+        yield _record(key, dict(zip(header, row, strict=True)), options)
+
+
+def read_parquet(stream: BinaryIO, name: str, options) -> Iterator[dict]:
+    try:
+        parquet = pq.ParquetFile(stream)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        yield _bad(name, f"unreadable Parquet file: {exc}")
+        return
+    index = 0
+    for batch in parquet.iter_batches(batch_size=1000):
+        for obj in batch.to_pylist():
+            yield _record(f"{name}[{index}]", obj, options)
+            index += 1
