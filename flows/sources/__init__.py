@@ -101,16 +101,25 @@ def sniff_format(name: str, head: bytes) -> str | None:
 
 
 def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archives.Budget,
-                depth: int = 0) -> Iterator[dict]:
-    """Records of one stream: decompress, open archives, or hand over to a format reader."""
+                depth: int = 0, fmt_name: str | None = None) -> Iterator[dict]:
+    """Records of one stream: decompress, open archives, or hand over to a format reader.
+
+    ``name`` is the record-key path (file, archive members); ``fmt_name`` the name the format
+    is read from (``name`` without the compression suffixes already undone).
+    """
     head = archives.peek(stream)
-    compression = archives.compression_of(name, head)
+    fmt_name = fmt_name or name
+    compression = archives.compression_of(fmt_name, head)
+    if compression and archives.is_warc(fmt_name) and stream.seekable():
+        # FastWARC reads gzipped WARC itself, record by record, faster than a gzip stream.
+        yield from warc.read_warc(stream, name, options)
+        return
     if compression:
         inner = archives.decompress(stream, compression, budget, name)
-        yield from read_stream(inner, archives.strip_suffix(name, compression), options,
-                               budget, depth)
+        yield from read_stream(inner, name, options, budget, depth,
+                               archives.strip_suffix(fmt_name, compression))
         return
-    archive = archives.archive_of(name, head)
+    archive = archives.archive_of(fmt_name, head)
     if archive:
         if depth >= options.max_archive_depth:
             yield {"record_key": name, "kind": "file",
@@ -122,10 +131,10 @@ def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archi
                 continue
             yield from read_stream(member, member_name, options, budget, depth + 1)
         return
-    fmt = sniff_format(name, head)
+    fmt = sniff_format(fmt_name, head)
     if fmt is None:
         yield {"record_key": name, "kind": "file",
-               "error": f"unsupported file type {os.path.splitext(name)[1] or '(none)'}"
+               "error": f"unsupported file type {os.path.splitext(fmt_name)[1] or '(none)'}"
                         " (binary content)"}
         return
     yield from READERS[fmt](stream, name, options)

@@ -83,9 +83,11 @@ def peek(stream: BinaryIO, size: int = 8192) -> bytes:
     return head
 
 
+def is_warc(name: str) -> bool:
+    return name.lower().endswith((".warc.gz", ".wet.gz", ".warc", ".wet"))
+
+
 def compression_of(name: str, head: bytes) -> str | None:
-    if name.lower().endswith((".warc.gz", ".wet.gz")):
-        return "gz"
     for magic, kind in _MAGIC.items():
         if head.startswith(magic):
             return kind

@@ -6,6 +6,8 @@ page dumps. Each keeps the record's target URI and date; other records are not a
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -18,6 +20,17 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def read_warc(stream: BinaryIO, name: str, options) -> Iterator[dict]:
+    if stream.seekable():
+        yield from _records(stream, name)
+        return
+    # FastWARC seeks over record bodies: spool a stream from inside an archive to disk first.
+    with tempfile.TemporaryFile() as spool:
+        shutil.copyfileobj(stream, spool, 1 << 20)
+        spool.seek(0)
+        yield from _records(spool, name)
+
+
+def _records(stream: BinaryIO, name: str) -> Iterator[dict]:
     records = ArchiveIterator(
         stream,
         record_types=WarcRecordType.response | WarcRecordType.conversion,
