@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
@@ -20,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from expectations.gate import GateFailed, GateResult, run_gate
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.warehouse import Warehouse
-from transforms import comention, trends
+from transforms import comention, neardup, trends
 from transforms.articles import build_articles
 from transforms.countries import article_countries, find_mentions
 from transforms.gazetteer import countries_reference
@@ -38,6 +39,7 @@ class RunSummary:
     records_seen: int = 0
     articles_loaded: int = 0
     duplicates: int = 0
+    near_duplicates: int = 0
     quarantined: int = 0
     gates: dict[str, str] = field(default_factory=dict)
     report: Path | None = None
@@ -123,11 +125,12 @@ def ingest(
     wh.con.execute(
         """
         CREATE OR REPLACE TABLE staging.new_articles AS
-        SELECT * EXCLUDE (seq) FROM staging.raw_articles
+        SELECT *, NULL::VARCHAR AS dup_of FROM staging.raw_articles
         WHERE doc_id NOT IN (SELECT doc_id FROM articles)
         QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY seq) = 1
         """
     )
+    _link_near_duplicates(wh)
     staged = wh.scalar("SELECT count(*) FROM staging.raw_articles")
     summary.records_seen = records
     summary.articles_loaded = wh.scalar("SELECT count(*) FROM staging.new_articles")
@@ -151,7 +154,9 @@ def ingest(
         )
     gate = run_gate(
         "ingest",
-        {"articles": wh.frame("SELECT * FROM staging.new_articles").to_pandas(),
+        # Bodies stay in DuckDB: the gate sees their length, not their text.
+        {"articles": wh.frame("SELECT * EXCLUDE (seq, body), length(body) AS body_chars "
+                              "FROM staging.new_articles").to_pandas(),
          "run": run_stats.to_pandas()},
     )
     _record_gate(wh, run_id, gate, summary)
@@ -161,11 +166,77 @@ def ingest(
             INSERT INTO articles (doc_id, source, record_key, url, site, title, body,
                                   published_at, date_source, lang, n_words, dup_of, run_id)
             SELECT doc_id, source, record_key, url, site, title, body, published_at,
-                   date_source, lang, n_words, NULL, ? FROM staging.new_articles
+                   date_source, lang, n_words, dup_of, ? FROM staging.new_articles
             """,
             [run_id],
         )
-    wh.drop_staged("raw_articles", "quarantine", "new_articles")
+        con.execute("INSERT INTO article_signatures SELECT doc_id, minhash FROM staging.new_sigs")
+        con.execute("INSERT INTO article_bands SELECT band, key, doc_id FROM staging.new_bands")
+    summary.near_duplicates = wh.scalar(
+        "SELECT count(*) FROM articles WHERE run_id = ? AND dup_of IS NOT NULL", [run_id]
+    )
+    wh.drop_staged("raw_articles", "quarantine", "new_articles", "new_sigs", "new_bands")
+
+
+def _link_near_duplicates(wh: Warehouse) -> None:
+    """Set staging.new_articles.dup_of to the first copy of each near-duplicate story.
+
+    Candidates share an LSH band with a published article or with an earlier article of this
+    run; they are kept when their MinHash similarity reaches neardup.THRESHOLD. Published
+    articles are earlier than anything in this run.
+    """
+    def signature_frame(doc_ids: pl.Series, sigs: np.ndarray) -> pl.DataFrame:
+        return pl.DataFrame({"doc_id": doc_ids,
+                             "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64))},
+                            schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64)})
+
+    no_sigs = np.zeros((0, neardup.NUM_BINS), dtype=np.uint64)
+    wh.stage("new_sigs", signature_frame(pl.Series([], dtype=pl.Utf8), no_sigs))
+    wh.stage("new_bands", neardup.band_keys([], no_sigs))
+    total = wh.scalar("SELECT count(*) FROM staging.new_articles")
+    # In batches, so memory does not grow with the number of new articles.
+    for offset in range(0, total, ENRICH_BATCH):
+        chunk = wh.frame(
+            "SELECT doc_id, body FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?",
+            [ENRICH_BATCH, offset],
+        )
+        sigs = neardup.signatures(chunk["body"])
+        wh.append_staged("new_sigs", signature_frame(chunk["doc_id"], sigs))
+        wh.append_staged("new_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
+    if total == 0:
+        return
+    candidates = wh.frame(
+        """
+        WITH seqs AS (SELECT doc_id, seq FROM staging.new_articles),
+        pairs AS (
+            SELECT DISTINCT n.doc_id, coalesce(a.dup_of, p.doc_id) AS other, -1 AS other_rank
+            FROM staging.new_bands n JOIN article_bands p USING (band, key)
+            JOIN articles a ON a.doc_id = p.doc_id
+            UNION
+            SELECT DISTINCT n.doc_id, m.doc_id AS other, ms.seq AS other_rank
+            FROM staging.new_bands n JOIN staging.new_bands m USING (band, key)
+            JOIN seqs ns ON ns.doc_id = n.doc_id JOIN seqs ms ON ms.doc_id = m.doc_id
+            WHERE ms.seq < ns.seq
+        )
+        SELECT pairs.*, s.minhash AS a, coalesce(t.minhash, o.minhash) AS b
+        FROM pairs JOIN staging.new_sigs s ON s.doc_id = pairs.doc_id
+        LEFT JOIN staging.new_sigs t ON t.doc_id = pairs.other
+        LEFT JOIN article_signatures o ON o.doc_id = pairs.other
+        """
+    )
+    if candidates.is_empty():
+        return
+    similar = neardup.similarity(
+        np.array(candidates["a"].to_list(), dtype=np.uint64),
+        np.array(candidates["b"].to_list(), dtype=np.uint64),
+    )
+    links = neardup.resolve_first_copies(candidates.filter(similar >= neardup.THRESHOLD))
+    wh.stage("dup_links", links)
+    wh.con.execute(
+        "UPDATE staging.new_articles SET dup_of = l.dup_of FROM staging.dup_links l "
+        "WHERE staging.new_articles.doc_id = l.doc_id"
+    )
+    wh.drop_staged("dup_links")
 
 
 @task(cache_policy=NO_CACHE)
@@ -223,22 +294,39 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
 
 
 def build_marts(wh: Warehouse) -> dict[str, pl.DataFrame]:
-    """All weekly marts from the published articles (each story once: near-duplicates out)."""
-    weeks = comention.article_weeks(
-        wh.frame("SELECT doc_id, published_at FROM articles WHERE dup_of IS NULL")
+    """All weekly marts from the published articles: each story once (near-duplicate copies
+    left out), with the raw count (copies included) beside it as ``articles_raw``."""
+    all_weeks = comention.article_weeks(
+        wh.frame("SELECT doc_id, published_at, dup_of FROM articles")
     )
-    counted = comention.counted_countries(
+    countries = comention.counted_countries(
         wh.frame("SELECT doc_id, country, kinds FROM article_countries")
-    ).join(weeks.select("doc_id"), on="doc_id")
-    themes = wh.frame("SELECT doc_id, theme FROM article_themes").join(
-        weeks.select("doc_id"), on="doc_id"
     )
+    themes = wh.frame("SELECT doc_id, theme FROM article_themes")
     theme_codes = wh.frame("SELECT code FROM themes ORDER BY code")["code"].to_list()
+
+    def marts_of(weeks: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        counted = countries.join(weeks.select("doc_id"), on="doc_id")
+        tagged = themes.join(weeks.select("doc_id"), on="doc_id")
+        return {
+            "country_weekly": comention.country_weekly(weeks, counted),
+            "country_pairs_weekly": comention.country_pairs_weekly(weeks, counted),
+            "theme_weekly": trends.theme_weekly(weeks, tagged, theme_codes),
+            "theme_country_weekly": trends.theme_country_weekly(weeks, tagged, counted),
+        }
+
+    unique = marts_of(all_weeks.filter(pl.col("dup_of").is_null()).drop("dup_of"))
+    raw = marts_of(all_weeks.drop("dup_of"))
+    keys = {"country_weekly": ["week", "country"],
+            "country_pairs_weekly": ["week", "country_a", "country_b"],
+            "theme_weekly": ["week", "theme"],
+            "theme_country_weekly": ["week", "theme", "country"]}
     return {
-        "country_weekly": comention.country_weekly(weeks, counted),
-        "country_pairs_weekly": comention.country_pairs_weekly(weeks, counted),
-        "theme_weekly": trends.theme_weekly(weeks, themes, theme_codes),
-        "theme_country_weekly": trends.theme_country_weekly(weeks, themes, counted),
+        name: unique[name].join(
+            raw[name].select(*keys[name], pl.col("articles").alias("articles_raw")),
+            on=keys[name], how="left",
+        ).with_columns(pl.col("articles_raw").fill_null(pl.col("articles")))
+        for name in unique
     }
 
 

@@ -6,7 +6,8 @@ times, teasers printed twice, an author box with a dated byline, title, bullet s
 
 - ``SURGE_PAIR`` is co-mentioned in many articles in week ``SURGE_WEEK`` and rarely otherwise;
 - ``RISING_THEME`` takes a steadily growing share of articles week by week;
-- ``SYNDICATED`` stories are republished verbatim on a second site (duplicates after extraction);
+- every 40th story is republished verbatim on a second site (an exact duplicate after
+  extraction), and every 25th is rewritten lightly on another (a near-duplicate);
 - a few bad records: an empty file, a binary file, a malformed JSON line, an article too short.
 """
 
@@ -95,6 +96,14 @@ FILLER = [
     "Independent observers said the coming months would show whether the plan can work.",
     "The ministry did not respond to a request for comment on Tuesday.",
 ]
+OFFICIAL_ROLES = ("a senior official", "the deputy minister", "an adviser to the president",
+                  "a spokeswoman for the ministry", "the head of the regional council",
+                  "a senior diplomat", "the chief economist of a local bank")
+DETAILS = ("{figure} million people", "{figure} projects", "about {figure} percent of the budget",
+           "{figure} new contracts", "nearly {figure} kilometres of road",
+           "{figure} billion in spending")
+VERBS = ("approved", "delayed", "reviewed", "announced", "questioned", "expanded")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FIRST_NAMES = ("Anna", "Omar", "Mei", "Lucas", "Priya", "Tomas", "Sara", "Kwame")
 LAST_NAMES = ("Keller", "Haddad", "Lin", "Moreau", "Rao", "Novak", "Berg", "Mensah")
 
@@ -127,6 +136,13 @@ def _article(rng: random.Random, week: int, index: int) -> dict:
         if len(codes) >= 2 and rng.random() < 0.5:
             pair = _slots(codes[0], "a_") | _slots(codes[1], "b_")
             sentences.append(_cap(rng.choice(PAIR_SENTENCES).format(**pair)))
+        # A sentence of its own with names and figures, as real reporting has.
+        detail = rng.choice(DETAILS).format(figure=rng.randint(2, 950))
+        sentences.append(
+            f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}, {rng.choice(OFFICIAL_ROLES)}, "
+            f"said on {rng.choice(DAYS)} that {detail} had been {rng.choice(VERBS)} "
+            f"since {rng.choice(('January', 'March', 'June', 'last year', 'the election'))}."
+        )
         sentences.append(rng.choice(FILLER))
         paragraphs.append(" ".join(sentences))
     lead = COUNTRIES[codes[0]]
@@ -199,6 +215,12 @@ def write_sample(out: Path, articles: int = 480, seed: int = 7) -> int:
             continue
         written += _write_page(out / site / f"story-{i:05d}.txt", _page(rng, site, article),
                                article["published"])
+        if i % 25 == 12:
+            # A light rewrite on another site: one paragraph dropped, one sentence added.
+            other = SITES[(i + 2) % len(SITES)]
+            edited = dict(article, paragraphs=article["paragraphs"][1:] + [rng.choice(FILLER)])
+            written += _write_page(out / other / f"rewrite-{i:05d}.txt",
+                                   _page(rng, other, edited), article["published"])
         if i % 40 == 0:
             # Syndicated: the same story on another site, in that site's page template.
             other = SITES[(i + 1) % len(SITES)]

@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS country_weekly (
     country   VARCHAR NOT NULL,
     articles  INTEGER NOT NULL,
     share     DOUBLE NOT NULL,
+    articles_raw INTEGER NOT NULL,
     PRIMARY KEY (week, country)
 );
 COMMENT ON TABLE country_weekly IS 'Articles mentioning each country per ISO week (org-only mentions not counted).';
@@ -92,6 +93,7 @@ COMMENT ON COLUMN country_weekly.week IS 'Monday of the ISO week, UTC.';
 COMMENT ON COLUMN country_weekly.country IS 'ISO 3166-1 alpha-2 code.';
 COMMENT ON COLUMN country_weekly.articles IS 'Unique articles that week mentioning the country.';
 COMMENT ON COLUMN country_weekly.share IS 'articles divided by all articles of the week.';
+COMMENT ON COLUMN country_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
 
 CREATE TABLE IF NOT EXISTS country_pairs_weekly (
     week          DATE NOT NULL,
@@ -101,6 +103,7 @@ CREATE TABLE IF NOT EXISTS country_pairs_weekly (
     pmi           DOUBLE,
     lift          DOUBLE,
     week_articles INTEGER NOT NULL,
+    articles_raw  INTEGER NOT NULL,
     PRIMARY KEY (week, country_a, country_b)
 );
 COMMENT ON TABLE country_pairs_weekly IS 'Co-mentions per ISO week: each article counts once per unordered country pair (a < b).';
@@ -111,6 +114,7 @@ COMMENT ON COLUMN country_pairs_weekly.articles IS 'Unique articles that week me
 COMMENT ON COLUMN country_pairs_weekly.pmi IS 'Pointwise mutual information log2(P(a,b)/(P(a)P(b))) over the week''s articles.';
 COMMENT ON COLUMN country_pairs_weekly.lift IS 'P(a,b)/(P(a)P(b)): how much more often the pair co-occurs than by chance.';
 COMMENT ON COLUMN country_pairs_weekly.week_articles IS 'All articles of the week, to normalise against.';
+COMMENT ON COLUMN country_pairs_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
 
 CREATE TABLE IF NOT EXISTS theme_weekly (
     week      DATE NOT NULL,
@@ -118,6 +122,7 @@ CREATE TABLE IF NOT EXISTS theme_weekly (
     articles  INTEGER NOT NULL,
     share     DOUBLE NOT NULL,
     change    DOUBLE,
+    articles_raw INTEGER NOT NULL,
     PRIMARY KEY (week, theme)
 );
 COMMENT ON TABLE theme_weekly IS 'Articles per theme per ISO week; weeks without articles of a theme are explicit zeros.';
@@ -126,12 +131,14 @@ COMMENT ON COLUMN theme_weekly.theme IS 'Theme code (themes.code).';
 COMMENT ON COLUMN theme_weekly.articles IS 'Unique articles that week tagged with the theme.';
 COMMENT ON COLUMN theme_weekly.share IS 'articles divided by all articles of the week (0 in a week with no articles).';
 COMMENT ON COLUMN theme_weekly.change IS 'share minus the previous week''s share; NULL for the first week.';
+COMMENT ON COLUMN theme_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
 
 CREATE TABLE IF NOT EXISTS theme_country_weekly (
     week      DATE NOT NULL,
     theme     VARCHAR NOT NULL,
     country   VARCHAR NOT NULL,
     articles  INTEGER NOT NULL,
+    articles_raw INTEGER NOT NULL,
     PRIMARY KEY (week, theme, country)
 );
 COMMENT ON TABLE theme_country_weekly IS 'Articles per theme and country per ISO week.';
@@ -139,6 +146,7 @@ COMMENT ON COLUMN theme_country_weekly.week IS 'Monday of the ISO week, UTC.';
 COMMENT ON COLUMN theme_country_weekly.theme IS 'Theme code (themes.code).';
 COMMENT ON COLUMN theme_country_weekly.country IS 'ISO 3166-1 alpha-2 code.';
 COMMENT ON COLUMN theme_country_weekly.articles IS 'Unique articles that week with the theme that mention the country.';
+COMMENT ON COLUMN theme_country_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
 
 CREATE TABLE IF NOT EXISTS countries (
     code        VARCHAR PRIMARY KEY,
@@ -238,3 +246,21 @@ CREATE TABLE IF NOT EXISTS enriched_articles (
 COMMENT ON TABLE enriched_articles IS 'Articles whose mentions and themes are published (so a rerun enriches only what is missing).';
 COMMENT ON COLUMN enriched_articles.doc_id IS 'The article (articles.doc_id).';
 COMMENT ON COLUMN enriched_articles.run_id IS 'The run that enriched it.';
+
+CREATE TABLE IF NOT EXISTS article_signatures (
+    doc_id   VARCHAR PRIMARY KEY,
+    minhash  UBIGINT[] NOT NULL
+);
+COMMENT ON TABLE article_signatures IS 'MinHash signature of each article''s 5-word shingles (near-duplicate detection).';
+COMMENT ON COLUMN article_signatures.doc_id IS 'The article (articles.doc_id).';
+COMMENT ON COLUMN article_signatures.minhash IS '64 one-permutation MinHash values; the share of equal values estimates Jaccard similarity.';
+
+CREATE TABLE IF NOT EXISTS article_bands (
+    band    SMALLINT NOT NULL,
+    key     UBIGINT NOT NULL,
+    doc_id  VARCHAR NOT NULL
+);
+COMMENT ON TABLE article_bands IS 'LSH index: articles sharing a (band, key) are near-duplicate candidates.';
+COMMENT ON COLUMN article_bands.band IS 'Band number (0-15), 4 signature values each.';
+COMMENT ON COLUMN article_bands.key IS 'Hash of the band''s values.';
+COMMENT ON COLUMN article_bands.doc_id IS 'The article (articles.doc_id).';

@@ -43,6 +43,24 @@ def test_every_record_is_accounted_for(warehouse):
         assert failed == 0
 
 
+def test_near_duplicate_rewrites_are_linked_and_counted_once(warehouse):
+    db, _ = warehouse
+    with Warehouse(db, read_only=True) as wh:
+        pairs = wh.frame(
+            "SELECT a.source AS copy, b.source AS first FROM articles a "
+            "JOIN articles b ON b.doc_id = a.dup_of")
+        raw, unique = wh.frame("SELECT sum(articles_raw), sum(articles) FROM country_weekly").row(0)
+    # Each planted rewrite is linked to its story (whichever was read first), and nothing else.
+    planted = {f"{i:05d}" for i in range(480) if i % 25 == 12 and i % 10 != 9}
+    linked = {re.search(r"(\d{5})\.txt$", p).group(1) for p in pairs["copy"]}
+    assert linked == planted
+    for copy, first in pairs.iter_rows():
+        assert {"rewrite", "story"} == {re.search(r"(rewrite|story)-", p).group(1)
+                                        for p in (copy, first)}
+        assert copy[-9:] == first[-9:]
+    assert raw > unique
+
+
 def test_planted_pair_surge_appears_in_its_week(warehouse):
     db, _ = warehouse
     surge_week = (START + timedelta(weeks=SURGE_WEEK)).date()

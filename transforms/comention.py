@@ -12,11 +12,10 @@ from transforms.countries import COUNTED_KINDS_DEFAULT
 
 
 def article_weeks(articles: pl.DataFrame) -> pl.DataFrame:
-    """doc_id → week (the Monday of the article's ISO week, UTC)."""
-    return articles.select(
-        "doc_id",
+    """doc_id → week (the Monday of the article's ISO week, UTC); other columns are kept."""
+    return articles.with_columns(
         week=pl.col("published_at").dt.convert_time_zone("UTC").dt.truncate("1w").dt.date(),
-    )
+    ).drop("published_at")
 
 
 def counted_countries(

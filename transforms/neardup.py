@@ -1,0 +1,126 @@
+"""Near-duplicate articles: MinHash signatures over word shingles and LSH banding.
+
+The same wire story on several sites, or lightly edited, shares most of its 5-word shingles.
+Each article gets a 64-value MinHash signature by one-permutation hashing (every shingle is
+hashed once, by Polars; its top 6 bits pick one of 64 bins and the bin keeps its minimum; empty
+bins borrow from the next bin), which estimates the Jaccard similarity of two shingle sets as the
+share of equal values. Signatures are cut into 16 bands of 4 values; two articles sharing a band
+are candidates, and a candidate pair is a near-duplicate when its estimated Jaccard similarity
+reaches ``THRESHOLD``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+SHINGLE_WORDS = 5
+NUM_BINS = 64
+BANDS = 16
+ROWS_PER_BAND = NUM_BINS // BANDS
+THRESHOLD = 0.5
+_BIN_SHIFT = np.uint64(64 - 6)
+_VALUE_MASK = np.uint64((1 << 58) - 1)
+_EMPTY = np.uint64(2**64 - 1)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: a fast, well-spread 64-bit hash of 64-bit integers."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def shingle_hashes(bodies: pl.Series) -> pl.DataFrame:
+    """doc (row index of ``bodies``) and the 64-bit hash of each of its word shingles."""
+    tokens = (
+        pl.DataFrame({"body": bodies})
+        .with_row_index("doc")
+        .select("doc", token=pl.col("body").str.to_lowercase().str.extract_all(r"\w+"))
+        .explode("token")
+        .drop_nulls("token")
+    )
+    n_tokens = pl.len().over("doc")
+    position = pl.int_range(pl.len()).over("doc")
+    shingle = pl.concat_str(
+        [pl.col("token").shift(-i).over("doc") for i in range(SHINGLE_WORDS)],
+        separator=" ", ignore_nulls=True,
+    )
+    # Texts shorter than one shingle are a single shingle.
+    keep = (position <= n_tokens - SHINGLE_WORDS) | ((n_tokens < SHINGLE_WORDS) & (position == 0))
+    return tokens.with_columns(shingle=shingle).filter(keep).select(
+        "doc", hash=pl.col("shingle").hash(seed=20261128)
+    )
+
+
+def signatures(bodies: pl.Series) -> np.ndarray:
+    """(len(bodies), 64) uint64 MinHash signatures; an empty body gets the all-empty signature."""
+    hashes = shingle_hashes(bodies)
+    values = hashes["hash"].to_numpy()
+    bins = (values >> _BIN_SHIFT).astype(np.int64)
+    per_bin = (
+        pl.DataFrame({"doc": hashes["doc"], "bin": bins, "value": values & _VALUE_MASK})
+        .group_by("doc", "bin")
+        .agg(pl.col("value").min())
+    )
+    matrix = np.full((len(bodies), NUM_BINS), _EMPTY, dtype=np.uint64)
+    matrix[per_bin["doc"].to_numpy(), per_bin["bin"].to_numpy()] = per_bin["value"].to_numpy()
+    # Densify: an empty bin takes the value of the next non-empty bin (cyclically), rehashed
+    # with its own index so that two empty bins do not agree by accident.
+    filled = matrix.copy()
+    for step in range(1, NUM_BINS):
+        empty = filled == _EMPTY
+        if not empty.any():
+            break
+        borrowed = np.roll(matrix, -step, axis=1)
+        usable = empty & (borrowed != _EMPTY)
+        offsets = np.uint64(step * 0x9E3779B97F4A7C15 % 2**64)
+        filled[usable] = _mix(borrowed[usable] ^ offsets) & _VALUE_MASK
+    return filled
+
+
+def band_keys(doc_ids: list[str], sigs: np.ndarray) -> pl.DataFrame:
+    """doc_id, band, key: one LSH key per band (the hash of the band's 4 values)."""
+    if len(doc_ids) == 0:
+        return pl.DataFrame(schema={"doc_id": pl.Utf8, "band": pl.Int16, "key": pl.UInt64})
+    bands = sigs.reshape(len(doc_ids), BANDS, ROWS_PER_BAND)
+    key = np.zeros((len(doc_ids), BANDS), dtype=np.uint64)
+    for row in range(ROWS_PER_BAND):
+        key = _mix(key ^ bands[:, :, row])
+    key = _mix(key ^ np.arange(BANDS, dtype=np.uint64))
+    return pl.DataFrame(
+        {
+            "doc_id": np.repeat(np.array(doc_ids, dtype=object), BANDS),
+            "band": np.tile(np.arange(BANDS, dtype=np.int16), len(doc_ids)),
+            "key": key.ravel(),
+        },
+        schema={"doc_id": pl.Utf8, "band": pl.Int16, "key": pl.UInt64},
+    )
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of paired signatures (rows of ``a`` and ``b``)."""
+    return (a == b).mean(axis=1)
+
+
+def resolve_first_copies(pairs: pl.DataFrame) -> pl.DataFrame:
+    """doc_id → dup_of, from verified pairs (doc_id, other, other_rank) where a lower rank is
+    the earlier copy; chains (c ~ b ~ a) all point to the first copy a."""
+    if pairs.is_empty():
+        return pl.DataFrame(schema={"doc_id": pl.Utf8, "dup_of": pl.Utf8})
+    first = (
+        pairs.sort("other_rank")
+        .group_by("doc_id", maintain_order=True)
+        .agg(pl.col("other").first().alias("dup_of"))
+    )
+    mapping = dict(zip(first["doc_id"], first["dup_of"], strict=True))
+    resolved = {}
+    for doc, target in mapping.items():
+        seen = {doc}
+        while target in mapping and target not in seen:
+            seen.add(target)
+            target = mapping[target]
+        resolved[doc] = target
+    return pl.DataFrame({"doc_id": list(resolved), "dup_of": list(resolved.values())},
+                        schema={"doc_id": pl.Utf8, "dup_of": pl.Utf8})
