@@ -31,7 +31,7 @@ test: $(BIN)/comention
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/comention
-	$(BIN)/python bench/bench_stages.py --articles $(N)
+	$(BIN)/python -m bench.bench_stages --articles $(N)
 
 lint: $(BIN)/comention
 	$(BIN)/ruff check --fix .

@@ -4,7 +4,7 @@ Prints mean token precision / recall / F1 (lower-cased \\w+ tokens, multiset ove
 over pages) for the whole page, the naive "12+ words ending in punctuation" rule, and
 comention's extractor; and pages/s of the extractor.
 
-    python bench/bench_extract.py [--data ../shared/data/textdumps]
+    python -m bench.bench_extract [--data ../shared/data/textdumps]
 """
 
 from __future__ import annotations

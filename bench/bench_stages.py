@@ -4,7 +4,7 @@ Generates a sample corpus of N articles (page dumps plus a JSON Lines export), t
 stages on a fresh warehouse without the Prefect engine (the stage functions themselves) and
 prints wall time, articles/s and peak RSS per stage, and the gates' share of the run.
 
-    python bench/bench_stages.py --articles 10000
+    python -m bench.bench_stages --articles 10000
 """
 
 from __future__ import annotations

@@ -170,7 +170,8 @@ def ingest(
             """,
             [run_id],
         )
-        con.execute("INSERT INTO article_signatures SELECT doc_id, minhash FROM staging.new_sigs")
+        con.execute("INSERT INTO article_signatures SELECT doc_id, minhash, shingles "
+                    "FROM staging.new_sigs")
         con.execute("INSERT INTO article_bands SELECT band, key, doc_id FROM staging.new_bands")
     summary.near_duplicates = wh.scalar(
         "SELECT count(*) FROM articles WHERE run_id = ? AND dup_of IS NOT NULL", [run_id]
@@ -185,13 +186,16 @@ def _link_near_duplicates(wh: Warehouse) -> None:
     run; they are kept when their MinHash similarity reaches neardup.THRESHOLD. Published
     articles are earlier than anything in this run.
     """
-    def signature_frame(doc_ids: pl.Series, sigs: np.ndarray) -> pl.DataFrame:
-        return pl.DataFrame({"doc_id": doc_ids,
-                             "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64))},
-                            schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64)})
+    def signature_frame(doc_ids: pl.Series, sigs: np.ndarray, sizes: np.ndarray) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"doc_id": doc_ids, "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)),
+             "shingles": sizes},
+            schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64), "shingles": pl.Int32},
+        )
 
     no_sigs = np.zeros((0, neardup.NUM_BINS), dtype=np.uint64)
-    wh.stage("new_sigs", signature_frame(pl.Series([], dtype=pl.Utf8), no_sigs))
+    wh.stage("new_sigs", signature_frame(pl.Series([], dtype=pl.Utf8), no_sigs,
+                                         np.zeros(0, dtype=np.int64)))
     wh.stage("new_bands", neardup.band_keys([], no_sigs))
     total = wh.scalar("SELECT count(*) FROM staging.new_articles")
     # In batches, so memory does not grow with the number of new articles.
@@ -200,8 +204,8 @@ def _link_near_duplicates(wh: Warehouse) -> None:
             "SELECT doc_id, body FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?",
             [ENRICH_BATCH, offset],
         )
-        sigs = neardup.signatures(chunk["body"])
-        wh.append_staged("new_sigs", signature_frame(chunk["doc_id"], sigs))
+        sigs, sizes = neardup.signatures(chunk["body"])
+        wh.append_staged("new_sigs", signature_frame(chunk["doc_id"], sigs, sizes))
         wh.append_staged("new_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
     if total == 0:
         return
@@ -218,7 +222,8 @@ def _link_near_duplicates(wh: Warehouse) -> None:
             JOIN seqs ns ON ns.doc_id = n.doc_id JOIN seqs ms ON ms.doc_id = m.doc_id
             WHERE ms.seq < ns.seq
         )
-        SELECT pairs.*, s.minhash AS a, coalesce(t.minhash, o.minhash) AS b
+        SELECT pairs.*, s.minhash AS a, coalesce(t.minhash, o.minhash) AS b,
+               s.shingles AS size_a, coalesce(t.shingles, o.shingles) AS size_b
         FROM pairs JOIN staging.new_sigs s ON s.doc_id = pairs.doc_id
         LEFT JOIN staging.new_sigs t ON t.doc_id = pairs.other
         LEFT JOIN article_signatures o ON o.doc_id = pairs.other
@@ -226,11 +231,12 @@ def _link_near_duplicates(wh: Warehouse) -> None:
     )
     if candidates.is_empty():
         return
-    similar = neardup.similarity(
+    similar = neardup.is_near_duplicate(
         np.array(candidates["a"].to_list(), dtype=np.uint64),
         np.array(candidates["b"].to_list(), dtype=np.uint64),
+        candidates["size_a"].to_numpy(), candidates["size_b"].to_numpy(),
     )
-    links = neardup.resolve_first_copies(candidates.filter(similar >= neardup.THRESHOLD))
+    links = neardup.resolve_first_copies(candidates.filter(similar))
     wh.stage("dup_links", links)
     wh.con.execute(
         "UPDATE staging.new_articles SET dup_of = l.dup_of FROM staging.dup_links l "

@@ -249,11 +249,13 @@ COMMENT ON COLUMN enriched_articles.run_id IS 'The run that enriched it.';
 
 CREATE TABLE IF NOT EXISTS article_signatures (
     doc_id   VARCHAR PRIMARY KEY,
-    minhash  UBIGINT[] NOT NULL
+    minhash  UBIGINT[] NOT NULL,
+    shingles INTEGER NOT NULL
 );
 COMMENT ON TABLE article_signatures IS 'MinHash signature of each article''s 5-word shingles (near-duplicate detection).';
 COMMENT ON COLUMN article_signatures.doc_id IS 'The article (articles.doc_id).';
 COMMENT ON COLUMN article_signatures.minhash IS '64 one-permutation MinHash values; the share of equal values estimates Jaccard similarity.';
+COMMENT ON COLUMN article_signatures.shingles IS 'Number of distinct 5-word shingles (for containment).';
 
 CREATE TABLE IF NOT EXISTS article_bands (
     band    SMALLINT NOT NULL,
@@ -261,6 +263,6 @@ CREATE TABLE IF NOT EXISTS article_bands (
     doc_id  VARCHAR NOT NULL
 );
 COMMENT ON TABLE article_bands IS 'LSH index: articles sharing a (band, key) are near-duplicate candidates.';
-COMMENT ON COLUMN article_bands.band IS 'Band number (0-15), 4 signature values each.';
+COMMENT ON COLUMN article_bands.band IS 'Band number (0-31), 2 signature values each.';
 COMMENT ON COLUMN article_bands.key IS 'Hash of the band''s values.';
 COMMENT ON COLUMN article_bands.doc_id IS 'The article (articles.doc_id).';
