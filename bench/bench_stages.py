@@ -11,50 +11,19 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 import flows  # noqa: F401  (quiet Prefect defaults)
+from bench.measure import measure
 from flows import pipeline
 from flows.sample import write_sample
 from flows.warehouse import Warehouse
 from transforms.gazetteer import countries_reference
 from transforms.themes import themes_reference
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-@contextmanager
-def measure(results: dict, name: str):
-    """Wall time and peak resident memory (sampled every 20 ms) of the block."""
-    peak = [_rss_mb()]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.02):
-            peak[0] = max(peak[0], _rss_mb())
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        elapsed = time.perf_counter() - started
-        done.set()
-        sampler.join()
-        results[name] = (elapsed, max(peak[0], _rss_mb()))
 
 
 def main() -> None:

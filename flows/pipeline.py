@@ -29,6 +29,7 @@ from transforms.themes import tag_themes, themes_reference
 
 INGEST_BATCH = 500
 ENRICH_BATCH = 2000
+MAX_DUP_CANDIDATES = 10
 RAW_SCHEMA = {name: pl.Utf8 for name in RAW_FIELDS} | {"file_mtime": pl.Datetime("us", "UTC")}
 
 
@@ -209,34 +210,63 @@ def _link_near_duplicates(wh: Warehouse) -> None:
         wh.append_staged("new_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
     if total == 0:
         return
-    candidates = wh.frame(
-        """
-        WITH seqs AS (SELECT doc_id, seq FROM staging.new_articles),
+    # Candidates: for each band bucket, its three earliest members only (published articles
+    # come first), so one popular bucket cannot explode into all its pairs; then the ten
+    # candidates sharing most bands per article. Verified in chunks: memory stays bounded.
+    wh.con.execute(
+        f"""
+        CREATE OR REPLACE TABLE staging.dup_candidates AS
+        WITH keys AS (
+            SELECT band, key, doc_id, -1 AS rank FROM article_bands
+            WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
+            UNION ALL
+            SELECT b.band, b.key, b.doc_id, a.seq FROM staging.new_bands b
+            JOIN staging.new_articles a USING (doc_id)
+        ),
+        firsts AS (
+            SELECT band, key, doc_id AS other, rank AS other_rank FROM keys
+            QUALIFY row_number() OVER (PARTITION BY band, key ORDER BY rank, doc_id) <= 3
+        ),
         pairs AS (
-            SELECT DISTINCT n.doc_id, coalesce(a.dup_of, p.doc_id) AS other, -1 AS other_rank
-            FROM staging.new_bands n JOIN article_bands p USING (band, key)
-            JOIN articles a ON a.doc_id = p.doc_id
-            UNION
-            SELECT DISTINCT n.doc_id, m.doc_id AS other, ms.seq AS other_rank
-            FROM staging.new_bands n JOIN staging.new_bands m USING (band, key)
-            JOIN seqs ns ON ns.doc_id = n.doc_id JOIN seqs ms ON ms.doc_id = m.doc_id
-            WHERE ms.seq < ns.seq
+            SELECT n.doc_id, f.other, f.other_rank, count(*) AS shared
+            FROM keys n JOIN firsts f USING (band, key)
+            WHERE n.rank >= 0 AND f.other_rank < n.rank
+            GROUP BY n.doc_id, f.other, f.other_rank
         )
-        SELECT pairs.*, s.minhash AS a, coalesce(t.minhash, o.minhash) AS b,
-               s.shingles AS size_a, coalesce(t.shingles, o.shingles) AS size_b
-        FROM pairs JOIN staging.new_sigs s ON s.doc_id = pairs.doc_id
-        LEFT JOIN staging.new_sigs t ON t.doc_id = pairs.other
-        LEFT JOIN article_signatures o ON o.doc_id = pairs.other
+        SELECT * FROM pairs
+        QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY shared DESC, other_rank,
+                                   other) <= {MAX_DUP_CANDIDATES}
         """
     )
-    if candidates.is_empty():
+    verified = []
+    for offset in range(0, total, ENRICH_BATCH):
+        candidates = wh.frame(
+            """
+            SELECT c.doc_id, coalesce(a.dup_of, c.other) AS other, c.other_rank,
+                   s.minhash AS a, coalesce(t.minhash, o.minhash) AS b,
+                   s.shingles AS size_a, coalesce(t.shingles, o.shingles) AS size_b
+            FROM staging.dup_candidates c
+            JOIN (SELECT doc_id FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?) n
+                 USING (doc_id)
+            JOIN staging.new_sigs s ON s.doc_id = c.doc_id
+            LEFT JOIN staging.new_sigs t ON t.doc_id = c.other
+            LEFT JOIN article_signatures o ON o.doc_id = c.other
+            LEFT JOIN articles a ON a.doc_id = c.other
+            """,
+            [ENRICH_BATCH, offset],
+        )
+        if candidates.is_empty():
+            continue
+        similar = neardup.is_near_duplicate(
+            np.array(candidates["a"].to_list(), dtype=np.uint64),
+            np.array(candidates["b"].to_list(), dtype=np.uint64),
+            candidates["size_a"].to_numpy(), candidates["size_b"].to_numpy(),
+        )
+        verified.append(candidates.filter(similar).select("doc_id", "other", "other_rank"))
+    wh.drop_staged("dup_candidates")
+    if not verified:
         return
-    similar = neardup.is_near_duplicate(
-        np.array(candidates["a"].to_list(), dtype=np.uint64),
-        np.array(candidates["b"].to_list(), dtype=np.uint64),
-        candidates["size_a"].to_numpy(), candidates["size_b"].to_numpy(),
-    )
-    links = neardup.resolve_first_copies(candidates.filter(similar))
+    links = neardup.resolve_first_copies(pl.concat(verified))
     wh.stage("dup_links", links)
     wh.con.execute(
         "UPDATE staging.new_articles SET dup_of = l.dup_of FROM staging.dup_links l "
