@@ -58,7 +58,8 @@ def url_date(url: str | None) -> datetime | None:
 def language_of(text: str) -> str | None:
     if not text:
         return None
-    lang, _ = py3langid.classify(text[:2000])
+    # 600 characters identify a language reliably and keep this off the hot path.
+    lang, _ = py3langid.classify(text[:600])
     return lang
 
 

@@ -6,6 +6,7 @@ Detection is charset-normalizer's and repair is ftfy's: neither is done by hand 
 from __future__ import annotations
 
 import codecs
+import re
 
 import ftfy
 from charset_normalizer import from_bytes
@@ -16,6 +17,11 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+# UTF-8 read as cp1252/latin-1 leaves these lead characters behind ("CafÃ©", "â€™", "Ð¿");
+# text without them has no mojibake for ftfy to fix, and skipping it keeps ftfy off hot paths.
+_MOJIBAKE_HINT = re.compile("[ÃÂâÐÑÅÄ][\u0080-\u02ff\u2010-\u203a\u20ac\u2122]")
 
 
 class NotText(ValueError):
@@ -73,5 +79,11 @@ def decode_text(data: bytes) -> str:
         text = data.decode(encoding, errors="replace")
     except LookupError:
         text = data.decode("cp1252", errors="replace")
-    # ftfy is only worth its cost where the text looks broken.
+    return repair(text)
+
+
+def repair(text: str) -> str:
+    """``text`` with mojibake repaired by ftfy, where there are signs of it."""
+    if text.isascii() or not _MOJIBAKE_HINT.search(text):
+        return text
     return ftfy.fix_text(text) if is_bad(text) else text

@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 import pyarrow.parquet as pq
 
-from flows.sources.decode import NotText, decode_text, detect_encoding
+from flows.sources.decode import NotText, decode_text, detect_encoding, repair
 from flows.sources.fields import pick_fields
 
 MAX_LINE_BYTES = 10_000_000
@@ -21,6 +21,9 @@ csv.field_size_limit(MAX_LINE_BYTES)
 def _record(key: str, obj: dict, options) -> dict:
     fields = pick_fields(obj, options.fields)
     record_id = fields.pop("record_id")
+    for name in ("title", "text"):
+        if fields[name]:
+            fields[name] = repair(fields[name])
     # A structured export's text is the article as given, unless the user asks for cleaning.
     kind = "page" if options.clean_exports else "article"
     return {"record_key": key + (f"#{record_id}" if record_id else ""), "kind": kind, **fields}

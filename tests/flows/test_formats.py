@@ -173,3 +173,8 @@ def test_huge_single_line_nul_bytes_and_empty_files(tmp_path):
 def test_mojibake_is_repaired(tmp_path):
     (tmp_path / "m.txt").write_text("The CafÃ© in SÃ£o Paulo reopened on Monday.")
     assert records(tmp_path / "m.txt")[0]["text"] == "The Café in São Paulo reopened on Monday."
+
+
+def test_mojibake_inside_json_escapes_is_repaired(tmp_path):
+    (tmp_path / "m.jsonl").write_text(json.dumps({"text": "SÃ£o Paulo â€“ the cafÃ© reopened."}))
+    assert records(tmp_path / "m.jsonl")[0]["text"] == "São Paulo – the café reopened."
