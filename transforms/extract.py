@@ -64,9 +64,31 @@ _TICKER = (
     r"(?:^|\s)[+\-−]\d+(?:[.,]\d+)?%?(?:\s|$)|\b\d+(?:\.\d+)?[KMB]\b|\bVol\."
     r"|^[A-Z][A-Z&.\s]{1,24}\s[+\-−]?\d+\.\d+$"
 )
-_SENTENCE_END = r"[.!?…:;]['\"’”)\]]*$"
+_SENTENCE_END = r"[.!?…:;。！？」』]['\"’”)\]]*$"
+# Words of scripts written without spaces count one per two characters.
+_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
+# Legal and footer lines: chrome however long they are.
+_LEGAL = (
+    r"(?i)©|\(c\) ?\d{4}|\ball rights reserved\b|\bregistered trademarks?\b|\bcookies?\b.*\b(?:use|"
+    r"accept|consent)|\bterms (?:of|and) (?:use|service|conditions)\b|\bprivacy (?:policy|notice)\b"
+)
+# Where the article ends: a comment thread or a block of other stories. Lines after one of
+# these (once the page has had some prose) are probably not the article.
+_SECTION_END = (
+    r"(?i)^\W*(?:\d+\s+(?:comments?|responses?|replies|thoughts)\b|(?:leave|post|add|write) a "
+    r"(?:reply|comment)|(?:top[- ]rated |all |view |read all |show all |show )?comments?\b.{0,20}$"
+    r"|join the (?:discussion|conversation)|related\b|more (?:stories|from|top reads|"
+    r"news|blog stories|on this)|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?$"
+    r"|most (?:popular|read)|trending(?: now)?$|read (?:more|next)$|what to read next)"
+    r"|\bsays:$"
+)
+# A comment's byline: "12. jane says:", "Reply", "Report abuse".
+_COMMENT_BYLINE = r"(?i)\bsays:$|^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$"
 _TEASER_CUT = r"(?:…|\.\.\.)$"
 _HEADING_MAX_WORDS = 30
+# Prose words an article has before a section-end marker can close it (menus above an
+# article also say "Most popular").
+_PROSE_BEFORE_END = 150
 _TITLE_LOOKBACK = 10
 
 
@@ -93,20 +115,33 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add per-line features and a content score; vectorised over every page of the batch."""
     words = pl.col("text").str.to_lowercase().str.extract_all(r"[^\W\d_]+")
     n_pages_of_site = pl.col("page").n_unique().over("site")
+    n_cjk = pl.col("text").str.count_matches(_CJK)
+    previous_text = pl.col("text").shift(1).over("page")
+    next_text = pl.col("text").shift(-1).over("page")
     return (
         lines.with_columns(
-            n_words=pl.col("text").str.count_matches(r"\S+"),
+            n_words=(pl.col("text").str.replace_all(_CJK, " ").str.count_matches(r"\S+")
+                     + n_cjk // 2).cast(pl.Int64),
+            cjk_share=n_cjk / pl.col("text").str.len_chars(),
             n_stop=words.list.eval(pl.element().is_in(STOPWORDS)).list.sum(),
             n_alpha_words=words.list.len(),
             sentence_end=pl.col("text").str.contains(_SENTENCE_END),
             bullet=pl.col("line").str.contains(_BULLET),
             rel_time=pl.col("text").str.contains(_REL_TIME) | pl.col("text").str.contains(_AGO),
             call_to_action=pl.col("text").str.contains(_CALL_TO_ACTION),
+            legal=pl.col("text").str.contains(_LEGAL),
+            comment_byline=pl.col("text").str.contains(_COMMENT_BYLINE),
+            section_end=pl.col("text").str.contains(_SECTION_END),
             ticker=pl.col("text").str.contains(_TICKER),
             teaser_cut=pl.col("text").str.contains(_TEASER_CUT),
+            table_row=pl.col("text").str.count_matches(r"\S(?:\s{2,}|\t)\S") >= 2,
             all_caps=pl.col("text").str.contains(r"^[^a-z]*[A-Z]{2}[^a-z]*$"),
-            # A line printed more than once on the page is a teaser or a menu entry.
-            repeated=(pl.len().over("page", "text") > 1),
+            # Printed twice in a row: a teaser. Elsewhere on the page: a menu entry if short;
+            # a long sentence repeated later is a pull quote, so only later copies go.
+            repeated=(pl.col("text") == previous_text).fill_null(False)
+            | (pl.col("text") == next_text).fill_null(False)
+            | ((pl.len().over("page", "text") > 1) & (pl.col("text").str.len_chars() < 60)),
+            later_copy=pl.int_range(pl.len()).over("page", "text") > 0,
             # A line on most pages of the same site is the site's template.
             template=(
                 (n_pages_of_site >= 5)
@@ -116,39 +151,60 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             stop_density=pl.col("n_stop") / pl.max_horizontal(pl.col("n_alpha_words"), 1),
         )
+        .with_columns(prose=_prose_expr())
+        .with_columns(
+            # Prose words seen before this line; a section end only counts after some prose.
+            prose_before=pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0)
+            .cum_sum().over("page") - pl.when(pl.col("prose")).then(pl.col("n_words"))
+            .otherwise(0),
+        )
+        .with_columns(
+            after_end=(pl.col("section_end") & (pl.col("prose_before") >= _PROSE_BEFORE_END))
+            .cast(pl.Int32).cum_max().over("page").cast(pl.Boolean),
+        )
         .with_columns(score=_score_expr())
+    )
+
+
+def _prose_expr() -> pl.Expr:
+    """Sentences: long enough, punctuated, and dense in function words (or in CJK script)."""
+    return (
+        pl.col("sentence_end")
+        & (pl.col("n_words") >= 8)
+        & ((pl.col("stop_density") >= 0.12) | (pl.col("cjk_share") >= 0.3))
     )
 
 
 def _score_expr() -> pl.Expr:
     """Positive for prose, negative for chrome; short neutral lines cost a little."""
     n = pl.col("n_words").cast(pl.Float64)
-    prose = (
-        pl.col("sentence_end")
-        & (pl.col("n_words") >= 8)
-        & (pl.col("stop_density") >= 0.12)
-    )
+    prose = pl.col("prose")
     chrome = (
         pl.col("rel_time")
         | pl.col("call_to_action") & (pl.col("n_words") < 25)
+        | pl.col("legal")
+        | pl.col("comment_byline")
+        | pl.col("section_end") & ~prose
         | pl.col("ticker") & ~prose
         | pl.col("teaser_cut")
         | pl.col("repeated") & (pl.col("n_words") >= 2)
         | pl.col("template")
     )
-    return (
+    score = (
         pl.when(chrome)
         .then(-(5.0 + n))
-        .when(prose & pl.col("bullet"))
-        .then(0.6 * n)
         .when(prose)
         .then(n)
+        .when(pl.col("table_row"))
+        .then(-0.5)
         .when(pl.col("sentence_end") & (pl.col("n_words") >= 4) & (pl.col("stop_density") >= 0.2))
         .then(0.5 * n)
         .when(pl.col("bullet") | pl.col("all_caps"))
         .then(-3.0)
         .otherwise(-1.0 - 0.25 * n)
     )
+    # After the article's end marker, prose is probably comments or other stories.
+    return pl.when(pl.col("after_end") & (score > 0)).then(0.25 * score).otherwise(score)
 
 
 def best_segment(scores: np.ndarray) -> tuple[int, int]:
@@ -223,6 +279,7 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
             r
             for r in rows[start : end + 1]
             if not (r["repeated"] and r["n_words"] >= 2) and not r["template"]
+            and not r["later_copy"]
         ]
         out["title"][page] = rows[title_idx]["text"] if title_idx is not None else None
         out["body"][page] = "\n\n".join(_clean_line(r) for r in body_rows)
