@@ -17,12 +17,12 @@ _MONTHS = (
 )
 # Byline dates as news sites print them: "Nov 19, 2019, 10:31 pm", "14 December 2022",
 # "2022-12-14", "Dec. 14, 2022".
-_BYLINE_DATE = re.compile(
+BYLINE_DATE_PATTERN = (
     rf"\b(?:{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s+(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?)?"
     rf"|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}})?"
-    r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)\b",
-    re.IGNORECASE,
+    r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)\b"
 )
+_BYLINE_DATE = re.compile(BYLINE_DATE_PATTERN, re.IGNORECASE)
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)

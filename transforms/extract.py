@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from transforms.dates import find_date_hint
+from transforms.dates import BYLINE_DATE_PATTERN, find_date_hint
 
 # The most frequent function words of the languages news dumps come in (en, de, fr, es, pt, it,
 # nl, id, ru); their density separates prose from menus and headlines in any of them.
@@ -77,8 +77,7 @@ _LEGAL = (
 _SECTION_END = (
     r"(?i)^\W*(?:\d+\s+(?:comments?|responses?|replies|thoughts)\b|(?:leave|post|add|write) a "
     r"(?:reply|comment)|(?:top[- ]rated |all |view |read all |show all |show )?comments?\b.{0,20}$"
-    r"|join the (?:discussion|conversation)|related\b|more (?:stories|from|top reads|"
-    r"news|blog stories|on this)|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?$"
+    r"|join the (?:discussion|conversation)|related\b|more(?: \S+){1,3}$|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?$"
     r"|most (?:popular|read)|trending(?: now)?$|read (?:more|next)$|what to read next)"
     r"|\bsays:$"
 )
@@ -132,6 +131,11 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             legal=pl.col("text").str.contains(_LEGAL),
             comment_byline=pl.col("text").str.contains(_COMMENT_BYLINE),
             section_end=pl.col("text").str.contains(_SECTION_END),
+            # A line that is just a date (and maybe a name): a byline or a comment's stamp.
+            # (Embedded posts end in "— Name (@handle) date": not a section end.)
+            date_line=pl.col("text").str.contains("(?i)" + BYLINE_DATE_PATTERN)
+            & (pl.col("text").str.count_matches(r"\S+") <= 6)
+            & ~pl.col("text").str.contains(r"@|^[—–-]"),
             ticker=pl.col("text").str.contains(_TICKER),
             teaser_cut=pl.col("text").str.contains(_TEASER_CUT),
             table_row=pl.col("text").str.count_matches(r"\S(?:\s{2,}|\t)\S") >= 2,
@@ -159,7 +163,10 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             .otherwise(0),
         )
         .with_columns(
-            after_end=(pl.col("section_end") & (pl.col("prose_before") >= _PROSE_BEFORE_END))
+            after_end=(
+                (pl.col("section_end") | pl.col("date_line"))
+                & (pl.col("prose_before") >= _PROSE_BEFORE_END)
+            )
             .cast(pl.Int32).cum_max().over("page").cast(pl.Boolean),
         )
         .with_columns(score=_score_expr())
