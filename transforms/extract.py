@@ -74,12 +74,34 @@ _LEGAL = (
 )
 # Where the article ends: a comment thread or a block of other stories. Lines after one of
 # these (once the page has had some prose) are probably not the article.
-_SECTION_END = (
-    r"(?i)^\W*(?:\d+\s+(?:comments?|responses?|replies|thoughts)\b|(?:leave|post|add|write) a "
-    r"(?:reply|comment)|(?:top[- ]rated |all |view |read all |show all |show )?comments?\b.{0,20}$"
-    r"|join the (?:discussion|conversation)|related\b|more(?: \S+){1,3}$|you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?$"
-    r"|most (?:popular|read)|trending(?: now)?$|read (?:more|next)$|what to read next)"
-    r"|\bsays:$"
+_SECTION_END_STARTS = (
+    r"\d+\s+(?:comments?|responses?|replies|thoughts)\b",
+    r"(?:leave|post|add|write) a (?:reply|comment)",
+    r"(?:top[- ]rated |all |view |read all |show all |show )?comments?\b.{0,20}$",
+    r"join the (?:discussion|conversation)",
+    r"related\b",
+    r"more(?: \S+){1,3}$",
+    r"you (?:may|might) also (?:like|enjoy)",
+    r"recommended(?: for you)?$",
+    r"most (?:popular|read)",
+    r"trending(?: now)?$",
+    r"read (?:more|next)$",
+    r"what to read next",
+    # The same in the other languages news dumps come in.
+    r"você pode gostar", r"leia também", r"veja também", r"artigos relacionados",
+    r"notícias relacionadas", r"comentários", r"lesen sie auch", r"mehr zum thema",
+    r"kommentare", r"à lire aussi", r"lire aussi", r"sur le même sujet", r"commentaires",
+    r"te puede interesar", r"noticias relacionadas", r"ver también", r"comentarios",
+    r"leggi anche", r"articoli correlati", r"potrebbe interessarti", r"commenti", r"baca juga",
+    r"berita terkait", r"artikel terkait", r"komentar", r"читайте также", r"похожие",
+    r"комментарии", r"関連記事", r"コメント", r"相关文章",
+)
+_SECTION_END = r"(?i)^\W*(?:" + "|".join(_SECTION_END_STARTS) + r")|\bsays:$"
+# Picture credits and captions.
+_CAPTION = (
+    r"(?i)^(?:photo|image|picture|pic|credit|foto|bild|source)s?(?: by| credit)?\s*[:：]"
+    r"|\((?:photo|image|picture|credit)s?\b[^)]*\)$|^image \d+ of|getty images$"
+    r"|^\(?(?:ap|afp|reuters)(?: photo)?\)?$"
 )
 # A comment's byline: "12. jane says:", "Reply", "Report abuse".
 _COMMENT_BYLINE = r"(?i)\bsays:$|^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$"
@@ -87,7 +109,7 @@ _TEASER_CUT = r"(?:…|\.\.\.)$"
 _HEADING_MAX_WORDS = 30
 # Prose words an article has before a section-end marker can close it (menus above an
 # article also say "Most popular").
-_PROSE_BEFORE_END = 150
+_PROSE_BEFORE_END = 100
 _TITLE_LOOKBACK = 10
 
 
@@ -125,6 +147,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             n_stop=words.list.eval(pl.element().is_in(STOPWORDS)).list.sum(),
             n_alpha_words=words.list.len(),
             sentence_end=pl.col("text").str.contains(_SENTENCE_END),
+            inner_sentences=pl.col("text").str.count_matches(r"[.!?;。！？][\"”’)]?\s+\p{Lu}"),
             bullet=pl.col("line").str.contains(_BULLET),
             rel_time=pl.col("text").str.contains(_REL_TIME) | pl.col("text").str.contains(_AGO),
             call_to_action=pl.col("text").str.contains(_CALL_TO_ACTION),
@@ -138,13 +161,14 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             & ~pl.col("text").str.contains(r"@|^[—–-]"),
             ticker=pl.col("text").str.contains(_TICKER),
             teaser_cut=pl.col("text").str.contains(_TEASER_CUT),
+            caption=pl.col("text").str.contains(_CAPTION),
             table_row=pl.col("text").str.count_matches(r"\S(?:\s{2,}|\t)\S") >= 2,
             all_caps=pl.col("text").str.contains(r"^[^a-z]*[A-Z]{2}[^a-z]*$"),
             # Printed twice in a row: a teaser. Elsewhere on the page: a menu entry if short;
             # a long sentence repeated later is a pull quote, so only later copies go.
-            repeated=(pl.col("text") == previous_text).fill_null(False)
-            | (pl.col("text") == next_text).fill_null(False)
-            | ((pl.len().over("page", "text") > 1) & (pl.col("text").str.len_chars() < 60)),
+            printed_twice=(pl.col("text") == previous_text).fill_null(False)
+            | (pl.col("text") == next_text).fill_null(False),
+            repeated=(pl.len().over("page", "text") > 1) & (pl.col("text").str.len_chars() < 60),
             later_copy=pl.int_range(pl.len()).over("page", "text") > 0,
             # A line on most pages of the same site is the site's template.
             template=(
@@ -169,16 +193,39 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             )
             .cast(pl.Int32).cum_max().over("page").cast(pl.Boolean),
         )
+        .with_columns(chrome=_chrome_expr())
         .with_columns(score=_score_expr())
     )
 
 
 def _prose_expr() -> pl.Expr:
-    """Sentences: long enough, punctuated, and dense in function words (or in CJK script)."""
+    """Sentences: long enough, punctuated, and dense in function words (or in CJK script).
+
+    A long paragraph whose last sentence lost its full stop still has sentences inside it.
+    """
     return (
-        pl.col("sentence_end")
-        & (pl.col("n_words") >= 8)
+        (pl.col("sentence_end") & (pl.col("n_words") >= 8)
+         | (pl.col("inner_sentences") >= 2) & (pl.col("n_words") >= 20))
         & ((pl.col("stop_density") >= 0.12) | (pl.col("cjk_share") >= 0.3))
+    )
+
+
+def _chrome_expr() -> pl.Expr:
+    """Lines that are the site's, not the article's, wherever they stand (short lines repeated
+    on the page are menus when outside the article, so they are scored, not dropped)."""
+    prose = pl.col("prose")
+    return (
+        pl.col("printed_twice") & (pl.col("n_words") >= 2)
+        | pl.col("rel_time")
+        | pl.col("call_to_action") & (pl.col("n_words") < 25)
+        | pl.col("legal")
+        | pl.col("comment_byline")
+        | pl.col("caption")
+        | pl.col("section_end") & ~prose
+        | pl.col("ticker") & ~prose
+        | pl.col("teaser_cut")
+        | pl.col("template")
+        | ~pl.col("text").str.contains(r"[\p{L}\p{N}]")
     )
 
 
@@ -186,19 +233,8 @@ def _score_expr() -> pl.Expr:
     """Positive for prose, negative for chrome; short neutral lines cost a little."""
     n = pl.col("n_words").cast(pl.Float64)
     prose = pl.col("prose")
-    chrome = (
-        pl.col("rel_time")
-        | pl.col("call_to_action") & (pl.col("n_words") < 25)
-        | pl.col("legal")
-        | pl.col("comment_byline")
-        | pl.col("section_end") & ~prose
-        | pl.col("ticker") & ~prose
-        | pl.col("teaser_cut")
-        | pl.col("repeated") & (pl.col("n_words") >= 2)
-        | pl.col("template")
-    )
     score = (
-        pl.when(chrome)
+        pl.when(pl.col("chrome") | pl.col("repeated") & (pl.col("n_words") >= 2))
         .then(-(5.0 + n))
         .when(prose)
         .then(n)
@@ -282,11 +318,11 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
         if end < start:
             continue
         title_idx = _pick_title(rows, start)
+        # Chrome inside the article (ads, share bars, captions) is left out; headings stay, and
+        # so do short lines the article itself repeats (recipe steps, refrains).
         body_rows = [
-            r
-            for r in rows[start : end + 1]
-            if not (r["repeated"] and r["n_words"] >= 2) and not r["template"]
-            and not r["later_copy"]
+            r for r in rows[start : end + 1]
+            if not r["chrome"] and not (r["later_copy"] and not r["repeated"])
         ]
         out["title"][page] = rows[title_idx]["text"] if title_idx is not None else None
         out["body"][page] = "\n\n".join(_clean_line(r) for r in body_rows)
