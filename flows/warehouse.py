@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,10 @@ class Warehouse:
         if read_only and not self.path.exists():
             raise WarehouseError(f"no database at {self.path}: run `comention run` first")
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = duckdb.connect(str(self.path), read_only=read_only, config={
+                # Bounded memory whatever the size of the dump: DuckDB spills to disk beyond it.
+                "memory_limit": os.environ.get("COMENTION_DUCKDB_MEMORY", "1GB"),
+            })
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]
             raise WarehouseError(f"cannot open database {self.path}: {first_line}") from None

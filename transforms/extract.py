@@ -97,6 +97,8 @@ _SECTION_END_STARTS = (
     r"комментарии", r"関連記事", r"コメント", r"相关文章",
 )
 _SECTION_END = r"(?i)^\W*(?:" + "|".join(_SECTION_END_STARTS) + r")|\bsays:$"
+# An author line: "By Jane Roe", "Von …", "Par …", "Por …".
+_BYLINE = r"^(?:[•·*-]\s*)?(?:By|BY|Von|Par|Por|Di|Door|Oleh|Автор)\s+\p{Lu}"
 # Picture credits and captions.
 _CAPTION = (
     r"(?i)^(?:photo|image|picture|pic|credit|foto|bild|source)s?(?: by| credit)?\s*[:：]"
@@ -162,6 +164,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             ticker=pl.col("text").str.contains(_TICKER),
             teaser_cut=pl.col("text").str.contains(_TEASER_CUT),
             caption=pl.col("text").str.contains(_CAPTION),
+            byline=pl.col("text").str.contains(_BYLINE)
+            & (pl.col("text").str.count_matches(r"\S+") <= 12),
             table_row=pl.col("text").str.count_matches(r"\S(?:\s{2,}|\t)\S") >= 2,
             all_caps=pl.col("text").str.contains(r"^[^a-z]*[A-Z]{2}[^a-z]*$"),
             # Printed twice in a row: a teaser. Elsewhere on the page: a menu entry if short;
@@ -292,6 +296,24 @@ def _pick_title(rows: list[dict], start: int) -> int | None:
     return max(0, start - _TITLE_LOOKBACK) + chosen[-1]
 
 
+def _after_byline(rows: list[dict], start: int, end: int) -> int:
+    """Where the article starts: after a byline (author, date) early in the segment.
+
+    Teasers of other stories right above an article look like prose too; the article's own
+    byline separates them from it. Moved only when most of the segment's prose follows it.
+    """
+    prose = [r["n_words"] if r["prose"] else 0 for r in rows[start : end + 1]]
+    total = sum(prose)
+    before = 0
+    for offset, row in enumerate(rows[start : end + 1]):
+        if before > 0.3 * total:
+            break
+        if offset > 0 and (row["date_line"] or row["byline"]):
+            return start + offset + 1
+        before += prose[offset]
+    return start
+
+
 def _clean_line(row: dict) -> str:
     text = row["text"]
     if row["bullet"]:
@@ -317,6 +339,7 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
         start, end = best_segment(group["score"].to_numpy())
         if end < start:
             continue
+        start = _after_byline(rows, start, end)
         title_idx = _pick_title(rows, start)
         # Chrome inside the article (ads, share bars, captions) is left out; headings stay, and
         # so do short lines the article itself repeats (recipe steps, refrains).
