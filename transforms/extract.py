@@ -129,7 +129,9 @@ def _line_frame(texts: list[str], sites: list[str | None] | None) -> pl.DataFram
         .drop("raw")
         .explode("line")
         .with_columns(pl.int_range(pl.len()).over("page").alias("line_no"))
-        .with_columns(pl.col("line").str.strip_chars().alias("text"))
+        # Zero-width and no-break spaces are whitespace here: a line of them is empty.
+        .with_columns(pl.col("line").str.strip_chars(" \t\u00a0\u200b\u200c\u200d\u2060\ufeff")
+                      .alias("text"))
         .filter(pl.col("text").str.len_chars() > 0)
     )
 
@@ -164,6 +166,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             ticker=pl.col("text").str.contains(_TICKER),
             teaser_cut=pl.col("text").str.contains(_TEASER_CUT),
             caption=pl.col("text").str.contains(_CAPTION),
+            symbols_only=~pl.col("text").str.contains(r"[\p{L}\p{N}]"),
             byline=pl.col("text").str.contains(_BYLINE)
             & (pl.col("text").str.count_matches(r"\S+") <= 12),
             table_row=pl.col("text").str.count_matches(r"\S(?:\s{2,}|\t)\S") >= 2,
@@ -229,7 +232,6 @@ def _chrome_expr() -> pl.Expr:
         | pl.col("ticker") & ~prose
         | pl.col("teaser_cut")
         | pl.col("template")
-        | ~pl.col("text").str.contains(r"[\p{L}\p{N}]")
     )
 
 
@@ -345,7 +347,8 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
         # so do short lines the article itself repeats (recipe steps, refrains).
         body_rows = [
             r for r in rows[start : end + 1]
-            if not r["chrome"] and not (r["later_copy"] and not r["repeated"])
+            if not r["chrome"] and not r["symbols_only"]
+            and not (r["later_copy"] and not r["repeated"])
         ]
         out["title"][page] = rows[title_idx]["text"] if title_idx is not None else None
         out["body"][page] = "\n\n".join(_clean_line(r) for r in body_rows)
