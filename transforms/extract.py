@@ -61,7 +61,7 @@ _CALL_TO_ACTION = (
     r"|recommended for you|most popular|trending now|skip to)\b"
 )
 _TICKER = (
-    r"(?:^|\s)[+\-−]\d+(?:[.,]\d+)?%?(?:\s|$)|\b\d+(?:\.\d+)?[KMB]\b|\bVol\."
+    r"(?:^|\s)[+\-−]\d+(?:[.,]\d+)?%?(?:\s|$)|\b\d+\.\d+[KMB]\b|\bVol\."
     r"|^[A-Z][A-Z&.\s]{1,24}\s[+\-−]?\d+\.\d+$"
 )
 _SENTENCE_END = r"[.!?…:;。！？」』]['\"’”)\]]*$"
@@ -167,6 +167,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             teaser_cut=pl.col("text").str.contains(_TEASER_CUT),
             caption=pl.col("text").str.contains(_CAPTION),
             symbols_only=~pl.col("text").str.contains(r"[\p{L}\p{N}]"),
+            numbered=pl.col("text").str.contains(r"^\d{1,3}[.)]\s+\S"),
             byline=pl.col("text").str.contains(_BYLINE)
             & (pl.col("text").str.count_matches(r"\S+") <= 12),
             table_row=pl.col("text").str.count_matches(r"\S(?:\s{2,}|\t)\S") >= 2,
@@ -316,6 +317,22 @@ def _after_byline(rows: list[dict], start: int, end: int) -> int:
     return start
 
 
+def _through_numbered_list(rows: list[dict], end: int) -> int:
+    """Extend the article over a numbered list right after it (a listicle's items), each item
+    with up to two lines of its own (a link, a note), stopping at chrome."""
+    def usable(index: int) -> bool:
+        return index < len(rows) and not rows[index]["chrome"] and not rows[index]["after_end"]
+
+    last, index = end, end + 1
+    while usable(index) and rows[index]["numbered"]:
+        last, index = index, index + 1
+        for _ in range(2):
+            if not usable(index) or rows[index]["numbered"]:
+                break
+            last, index = index, index + 1
+    return last
+
+
 def _clean_line(row: dict) -> str:
     text = row["text"]
     if row["bullet"]:
@@ -342,6 +359,7 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
         if end < start:
             continue
         start = _after_byline(rows, start, end)
+        end = _through_numbered_list(rows, end)
         title_idx = _pick_title(rows, start)
         # Chrome inside the article (ads, share bars, captions) is left out; headings stay, and
         # so do short lines the article itself repeats (recipe steps, refrains).
