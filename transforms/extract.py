@@ -333,6 +333,20 @@ def _through_numbered_list(rows: list[dict], end: int) -> int:
     return last
 
 
+def _through_announced_list(rows: list[dict], end: int) -> int:
+    """Extend the article over the list its last line announces ("The tour dates:"), up to
+    the first chrome line or section end."""
+    if not rows[end]["text"].endswith(":"):
+        return end
+    last = end
+    for index in range(end + 1, len(rows)):
+        row = rows[index]
+        if row["chrome"] or row["section_end"] or row["after_end"] or row["n_words"] > 40:
+            break
+        last = index
+    return last
+
+
 def _clean_line(row: dict) -> str:
     text = row["text"]
     if row["bullet"]:
@@ -359,7 +373,7 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
         if end < start:
             continue
         start = _after_byline(rows, start, end)
-        end = _through_numbered_list(rows, end)
+        end = _through_announced_list(rows, _through_numbered_list(rows, end))
         title_idx = _pick_title(rows, start)
         # Chrome inside the article (ads, share bars, captions) is left out; headings stay, and
         # so do short lines the article itself repeats (recipe steps, refrains).
