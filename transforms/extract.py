@@ -213,7 +213,8 @@ def _prose_expr() -> pl.Expr:
     """
     return (
         (pl.col("sentence_end") & (pl.col("n_words") >= 8)
-         | (pl.col("inner_sentences") >= 2) & (pl.col("n_words") >= 20))
+         | (pl.col("inner_sentences") >= 2) & (pl.col("n_words") >= 20)
+         | (pl.col("n_words") >= 20) & (pl.col("stop_density") >= 0.2))
         & ((pl.col("stop_density") >= 0.12) | (pl.col("cjk_share") >= 0.3))
     )
 
