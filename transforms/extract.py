@@ -77,6 +77,7 @@ _LEGAL = (
 _SECTION_END_STARTS = (
     r"\d+\s+(?:comments?|responses?|replies|thoughts)\b",
     r"(?:leave|post|add|write) a (?:reply|comment)",
+    r"you must be logged in to (?:post a )?(?:comment|reply)",
     r"(?:top[- ]rated |all |view |read all |show all |show )?comments?\b.{0,20}$",
     r"join the (?:discussion|conversation)",
     r"related\b",
@@ -107,7 +108,7 @@ _CAPTION = (
 )
 # A comment's byline: "12. jane says:", "Reply", "Report abuse".
 _COMMENT_BYLINE = r"(?i)\bsays:$|^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$"
-_TEASER_CUT = r"(?:…|\.\.\.)$"
+_TEASER_CUT = r"(?:…|\.\.\.|\[(?:…|\.\.\.)\]|\(…\))$"
 _HEADING_MAX_WORDS = 30
 # Prose words an article has before a section-end marker can close it (menus above an
 # article also say "Most popular").
@@ -196,7 +197,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(
             after_end=(
-                (pl.col("section_end") | pl.col("date_line"))
+                (pl.col("section_end") | pl.col("date_line") | pl.col("legal"))
                 & (pl.col("prose_before") >= _PROSE_BEFORE_END)
             )
             .cast(pl.Int32).cum_max().over("page").cast(pl.Boolean),
