@@ -105,6 +105,8 @@ _CAPTION = (
     r"(?i)^(?:photo|image|picture|pic|credit|foto|bild|source)s?(?: by| credit)?\s*[:：]"
     r"|\((?:photo|image|picture|credit)s?\b[^)]*\)$|^image \d+ of|getty images$"
     r"|^\(?(?:ap|afp|reuters)(?: photo)?\)?$"
+    # Wire-photo captions: "In this Nov. 5, 2019, file photo, …", "… (AP Photo/Jane Roe)".
+    r"|^in this .{0,80}\bphoto\b|\((?:ap|afp|reuters|getty)?\s?(?:photo|images?)\s?/[^)]*\)\W*$"
 )
 # A comment's byline: "12. jane says:", "Reply", "Report abuse".
 _COMMENT_BYLINE = r"(?i)\bsays:$|^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$"
