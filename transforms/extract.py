@@ -198,8 +198,17 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             .otherwise(0),
         )
         .with_columns(
+            # A "Related" box inside an article is a few links, then the article goes on with
+            # several paragraphs (a list of teasers has one summary per item).
+            article_resumes=pl.sum_horizontal(
+                pl.col("prose").shift(-k).over("page").fill_null(False).cast(pl.Int32)
+                for k in range(1, 6)
+            ) >= 3,
+        )
+        .with_columns(
             after_end=(
-                (pl.col("section_end") | pl.col("date_line") | pl.col("legal"))
+                (pl.col("section_end") & ~pl.col("article_resumes") | pl.col("date_line")
+                 | pl.col("legal"))
                 & (pl.col("prose_before") >= _PROSE_BEFORE_END)
             )
             .cast(pl.Int32).cum_max().over("page").cast(pl.Boolean),
