@@ -164,9 +164,9 @@ def ingest(
     with wh.transaction() as con:
         con.execute(
             """
-            INSERT INTO articles (doc_id, source, record_key, url, site, title, body,
+            INSERT INTO articles (doc_id, source, record_key, url, site, title, author, body,
                                   published_at, date_source, lang, n_words, dup_of, run_id)
-            SELECT doc_id, source, record_key, url, site, title, body, published_at,
+            SELECT doc_id, source, record_key, url, site, title, author, body, published_at,
                    date_source, lang, n_words, dup_of, ? FROM staging.new_articles
             """,
             [run_id],

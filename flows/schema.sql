@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS articles (
     url           VARCHAR,
     site          VARCHAR,
     title         VARCHAR,
+    author        VARCHAR,
     body          VARCHAR NOT NULL,
     published_at  TIMESTAMPTZ,
     date_source   VARCHAR,
@@ -24,6 +25,7 @@ COMMENT ON COLUMN articles.record_key IS 'Where in the source: file, line number
 COMMENT ON COLUMN articles.url IS 'Article URL when the dump carries one.';
 COMMENT ON COLUMN articles.site IS 'Publishing site: URL host, or the dump folder for page dumps without URL.';
 COMMENT ON COLUMN articles.title IS 'Headline as found on the page or in the record.';
+COMMENT ON COLUMN articles.author IS 'Author as the record or the HTML metadata gives it.';
 COMMENT ON COLUMN articles.body IS 'Main text of the article (navigation, teasers and tickers removed).';
 COMMENT ON COLUMN articles.published_at IS 'Publication time, UTC.';
 COMMENT ON COLUMN articles.date_source IS 'Where published_at came from: record, byline, url or file_mtime.';

@@ -26,7 +26,8 @@ _URL_DATE = re.compile(
 
 ARTICLE_SCHEMA = {
     "source": pl.Utf8, "record_key": pl.Utf8, "url": pl.Utf8, "site": pl.Utf8,
-    "title": pl.Utf8, "body": pl.Utf8, "published_at": pl.Datetime("us", "UTC"),
+    "title": pl.Utf8, "author": pl.Utf8, "body": pl.Utf8,
+    "published_at": pl.Datetime("us", "UTC"),
     "date_source": pl.Utf8, "lang": pl.Utf8, "n_words": pl.Int32, "doc_id": pl.Utf8,
 }
 QUARANTINE_SCHEMA = {"source": pl.Utf8, "record_key": pl.Utf8, "reason": pl.Utf8,
@@ -137,6 +138,7 @@ def build_articles(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.D
                 "url": rec.get("url"),
                 "site": site_of(rec.get("url"), rec["source"]),
                 "title": (rec.get("title") or "").strip() or None,
+                "author": (rec.get("author") or "").strip()[:200] or None,
                 "body": body,
                 "published_at": published_at,
                 "date_source": date_source,
@@ -157,6 +159,7 @@ def _take_html(rec: dict) -> None:
     if found["body"]:
         rec["body"] = found["body"]
         rec["title"] = rec.get("title") or found["title"]
+        rec["author"] = rec.get("author") or found["author"]
         rec["url"] = rec.get("url") or found["url"]
         rec["html_date"] = found["date"]
     else:

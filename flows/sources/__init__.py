@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from flows.sources import archives, pages, structured, warc
 
-RAW_FIELDS = ("source", "record_key", "kind", "url", "title", "text", "date_raw",
+RAW_FIELDS = ("source", "record_key", "kind", "url", "title", "author", "text", "date_raw",
               "crawl_date", "file_mtime", "error")
 
 READERS = {

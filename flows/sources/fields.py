@@ -6,13 +6,14 @@ from __future__ import annotations
 FIELD_CANDIDATES = {
     "text": ("text", "body", "content", "article", "maintext", "articleBody", "full_text"),
     "title": ("title", "headline"),
+    "author": ("author", "authors", "byline", "creator"),
     "url": ("url", "link", "canonical_url"),
     "date_raw": ("date", "published", "published_at", "pubDate", "timestamp", "datePublished",
                  "date_publish", "publish_date"),
     "record_id": ("id", "doc_id", "guid", "uuid"),
 }
 # What users may name on the command line (`--field body=maintext`).
-FIELD_ALIASES = {"body": "text", "text": "text", "title": "title", "url": "url",
+FIELD_ALIASES = {"body": "text", "text": "text", "title": "title", "url": "url", "author": "author",
                  "date": "date_raw", "id": "record_id"}
 
 

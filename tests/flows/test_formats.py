@@ -178,3 +178,8 @@ def test_mojibake_is_repaired(tmp_path):
 def test_mojibake_inside_json_escapes_is_repaired(tmp_path):
     (tmp_path / "m.jsonl").write_text(json.dumps({"text": "SÃ£o Paulo â€“ the cafÃ© reopened."}))
     assert records(tmp_path / "m.jsonl")[0]["text"] == "São Paulo – the café reopened."
+
+
+def test_author_field_is_picked_up(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps(ARTICLE | {"byline": "Jane Roe"}) + "\n")
+    assert records(tmp_path / "a.jsonl")[0]["author"] == "Jane Roe"
