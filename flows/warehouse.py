@@ -30,7 +30,7 @@ class Warehouse:
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config={
                 # Bounded memory whatever the size of the dump: DuckDB spills to disk beyond it.
-                "memory_limit": os.environ.get("COMENTION_DUCKDB_MEMORY", "1GB"),
+                "memory_limit": os.environ.get("COMENTION_DUCKDB_MEMORY", "512MB"),
             })
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]
