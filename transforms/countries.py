@@ -50,6 +50,12 @@ def _matcher() -> tuple[ahocorasick.Automaton, pl.DataFrame]:
     return automaton, entries
 
 
+@cache
+def _not_blocking_words() -> pl.Series:
+    """Capitalised words that may stand next to a place: function words and places."""
+    return pl.Series(sorted(_STOP_CAPITALISED | set(gazetteer()["surface"].to_list())))
+
+
 def _candidates(docs: pl.DataFrame, field: str) -> pl.DataFrame:
     automaton, entries = _matcher()
     texts = docs[field].fill_null("").to_list()
@@ -83,15 +89,13 @@ def _neighbour_words(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _apply_rules(frame: pl.DataFrame) -> pl.DataFrame:
     """Case, person, organisation and language rules; all on neighbouring words."""
-    surfaces = set(gazetteer()["surface"].to_list())
     capitalised = r"^\p{Lu}"
 
     def blocking(word: pl.Expr) -> pl.Expr:
         # A capitalised neighbour that is neither a function word nor a place itself.
         return (
             word.str.contains(capitalised).fill_null(False)
-            & ~word.is_in(list(_STOP_CAPITALISED)).fill_null(False)
-            & ~word.is_in(list(surfaces)).fill_null(False)
+            & ~word.is_in(_not_blocking_words()).fill_null(False)
         )
 
     case_ok = pl.when(pl.col("exact_case")).then(

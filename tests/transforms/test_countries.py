@@ -1,6 +1,7 @@
 import polars as pl
 import pytest
 
+from tests.conftest import DATA, needs
 from transforms.countries import article_countries, find_mentions
 
 
@@ -70,3 +71,18 @@ def test_focus_weighs_title_and_lead():
     rolled = article_countries(find_mentions(docs), docs)
     focus = set(rolled.filter("is_focus")["country"].to_list())
     assert "TJ" in focus and "FR" not in focus
+
+
+# Accuracy gates on the hand-labelled articles (../shared/data/gold-countries): only ever raised.
+COUNTRY_MIN_F1 = 0.95
+PAIR_MIN_F1 = 0.93
+
+
+@needs(DATA / "gold-countries" / "gold.jsonl")
+def test_accuracy_gate_on_gold_countries():
+    from bench.bench_countries import comention_predict, evaluate, load_gold
+
+    articles, gold = load_gold(DATA / "gold-countries")
+    result = evaluate(comention_predict(articles), gold)
+    assert result["country"][2] >= COUNTRY_MIN_F1, f"country F1 {result['country'][2]:.3f}"
+    assert result["pair"][2] >= PAIR_MIN_F1, f"pair F1 {result['pair'][2]:.3f}"
