@@ -100,7 +100,9 @@ def _apply_rules(frame: pl.DataFrame) -> pl.DataFrame:
 
     case_ok = pl.when(pl.col("exact_case")).then(
         pl.col("surface_text") == pl.col("pattern")
-    ).otherwise(pl.col("surface_text").str.contains(capitalised))
+    ).when(pl.col("any_case")).then(True).otherwise(
+        pl.col("surface_text").str.contains(capitalised)
+    )
     person_like = pl.col("rules").list.contains("person") | (
         pl.col("kind").is_in(["city", "region"]) & (pl.col("field") == "body")
     )

