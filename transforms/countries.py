@@ -119,8 +119,12 @@ def _apply_rules(frame: pl.DataFrame) -> pl.DataFrame:
             | pl.col("next_word").is_in(STOPWORDS).fill_null(False)
         )
     )
+    # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
+    stray_abbreviation = pl.col("rules").list.contains("after_comma") & (
+        pl.col("prev_gap") != ","
+    ).fill_null(True)
     return (
-        frame.filter(case_ok & ~(person & ~into_org) & ~language)
+        frame.filter(case_ok & ~(person & ~into_org) & ~language & ~stray_abbreviation)
         .with_columns(kind=pl.when(into_org).then(pl.lit("org")).otherwise(pl.col("kind")))
     )
 
@@ -147,6 +151,23 @@ def _apply_document_rules(frame: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFra
     ).filter(~eu_seat)
 
 
+def _place_then_region(frame: pl.DataFrame) -> pl.DataFrame:
+    """"Santa Cruz, Calif.", "Paris, Texas": a place right before ", <region>" is in the
+    region's country."""
+    ordered = frame.sort("doc_id", "field", "start")
+    following = [pl.col(c).shift(-1).over("doc_id", "field") for c in ("start", "kind", "code")]
+    qualified = (
+        pl.col("kind").is_in(["city", "capital", "region"])
+        & (following[0] == pl.col("end") + 2)
+        & (following[1] == "region")
+        & (pl.col("text").str.slice(pl.col("end"), 2) == ", ")
+    ).fill_null(False)
+    return ordered.with_columns(
+        code=pl.when(qualified).then(following[2]).otherwise(pl.col("code")),
+        kind=pl.when(qualified).then(pl.lit("city")).otherwise(pl.col("kind")),
+    )
+
+
 def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     """Every country mention in ``docs`` (doc_id, title, body): one row per mention.
 
@@ -157,7 +178,9 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     candidates = pl.concat([_candidates(docs, "title"), _candidates(docs, "body")])
     if candidates.is_empty():
         return pl.DataFrame(schema=MENTION_SCHEMA)
-    mentions = _apply_document_rules(_apply_rules(_neighbour_words(candidates)), docs)
+    mentions = _place_then_region(
+        _apply_document_rules(_apply_rules(_neighbour_words(candidates)), docs)
+    )
     return (
         mentions.filter(pl.col("code") != "")
         .select(

@@ -135,6 +135,7 @@ def _rows_from_curated() -> list[tuple[str, str, str]]:
     rows += [(region, code, "region") for code, region in _read_csv("regions.csv")]
     rows += [(phrase, code, "org") for code, phrase in _read_csv("organisations.csv")]
     rows += [(place, code, "city") for code, place in _read_csv("places.csv")]
+    rows += [(abbr, code, "region") for code, abbr in _read_csv("state_abbreviations.csv")]
     for code, forms in _read_csv("demonyms.csv"):
         rows += [(form, code, "demonym") for form in forms.split("|")]
     # Disambiguated names of the two Congos and the "New ..." states are enough; the city
@@ -149,6 +150,8 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
     rules: dict[str, set[str]] = {}
     for surface, rule in _read_csv("ambiguous.csv"):
         rules.setdefault(surface, set()).add(rule)
+    for _, abbreviation in _read_csv("state_abbreviations.csv"):
+        rules.setdefault(abbreviation, set()).add("after_comma")
     return {k: frozenset(v) for k, v in rules.items()}
 
 
@@ -180,7 +183,7 @@ def gazetteer() -> pl.DataFrame:
         key=pl.col("surface").str.to_lowercase(),
         kind_rank=pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}),
         # Short all-caps forms (US, UK, UAE, DRC) match only in capitals, so "us" is not the US.
-        exact_case=pl.col("surface").str.contains(r"^[A-Z.]{2,5}$"),
+        exact_case=pl.col("surface").str.contains(r"^[A-Z.]{2,5}$|^[A-Z][a-z]*\.$"),
         # Languages that write demonyms in lower case (Russian "российский").
         any_case=pl.col("surface").str.contains(r"^\p{Ll}"),
     )

@@ -86,3 +86,15 @@ def test_accuracy_gate_on_gold_countries():
     result = evaluate(comention_predict(articles), gold)
     assert result["country"][2] >= COUNTRY_MIN_F1, f"country F1 {result['country'][2]:.3f}"
     assert result["pair"][2] >= PAIR_MIN_F1, f"pair F1 {result['pair'][2]:.3f}"
+
+
+def test_dateline_state_abbreviations_and_place_comma_region():
+    found = mentions_of("SANTA CRUZ, Calif., Feb 26 - Miss. Lane met in Paris, Texas, not Paris.")
+    rows = set(found.select("country", "kind", "surface").iter_rows())
+    assert rows == {("US", "city", "SANTA CRUZ"), ("US", "region", "Calif."),
+                    ("US", "city", "Paris"), ("US", "region", "Texas"), ("FR", "capital", "Paris")}
+
+
+def test_names_in_other_languages_and_russian_cases():
+    assert codes("Die Regierung in Russland und China.") == {"RU", "CN"}
+    assert codes("Визит в России и во Вьетнаме; китайские компании.") == {"RU", "VN", "CN"}
