@@ -19,6 +19,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from expectations.gate import GateFailed, GateResult, run_gate
+from flows.settings import MartSettings
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.warehouse import Warehouse
 from transforms import comention, neardup, trends
@@ -329,14 +330,15 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
     wh.drop_staged(*staged)
 
 
-def build_marts(wh: Warehouse) -> dict[str, pl.DataFrame]:
+def build_marts(wh: Warehouse, settings: MartSettings | None = None) -> dict[str, pl.DataFrame]:
     """All weekly marts from the published articles: each story once (near-duplicate copies
     left out), with the raw count (copies included) beside it as ``articles_raw``."""
+    settings = settings or MartSettings()
     all_weeks = comention.article_weeks(
         wh.frame("SELECT doc_id, published_at, dup_of FROM articles")
     )
     countries = comention.counted_countries(
-        wh.frame("SELECT doc_id, country, kinds FROM article_countries")
+        wh.frame("SELECT doc_id, country, kinds FROM article_countries"), settings.counted_kinds
     )
     themes = wh.frame("SELECT doc_id, theme FROM article_themes")
     theme_codes = wh.frame("SELECT code FROM themes ORDER BY code")["code"].to_list()
@@ -346,7 +348,9 @@ def build_marts(wh: Warehouse) -> dict[str, pl.DataFrame]:
         tagged = themes.join(weeks.select("doc_id"), on="doc_id")
         return {
             "country_weekly": comention.country_weekly(weeks, counted),
-            "country_pairs_weekly": comention.country_pairs_weekly(weeks, counted),
+            "country_pairs_weekly": comention.country_pairs_weekly(
+                weeks, counted, settings.min_pair_support
+            ),
             "theme_weekly": trends.theme_weekly(weeks, tagged, theme_codes),
             "theme_country_weekly": trends.theme_country_weekly(weeks, tagged, counted),
         }

@@ -113,8 +113,8 @@ COMMENT ON COLUMN country_pairs_weekly.week IS 'Monday of the ISO week, UTC.';
 COMMENT ON COLUMN country_pairs_weekly.country_a IS 'The alphabetically first country of the pair.';
 COMMENT ON COLUMN country_pairs_weekly.country_b IS 'The alphabetically second country of the pair.';
 COMMENT ON COLUMN country_pairs_weekly.articles IS 'Unique articles that week mentioning both countries.';
-COMMENT ON COLUMN country_pairs_weekly.pmi IS 'Pointwise mutual information log2(P(a,b)/(P(a)P(b))) over the week''s articles.';
-COMMENT ON COLUMN country_pairs_weekly.lift IS 'P(a,b)/(P(a)P(b)): how much more often the pair co-occurs than by chance.';
+COMMENT ON COLUMN country_pairs_weekly.pmi IS 'Pointwise mutual information log2(P(a,b)/(P(a)P(b))) over the week''s articles; NULL below the minimum support (COMENTION_MIN_PAIR_SUPPORT, default 3 articles).';
+COMMENT ON COLUMN country_pairs_weekly.lift IS 'P(a,b)/(P(a)P(b)): how much more often the pair co-occurs than by chance; NULL below the minimum support.';
 COMMENT ON COLUMN country_pairs_weekly.week_articles IS 'All articles of the week, to normalise against.';
 COMMENT ON COLUMN country_pairs_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
 
@@ -268,3 +268,30 @@ COMMENT ON TABLE article_bands IS 'LSH index: articles sharing a (band, key) are
 COMMENT ON COLUMN article_bands.band IS 'Band number (0-31), 2 signature values each.';
 COMMENT ON COLUMN article_bands.key IS 'Hash of the band''s values.';
 COMMENT ON COLUMN article_bands.doc_id IS 'The article (articles.doc_id).';
+
+-- All-time co-mentions. Marginals come from country_weekly (an article is in one week only);
+-- PMI is NULL under the same minimum support as the weekly table (3 articles by default).
+CREATE OR REPLACE VIEW country_pairs AS
+WITH total AS (SELECT count(*) AS n FROM articles WHERE dup_of IS NULL),
+singles AS (SELECT country, sum(articles) AS n FROM country_weekly GROUP BY country)
+SELECT p.country_a, p.country_b,
+       sum(p.articles) AS articles,
+       sum(p.articles_raw) AS articles_raw,
+       min(p.week) AS first_week,
+       max(p.week) AS last_week,
+       CASE WHEN sum(p.articles) >= $min_pair_support THEN
+           log2(sum(p.articles) * any_value(total.n) / (any_value(a.n) * any_value(b.n)))
+       END AS pmi
+FROM country_pairs_weekly p
+JOIN singles a ON a.country = p.country_a
+JOIN singles b ON b.country = p.country_b
+CROSS JOIN total
+GROUP BY p.country_a, p.country_b;
+COMMENT ON VIEW country_pairs IS 'All-time co-mentions: each article once per unordered pair (a < b), over all weeks.';
+COMMENT ON COLUMN country_pairs.country_a IS 'The alphabetically first country of the pair.';
+COMMENT ON COLUMN country_pairs.country_b IS 'The alphabetically second country of the pair.';
+COMMENT ON COLUMN country_pairs.articles IS 'Unique articles mentioning both countries.';
+COMMENT ON COLUMN country_pairs.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
+COMMENT ON COLUMN country_pairs.first_week IS 'First week the pair was co-mentioned.';
+COMMENT ON COLUMN country_pairs.last_week IS 'Last week the pair was co-mentioned.';
+COMMENT ON COLUMN country_pairs.pmi IS 'All-time PMI log2(P(a,b)/(P(a)P(b))); NULL below the minimum support.';

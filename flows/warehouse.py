@@ -48,8 +48,13 @@ class Warehouse:
 
     def ensure_schema(self, countries: pl.DataFrame, themes: pl.DataFrame) -> None:
         """Create the public tables and (re)load the reference tables, in one transaction."""
+        from flows.settings import MartSettings
+
+        schema = SCHEMA_SQL.read_text().replace(
+            "$min_pair_support", str(int(MartSettings().min_pair_support))
+        )
         with self.transaction():
-            self.con.execute(SCHEMA_SQL.read_text())
+            self.con.execute(schema)
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING}")
             self.replace("countries", countries)
             self.replace("themes", themes)

@@ -74,6 +74,10 @@ def test_planted_pair_surge_appears_in_its_week(warehouse):
     assert pairs["week"][0] == surge_week
     assert pairs["articles"][0] >= 5 * max(pairs["articles"][1:].to_list() or [1])
     assert tuple(top_pair.row(0)) == SURGE_PAIR
+    with Warehouse(db, read_only=True) as wh:
+        all_time = wh.frame("SELECT * FROM country_pairs WHERE country_a = ? AND country_b = ?",
+                            list(SURGE_PAIR)).row(0, named=True)
+    assert all_time["articles"] == sum(pairs["articles"]) and all_time["pmi"] > 0
 
 
 def test_planted_theme_rises(warehouse):

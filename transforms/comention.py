@@ -44,11 +44,14 @@ def country_weekly(weeks: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def country_pairs_weekly(weeks: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame:
+def country_pairs_weekly(
+    weeks: pl.DataFrame, countries: pl.DataFrame, min_support: int = 1
+) -> pl.DataFrame:
     """week, country_a < country_b, articles, pmi, lift, week_articles.
 
     PMI = log2(P(a,b) / (P(a) P(b))) with probabilities over the week's articles; lift is the
-    same ratio unlogged.
+    same ratio unlogged. Both are NULL for pairs seen in fewer than ``min_support`` articles:
+    one article naming two rare countries would otherwise top every association ranking.
     """
     per_doc = countries.join(weeks, on="doc_id")
     pairs = (
@@ -65,7 +68,7 @@ def country_pairs_weekly(weeks: pl.DataFrame, countries: pl.DataFrame) -> pl.Dat
         pairs.join(week_totals(weeks), on="week")
         .join(singles.rename({"country": "country_a", "articles": "n_a"}), on=["week", "country_a"])
         .join(singles.rename({"country": "country_b", "articles": "n_b"}), on=["week", "country_b"])
-        .with_columns(lift=lift)
+        .with_columns(lift=pl.when(pl.col("articles") >= min_support).then(lift))
         .with_columns(pmi=pl.col("lift").log(2))
         .select("week", "country_a", "country_b", "articles", "pmi", "lift", "week_articles")
         .sort("week", "country_a", "country_b")

@@ -54,3 +54,10 @@ def test_theme_weeks_without_articles_are_explicit_zeros():
     assert tw.height == 3 * 2  # weeks of Jan 1, 8 (empty) and 15, for both themes
     empty = tw.filter(pl.col("week").cast(pl.Utf8) == "2024-01-08")
     assert empty["articles"].to_list() == [0, 0] and empty["share"].to_list() == [0.0, 0.0]
+
+
+def test_pairs_below_minimum_support_get_no_association_score():
+    pairs = country_pairs_weekly(weeks(), COUNTRIES, min_support=2)
+    rows = {(r["country_a"], r["country_b"]): r for r in pairs.iter_rows(named=True)}
+    assert rows[("CN", "US")]["pmi"] is not None  # two articles
+    assert rows[("CN", "RU")]["pmi"] is None and rows[("CN", "RU")]["articles"] == 1
