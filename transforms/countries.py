@@ -30,6 +30,8 @@ LANGUAGE_CUES = {
 _STOP_CAPITALISED = {w.capitalize() for w in STOPWORDS} | {"President", "Minister", "Prime"}
 _EU_CONTEXT = r"\bEU\b|\bE\.U\.|European (?:Union|Commission|Parliament|Council)"
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
+FOCUS_MIN_SCORE = 2.0
+FOCUS_MIN_SHARE = 0.4
 
 MENTION_SCHEMA = {
     "doc_id": pl.Utf8, "country": pl.Utf8, "kind": pl.Utf8, "surface": pl.Utf8,
@@ -198,7 +200,9 @@ def article_countries(
 
     Focus weighs where a country is named: a title mention counts 3, a mention in the lead
     (first 400 characters of the body) 2, any other 1; organisation names do not count. The
-    focus countries are those scoring at least half the top score, at most ``max_focus``.
+    focus countries are those with real weight (at least ``FOCUS_MIN_SCORE``: a mention in the
+    title or lead, or two further down) and at least ``FOCUS_MIN_SHARE`` of the top country's,
+    at most ``max_focus``. An article that names countries only in passing has no focus.
     """
     if mentions.is_empty():
         return pl.DataFrame(
@@ -226,8 +230,8 @@ def article_countries(
     top = pl.col("focus_score").max().over("doc_id")
     return (
         rolled.with_columns(
-            is_focus=(pl.col("focus_score") > 0)
-            & (pl.col("focus_score") >= 0.5 * top)
+            is_focus=(pl.col("focus_score") >= FOCUS_MIN_SCORE)
+            & (pl.col("focus_score") >= FOCUS_MIN_SHARE * top)
             & (rank <= max_focus)
         )
         .select("doc_id", "country", "mentions", "kinds", "is_focus", "focus_score")
