@@ -173,7 +173,8 @@ CREATE TABLE IF NOT EXISTS themes (
     parent       VARCHAR,
     label        VARCHAR NOT NULL,
     description  VARCHAR NOT NULL,
-    version      VARCHAR NOT NULL
+    version      VARCHAR NOT NULL,
+    gdelt_themes VARCHAR[]
 );
 COMMENT ON TABLE themes IS 'Reference: the theme taxonomy (transforms/data/themes.toml).';
 COMMENT ON COLUMN themes.code IS 'Theme code.';
@@ -181,6 +182,7 @@ COMMENT ON COLUMN themes.parent IS 'Parent theme code for subthemes; NULL for to
 COMMENT ON COLUMN themes.label IS 'Human-readable name.';
 COMMENT ON COLUMN themes.description IS 'One-line definition.';
 COMMENT ON COLUMN themes.version IS 'Taxonomy version.';
+COMMENT ON COLUMN themes.gdelt_themes IS 'GDELT GKG theme codes this theme corresponds to (crosswalk for comparing with GDELT).';
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id           VARCHAR PRIMARY KEY,

@@ -31,28 +31,42 @@ def taxonomy() -> dict:
 
 
 def themes_reference() -> pl.DataFrame:
-    """The ``themes`` reference table: code, parent, label, description, version."""
+    """The ``themes`` reference table: code, parent, label, description, version, gdelt_themes."""
     tax = taxonomy()
     return pl.DataFrame(
         [
-            (code, None, spec["label"], spec["description"], tax["version"])
+            (code, spec.get("parent"), spec["label"], spec["description"], tax["version"],
+             spec.get("gdelt", []))
             for code, spec in tax["themes"].items()
         ],
         schema={
             "code": pl.Utf8, "parent": pl.Utf8, "label": pl.Utf8,
-            "description": pl.Utf8, "version": pl.Utf8,
+            "description": pl.Utf8, "version": pl.Utf8, "gdelt_themes": pl.List(pl.Utf8),
         },
         orient="row",
     )
 
 
 @cache
+def _parents() -> dict[str, str]:
+    return {code: spec["parent"] for code, spec in taxonomy()["themes"].items()
+            if "parent" in spec}
+
+
+def top_level_codes() -> list[str]:
+    return [code for code, spec in taxonomy()["themes"].items() if "parent" not in spec]
+
+
+@cache
 def _matcher() -> tuple[ahocorasick.Automaton, pl.DataFrame]:
-    rows = [
-        (term, code, float(weight))
-        for code, spec in taxonomy()["themes"].items()
-        for term, weight in spec["terms"].items()
-    ]
+    rows = []
+    for code, spec in taxonomy()["themes"].items():
+        # A subtheme's evidence is its parent's too; shadow phrases weigh nothing and only
+        # stop the term inside them from matching ("tear gas" is not about gas).
+        owners = [code] + ([spec["parent"]] if "parent" in spec else [])
+        for owner in owners:
+            rows += [(term, owner, float(w)) for term, w in spec["terms"].items()]
+            rows += [(phrase, owner, 0.0) for phrase in spec.get("shadow", [])]
     term_themes = pl.DataFrame(rows, schema=["term", "theme", "weight"], orient="row")
     terms = term_themes.select("term").unique(maintain_order=True).with_row_index("payload")
     term_themes = term_themes.join(terms, on="term").with_columns(pl.col("payload").cast(pl.Int64))
@@ -75,6 +89,7 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
     per_term = (
         pl.concat(hits)
         .join(term_themes, on="payload")
+        .filter(pl.col("weight") > 0)
         .group_by("doc", "theme", "term", "in_title")
         .agg(
             hits=pl.len(),
@@ -89,8 +104,23 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
         body_hit=(~pl.col("in_title")).any(),
         terms=pl.col("term").sort_by("points", descending=True).unique(maintain_order=True),
     )
-    supported = (pl.col("score") >= rules["min_score"]) & (
-        (pl.col("n_terms") >= rules["min_terms"]) | (pl.col("title_hit") & pl.col("body_hit"))
+    # Long articles touch many subjects in passing: the bar rises with the square root of the
+    # length, and a theme must carry a fair share of the article's strongest theme.
+    n_words = docs["body"].fill_null("").str.count_matches(r"\S+")
+    lengths = pl.DataFrame({"doc": pl.int_range(docs.height, eager=True, dtype=pl.Int64),
+                            "n_words": n_words})
+    bar = rules["min_score"] * (
+        pl.max_horizontal(pl.col("n_words") / rules["words_per_min_score"], 1.0).sqrt()
+    )
+    # Top-level themes are compared with each other, subthemes with their siblings.
+    strongest = pl.col("score").max().over("doc", "parent")
+    supported = (
+        (pl.col("score") >= bar)
+        & (pl.col("score") >= rules["min_share_of_top"] * strongest)
+        & ((pl.col("n_terms") >= rules["min_terms"]) | (pl.col("title_hit") & pl.col("body_hit")))
+    )
+    per_theme = per_theme.join(lengths, on="doc", how="left").with_columns(
+        parent=pl.col("theme").replace_strict(_parents(), default=None, return_dtype=pl.Utf8)
     )
     return (
         per_theme.filter(supported)
