@@ -26,7 +26,7 @@ from transforms import comention, neardup, trends
 from transforms.articles import build_articles
 from transforms.countries import article_countries, find_mentions
 from transforms.gazetteer import countries_reference
-from transforms.themes import tag_themes, themes_reference
+from transforms.themes import tag_themes, taxonomy_terms, themes_reference
 
 INGEST_BATCH = 500
 ENRICH_BATCH = 2000
@@ -283,14 +283,15 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
         "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM enriched_articles) "
         "ORDER BY doc_id"
     )["doc_id"]
-    wh.drop_staged("country_mentions", "article_countries", "article_themes")
+    wh.drop_staged("country_mentions", "article_countries", "article_themes", "terms")
     mentions_total = countries_total = themes_total = 0
     with _progress() as progress:
         bar = progress.add_task("enrich", total=len(pending))
         for offset in range(0, len(pending), ENRICH_BATCH):
             ids = pending.slice(offset, ENRICH_BATCH)
             docs = wh.frame(
-                "SELECT doc_id, title, body FROM articles WHERE doc_id IN "
+                "SELECT doc_id, title, body, dup_of, date_trunc('week', published_at AT TIME "
+                "ZONE 'UTC')::DATE AS week FROM articles WHERE doc_id IN "
                 "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id",
                 [ids.to_list()],
             )
@@ -300,6 +301,10 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
             wh.append_staged("country_mentions", mentions)
             wh.append_staged("article_countries", rolled)
             wh.append_staged("article_themes", themes)
+            wh.append_staged("terms", trends.term_weekly(
+                docs.filter(pl.col("dup_of").is_null()).select("doc_id", "week"),
+                trends.article_terms(docs.filter(pl.col("dup_of").is_null())),
+            ))
             mentions_total += mentions.height
             countries_total += rolled["doc_id"].n_unique()
             themes_total += themes["doc_id"].n_unique()
@@ -327,7 +332,13 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
             "INSERT INTO enriched_articles SELECT unnest(?::VARCHAR[]), ?",
             [pending.to_list(), run_id],
         )
-    wh.drop_staged(*staged)
+        # Term counts add up across runs: each article is enriched once.
+        con.execute(
+            "INSERT INTO term_weekly SELECT week, term, sum(articles) FROM staging.terms "
+            "GROUP BY ALL ON CONFLICT (week, term) DO UPDATE "
+            "SET articles = term_weekly.articles + EXCLUDED.articles"
+        )
+    wh.drop_staged(*staged, "terms")
 
 
 def build_marts(wh: Warehouse, settings: MartSettings | None = None) -> dict[str, pl.DataFrame]:
@@ -361,13 +372,19 @@ def build_marts(wh: Warehouse, settings: MartSettings | None = None) -> dict[str
             "country_pairs_weekly": ["week", "country_a", "country_b"],
             "theme_weekly": ["week", "theme"],
             "theme_country_weekly": ["week", "theme", "country"]}
-    return {
+    built = {
         name: unique[name].join(
             raw[name].select(*keys[name], pl.col("articles").alias("articles_raw")),
             on=keys[name], how="left",
         ).with_columns(pl.col("articles_raw").fill_null(pl.col("articles")))
         for name in unique
     }
+    built["emerging_terms"] = trends.emerging_terms(
+        wh.frame("SELECT week, term, articles FROM term_weekly"),
+        trends.all_weeks(all_weeks.select("week").unique()),
+        known_terms=taxonomy_terms(),
+    )
+    return built
 
 
 @task(cache_policy=NO_CACHE)

@@ -125,6 +125,10 @@ CREATE TABLE IF NOT EXISTS theme_weekly (
     share     DOUBLE NOT NULL,
     change    DOUBLE,
     articles_raw INTEGER NOT NULL,
+    share_4w  DOUBLE,
+    change_4w DOUBLE,
+    z_4w      DOUBLE,
+    trend     VARCHAR,
     PRIMARY KEY (week, theme)
 );
 COMMENT ON TABLE theme_weekly IS 'Articles per theme per ISO week; weeks without articles of a theme are explicit zeros.';
@@ -134,6 +138,10 @@ COMMENT ON COLUMN theme_weekly.articles IS 'Unique articles that week tagged wit
 COMMENT ON COLUMN theme_weekly.share IS 'articles divided by all articles of the week (0 in a week with no articles).';
 COMMENT ON COLUMN theme_weekly.change IS 'share minus the previous week''s share; NULL for the first week.';
 COMMENT ON COLUMN theme_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
+COMMENT ON COLUMN theme_weekly.share_4w IS 'Share of the articles of the 4 weeks ending this week (rolling).';
+COMMENT ON COLUMN theme_weekly.change_4w IS 'share_4w minus the share of the 4 weeks before them.';
+COMMENT ON COLUMN theme_weekly.z_4w IS 'Two-proportion z-score of that change; NULL until 8 weeks of history.';
+COMMENT ON COLUMN theme_weekly.trend IS 'rising or falling when |z_4w| >= 1.96, NULL otherwise.';
 
 CREATE TABLE IF NOT EXISTS theme_country_weekly (
     week      DATE NOT NULL,
@@ -297,3 +305,31 @@ COMMENT ON COLUMN country_pairs.articles_raw IS 'Like articles, but near-duplica
 COMMENT ON COLUMN country_pairs.first_week IS 'First week the pair was co-mentioned.';
 COMMENT ON COLUMN country_pairs.last_week IS 'Last week the pair was co-mentioned.';
 COMMENT ON COLUMN country_pairs.pmi IS 'All-time PMI log2(P(a,b)/(P(a)P(b))); NULL below the minimum support.';
+
+CREATE TABLE IF NOT EXISTS term_weekly (
+    week      DATE NOT NULL,
+    term      VARCHAR NOT NULL,
+    articles  INTEGER NOT NULL,
+    PRIMARY KEY (week, term)
+);
+COMMENT ON TABLE term_weekly IS 'Words and two-word phrases of titles and leads: articles per ISO week using them (near-duplicate copies left out).';
+COMMENT ON COLUMN term_weekly.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN term_weekly.term IS 'Lower-cased word or two-word phrase (function words and numbers left out).';
+COMMENT ON COLUMN term_weekly.articles IS 'Articles of the week whose title or first 60 words use the term.';
+
+CREATE TABLE IF NOT EXISTS emerging_terms (
+    week      DATE NOT NULL,
+    term      VARCHAR NOT NULL,
+    articles  INTEGER NOT NULL,
+    baseline  DOUBLE NOT NULL,
+    ratio     DOUBLE NOT NULL,
+    z         DOUBLE NOT NULL,
+    PRIMARY KEY (week, term)
+);
+COMMENT ON TABLE emerging_terms IS 'Terms bursting in a week against their own baseline, not named by the taxonomy (top 15 per week).';
+COMMENT ON COLUMN emerging_terms.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN emerging_terms.term IS 'The word or two-word phrase.';
+COMMENT ON COLUMN emerging_terms.articles IS 'Articles of the week using it.';
+COMMENT ON COLUMN emerging_terms.baseline IS 'Mean weekly articles using it over the 8 weeks before.';
+COMMENT ON COLUMN emerging_terms.ratio IS 'articles / (baseline + 1).';
+COMMENT ON COLUMN emerging_terms.z IS '(articles - baseline) / sqrt(baseline + 1): how unusual the week is for the term.';

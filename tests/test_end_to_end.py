@@ -89,6 +89,18 @@ def test_planted_theme_rises(warehouse):
     assert last > first + 0.2
 
 
+def test_rising_theme_is_flagged_and_the_surge_headline_emerges(warehouse):
+    db, _ = warehouse
+    surge_week = (START + timedelta(weeks=SURGE_WEEK)).date()
+    with Warehouse(db, read_only=True) as wh:
+        trends = wh.frame("SELECT trend FROM theme_weekly WHERE theme = ? AND trend IS NOT NULL",
+                          [RISING_THEME])["trend"].to_list()
+        emerging = set(wh.frame("SELECT term FROM emerging_terms WHERE week = ?",
+                                [surge_week])["term"].to_list())
+    assert "rising" in trends and "falling" not in trends
+    assert {"border tensions", "accusations"} & emerging, emerging
+
+
 def test_chrome_countries_are_not_counted(warehouse):
     db, _ = warehouse
     with Warehouse(db, read_only=True) as wh:

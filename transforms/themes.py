@@ -53,6 +53,15 @@ def _parents() -> dict[str, str]:
             if "parent" in spec}
 
 
+def taxonomy_terms() -> set[str]:
+    """Every term and shadow phrase the taxonomy names (emerging terms leave these out)."""
+    return {
+        phrase
+        for spec in taxonomy()["themes"].values()
+        for phrase in [*spec["terms"], *spec.get("shadow", [])]
+    }
+
+
 def top_level_codes() -> list[str]:
     return [code for code, spec in taxonomy()["themes"].items() if "parent" not in spec]
 

@@ -19,6 +19,8 @@ def test_gate_fails_on_bad_rows_and_names_the_expectation():
                                               "week_articles": [3]}),
         "theme_weekly": pd.DataFrame({"week": ["2024-01-01"], "theme": ["ENERGY"],
                                       "share": [0.2], "articles": [1]}),
+        "emerging_terms": pd.DataFrame({"week": ["2024-01-01"], "term": ["chernobyl"],
+                                        "articles": [7]}),
         "weeks": pd.DataFrame({"missing_weeks": [0]}),
     }
     gate = run_gate("marts", bad, {"country_codes": ["US", "CN"], "theme_codes": ["ENERGY"]})
