@@ -149,8 +149,9 @@ def emerging_terms(
     """week, term, articles, baseline, ratio, z: terms bursting in a week.
 
     The baseline is the term's mean weekly article count over the ``baseline_weeks`` before
-    (weeks without it count as zero; two weeks of history at least); a burst needs ``min_articles`` articles, ``min_ratio``
-    times the baseline (plus one, so new terms qualify by count alone), and the strongest
+    (weeks without it count as zero; two weeks of history at least); a burst needs
+    ``min_articles`` articles, ``min_ratio`` times the baseline (plus one, so new terms
+    qualify by count alone), and the strongest
     ``top`` per week by z = (articles - baseline) / sqrt(baseline + 1) are kept. Terms the
     taxonomy already names are left out.
     """
