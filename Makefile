@@ -12,7 +12,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean example-reuters
 
 $(BIN)/comention: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ test: $(BIN)/comention
 
 bench: $(BIN)/comention
 	$(BIN)/python -m bench.bench_stages --articles $(N)
+
+# A real-data example: Reuters-21578 (1987) from ../shared/data, when present, into its own
+# warehouse and weekly reports under reports/out/reuters/.
+example-reuters: $(BIN)/comention
+	mkdir -p reports/out/reuters
+	$(BIN)/python -m bench.reuters --jsonl reports/out/reuters/reuters-21578.jsonl
+	$(BIN)/comention run reports/out/reuters/reuters-21578.jsonl --db reports/out/reuters/reuters.duckdb --out reports/out/reuters
 
 lint: $(BIN)/comention
 	$(BIN)/ruff check --fix .

@@ -74,5 +74,28 @@ def theme_trends(frame: pl.DataFrame) -> alt.Chart:
         )
         .properties(width=170, height=90)
         .facet(facet=alt.Facet("label:N", title=None), columns=4)
-        .properties(title="Theme trends (share of each week's articles)")
+        # Each theme on its own scale: the shape of a small theme's trend stays visible.
+        .resolve_scale(y="independent")
+        .properties(title="Theme trends (share of each week's articles; each on its own scale)")
+    )
+
+
+def theme_country_heatmap(frame: pl.DataFrame) -> alt.Chart:
+    """What coverage of each country is about: each theme's share of the country's tagged
+    articles (columns sum to 100%), countries by attention, last weeks."""
+    countries = frame.sort("country_total", descending=True)["country"].unique(
+        maintain_order=True).to_list()
+    return (
+        alt.Chart(frame.to_pandas(),
+                  title="What coverage of each country is about (last 12 weeks)")
+        .mark_rect()
+        .encode(
+            x=alt.X("country:N", title=None, sort=countries),
+            y=alt.Y("label:N", title=None),
+            color=alt.Color("share:Q", scale=alt.Scale(scheme="oranges"),
+                            title="share of the country's themes", legend=alt.Legend(format="%")),
+            tooltip=[alt.Tooltip("label:N", title="theme"), alt.Tooltip("country:N"),
+                     alt.Tooltip("articles:Q"), alt.Tooltip("share:Q", format=".0%")],
+        )
+        .properties(width=WIDTH, height=max(150, 16 * frame["label"].n_unique()))
     )

@@ -137,11 +137,58 @@ def _themes(wh, week: date) -> pl.DataFrame:
         """
         SELECT t.week, t.theme, h.label, t.articles, t.share FROM theme_weekly t
         JOIN themes h ON h.code = t.theme
-        WHERE t.week > ?::DATE - INTERVAL (7 * ?) DAY AND t.week <= ?
+        WHERE h.parent IS NULL
+          AND t.week > ?::DATE - INTERVAL (7 * ?) DAY AND t.week <= ?
         ORDER BY t.theme, t.week
         """,
         [week, TREND_WEEKS, week],
     )
+
+
+def _theme_movers(wh, week: date) -> list[dict]:
+    """Themes whose 4-week share moved significantly (two-proportion z) as of ``week``."""
+    return wh.frame(
+        """
+        SELECT h.label, t.theme, t.trend, t.share_4w, t.change_4w, t.z_4w, t.articles
+        FROM theme_weekly t JOIN themes h ON h.code = t.theme
+        WHERE t.week = ? AND t.trend IS NOT NULL
+        ORDER BY abs(t.z_4w) DESC
+        """,
+        [week],
+    ).to_dicts()
+
+
+def _theme_countries(wh, week: date) -> pl.DataFrame:
+    """Articles per top-level theme and top country over the last 12 weeks."""
+    return wh.frame(
+        f"""
+        WITH recent AS (
+            SELECT * FROM theme_country_weekly
+            WHERE week > ?::DATE - INTERVAL (7 * {TREND_WEEKS}) DAY AND week <= ?
+        ),
+        top AS (SELECT country, sum(articles) AS total FROM recent GROUP BY country
+                ORDER BY total DESC LIMIT {HEATMAP_COUNTRIES}),
+        cells AS (
+            SELECT h.label, r.country, sum(r.articles) AS articles
+            FROM recent r JOIN themes h ON h.code = r.theme AND h.parent IS NULL
+            WHERE r.country IN (SELECT country FROM top)
+            GROUP BY ALL
+        )
+        SELECT cells.label, coalesce(c.name, cells.country) AS country, cells.articles,
+               cells.articles / sum(cells.articles) OVER (PARTITION BY cells.country) AS share,
+               top.total AS country_total
+        FROM cells JOIN top USING (country) LEFT JOIN countries c ON c.code = cells.country
+        ORDER BY top.total DESC
+        """,
+        [week, week],
+    )
+
+
+def _emerging(wh, week: date) -> list[dict]:
+    return wh.frame(
+        "SELECT term, articles, baseline, z FROM emerging_terms WHERE week = ? "
+        "ORDER BY z DESC LIMIT 15", [week]
+    ).to_dicts()
 
 
 def _quality(wh) -> tuple[dict, list[dict], list[dict]]:
@@ -182,6 +229,7 @@ def render_report(wh, out: Path, week: date | None = None) -> Path | None:
         "chart-pairs": _spec(charts.top_pairs(pairs)),
         "chart-heatmap": _spec(charts.comention_heatmap(_heatmap(wh, week))),
         "chart-themes": _spec(charts.theme_trends(_themes(wh, week))),
+        "chart-theme-countries": _spec(charts.theme_country_heatmap(_theme_countries(wh, week))),
     }
     # JSON inside <script>: "</" must not close the tag, whatever an article title contains.
     specs_json = json.dumps(specs, default=str).replace("</", "<\\/")
@@ -193,6 +241,8 @@ def render_report(wh, out: Path, week: date | None = None) -> Path | None:
         generated_at=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         cards=_cards(wh, week),
         pair_examples=_pair_examples(wh, week, pairs),
+        movers=_theme_movers(wh, week),
+        emerging=_emerging(wh, week),
         run=run,
         gates=gates,
         problems=problems,

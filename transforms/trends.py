@@ -106,7 +106,8 @@ NEWS_STOPWORDS = set(STOPWORDS) | set(
     "mln billion million company companies inc corp ltd reuter reuters people time just like "
     "get got make made many much well back even still since including added per cent dlrs cts "
     "monday tuesday wednesday thursday friday saturday sunday january february march april june "
-    "july august september october november december".split()
+    "july august september october november december jan feb mar apr jun jul aug sep sept oct "
+    "nov dec qtr shr avg net good level third second ends end ended vs".split()
 )
 
 
