@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from itertools import combinations
@@ -24,11 +23,9 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from bench.data import DATA
 from transforms.countries import article_countries, find_mentions
 
-DATA = Path(
-    os.environ.get("COMENTION_SHARED", Path(__file__).resolve().parents[2] / "shared")
-) / "data"
 KINDS = ("name", "demonym", "capital", "city", "region", "org")
 # The 59 articles are one small batch; the pipeline enriches 2,000 at a time. Speed is also
 # measured on the articles repeated this many times, as one batch.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -21,11 +20,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.data import DATA
 from transforms.extract import extract_pages
 
-DEFAULT_DATA = Path(
-    os.environ.get("COMENTION_SHARED", Path(__file__).resolve().parents[2] / "shared")
-) / "data" / "textdumps"
+DEFAULT_DATA = DATA / "textdumps"
 
 
 def tokens(text: str) -> Counter:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -24,12 +23,11 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.bench_extract import prf
+from bench.data import DATA as SHARED_DATA
 from flows.pipeline import RAW_SCHEMA
 from transforms.articles import build_articles
 
-DATA = Path(
-    os.environ.get("COMENTION_SHARED", Path(__file__).resolve().parents[2] / "shared")
-) / "data" / "aeb-html"
+DATA = SHARED_DATA / "aeb-html"
 
 
 def load(data: Path = DATA) -> tuple[list[str], list[str], list[str]]:

@@ -13,7 +13,6 @@ it in the BBC data (the corpus holds some republished stories: exact Jaccard ≥
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import sys
@@ -24,11 +23,10 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from bench.data import DATA as SHARED_DATA
 from transforms.neardup import link_near_duplicates, signatures
 
-DATA = Path(
-    os.environ.get("COMENTION_SHARED", Path(__file__).resolve().parents[2] / "shared")
-) / "data" / "bbc"
+DATA = SHARED_DATA / "bbc"
 SITES = ("The Daily Example", "World Wire Online", "Metro Post")
 FILLER_WORDS = ("reportedly", "also", "now", "further", "still", "again")
 

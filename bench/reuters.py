@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -22,9 +21,9 @@ import polars as pl
 import pycountry
 from rich.table import Table
 
-DATA = Path(
-    os.environ.get("COMENTION_SHARED", Path(__file__).resolve().parents[2] / "shared")
-) / "data" / "reuters21578"
+from bench.data import DATA as SHARED_DATA
+
+DATA = SHARED_DATA / "reuters21578"
 _RECORD = re.compile(r"<REUTERS(.*?)</REUTERS>", re.S)
 _FIELD = {name: re.compile(rf"<{name}>(.*?)</{name}>", re.S)
           for name in ("DATE", "TITLE", "DATELINE", "BODY", "PLACES", "TOPICS")}

@@ -8,18 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.data import shared_folder
+
 # Before anything imports Prefect: a private, throw-away Prefect home for the test session.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="comention-prefect-")
 
-def _shared_folder() -> Path:
-    """../shared beside the checkout, or COMENTION_SHARED for a clone elsewhere (e.g. CI)."""
-    if os.environ.get("COMENTION_SHARED"):
-        return Path(os.environ["COMENTION_SHARED"])
-    beside = Path(__file__).resolve().parents[2] / "shared"
-    return beside if beside.exists() else Path("/work/shared")
-
-
-SHARED = _shared_folder()
+SHARED = shared_folder()
 SEED_PAGE = SHARED / "samples" / "page-dump-central-asia.txt"
 DATA = SHARED / "data"
 
