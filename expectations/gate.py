@@ -2,16 +2,21 @@
 
 Suites are declarative JSON files in expectations/suites: per named batch, a list of
 expectations (GX type, kwargs, severity). Kwargs may name runtime values such as
-``"$country_codes"``. A ``fail`` expectation that does not hold stops the stage from publishing;
-a ``warn`` one is recorded only. GX's DuckDB SQL path fails on these versions, so every batch is
-a pandas DataFrame of the rows the run produced (../shared/DEPENDENCIES.md).
+``"$country_codes"`` or thresholds of expectations/thresholds.toml (``"$ingest.max_..."``).
+
+Severities: a ``fail`` expectation that does not hold stops the stage from publishing; a
+``warn`` one is recorded only; a ``quarantine`` one is a row-level check: the rows that break it
+are taken out of the batch (the caller sends them to quarantine) and the stage goes on. GX's
+DuckDB SQL path fails on these versions, so every batch is a pandas DataFrame of the rows the
+run produced (../shared/DEPENDENCIES.md).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -19,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 SUITES_DIR = Path(__file__).parent / "suites"
+THRESHOLDS = Path(__file__).parent / "thresholds.toml"
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class ExpectationResult:
 class GateResult:
     stage: str
     results: tuple[ExpectationResult, ...]
+    # batch name → {row index → the expectation it broke}, for severity "quarantine".
+    bad_rows: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[ExpectationResult]:
@@ -65,6 +73,15 @@ class GateFailed(Exception):
 
 def load_suite(stage: str) -> dict:
     return json.loads((SUITES_DIR / f"{stage}.json").read_text())
+
+
+@cache
+def thresholds() -> dict[str, float]:
+    """expectations/thresholds.toml flattened to ``{"ingest.max_quarantine_rate_fail": …}``."""
+    with THRESHOLDS.open("rb") as handle:
+        sections = tomllib.load(handle)
+    return {f"{section}.{key}": value for section, values in sections.items()
+            for key, value in values.items()}
 
 
 @cache
@@ -107,7 +124,7 @@ def _label(spec: dict) -> str:
 
 def _observed(result) -> str | None:
     info = result.result or {}
-    for key in ("observed_value", "unexpected_percent", "unexpected_count"):
+    for key in ("observed_value", "unexpected_count", "unexpected_percent"):
         if key in info and info[key] is not None:
             value = info[key]
             return f"{key}={value}" if key != "observed_value" else str(value)
@@ -119,8 +136,9 @@ def run_gate(
 ) -> GateResult:
     """Validate each named batch against the stage's suite; never raises for failed checks."""
     suite = load_suite(stage)
-    params = params or {}
+    params = thresholds() | (params or {})
     gx, datasource = _gx()
+    bad_rows: dict[str, dict[int, str]] = {}
     checked_at = datetime.now(UTC)
     results: list[ExpectationResult] = []
     for batch_name, specs in suite["batches"].items():
@@ -140,11 +158,16 @@ def run_gate(
         gx_suite = gx.ExpectationSuite(name=f"{stage}.{batch_name}.v{suite['version']}")
         for index, spec in enumerate(specs):
             gx_suite.add_expectation(_expectation(gx, spec, params, index))
-        validation = batch.validate(gx_suite)
+        # Row-level checks report which rows broke them (COMPLETE), the rest a summary.
+        validation = batch.validate(gx_suite, result_format="COMPLETE")
         if len(validation.results) != len(specs):
             raise ValueError(f"suite {stage}.{batch_name}: GX merged duplicate expectations")
         for outcome in validation.results:
             spec = specs[outcome.expectation_config.meta["index"]]
+            if spec["severity"] == "quarantine" and not outcome.success:
+                for row in (outcome.result or {}).get("unexpected_index_list") or []:
+                    index = row["index"] if isinstance(row, dict) else row
+                    bad_rows.setdefault(batch_name, {}).setdefault(int(index), _label(spec))
             results.append(
                 ExpectationResult(
                     stage=stage,
@@ -156,4 +179,4 @@ def run_gate(
                     checked_at=checked_at,
                 )
             )
-    return GateResult(stage=stage, results=tuple(results))
+    return GateResult(stage=stage, results=tuple(results), bad_rows=bad_rows)

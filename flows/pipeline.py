@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from expectations.gate import GateFailed, GateResult, run_gate
+from expectations.gate import thresholds as gate_thresholds
 from flows.settings import MartSettings
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.warehouse import Warehouse
@@ -145,6 +147,7 @@ def ingest(
                 summary.articles_loaded + summary.duplicates + summary.quarantined
             ],
             "quarantine_rate": [summary.quarantined / records],
+            "duplicate_rate_rise": [_duplicate_rate_rise(wh, summary)],
         }
     )
     # Rejected records are kept whatever the gate says: nothing read is ever lost.
@@ -315,9 +318,23 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
         name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
         for name in ("country_mentions", "article_countries", "article_themes")
     }
+    # Offsets are checked against the length of the field they point into.
+    staged["country_mentions"]["field_length"] = wh.frame(
+        "SELECT CASE m.field WHEN 'title' THEN length(coalesce(a.title, '')) "
+        "ELSE length(a.body) END AS n FROM staging.country_mentions m "
+        "JOIN articles a USING (doc_id)"
+    )["n"].to_pandas()
+    usual = _recent_median(
+        wh, "SELECT r.run_id, count(m.doc_id) / count(DISTINCT a.doc_id) AS v FROM runs r "
+        "JOIN articles a ON a.run_id = r.run_id LEFT JOIN country_mentions m "
+        "ON m.doc_id = a.doc_id WHERE r.status = 'success' GROUP BY r.run_id, r.started_at "
+        "ORDER BY r.started_at DESC LIMIT ?",
+    )
+    per_article = mentions_total / len(pending)
     coverage = pl.DataFrame(
         {"share_with_country": [countries_total / len(pending)],
-         "share_with_theme": [themes_total / len(pending)]}
+         "share_with_theme": [themes_total / len(pending)],
+         "mentions_per_article_change": [abs(per_article - usual) / usual if usual else 0.0]}
     ).to_pandas()
     gate = run_gate(
         "enrich",
@@ -325,6 +342,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
         params=_reference_codes(wh),
     )
     _record_gate(wh, run_id, gate, summary)
+    _quarantine_bad_rows(wh, run_id, gate, staged)
     with wh.transaction() as con:
         for name in staged:
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM staging.{name}")
@@ -339,6 +357,53 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
             "SET articles = term_weekly.articles + EXCLUDED.articles"
         )
     wh.drop_staged(*staged, "terms")
+
+
+def _duplicate_rate_rise(wh: Warehouse, summary: RunSummary) -> float:
+    """This run's share of duplicate records (exact and near) minus the recent runs' median."""
+    near = wh.scalar("SELECT count(*) FROM staging.new_articles WHERE dup_of IS NOT NULL")
+    rate = (summary.duplicates + near) / max(summary.records_seen, 1)
+    usual = _recent_median(
+        wh, "SELECT (r.duplicates + count(a.dup_of)) / r.records_seen AS v FROM runs r "
+        "LEFT JOIN articles a ON a.run_id = r.run_id WHERE r.status = 'success' "
+        "AND r.records_seen > 0 GROUP BY r.run_id, r.duplicates, r.records_seen, r.started_at "
+        "ORDER BY r.started_at DESC LIMIT ?",
+    )
+    return 0.0 if usual is None else rate - usual
+
+
+def _recent_median(wh: Warehouse, sql: str) -> float | None:
+    """Median of a per-run value (the query's column ``v``) over the recent successful runs."""
+    limit = int(gate_thresholds()["history.recent_runs"])
+    values = wh.frame(sql, [limit])["v"].drop_nulls()
+    return float(values.median()) if len(values) else None
+
+
+def _quarantine_bad_rows(
+    wh: Warehouse, run_id: str, gate: GateResult, staged: dict[str, pd.DataFrame]
+) -> None:
+    """Rows a row-level check rejected leave the staged batch and go to quarantine."""
+    for batch, rows in gate.bad_rows.items():
+        frame = staged[batch]
+        bad = frame.loc[list(rows)]
+        rejected = pl.DataFrame({
+            "doc_id": bad["doc_id"].astype(str).tolist(),
+            "reason": [f"{gate.stage}: {rows[i]} failed ({batch} row)" for i in rows],
+            "excerpt": [str(r)[:200] for r in bad.drop(columns=["field_length"], errors="ignore")
+                        .to_dict("records")],
+        })
+        wh.stage("rejected", rejected)
+        # The record key points at the article and the table of the rejected row.
+        wh.con.execute(
+            "INSERT INTO quarantine SELECT ?, a.source, a.record_key || ' ' || ? || ':' || "
+            "r.doc_id || ':' || row_number() OVER (), r.reason, r.excerpt FROM staging.rejected r "
+            "JOIN articles a USING (doc_id) ON CONFLICT DO NOTHING",
+            [run_id, batch],
+        )
+        staged[batch] = frame.drop(index=list(rows))
+        wh.stage(batch, pl.from_pandas(staged[batch].drop(columns=["field_length"],
+                                                          errors="ignore")))
+    wh.drop_staged("rejected")
 
 
 def build_marts(wh: Warehouse, settings: MartSettings | None = None) -> dict[str, pl.DataFrame]:
