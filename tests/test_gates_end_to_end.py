@@ -36,7 +36,9 @@ def test_rows_a_poisoned_transform_emits_are_quarantined_and_the_rest_published(
         good = real(docs)
         bad = good.head(2).with_columns(country=pl.lit("ZZ"))  # not a country
         zz_docs.update(bad["doc_id"].to_list())
-        far = good.head(1).with_columns(start=pl.lit(10_000, pl.Int64), end=pl.lit(10_005, pl.Int64))
+        # A mention pointing past the end of its text.
+        far = good.head(1).with_columns(start=pl.lit(10_000, pl.Int64),
+                                        end=pl.lit(10_005, pl.Int64))
         return pl.concat([good, bad, far])
 
     monkeypatch.setattr(pipeline, "find_mentions", poisoned)
