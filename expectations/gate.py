@@ -36,6 +36,7 @@ class ExpectationResult:
     severity: str
     observed: str | None
     checked_at: datetime
+    threshold: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,26 @@ def _label(spec: dict) -> str:
     return f"{spec['expectation']}({cols})"
 
 
+_THRESHOLD_KWARGS = ("min_value", "max_value", "mostly", "or_equal")
+
+
+def _threshold(spec: dict, params: dict) -> str | None:
+    """The bounds an expectation holds a batch to, readably: "max_value=0.5, mostly=0.95"."""
+    parts = []
+    for key in _THRESHOLD_KWARGS:
+        value = spec["kwargs"].get(key)
+        if isinstance(value, str) and value.startswith("$"):
+            value = params.get(value[1:], value)
+        if value is not None:
+            parts.append(f"{key}={value}")
+    value_set = spec["kwargs"].get("value_set")
+    if isinstance(value_set, list):
+        parts.append("in {" + ", ".join(map(str, value_set)) + "}")
+    elif isinstance(value_set, str):
+        parts.append(f"in {value_set[1:]}")
+    return ", ".join(parts) or None
+
+
 def _observed(result) -> str | None:
     info = result.result or {}
     for key in ("observed_value", "unexpected_count", "unexpected_percent"):
@@ -177,6 +198,7 @@ def run_gate(
                     severity=spec["severity"],
                     observed=_observed(outcome),
                     checked_at=checked_at,
+                    threshold=_threshold(spec, params),
                 )
             )
     return GateResult(stage=stage, results=tuple(results), bad_rows=bad_rows)

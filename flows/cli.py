@@ -164,6 +164,32 @@ def sql(
 
 
 @app.command()
+def check(db: DbOption = DEFAULT_DB) -> None:
+    """Run every stage's expectation suite against the published tables (read-only)."""
+    from flows.check import check_published
+    from flows.warehouse import Warehouse, WarehouseError
+
+    try:
+        with Warehouse(db, read_only=True) as wh:
+            gates = check_published(wh)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    table = Table("stage", "expectation", "threshold", "observed", "severity", "result")
+    for gate in gates:
+        for r in gate.results:
+            if not r.success:
+                table.add_row(gate.stage, r.expectation, r.threshold or "", r.observed or "",
+                              r.severity, r.severity)
+    console.print(table if table.row_count else "every expectation holds")
+    for gate in gates:
+        console.print(f"{gate.stage}: {gate.status} ({len(gate.results)} expectations)")
+    failed = [g for g in gates if not g.passed]
+    if failed:
+        raise _fail("; ".join(f"{g.stage} gate failed: "
+                              + ", ".join(r.expectation for r in g.failed) for g in failed))
+
+
+@app.command()
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the sample corpus to.")],
     articles: Annotated[int, typer.Option(help="Number of articles.")] = 480,

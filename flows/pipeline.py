@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from expectations.gate import GateFailed, GateResult, run_gate
 from expectations.gate import thresholds as gate_thresholds
+from flows.check import country_share_drift
 from flows.settings import MartSettings
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.warehouse import Warehouse
@@ -70,7 +71,7 @@ def _record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSumma
         [
             {"run_id": run_id, "stage": r.stage, "suite": r.suite, "expectation": r.expectation,
              "success": r.success, "severity": r.severity, "observed": r.observed,
-             "checked_at": r.checked_at}
+             "checked_at": r.checked_at, "threshold": r.threshold}
             for r in gate.results
         ]
     )
@@ -461,9 +462,13 @@ def marts(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
     week_check = pl.DataFrame(
         {"missing_weeks": [expected_weeks - theme_weekly["week"].n_unique()]}
     ).to_pandas()
+    drift = pl.DataFrame({"max_country_share_drift": [country_share_drift(
+        built["country_weekly"], int(gate_thresholds()["marts.drift_min_articles"]))]}
+    ).to_pandas()
     gate = run_gate(
         "marts",
-        {name: frame.to_pandas() for name, frame in built.items()} | {"weeks": week_check},
+        {name: frame.to_pandas() for name, frame in built.items()}
+        | {"weeks": week_check, "drift": drift},
         params=_reference_codes(wh),
     )
     _record_gate(wh, run_id, gate, summary)

@@ -224,7 +224,8 @@ CREATE TABLE IF NOT EXISTS quality_results (
     success      BOOLEAN NOT NULL,
     severity     VARCHAR NOT NULL,
     observed     VARCHAR,
-    checked_at   TIMESTAMPTZ NOT NULL
+    checked_at   TIMESTAMPTZ NOT NULL,
+    threshold    VARCHAR
 );
 COMMENT ON TABLE quality_results IS 'One row per expectation evaluated by a stage gate.';
 COMMENT ON COLUMN quality_results.run_id IS 'The run (runs.run_id).';
@@ -232,9 +233,10 @@ COMMENT ON COLUMN quality_results.stage IS 'ingest, enrich or marts.';
 COMMENT ON COLUMN quality_results.suite IS 'Expectation suite name (expectations/suites).';
 COMMENT ON COLUMN quality_results.expectation IS 'Expectation type and the column(s) it checks.';
 COMMENT ON COLUMN quality_results.success IS 'Whether the expectation held.';
-COMMENT ON COLUMN quality_results.severity IS 'fail (stage not published when false) or warn (recorded only).';
+COMMENT ON COLUMN quality_results.severity IS 'fail (stage not published when false), warn (recorded only) or quarantine (rows breaking it were quarantined).';
 COMMENT ON COLUMN quality_results.observed IS 'The observed value GX reported.';
 COMMENT ON COLUMN quality_results.checked_at IS 'When it was checked.';
+COMMENT ON COLUMN quality_results.threshold IS 'The bounds the expectation holds (min/max value, mostly, value set).';
 
 CREATE TABLE IF NOT EXISTS quarantine (
     run_id      VARCHAR NOT NULL,

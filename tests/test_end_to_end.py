@@ -116,6 +116,11 @@ def test_report_has_every_chart_and_the_quality_status(warehouse):
     for chart_id in ("chart-countries", "chart-pairs", "chart-heatmap", "chart-themes"):
         assert f'id="{chart_id}"' in html and f'"{chart_id}": {{' in html
     assert "Data quality" in html and 'class="pass"' in html
+    assert 'href="data-quality.html"' in html
+    quality = (out / "data-quality.html").read_text()
+    for stage in ("ingest", "enrich", "marts"):
+        assert f"<h2>{stage} — " in quality
+    assert "max_value=0.5" in quality and "<script" not in quality  # thresholds; no CDN JS
     assert "cdn.jsdelivr" not in html and html.count("window.vegaEmbed=") == 1
 
 
@@ -183,3 +188,11 @@ def test_sql_is_read_only(warehouse):
     db, _ = warehouse
     result = runner.invoke(app, ["sql", "DELETE FROM articles", "--db", str(db)])
     assert result.exit_code == 1 and re.search(r"read.only", result.output, re.I)
+
+
+def test_check_runs_every_suite_on_the_published_tables(warehouse):
+    db, _ = warehouse
+    result = runner.invoke(app, ["check", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    for stage in ("ingest", "enrich", "marts"):
+        assert f"{stage}: " in result.output

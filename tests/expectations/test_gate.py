@@ -22,6 +22,7 @@ def test_gate_fails_on_bad_rows_and_names_the_expectation():
         "emerging_terms": pd.DataFrame({"week": ["2024-01-01"], "term": ["chernobyl"],
                                         "articles": [7]}),
         "weeks": pd.DataFrame({"missing_weeks": [0]}),
+        "drift": pd.DataFrame({"max_country_share_drift": [0.05]}),
     }
     gate = run_gate("marts", bad, {"country_codes": ["US", "CN"], "theme_codes": ["ENERGY"]})
     failed = {r.expectation for r in gate.failed}

@@ -1,0 +1,80 @@
+"""`comention check`: the stage suites run on demand against the published tables."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from expectations.gate import GateResult, run_gate
+from flows.warehouse import Warehouse
+
+MART_TABLES = ("country_weekly", "country_pairs_weekly", "theme_weekly", "emerging_terms")
+
+
+def _codes(wh: Warehouse) -> dict[str, list[str]]:
+    return {
+        "country_codes": wh.frame("SELECT code FROM countries")["code"].to_list(),
+        "theme_codes": wh.frame("SELECT code FROM themes")["code"].to_list(),
+    }
+
+
+def check_published(wh: Warehouse) -> list[GateResult]:
+    """Every stage's suite over what is published now (nothing is written)."""
+    params = _codes(wh)
+    last = wh.frame("SELECT * FROM runs WHERE status = 'success' ORDER BY started_at DESC "
+                    "LIMIT 1")
+    seen = int(last["records_seen"][0]) if last.height else 0
+    accounted = (int(last["articles_loaded"][0] + last["duplicates"][0] + last["quarantined"][0])
+                 if last.height else 0)
+    ingest = {
+        "articles": wh.frame("SELECT * EXCLUDE (body), length(body) AS body_chars "
+                             "FROM articles").to_pandas(),
+        "run": pl.DataFrame({
+            "records_seen": [seen], "records_accounted": [accounted],
+            "quarantine_rate": [int(last["quarantined"][0]) / seen if seen else 0.0],
+            "duplicate_rate_rise": [0.0],
+        }).to_pandas(),
+    }
+    articles = max(wh.scalar("SELECT count(*) FROM articles"), 1)
+    enrich = {
+        "country_mentions": wh.frame(
+            "SELECT m.*, CASE m.field WHEN 'title' THEN length(coalesce(a.title, '')) "
+            "ELSE length(a.body) END AS field_length FROM country_mentions m "
+            "JOIN articles a USING (doc_id)").to_pandas(),
+        "article_countries": wh.frame("SELECT * FROM article_countries").to_pandas(),
+        "article_themes": wh.frame("SELECT * FROM article_themes").to_pandas(),
+        "coverage": pl.DataFrame({
+            "share_with_country": [
+                wh.scalar("SELECT count(DISTINCT doc_id) FROM article_countries") / articles],
+            "share_with_theme": [
+                wh.scalar("SELECT count(DISTINCT doc_id) FROM article_themes") / articles],
+            "mentions_per_article_change": [0.0],
+        }).to_pandas(),
+    }
+    weeks = wh.frame("SELECT DISTINCT week FROM theme_weekly")["week"]
+    expected = ((weeks.max() - weeks.min()).days // 7 + 1) if len(weeks) else 0
+    marts = {name: wh.frame(f"SELECT * FROM {name}").to_pandas() for name in MART_TABLES}
+    marts["weeks"] = pl.DataFrame({"missing_weeks": [expected - len(weeks)]}).to_pandas()
+    marts["drift"] = pl.DataFrame(
+        {"max_country_share_drift": [country_share_drift(wh.frame(
+            "SELECT week, country, articles, share FROM country_weekly"))]}
+    ).to_pandas()
+    return [run_gate("ingest", ingest, params), run_gate("enrich", enrich, params),
+            run_gate("marts", marts, params)]
+
+
+def country_share_drift(country_weekly: pl.DataFrame, min_articles: int = 50) -> float:
+    """The largest move of a country's share in the latest week from its mean over the weeks
+    before, counting only a latest week with ``min_articles`` articles (or 0.0)."""
+    if country_weekly.is_empty() or country_weekly["week"].n_unique() < 2:
+        return 0.0
+    latest = country_weekly["week"].max()
+    week_totals = country_weekly.with_columns(total=pl.col("articles") / pl.col("share"))
+    latest_total = week_totals.filter(pl.col("week") == latest)["total"].max()
+    if latest_total is None or latest_total < min_articles:
+        return 0.0
+    before = (country_weekly.filter(pl.col("week") < latest).group_by("country")
+              .agg(mean=pl.col("share").sum() / country_weekly.filter(
+                  pl.col("week") < latest)["week"].n_unique()))
+    now = country_weekly.filter(pl.col("week") == latest).select("country", "share")
+    moves = now.join(before, on="country", how="full", coalesce=True).fill_null(0.0)
+    return float((moves["share"] - moves["mean"]).abs().max())
