@@ -86,3 +86,19 @@ def test_a_failed_enrich_gate_names_the_check_and_publishes_nothing(
         after = {t: wh.checksum(t) for t in ANALYTIC_TABLES if t != "articles"}
         assert after == {t: v for t, v in before.items() if t != "articles"}
         assert wh.scalar("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1") == "failed"
+
+
+def test_article_text_in_the_report_is_escaped(prefect_harness, tmp_path):
+    folder = tmp_path / "xss"
+    folder.mkdir()
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)> France and Germany"
+    rows = [f'{{"id": "{i}", "title": "{evil}", "text": "{BODY} Item {i}.", '
+            f'"published": "2024-03-0{1 + i % 5}"}}' for i in range(6)]
+    (folder / "x.jsonl").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(folder), "--db", str(tmp_path / "x.duckdb"),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = next(out.glob("comention-*.html")).read_text()
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
