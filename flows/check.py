@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import polars as pl
 
 from expectations.gate import GateResult, run_gate
 from flows.warehouse import Warehouse
+from transforms.dates import EARLIEST
 
 MART_TABLES = ("country_weekly", "country_pairs_weekly", "theme_weekly", "emerging_terms")
 
 
-def _codes(wh: Warehouse) -> dict[str, list[str]]:
+def gate_params(wh: Warehouse) -> dict:
+    """Runtime values the suites name: valid codes, and the plausible publication dates."""
     return {
         "country_codes": wh.frame("SELECT code FROM countries")["code"].to_list(),
         "theme_codes": wh.frame("SELECT code FROM themes")["code"].to_list(),
+        "earliest_date": EARLIEST.isoformat(),
+        "latest_date": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
     }
 
 
 def check_published(wh: Warehouse) -> list[GateResult]:
     """Every stage's suite over what is published now (nothing is written)."""
-    params = _codes(wh)
+    params = gate_params(wh)
     last = wh.frame("SELECT * FROM runs WHERE status = 'success' ORDER BY started_at DESC "
                     "LIMIT 1")
     seen = int(last["records_seen"][0]) if last.height else 0

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from expectations.gate import GateFailed, GateResult, run_gate
 from expectations.gate import thresholds as gate_thresholds
-from flows.check import country_share_drift
+from flows.check import country_share_drift, gate_params
 from flows.settings import MartSettings
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.warehouse import Warehouse
@@ -79,14 +79,6 @@ def _record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSumma
     summary.gates[gate.stage] = gate.status
     if not gate.passed:
         raise GateFailed(gate)
-
-
-def _reference_codes(wh: Warehouse) -> dict[str, list[str]]:
-    """The valid country and theme codes, for the suites' "$country_codes"/"$theme_codes"."""
-    return {
-        "country_codes": wh.frame("SELECT code FROM countries")["code"].to_list(),
-        "theme_codes": wh.frame("SELECT code FROM themes")["code"].to_list(),
-    }
 
 
 @task(cache_policy=NO_CACHE)
@@ -158,14 +150,18 @@ def ingest(
             "FROM staging.quarantine GROUP BY ALL ON CONFLICT DO NOTHING",
             [run_id],
         )
+    articles_batch = wh.frame("SELECT * EXCLUDE (seq, body), length(body) AS body_chars "
+                              "FROM staging.new_articles").to_pandas()
     gate = run_gate(
         "ingest",
         # Bodies stay in DuckDB: the gate sees their length, not their text.
-        {"articles": wh.frame("SELECT * EXCLUDE (seq, body), length(body) AS body_chars "
-                              "FROM staging.new_articles").to_pandas(),
-         "run": run_stats.to_pandas()},
+        {"articles": articles_batch, "run": run_stats.to_pandas()},
+        params=gate_params(wh),
     )
     _record_gate(wh, run_id, gate, summary)
+    rejected = _quarantine_bad_rows(wh, run_id, gate, {"articles": articles_batch})
+    summary.articles_loaded -= rejected
+    summary.quarantined += rejected
     with wh.transaction() as con:
         con.execute(
             """
@@ -340,7 +336,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
     gate = run_gate(
         "enrich",
         staged | {"coverage": coverage},
-        params=_reference_codes(wh),
+        params=gate_params(wh),
     )
     _record_gate(wh, run_id, gate, summary)
     _quarantine_bad_rows(wh, run_id, gate, staged)
@@ -382,11 +378,27 @@ def _recent_median(wh: Warehouse, sql: str) -> float | None:
 
 def _quarantine_bad_rows(
     wh: Warehouse, run_id: str, gate: GateResult, staged: dict[str, pd.DataFrame]
-) -> None:
-    """Rows a row-level check rejected leave the staged batch and go to quarantine."""
+) -> int:
+    """Rows a row-level check rejected leave the staged batch and go to quarantine; returns
+    how many. New articles (batch ``articles``) leave staging.new_articles; rows of the other
+    batches are re-staged without them."""
+    total = 0
     for batch, rows in gate.bad_rows.items():
         frame = staged[batch]
         bad = frame.loc[list(rows)]
+        total += len(rows)
+        if batch == "articles":
+            wh.stage("rejected", pl.DataFrame({
+                "source": bad["source"].tolist(), "record_key": bad["record_key"].tolist(),
+                "reason": [f"{gate.stage}: {rows[i]} failed" for i in rows],
+                "doc_id": bad["doc_id"].tolist(),
+            }))
+            wh.con.execute(
+                "INSERT INTO quarantine SELECT ?, source, record_key, reason, NULL "
+                "FROM staging.rejected ON CONFLICT DO NOTHING", [run_id])
+            wh.con.execute("DELETE FROM staging.new_articles WHERE doc_id IN "
+                           "(SELECT doc_id FROM staging.rejected)")
+            continue
         rejected = pl.DataFrame({
             "doc_id": bad["doc_id"].astype(str).tolist(),
             "reason": [f"{gate.stage}: {rows[i]} failed ({batch} row)" for i in rows],
@@ -405,6 +417,7 @@ def _quarantine_bad_rows(
         wh.stage(batch, pl.from_pandas(staged[batch].drop(columns=["field_length"],
                                                           errors="ignore")))
     wh.drop_staged("rejected")
+    return total
 
 
 def build_marts(wh: Warehouse, settings: MartSettings | None = None) -> dict[str, pl.DataFrame]:
@@ -469,7 +482,7 @@ def marts(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
         "marts",
         {name: frame.to_pandas() for name, frame in built.items()}
         | {"weeks": week_check, "drift": drift},
-        params=_reference_codes(wh),
+        params=gate_params(wh),
     )
     _record_gate(wh, run_id, gate, summary)
     with wh.transaction():
