@@ -47,6 +47,7 @@ def _summary_table(summary) -> Table:
         ("records seen", summary.records_seen),
         ("articles loaded", summary.articles_loaded),
         ("duplicates", summary.duplicates),
+        ("near-duplicates (linked)", summary.near_duplicates),
         ("quarantined", summary.quarantined),
         *((f"gate: {stage}", status) for stage, status in summary.gates.items()),
         ("warehouse", str(summary.db)),

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import polars as pl
 from prefect import flow, task
@@ -22,10 +21,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from expectations.gate import GateFailed, GateResult, run_gate
 from expectations.gate import thresholds as gate_thresholds
 from flows.check import country_share_drift, gate_params
+from flows.dedup import link_near_duplicates
 from flows.settings import MartSettings
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.warehouse import Warehouse
-from transforms import comention, neardup, trends
+from transforms import comention, trends
 from transforms.articles import build_articles
 from transforms.countries import article_countries, find_mentions
 from transforms.gazetteer import countries_reference
@@ -33,7 +33,6 @@ from transforms.themes import tag_themes, taxonomy_terms, themes_reference
 
 INGEST_BATCH = 500
 ENRICH_BATCH = 2000
-MAX_DUP_CANDIDATES = 10
 RAW_SCHEMA = {name: pl.Utf8 for name in RAW_FIELDS} | {"file_mtime": pl.Datetime("us", "UTC")}
 
 
@@ -48,7 +47,6 @@ class RunSummary:
     quarantined: int = 0
     gates: dict[str, str] = field(default_factory=dict)
     report: Path | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 class NothingToRead(Exception):
@@ -127,7 +125,7 @@ def ingest(
         QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY seq) = 1
         """
     )
-    _link_near_duplicates(wh)
+    link_near_duplicates(wh, batch_size=ENRICH_BATCH)
     staged = wh.scalar("SELECT count(*) FROM staging.raw_articles")
     summary.records_seen = records
     summary.articles_loaded = wh.scalar("SELECT count(*) FROM staging.new_articles")
@@ -179,101 +177,6 @@ def ingest(
         "SELECT count(*) FROM articles WHERE run_id = ? AND dup_of IS NOT NULL", [run_id]
     )
     wh.drop_staged("raw_articles", "quarantine", "new_articles", "new_sigs", "new_bands")
-
-
-def _link_near_duplicates(wh: Warehouse) -> None:
-    """Set staging.new_articles.dup_of to the first copy of each near-duplicate story.
-
-    Candidates share an LSH band with a published article or with an earlier article of this
-    run; they are kept when their MinHash similarity reaches neardup.THRESHOLD. Published
-    articles are earlier than anything in this run.
-    """
-    def signature_frame(doc_ids: pl.Series, sigs: np.ndarray, sizes: np.ndarray) -> pl.DataFrame:
-        return pl.DataFrame(
-            {"doc_id": doc_ids, "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)),
-             "shingles": sizes},
-            schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64), "shingles": pl.Int32},
-        )
-
-    no_sigs = np.zeros((0, neardup.NUM_BINS), dtype=np.uint64)
-    wh.stage("new_sigs", signature_frame(pl.Series([], dtype=pl.Utf8), no_sigs,
-                                         np.zeros(0, dtype=np.int64)))
-    wh.stage("new_bands", neardup.band_keys([], no_sigs))
-    total = wh.scalar("SELECT count(*) FROM staging.new_articles")
-    # In batches, so memory does not grow with the number of new articles.
-    for offset in range(0, total, ENRICH_BATCH):
-        chunk = wh.frame(
-            "SELECT doc_id, body FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?",
-            [ENRICH_BATCH, offset],
-        )
-        sigs, sizes = neardup.signatures(chunk["body"])
-        wh.append_staged("new_sigs", signature_frame(chunk["doc_id"], sigs, sizes))
-        wh.append_staged("new_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
-    if total == 0:
-        return
-    # Candidates: for each band bucket, its three earliest members only (published articles
-    # come first), so one popular bucket cannot explode into all its pairs; then the ten
-    # candidates sharing most bands per article. Verified in chunks: memory stays bounded.
-    wh.con.execute(
-        f"""
-        CREATE OR REPLACE TABLE staging.dup_candidates AS
-        WITH keys AS (
-            SELECT band, key, doc_id, -1 AS rank FROM article_bands
-            WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
-            UNION ALL
-            SELECT b.band, b.key, b.doc_id, a.seq FROM staging.new_bands b
-            JOIN staging.new_articles a USING (doc_id)
-        ),
-        firsts AS (
-            SELECT band, key, doc_id AS other, rank AS other_rank FROM keys
-            QUALIFY row_number() OVER (PARTITION BY band, key ORDER BY rank, doc_id) <= 3
-        ),
-        pairs AS (
-            SELECT n.doc_id, f.other, f.other_rank, count(*) AS shared
-            FROM keys n JOIN firsts f USING (band, key)
-            WHERE n.rank >= 0 AND f.other_rank < n.rank
-            GROUP BY n.doc_id, f.other, f.other_rank
-        )
-        SELECT * FROM pairs
-        QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY shared DESC, other_rank,
-                                   other) <= {MAX_DUP_CANDIDATES}
-        """
-    )
-    verified = []
-    for offset in range(0, total, ENRICH_BATCH):
-        candidates = wh.frame(
-            """
-            SELECT c.doc_id, coalesce(a.dup_of, c.other) AS other, c.other_rank,
-                   s.minhash AS a, coalesce(t.minhash, o.minhash) AS b,
-                   s.shingles AS size_a, coalesce(t.shingles, o.shingles) AS size_b
-            FROM staging.dup_candidates c
-            JOIN (SELECT doc_id FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?) n
-                 USING (doc_id)
-            JOIN staging.new_sigs s ON s.doc_id = c.doc_id
-            LEFT JOIN staging.new_sigs t ON t.doc_id = c.other
-            LEFT JOIN article_signatures o ON o.doc_id = c.other
-            LEFT JOIN articles a ON a.doc_id = c.other
-            """,
-            [ENRICH_BATCH, offset],
-        )
-        if candidates.is_empty():
-            continue
-        similar = neardup.is_near_duplicate(
-            np.array(candidates["a"].to_list(), dtype=np.uint64),
-            np.array(candidates["b"].to_list(), dtype=np.uint64),
-            candidates["size_a"].to_numpy(), candidates["size_b"].to_numpy(),
-        )
-        verified.append(candidates.filter(similar).select("doc_id", "other", "other_rank"))
-    wh.drop_staged("dup_candidates")
-    if not verified:
-        return
-    links = neardup.resolve_first_copies(pl.concat(verified))
-    wh.stage("dup_links", links)
-    wh.con.execute(
-        "UPDATE staging.new_articles SET dup_of = l.dup_of FROM staging.dup_links l "
-        "WHERE staging.new_articles.doc_id = l.doc_id"
-    )
-    wh.drop_staged("dup_links")
 
 
 @task(cache_policy=NO_CACHE)

@@ -1,0 +1,111 @@
+"""Near-duplicate linking of a run's new articles against the published ones and each other.
+
+The MinHash and LSH logic is pure (transforms.neardup); this module moves the signatures and
+band keys through DuckDB so that memory stays bounded and earlier runs are compared too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from flows.warehouse import Warehouse
+from transforms import neardup
+
+# Candidates kept per article, the ones sharing most LSH bands with it.
+MAX_DUP_CANDIDATES = 10
+
+
+def link_near_duplicates(wh: Warehouse, batch_size: int = 2000) -> None:
+    """Set staging.new_articles.dup_of to the first copy of each near-duplicate story.
+
+    Candidates share an LSH band with a published article or with an earlier article of this
+    run; they are kept when their MinHash similarity reaches neardup.THRESHOLD. Published
+    articles are earlier than anything in this run.
+    """
+    def signature_frame(doc_ids: pl.Series, sigs: np.ndarray, sizes: np.ndarray) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"doc_id": doc_ids, "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)),
+             "shingles": sizes},
+            schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64), "shingles": pl.Int32},
+        )
+
+    no_sigs = np.zeros((0, neardup.NUM_BINS), dtype=np.uint64)
+    wh.stage("new_sigs", signature_frame(pl.Series([], dtype=pl.Utf8), no_sigs,
+                                         np.zeros(0, dtype=np.int64)))
+    wh.stage("new_bands", neardup.band_keys([], no_sigs))
+    total = wh.scalar("SELECT count(*) FROM staging.new_articles")
+    # In batches, so memory does not grow with the number of new articles.
+    for offset in range(0, total, batch_size):
+        chunk = wh.frame(
+            "SELECT doc_id, body FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?",
+            [batch_size, offset],
+        )
+        sigs, sizes = neardup.signatures(chunk["body"])
+        wh.append_staged("new_sigs", signature_frame(chunk["doc_id"], sigs, sizes))
+        wh.append_staged("new_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
+    if total == 0:
+        return
+    # Candidates: for each band bucket, its three earliest members only (published articles
+    # come first), so one popular bucket cannot explode into all its pairs; then the ten
+    # candidates sharing most bands per article. Verified in chunks: memory stays bounded.
+    wh.con.execute(
+        f"""
+        CREATE OR REPLACE TABLE staging.dup_candidates AS
+        WITH keys AS (
+            SELECT band, key, doc_id, -1 AS rank FROM article_bands
+            WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
+            UNION ALL
+            SELECT b.band, b.key, b.doc_id, a.seq FROM staging.new_bands b
+            JOIN staging.new_articles a USING (doc_id)
+        ),
+        firsts AS (
+            SELECT band, key, doc_id AS other, rank AS other_rank FROM keys
+            QUALIFY row_number() OVER (PARTITION BY band, key ORDER BY rank, doc_id) <= 3
+        ),
+        pairs AS (
+            SELECT n.doc_id, f.other, f.other_rank, count(*) AS shared
+            FROM keys n JOIN firsts f USING (band, key)
+            WHERE n.rank >= 0 AND f.other_rank < n.rank
+            GROUP BY n.doc_id, f.other, f.other_rank
+        )
+        SELECT * FROM pairs
+        QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY shared DESC, other_rank,
+                                   other) <= {MAX_DUP_CANDIDATES}
+        """
+    )
+    verified = []
+    for offset in range(0, total, batch_size):
+        candidates = wh.frame(
+            """
+            SELECT c.doc_id, coalesce(a.dup_of, c.other) AS other, c.other_rank,
+                   s.minhash AS a, coalesce(t.minhash, o.minhash) AS b,
+                   s.shingles AS size_a, coalesce(t.shingles, o.shingles) AS size_b
+            FROM staging.dup_candidates c
+            JOIN (SELECT doc_id FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?) n
+                 USING (doc_id)
+            JOIN staging.new_sigs s ON s.doc_id = c.doc_id
+            LEFT JOIN staging.new_sigs t ON t.doc_id = c.other
+            LEFT JOIN article_signatures o ON o.doc_id = c.other
+            LEFT JOIN articles a ON a.doc_id = c.other
+            """,
+            [batch_size, offset],
+        )
+        if candidates.is_empty():
+            continue
+        similar = neardup.is_near_duplicate(
+            np.array(candidates["a"].to_list(), dtype=np.uint64),
+            np.array(candidates["b"].to_list(), dtype=np.uint64),
+            candidates["size_a"].to_numpy(), candidates["size_b"].to_numpy(),
+        )
+        verified.append(candidates.filter(similar).select("doc_id", "other", "other_rank"))
+    wh.drop_staged("dup_candidates")
+    if not verified:
+        return
+    links = neardup.resolve_first_copies(pl.concat(verified))
+    wh.stage("dup_links", links)
+    wh.con.execute(
+        "UPDATE staging.new_articles SET dup_of = l.dup_of FROM staging.dup_links l "
+        "WHERE staging.new_articles.doc_id = l.doc_id"
+    )
+    wh.drop_staged("dup_links")
