@@ -12,7 +12,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: run test bench lint clean example-reuters
+.PHONY: run test bench lint clean example-reuters chromium
 
 $(BIN)/comention: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,16 @@ run: $(BIN)/comention
 	@echo "warehouse: $(abspath $(DB))"
 	@echo "report:    $(abspath $(OUT))/index.html"
 
-test: $(BIN)/comention
+test: $(BIN)/comention chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The browser test drives Debian's Chromium (Playwright's own browser download does not work
+# here); install it where it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1) \
+		|| echo "warning: could not install chromium; the browser test will be skipped"
 
 bench: $(BIN)/comention
 	$(BIN)/python -m bench.bench_stages --articles $(N)

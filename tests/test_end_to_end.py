@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -196,3 +197,36 @@ def test_check_runs_every_suite_on_the_published_tables(warehouse):
     assert result.exit_code == 0, result.output
     for stage in ("ingest", "enrich", "marts"):
         assert f"{stage}: " in result.output
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed (make chromium)")
+def test_report_renders_in_a_real_browser(warehouse):
+    from playwright.sync_api import sync_playwright
+
+    _, out = warehouse
+    page_path = sorted(out.glob("comention-*.html"))[-1]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        problems = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(page_path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.chart svg').length >= 5")
+        marks = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('.chart')].map(d => "
+            "[d.id, d.querySelectorAll('svg g.mark-rect path, svg g.mark-line path, "
+            "svg g.mark-symbol path').length]))")
+        page.screenshot(path=str(ARTIFACTS / "weekly-report.png"), full_page=True)
+        browser.close()
+    assert not problems, problems
+    assert set(marks) == {"chart-countries", "chart-pairs", "chart-heatmap", "chart-themes",
+                          "chart-theme-countries"}
+    assert all(count > 0 for count in marks.values()), marks
