@@ -102,3 +102,23 @@ def test_article_text_in_the_report_is_escaped(prefect_harness, tmp_path):
     html = next(out.glob("comention-*.html")).read_text()
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_drop_against_recent_runs_is_reported(prefect_harness, dump, tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert runner.invoke(app, ["ingest", str(dump), "--db", str(db)]).exit_code == 0
+    quiet = tmp_path / "quiet"
+    quiet.mkdir()
+    text = ("The committee met on Tuesday to discuss the schedule for the coming season and "
+            "agreed to publish the minutes after the next meeting of its members.")
+    (quiet / "q.jsonl").write_text("\n".join(
+        f'{{"id": "q{i}", "title": "Minutes {i}", "text": "{text} Note {i}.", '
+        f'"published": "2024-03-05"}}' for i in range(8)) + "\n")
+    assert runner.invoke(app, ["ingest", str(quiet), "--db", str(db)]).exit_code == 0
+    with Warehouse(db, read_only=True) as wh:
+        warned = wh.frame(
+            "SELECT expectation, observed FROM quality_results WHERE NOT success AND "
+            "severity = 'warn' AND run_id = (SELECT run_id FROM runs ORDER BY started_at DESC "
+            "LIMIT 1)")["expectation"].to_list()
+    assert "expect_column_values_to_be_between(mentions_per_article_change)" in warned
+    assert "expect_column_values_to_be_between(share_with_country)" in warned
