@@ -121,6 +121,8 @@ def report(
     db: DbOption = DEFAULT_DB,
     out: OutOption = DEFAULT_OUT,
     week: Annotated[str | None, typer.Option(help="YYYY-Www; default: last complete week.")] = None,
+    png: Annotated[bool, typer.Option("--png", help="Also export every chart as PNG and SVG.")]
+    = False,
 ) -> None:
     """Write the weekly HTML report from the warehouse."""
     from flows.warehouse import Warehouse, WarehouseError
@@ -129,7 +131,7 @@ def report(
     monday = _parse_week(week)
     try:
         with Warehouse(db, read_only=True) as wh:
-            path = render_report(wh, out, monday)
+            path = render_report(wh, out, monday, images=png)
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
     if path is None:

@@ -118,9 +118,9 @@ def _cap(sentence: str) -> str:
     return sentence[0].upper() + sentence[1:]
 
 
-def _article(rng: random.Random, week: int, index: int) -> dict:
+def _article(rng: random.Random, week: int, index: int, weeks: int = WEEKS) -> dict:
     """One article: title, summary bullets, paragraphs, date, theme and countries."""
-    rising_share = 0.05 + 0.5 * week / (WEEKS - 1)
+    rising_share = 0.05 + 0.5 * week / (weeks - 1)
     theme = RISING_THEME if rng.random() < rising_share else rng.choice(
         [t for t in THEME_SENTENCES if t != RISING_THEME]
     )
@@ -195,16 +195,17 @@ def _page(rng: random.Random, site: str, article: dict) -> str:
     return "\n".join(lines)
 
 
-def write_sample(out: Path, articles: int = 480, seed: int = 7) -> int:
-    """Write the corpus into ``out``; returns the number of files written."""
+def write_sample(out: Path, articles: int = 480, seed: int = 7, weeks: int = WEEKS) -> int:
+    """Write the corpus of ``articles`` over ``weeks`` weeks into ``out``; returns the number
+    of files written."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     written = 0
-    per_week = max(1, articles // WEEKS)
+    per_week = max(1, articles // weeks)
     jsonl_rows = []
     for i in range(articles):
-        week = min(i // per_week, WEEKS - 1)
-        article = _article(rng, week, i)
+        week = min(i // per_week, weeks - 1)
+        article = _article(rng, week, i, weeks)
         site = SITES[i % len(SITES)]
         if i % 10 == 9:
             # Every tenth article arrives through a JSON Lines export instead of a page dump.

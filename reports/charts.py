@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
 import altair as alt
 import polars as pl
 
@@ -98,4 +102,75 @@ def theme_country_heatmap(frame: pl.DataFrame) -> alt.Chart:
                      alt.Tooltip("articles:Q"), alt.Tooltip("share:Q", format=".0%")],
         )
         .properties(width=WIDTH, height=max(150, 16 * frame["label"].n_unique()))
+    )
+
+
+@cache
+def _world_topology() -> dict:
+    return json.loads((Path(__file__).parent / "data" / "countries-110m.json").read_text())
+
+
+def world_map(frame: pl.DataFrame) -> alt.Chart:
+    """Attention on a world map (Equal Earth); ``frame`` has numeric ISO id, name, articles."""
+    outlines = alt.Data(values=_world_topology(),
+                        format=alt.DataFormat(type="topojson", feature="countries"))
+    return (
+        alt.Chart(outlines, title="Where this week's news is")
+        .mark_geoshape(stroke="white", strokeWidth=0.4)
+        .transform_lookup(
+            lookup="id",
+            from_=alt.LookupData(frame.to_pandas(), key="id",
+                                 fields=["country", "articles", "share"]),
+        )
+        .encode(
+            color=alt.Color("articles:Q", scale=alt.Scale(scheme="reds", type="sqrt"),
+                            title="articles"),
+            tooltip=[alt.Tooltip("country:N"), alt.Tooltip("articles:Q"),
+                     alt.Tooltip("share:Q", format=".1%")],
+        )
+        .project("equalEarth")
+        .properties(width=WIDTH + 160, height=340)
+    )
+
+
+def pairs_by_association(frame: pl.DataFrame) -> alt.Chart:
+    """The week's pairs with the strongest association (PMI), among those with support."""
+    return (
+        alt.Chart(frame.to_pandas(), title="Strongest associations this week (PMI)")
+        .mark_bar(color="#8a5cb8")
+        .encode(
+            x=alt.X("pmi:Q", title="PMI (log2 of observed / expected co-mentions)"),
+            y=alt.Y("pair:N", sort="-x", title=None),
+            tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("articles:Q"),
+                     alt.Tooltip("pmi:Q", format=".2f", title="PMI"),
+                     alt.Tooltip("lift:Q", format=".1f")],
+        )
+        .properties(width=WIDTH, height=max(120, 18 * frame.height))
+    )
+
+
+def network(nodes: pl.DataFrame, edges: pl.DataFrame) -> alt.LayerChart:
+    """Co-mention network: nodes (x, y, name, articles) sized by attention, edges (x, y, x2,
+    y2, articles) by the number of articles naming both ends; laid out in Python."""
+    axis = {"axis": None, "scale": alt.Scale(domain=[-0.08, 1.08])}
+    lines = (
+        alt.Chart(edges.to_pandas())
+        .mark_rule(color="#7b8794")
+        .encode(
+            x=alt.X("x:Q", **axis), y=alt.Y("y:Q", **axis), x2="x2:Q", y2="y2:Q",
+            strokeWidth=alt.StrokeWidth("articles:Q", scale=alt.Scale(range=[0.5, 6]),
+                                        title="articles naming both"),
+            opacity=alt.value(0.55),
+            tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("articles:Q")],
+        )
+    )
+    points = alt.Chart(nodes.to_pandas()).encode(
+        x=alt.X("x:Q", **axis), y=alt.Y("y:Q", **axis),
+        tooltip=[alt.Tooltip("name:N", title="country"), alt.Tooltip("articles:Q")],
+    )
+    circles = points.mark_circle(color="#c0392b", opacity=0.85).encode(
+        size=alt.Size("articles:Q", scale=alt.Scale(range=[60, 1400]), title="articles"))
+    labels = points.mark_text(dy=-14, fontSize=11).encode(text="name:N")
+    return (lines + circles + labels).properties(
+        width=WIDTH, height=420, title="Co-mention network of the week's top countries"
     )

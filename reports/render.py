@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import polars as pl
+import pycountry
 import vl_convert
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from reports import charts
+from reports.layout import force_layout
 from transforms.dates import iso_week_label
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -19,6 +22,8 @@ TOP_COUNTRIES = 20
 TOP_PAIRS = 15
 HEATMAP_COUNTRIES = 20
 TREND_WEEKS = 12
+NETWORK_COUNTRIES = 15
+NETWORK_MIN_ARTICLES = 2  # edges of a single article clutter the picture
 
 
 @cache
@@ -98,6 +103,79 @@ def _pairs(wh, week: date) -> pl.DataFrame:
         """,
         [week],
     )
+
+
+@cache
+def _numeric_ids() -> dict[str, str]:
+    """ISO alpha-2 → the zero-padded numeric code the world topology uses as feature id."""
+    return {c.alpha_2: c.numeric for c in pycountry.countries}
+
+
+def _world(wh, week: date) -> pl.DataFrame:
+    frame = wh.frame(
+        "SELECT w.country AS code, coalesce(c.name, w.country) AS country, w.articles, w.share "
+        "FROM country_weekly w LEFT JOIN countries c ON c.code = w.country WHERE w.week = ?",
+        [week],
+    )
+    ids = _numeric_ids()
+    return frame.with_columns(
+        id=pl.col("code").replace_strict(ids, default=None, return_dtype=pl.Utf8)
+    ).drop_nulls("id")
+
+
+def _pairs_by_pmi(wh, week: date) -> pl.DataFrame:
+    return wh.frame(
+        f"""
+        SELECT country_a || '–' || country_b AS pair, articles, pmi, lift
+        FROM country_pairs_weekly WHERE week = ? AND pmi IS NOT NULL
+        ORDER BY pmi DESC, articles DESC LIMIT {TOP_PAIRS}
+        """,
+        [week],
+    )
+
+
+def _new_pairs(wh, week: date) -> list[dict]:
+    """Pairs co-mentioned this week and in none of the four weeks before."""
+    return wh.frame(
+        """
+        SELECT w.country_a || '–' || w.country_b AS pair, w.articles FROM country_pairs_weekly w
+        WHERE w.week = ? AND NOT EXISTS (
+            SELECT 1 FROM country_pairs_weekly p WHERE p.country_a = w.country_a
+            AND p.country_b = w.country_b AND p.week < w.week
+            AND p.week >= w.week - INTERVAL 28 DAY)
+        ORDER BY w.articles DESC, pair LIMIT 10
+        """,
+        [week],
+    ).to_dicts()
+
+
+def _network(wh, week: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    nodes = wh.frame(
+        f"SELECT w.country, coalesce(c.name, w.country) AS name, w.articles FROM country_weekly w "
+        f"LEFT JOIN countries c ON c.code = w.country WHERE w.week = ? "
+        f"ORDER BY w.articles DESC, w.country LIMIT {NETWORK_COUNTRIES}", [week])
+    index = {code: i for i, code in enumerate(nodes["country"].to_list())}
+    pairs = wh.frame(
+        "SELECT country_a, country_b, articles FROM country_pairs_weekly WHERE week = ?", [week]
+    ).filter(pl.col("country_a").is_in(list(index)) & pl.col("country_b").is_in(list(index))
+             & (pl.col("articles") >= NETWORK_MIN_ARTICLES))
+    positions = force_layout(
+        len(index), [(index[a], index[b], float(n)) for a, b, n in pairs.iter_rows()])
+    nodes = nodes.with_columns(x=pl.Series(positions[:, 0] if len(index) else []),
+                               y=pl.Series(positions[:, 1] if len(index) else []))
+    xy = {code: positions[i] for code, i in index.items()}
+    edges = pairs.with_columns(
+        pair=pl.col("country_a") + "–" + pl.col("country_b"),
+        x=pl.col("country_a").replace_strict({c: float(p[0]) for c, p in xy.items()},
+                                             return_dtype=pl.Float64),
+        y=pl.col("country_a").replace_strict({c: float(p[1]) for c, p in xy.items()},
+                                             return_dtype=pl.Float64),
+        x2=pl.col("country_b").replace_strict({c: float(p[0]) for c, p in xy.items()},
+                                              return_dtype=pl.Float64),
+        y2=pl.col("country_b").replace_strict({c: float(p[1]) for c, p in xy.items()},
+                                              return_dtype=pl.Float64),
+    )
+    return nodes, edges
 
 
 def _pair_examples(wh, week: date, pairs: pl.DataFrame) -> list[dict]:
@@ -213,27 +291,44 @@ def _quality(wh) -> tuple[dict, list[dict], list[dict]]:
     return run, gates, problems
 
 
+def _plain(value):
+    """JSON for what DuckDB hands back: DECIMAL sums as numbers, dates as ISO strings."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
 def _spec(chart) -> dict:
-    return chart.to_dict()
+    """The chart's Vega-Lite spec as plain JSON data (what vl-convert and the page accept)."""
+    return json.loads(json.dumps(chart.to_dict(), default=_plain))
 
 
-def render_report(wh, out: Path, week: date | None = None) -> Path | None:
-    """Write ``<out>/comention-YYYY-Www.html`` and refresh ``<out>/index.html``."""
+def render_report(
+    wh, out: Path, week: date | None = None, images: bool = False
+) -> Path | None:
+    """Write ``<out>/comention-YYYY-Www.html`` and refresh ``<out>/index.html``; with
+    ``images``, every chart also as PNG and SVG in ``<out>/comention-YYYY-Www/`` (slides)."""
     week = week or default_week(wh)
     if week is None:
         return None
     out.mkdir(parents=True, exist_ok=True)
     pairs = _pairs(wh, week)
     run, gates, problems = _quality(wh)
+    nodes, edges = _network(wh, week)
     specs = {
+        "chart-map": _spec(charts.world_map(_world(wh, week))),
         "chart-countries": _spec(charts.top_countries(_countries(wh, week))),
         "chart-pairs": _spec(charts.top_pairs(pairs)),
+        "chart-pmi": _spec(charts.pairs_by_association(_pairs_by_pmi(wh, week))),
+        "chart-network": _spec(charts.network(nodes, edges)),
         "chart-heatmap": _spec(charts.comention_heatmap(_heatmap(wh, week))),
         "chart-themes": _spec(charts.theme_trends(_themes(wh, week))),
         "chart-theme-countries": _spec(charts.theme_country_heatmap(_theme_countries(wh, week))),
     }
     # JSON inside <script>: "</" must not close the tag, whatever an article title contains.
-    specs_json = json.dumps(specs, default=str).replace("</", "<\\/")
+    specs_json = json.dumps(specs).replace("</", "<\\/")
     label = iso_week_label(week)
     html = environment().get_template("weekly.html.j2").render(
         week_label=label,
@@ -243,6 +338,7 @@ def render_report(wh, out: Path, week: date | None = None) -> Path | None:
         cards=_cards(wh, week),
         pair_examples=_pair_examples(wh, week, pairs),
         movers=_theme_movers(wh, week),
+        new_pairs=_new_pairs(wh, week),
         emerging=_emerging(wh, week),
         run=run,
         gates=gates,
@@ -252,11 +348,22 @@ def render_report(wh, out: Path, week: date | None = None) -> Path | None:
     )
     path = out / f"comention-{label}.html"
     path.write_text(html, encoding="utf-8")
+    if images:
+        _export_images(specs, out / f"comention-{label}")
     _write_index(out)
     from reports.quality import render_quality_page
 
     render_quality_page(wh, out, report_link=path.name)
     return path
+
+
+def _export_images(specs: dict[str, dict], folder: Path) -> None:
+    """Each chart as PNG (2× scale) and SVG, rendered offline by vl-convert."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for chart_id, spec in specs.items():
+        name = chart_id.removeprefix("chart-")
+        (folder / f"{name}.png").write_bytes(vl_convert.vegalite_to_png(spec, scale=2))
+        (folder / f"{name}.svg").write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
 
 
 def _write_index(out: Path) -> None:
