@@ -53,28 +53,43 @@ def default_week(wh) -> date | None:
 
 
 def _cards(wh, week: date) -> list[dict]:
+    """Headline numbers of the week, each with its change against the week before.
+
+    Copies are the near-duplicates published that week (exact duplicates are never stored, so
+    they have no week); quarantined records have no trustworthy date and come from the
+    latest run.
+    """
     stats = wh.frame(
         """
         SELECT date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE AS week,
-               count(*) AS articles, count(DISTINCT site) AS sites, count(DISTINCT lang) AS langs
-        FROM articles WHERE dup_of IS NULL GROUP BY 1
+               count(*) FILTER (WHERE dup_of IS NULL) AS articles,
+               count(DISTINCT site) FILTER (WHERE dup_of IS NULL) AS sites,
+               count(DISTINCT lang) FILTER (WHERE dup_of IS NULL) AS langs,
+               count(*) FILTER (WHERE dup_of IS NOT NULL) AS copies
+        FROM articles GROUP BY 1
         """
     )
+
     def pick(w: date) -> dict:
         row = stats.filter(pl.col("week") == w)
-        return row.row(0, named=True) if row.height else {"articles": 0, "sites": 0, "langs": 0}
+        return row.row(0, named=True) if row.height else dict.fromkeys(stats.columns, 0)
+
     now, prev = pick(week), pick(week - timedelta(days=7))
-    totals = wh.frame(
-        "SELECT coalesce(sum(duplicates), 0) AS d, coalesce(sum(quarantined), 0) AS q FROM runs"
-    ).row(0, named=True)
-    return [
-        {"label": "articles", "value": now["articles"],
-         "change": now["articles"] - prev["articles"]},
-        {"label": "sites", "value": now["sites"], "change": now["sites"] - prev["sites"]},
-        {"label": "languages", "value": now["langs"], "change": now["langs"] - prev["langs"]},
-        {"label": "duplicates removed (all runs)", "value": totals["d"], "change": None},
-        {"label": "records quarantined (all runs)", "value": totals["q"], "change": None},
+    last_run = wh.frame("SELECT quarantined, duplicates FROM runs ORDER BY started_at DESC "
+                        "LIMIT 1")
+    cards = [
+        {"label": label, "value": now[key], "change": now[key] - prev[key]}
+        for key, label in (("articles", "articles"), ("sites", "sites"),
+                           ("langs", "languages"), ("copies", "near-duplicate copies set aside"))
     ]
+    if last_run.height:
+        cards += [
+            {"label": "exact duplicates skipped (last run)",
+             "value": last_run["duplicates"][0], "change": None},
+            {"label": "records quarantined (last run)",
+             "value": last_run["quarantined"][0], "change": None},
+        ]
+    return cards
 
 
 def _countries(wh, week: date) -> pl.DataFrame:
