@@ -335,3 +335,18 @@ COMMENT ON COLUMN emerging_terms.articles IS 'Articles of the week using it.';
 COMMENT ON COLUMN emerging_terms.baseline IS 'Mean weekly articles using it over the 8 weeks before.';
 COMMENT ON COLUMN emerging_terms.ratio IS 'articles / (baseline + 1).';
 COMMENT ON COLUMN emerging_terms.z IS '(articles - baseline) / sqrt(baseline + 1): how unusual the week is for the term.';
+
+CREATE TABLE IF NOT EXISTS inbox_files (
+    path          VARCHAR NOT NULL,
+    size          BIGINT NOT NULL,
+    mtime         DOUBLE NOT NULL,
+    run_id        VARCHAR NOT NULL,
+    processed_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (path, size, mtime)
+);
+COMMENT ON TABLE inbox_files IS 'Files the scheduled ingest has processed (a file changed since is processed again).';
+COMMENT ON COLUMN inbox_files.path IS 'Absolute path of the file.';
+COMMENT ON COLUMN inbox_files.size IS 'Its size in bytes when processed.';
+COMMENT ON COLUMN inbox_files.mtime IS 'Its modification time (epoch seconds) when processed.';
+COMMENT ON COLUMN inbox_files.run_id IS 'The run that processed it.';
+COMMENT ON COLUMN inbox_files.processed_at IS 'When the run published it.';

@@ -1,0 +1,146 @@
+"""Flows for scheduled deployments (prefect.yaml): the hourly inbox ingest, the Monday report,
+and backfills. Paths default to environment variables so a worker's environment configures
+them: COMENTION_INBOX (default ``inbox``), COMENTION_DB (``comention.duckdb``) and
+COMENTION_REPORTS (``reports/out``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.tasks import exponential_backoff
+
+from flows.pipeline import RunSummary, run_pipeline
+from flows.sources import discover
+from flows.warehouse import Warehouse, WarehouseError
+from reports.render import render_report
+from transforms.gazetteer import countries_reference
+from transforms.themes import themes_reference
+
+
+def _path(value: str | None, variable: str, default: str) -> Path:
+    return Path(value or os.environ.get(variable) or default)
+
+
+def _transient(task, task_run, state) -> bool:
+    """Retry only what can pass: the database file held by another writer, a lost file."""
+    try:
+        state.result()
+    except (duckdb.IOException, WarehouseError, OSError):
+        return True
+    except Exception:  # noqa: BLE001 - a failed gate or bad input will fail again
+        return False
+    return False
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(10),
+      retry_condition_fn=_transient)
+def run_stages(paths: list[str], db: Path, out: Path | None) -> RunSummary:
+    return run_pipeline(paths, db, out)
+
+
+def _summary_markdown(summary: RunSummary, files: list[Path]) -> str:
+    gates = ", ".join(f"{stage}: {status}" for stage, status in summary.gates.items())
+    return (
+        f"# comention run `{summary.run_id}`\n\n"
+        f"| | |\n|---|---|\n| files | {len(files)} |\n"
+        f"| records seen | {summary.records_seen} |\n"
+        f"| articles loaded | {summary.articles_loaded} |\n"
+        f"| duplicates | {summary.duplicates} |\n"
+        f"| near-duplicates | {summary.near_duplicates} |\n"
+        f"| quarantined | {summary.quarantined} |\n| gates | {gates} |\n"
+        f"| warehouse | `{summary.db}` |\n"
+        + (f"| report | `{summary.report}` |\n" if summary.report else "")
+    )
+
+
+def new_inbox_files(wh: Warehouse, inbox: Path) -> list[Path]:
+    """Files in the inbox not yet processed (a file changed since counts as new)."""
+    if not inbox.exists():
+        return []
+    files = discover([str(inbox)])
+    seen = {(p, s, m) for p, s, m in wh.con.execute(
+        "SELECT path, size, mtime FROM inbox_files").fetchall()}
+    return [f for f in files
+            if (str(f), f.stat().st_size, f.stat().st_mtime) not in seen]
+
+
+def mark_processed(wh: Warehouse, files: list[Path], run_id: str) -> None:
+    rows = pl.DataFrame({
+        "path": [str(f) for f in files], "size": [f.stat().st_size for f in files],
+        "mtime": [f.stat().st_mtime for f in files], "run_id": [run_id] * len(files),
+        "processed_at": [datetime.now(UTC)] * len(files),
+    })
+    with wh.transaction():
+        wh.insert("inbox_files", rows)
+
+
+@flow(name="comention-ingest", log_prints=False)
+def ingest_inbox(inbox: str | None = None, db: str | None = None) -> int:
+    """Ingest everything new in the inbox folder; returns the number of files processed.
+
+    A file is recorded as processed only after its run published. If a run dies halfway, its
+    files are read again next time, and deduplication makes that harmless: nothing is lost or
+    loaded twice. An empty inbox is a run that completes and does nothing.
+    """
+    inbox_path = _path(inbox, "COMENTION_INBOX", "inbox")
+    db_path = _path(db, "COMENTION_DB", "comention.duckdb")
+    with Warehouse(db_path) as wh:
+        wh.ensure_schema(countries_reference(), themes_reference())
+        files = new_inbox_files(wh, inbox_path)
+    if not files:
+        create_markdown_artifact(f"No new files in `{inbox_path}`.", key="comention-ingest")
+        return 0
+    summary = run_stages([str(f) for f in files], db_path, None)
+    with Warehouse(db_path) as wh:
+        mark_processed(wh, files, summary.run_id)
+    create_markdown_artifact(_summary_markdown(summary, files), key="comention-ingest")
+    return len(files)
+
+
+@flow(name="comention-weekly-report", log_prints=False)
+def weekly_report(db: str | None = None, out: str | None = None,
+                  week: date | None = None) -> str | None:
+    """Write the weekly report (default: the last complete week) and its data-quality page."""
+    db_path = _path(db, "COMENTION_DB", "comention.duckdb")
+    out_path = _path(out, "COMENTION_REPORTS", "reports/out")
+    with Warehouse(db_path, read_only=True) as wh:
+        path = render_report(wh, out_path, week)
+    if path is None:
+        create_markdown_artifact("No articles in the warehouse yet: no report.",
+                                 key="comention-weekly-report")
+        return None
+    create_markdown_artifact(
+        f"# Weekly report\n\n`{path.resolve()}`\n\nData quality: "
+        f"`{(out_path / 'data-quality.html').resolve()}`", key="comention-weekly-report")
+    return str(path)
+
+
+@flow(name="comention-backfill", log_prints=False)
+def backfill(paths: list[str] | None = None, since: date | None = None,
+             until: date | None = None, db: str | None = None, out: str | None = None
+             ) -> list[str]:
+    """Ingest ``paths`` (if any), then write the report of every week from ``since`` to
+    ``until`` (default: every week in the data)."""
+    db_path = _path(db, "COMENTION_DB", "comention.duckdb")
+    out_path = _path(out, "COMENTION_REPORTS", "reports/out")
+    if paths:
+        summary = run_stages(paths, db_path, None)
+        create_markdown_artifact(_summary_markdown(summary, [Path(p) for p in paths]),
+                                 key="comention-backfill")
+    written = []
+    with Warehouse(db_path, read_only=True) as wh:
+        weeks = wh.frame("SELECT DISTINCT week FROM country_weekly ORDER BY week")["week"]
+        for monday in weeks.to_list():
+            if (since is None or monday >= since - timedelta(days=since.weekday())) and (
+                until is None or monday <= until
+            ):
+                written.append(str(render_report(wh, out_path, monday)))
+    return written
