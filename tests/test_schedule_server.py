@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -68,15 +69,9 @@ def _wait_for_run(env: dict, run_id: str, timeout: float = 300) -> str:
 
 
 def _trigger(env: dict, deployment: str) -> str:
-    body = json.dumps({}).encode()
-    api = env["PREFECT_API_URL"]
-    with urllib.request.urlopen(f"{api}/deployments/name/{deployment}", timeout=10) as response:
-        deployment_id = json.load(response)["id"]
-    request = urllib.request.Request(
-        f"{api}/deployments/{deployment_id}/create_flow_run", data=body, method="POST",
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)["id"]
+    """`prefect deployment run NAME`, as the README says; returns the flow run's id."""
+    output = _prefect(env, "deployment", "run", deployment)
+    return re.search(r"UUID: ([0-9a-f-]{36})", output).group(1)
 
 
 def _stop(process: subprocess.Popen, sig: int) -> None:
