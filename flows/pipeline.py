@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from expectations.gate import GateFailed, GateResult, run_gate
 from expectations.gate import thresholds as gate_thresholds
-from flows.check import country_share_drift, gate_params
+from flows.check import country_share_drift, gate_params, mentions_batch
 from flows.dedup import link_near_duplicates
 from flows.settings import MartSettings
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
@@ -215,15 +215,10 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
     if len(pending) == 0:
         return
     staged = {
-        name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
-        for name in ("country_mentions", "article_countries", "article_themes")
+        "country_mentions": mentions_batch(wh, "staging.country_mentions"),
+        **{name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
+           for name in ("article_countries", "article_themes")},
     }
-    # Offsets are checked against the length of the field they point into.
-    staged["country_mentions"]["field_length"] = wh.frame(
-        "SELECT CASE m.field WHEN 'title' THEN length(coalesce(a.title, '')) "
-        "ELSE length(a.body) END AS n FROM staging.country_mentions m "
-        "JOIN articles a USING (doc_id)"
-    )["n"].to_pandas()
     usual = _recent_median(
         wh, "SELECT r.run_id, count(m.doc_id) / count(DISTINCT a.doc_id) AS v FROM runs r "
         "JOIN articles a ON a.run_id = r.run_id LEFT JOIN country_mentions m "
