@@ -67,9 +67,10 @@ CleanOption = Annotated[
 
 
 def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] | None = None,
-         clean_exports: bool = False) -> None:
+         clean_exports: bool = False, runner: str = "local",
+         dask_address: str | None = None) -> None:
     from expectations.gate import GateFailed
-    from flows.pipeline import NothingToRead, comention_flow
+    from flows.pipeline import NothingToRead, comention_flow, dask_flow
     from flows.sources import InputNotFound, discover
     from flows.sources.fields import parse_field_overrides
     from flows.warehouse import WarehouseError
@@ -81,8 +82,11 @@ def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] |
     try:
         overrides = parse_field_overrides(fields or [])
         discover(paths)
-        summary = comention_flow(paths=paths, db=str(db), out=str(out) if out else None,
-                                 week=week, fields=overrides, clean_exports=clean_exports)
+        if runner not in ("local", "dask"):
+            raise ValueError(f"unknown runner {runner!r}: use local or dask")
+        chosen = dask_flow(dask_address) if runner == "dask" else comention_flow
+        summary = chosen(paths=paths, db=str(db), out=str(out) if out else None, week=week,
+                         fields=overrides, clean_exports=clean_exports, runner=runner)
     except GateFailed as exc:
         names = ", ".join(r.expectation for r in exc.gate.failed)
         raise _fail(f"{exc.gate.stage} gate failed: {names} (nothing published; see "
@@ -100,9 +104,14 @@ def run(
     week: Annotated[str | None, typer.Option(help="Report week, YYYY-Www.")] = None,
     field: FieldOption = None,
     clean_exports: CleanOption = False,
+    runner: Annotated[str, typer.Option(help="local, or dask: extraction and enrichment "
+                                             "batches on a Dask cluster.")] = "local",
+    dask_address: Annotated[str | None, typer.Option(
+        help="Scheduler of an existing Dask cluster (tcp://host:8786); default: a local "
+             "cluster of 2 workers.")] = None,
 ) -> None:
     """Ingest → enrich → marts → report, each stage gated, as one Prefect flow."""
-    _run(paths, db, out, _parse_week(week), field, clean_exports)
+    _run(paths, db, out, _parse_week(week), field, clean_exports, runner, dask_address)
 
 
 @app.command()

@@ -8,6 +8,7 @@ a failed gate marks the run failed and leaves the published tables as they were.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ from transforms.themes import tag_themes, taxonomy_terms, themes_reference
 
 INGEST_BATCH = 500
 ENRICH_BATCH = 2000
+# Batches handed to the mapper at once: enough to keep a cluster's workers busy.
+BATCHES_IN_FLIGHT = 4
 RAW_SCHEMA = {name: pl.Utf8 for name in RAW_FIELDS} | {"file_mtime": pl.Datetime("us", "UTC")}
 
 
@@ -79,28 +82,50 @@ def _record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSumma
         raise GateFailed(gate)
 
 
+Mapper = Callable[[Callable, list], list]
+
+
+def local_map(function: Callable, items: list) -> list:
+    """Run the batches here, one after the other (the default runner)."""
+    return [function(item) for item in items]
+
+
+def _articles_of(args: tuple[pl.DataFrame, datetime]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw, now = args
+    return build_articles(raw, now)
+
+
 @task(cache_policy=NO_CACHE)
 def ingest(
     wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary,
-    options: ReadOptions | None = None,
+    options: ReadOptions | None = None, mapper: Mapper = local_map,
 ) -> None:
-    """Read every record, find its article, stage, gate, publish new unique articles."""
+    """Read every record, find its article, stage, gate, publish new unique articles.
+
+    Records are read here; finding the articles in them (the heavy part) runs through
+    ``mapper`` a few batches at a time, so a Dask cluster can share it out while memory stays
+    bounded. Staging and publishing stay on this machine, the single writer.
+    """
     files = discover(paths)
     wh.drop_staged("raw_articles", "quarantine", "new_articles")
     now = datetime.now(UTC)
     seen = 0
     batch: list[dict] = []
+    pending: list[tuple[pl.DataFrame, datetime]] = []
 
-    def flush() -> None:
+    def flush(final: bool = False) -> None:
         nonlocal seen
-        if not batch:
+        if batch:
+            pending.append((pl.DataFrame(batch, schema=RAW_SCHEMA), now))
+            batch.clear()
+        if len(pending) < BATCHES_IN_FLIGHT and not final:
             return
-        articles, quarantined = build_articles(pl.DataFrame(batch, schema=RAW_SCHEMA), now)
-        articles = articles.with_columns(seq=pl.int_range(seen, seen + articles.height))
-        seen += articles.height
-        wh.append_staged("raw_articles", articles)
-        wh.append_staged("quarantine", quarantined)
-        batch.clear()
+        for articles, quarantined in mapper(_articles_of, pending):
+            articles = articles.with_columns(seq=pl.int_range(seen, seen + articles.height))
+            seen += articles.height
+            wh.append_staged("raw_articles", articles)
+            wh.append_staged("quarantine", quarantined)
+        pending.clear()
 
     records = 0
     with _progress() as progress:
@@ -112,7 +137,7 @@ def ingest(
                 if len(batch) >= INGEST_BATCH:
                     flush()
             progress.advance(bar)
-        flush()
+        flush(final=True)
     if records == 0:
         raise NothingToRead(f"no records found in {', '.join(paths)}")
 
@@ -179,39 +204,50 @@ def ingest(
     wh.drop_staged("raw_articles", "quarantine", "new_articles", "new_sigs", "new_bands")
 
 
+def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Mentions, article × country roll-up, themes and term counts of one batch (pure)."""
+    mentions = find_mentions(docs)
+    unique = docs.filter(pl.col("dup_of").is_null())
+    return {
+        "country_mentions": mentions,
+        "article_countries": article_countries(mentions, docs),
+        "article_themes": tag_themes(docs),
+        "terms": trends.term_weekly(unique.select("doc_id", "week"),
+                                    trends.article_terms(unique)),
+    }
+
+
 @task(cache_policy=NO_CACHE)
-def enrich(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
-    """Country mentions, article × country roll-up and themes for every article not enriched."""
+def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = local_map) -> None:
+    """Country mentions, article × country roll-up and themes for every article not enriched;
+    the batches go through ``mapper`` (here, or on a Dask cluster), the writes stay here."""
     pending = wh.frame(
         "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM enriched_articles) "
         "ORDER BY doc_id"
     )["doc_id"]
     wh.drop_staged("country_mentions", "article_countries", "article_themes", "terms")
     mentions_total = countries_total = themes_total = 0
+    step = ENRICH_BATCH * BATCHES_IN_FLIGHT
     with _progress() as progress:
         bar = progress.add_task("enrich", total=len(pending))
-        for offset in range(0, len(pending), ENRICH_BATCH):
-            ids = pending.slice(offset, ENRICH_BATCH)
-            docs = wh.frame(
-                "SELECT doc_id, title, body, dup_of, date_trunc('week', published_at AT TIME "
-                "ZONE 'UTC')::DATE AS week FROM articles WHERE doc_id IN "
-                "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id",
-                [ids.to_list()],
-            )
-            mentions = find_mentions(docs)
-            rolled = article_countries(mentions, docs)
-            themes = tag_themes(docs)
-            wh.append_staged("country_mentions", mentions)
-            wh.append_staged("article_countries", rolled)
-            wh.append_staged("article_themes", themes)
-            wh.append_staged("terms", trends.term_weekly(
-                docs.filter(pl.col("dup_of").is_null()).select("doc_id", "week"),
-                trends.article_terms(docs.filter(pl.col("dup_of").is_null())),
-            ))
-            mentions_total += mentions.height
-            countries_total += rolled["doc_id"].n_unique()
-            themes_total += themes["doc_id"].n_unique()
-            progress.advance(bar, len(ids))
+        for offset in range(0, len(pending), step):
+            window = pending.slice(offset, step)
+            batches = [
+                wh.frame(
+                    "SELECT doc_id, title, body, dup_of, date_trunc('week', published_at AT "
+                    "TIME ZONE 'UTC')::DATE AS week FROM articles WHERE doc_id IN "
+                    "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id",
+                    [window.slice(start, ENRICH_BATCH).to_list()],
+                )
+                for start in range(0, len(window), ENRICH_BATCH)
+            ]
+            for result in mapper(enrich_batch, batches):
+                for name, frame in result.items():
+                    wh.append_staged(name, frame)
+                mentions_total += result["country_mentions"].height
+                countries_total += result["article_countries"]["doc_id"].n_unique()
+                themes_total += result["article_themes"]["doc_id"].n_unique()
+            progress.advance(bar, len(window))
     if len(pending) == 0:
         return
     staged = {
@@ -413,7 +449,7 @@ def _finish_run(wh: Warehouse, summary: RunSummary, status: str, message: str | 
 
 def run_pipeline(
     paths: list[str], db: Path, out: Path | None, week: date | None = None,
-    options: ReadOptions | None = None,
+    options: ReadOptions | None = None, mapper: Mapper = local_map,
 ) -> RunSummary:
     """The stages in order on one writer connection; raises GateFailed or NothingToRead."""
     run_id = new_run_id()
@@ -423,8 +459,8 @@ def run_pipeline(
         _start_run(wh, run_id, paths)
         try:
             if paths:
-                ingest(wh, run_id, paths, summary, options)
-            enrich(wh, run_id, summary)
+                ingest(wh, run_id, paths, summary, options, mapper)
+            enrich(wh, run_id, summary, mapper)
             marts(wh, run_id, summary)
         except (GateFailed, NothingToRead) as exc:
             _finish_run(wh, summary, "failed", str(exc))
@@ -442,11 +478,41 @@ def run_pipeline(
 def comention_flow(
     paths: list[str], db: str = "comention.duckdb", out: str | None = "reports/out",
     week: date | None = None, fields: dict[str, str] | None = None, clean_exports: bool = False,
+    runner: str = "local",
 ) -> RunSummary:
     """Ingest the dumps at ``paths`` into ``db`` and write the weekly report into ``out``.
 
     ``fields`` maps record fields to export columns (``{"text": "maintext"}``);
-    ``clean_exports`` runs page cleaning on the text of structured exports too.
+    ``clean_exports`` runs page cleaning on the text of structured exports too. With
+    ``runner="dask"`` (and the flow run on a DaskTaskRunner, see ``dask_flow``) extraction
+    and enrichment batches run on the Dask cluster.
     """
     options = ReadOptions(fields=fields or {}, clean_exports=clean_exports)
-    return run_pipeline(paths, Path(db), Path(out) if out else None, week, options)
+    if runner != "dask":
+        return run_pipeline(paths, Path(db), Path(out) if out else None, week, options)
+    from prefect_dask import get_dask_client
+
+    # The DaskTaskRunner connects to its cluster on the first submitted task.
+    _cluster_ready.submit().result()
+    with get_dask_client() as client:
+        def on_cluster(function: Callable, items: list) -> list:
+            return client.gather(client.map(function, items, pure=False))
+
+        return run_pipeline(paths, Path(db), Path(out) if out else None, week, options,
+                            on_cluster)
+
+
+@task(cache_policy=NO_CACHE)
+def _cluster_ready() -> bool:
+    return True
+
+
+def dask_flow(address: str | None = None):
+    """comention_flow on a Dask cluster: the scheduler at ``address``, or a LocalCluster of
+    two single-threaded worker processes. The DuckDB writer stays in the flow's process."""
+    from prefect_dask import DaskTaskRunner
+
+    runner = (DaskTaskRunner(address=address) if address else
+              DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1,
+                                             "processes": True, "dashboard_address": None}))
+    return comention_flow.with_options(task_runner=runner)

@@ -111,7 +111,9 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
         n_terms=pl.col("term").n_unique(),
         title_hit=pl.col("in_title").any(),
         body_hit=(~pl.col("in_title")).any(),
-        terms=pl.col("term").sort_by("points", descending=True).unique(maintain_order=True),
+        # Strongest first, ties by name: the same list whatever order the groups came in.
+        terms=pl.col("term").sort_by(["points", "term"], descending=[True, False])
+        .unique(maintain_order=True),
     )
     # Long articles touch many subjects in passing: the bar rises with the square root of the
     # length, and a theme must carry a fair share of the article's strongest theme.
