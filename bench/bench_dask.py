@@ -58,7 +58,7 @@ def main() -> None:
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
             def on_cluster(function, items):
-                return client.gather(client.map(function, items, pure=False))
+                return client.gather(client.map(function, client.scatter(items), pure=False))
 
             dask_seconds, dask_tables = _enrich(Path(tmp) / "dask.duckdb", on_cluster)
     table = Table(title=f"Enrich stage on {summary.articles_loaded:,} articles")

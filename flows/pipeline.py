@@ -496,7 +496,8 @@ def comention_flow(
     _cluster_ready.submit().result()
     with get_dask_client() as client:
         def on_cluster(function: Callable, items: list) -> list:
-            return client.gather(client.map(function, items, pure=False))
+            # Scattered, the batches go straight to the workers instead of into the graph.
+            return client.gather(client.map(function, client.scatter(items), pure=False))
 
         return run_pipeline(paths, Path(db), Path(out) if out else None, week, options,
                             on_cluster)
