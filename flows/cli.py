@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -212,8 +211,3 @@ def sample(
 
     written = write_sample(out, articles=articles, seed=seed)
     console.print(f"sample corpus: {written} files in {out}")
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    os.environ.setdefault("COLUMNS", "120")
-    app()
