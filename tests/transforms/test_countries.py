@@ -98,3 +98,9 @@ def test_dateline_state_abbreviations_and_place_comma_region():
 def test_names_in_other_languages_and_russian_cases():
     assert codes("Die Regierung in Russland und China.") == {"RU", "CN"}
     assert codes("Визит в России и во Вьетнаме; китайские компании.") == {"RU", "VN", "CN"}
+
+
+def test_shared_place_names_resolve_the_same_way_every_time():
+    # Two capitals named Kingston (Jamaica, Norfolk Island): the more populous country's.
+    # Belgrade is Serbia's, not "CS" (GeoNames' Serbia and Montenegro; ISO: Czechoslovakia).
+    assert codes("Talks in Kingston and Belgrade.") == {"JM", "RS"}
