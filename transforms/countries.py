@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from functools import cache
 
-import ahocorasick
 import polars as pl
 
 from transforms.extract import STOPWORDS
 from transforms.gazetteer import ambiguity_rules, gazetteer
-from transforms.matching import build_automaton, match_batch
+from transforms.matching import Automaton, build_automaton, match_batch
 
 # A capitalised word after a place name that makes it part of an organisation's name.
 ORG_WORDS = {
@@ -30,6 +29,7 @@ LANGUAGE_CUES = {
 _STOP_CAPITALISED = {w.capitalize() for w in STOPWORDS} | {"President", "Minister", "Prime"}
 _EU_CONTEXT = r"\bEU\b|\bE\.U\.|European (?:Union|Commission|Parliament|Council)"
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
+CONTEXT = 40
 FOCUS_MIN_SCORE = 2.0
 FOCUS_MIN_SHARE = 0.4
 
@@ -40,7 +40,7 @@ MENTION_SCHEMA = {
 
 
 @cache
-def _matcher() -> tuple[ahocorasick.Automaton, pl.DataFrame]:
+def _matcher() -> tuple[Automaton, pl.DataFrame]:
     entries = gazetteer().with_row_index("payload").with_columns(pl.col("payload").cast(pl.Int64))
     rules = ambiguity_rules()
     entries = entries.with_columns(
@@ -62,15 +62,22 @@ def _candidates(docs: pl.DataFrame, field: str) -> pl.DataFrame:
     automaton, entries = _matcher()
     texts = docs[field].fill_null("").to_list()
     found = match_batch(texts, automaton)
+    spans = zip(found["doc"].to_list(), found["start"].to_list(), found["end"].to_list(),
+                strict=True)
+    # The rules look only at the words next to a mention: keep CONTEXT characters either side
+    # rather than a copy of the whole text per candidate.
+    before, after = [], []
+    for doc, start, end in spans:
+        before.append(texts[doc][max(start - CONTEXT, 0):start])
+        after.append(texts[doc][end:end + CONTEXT])
     return (
-        found.join(entries, on="payload", how="inner")
+        found.with_columns(before=pl.Series(before, dtype=pl.Utf8),
+                           after=pl.Series(after, dtype=pl.Utf8))
+        .join(entries, on="payload", how="inner")
         .rename({"surface": "surface_text", "surface_right": "pattern"})
         .with_columns(
             doc_id=pl.col("doc").replace_strict(
                 list(range(docs.height)), docs["doc_id"].to_list(), return_dtype=pl.Utf8
-            ),
-            text=pl.col("doc").replace_strict(
-                list(range(docs.height)), texts, return_dtype=pl.Utf8
             ),
             field=pl.lit(field),
         )
@@ -78,14 +85,11 @@ def _candidates(docs: pl.DataFrame, field: str) -> pl.DataFrame:
 
 
 def _neighbour_words(frame: pl.DataFrame) -> pl.DataFrame:
-    before = pl.col("text").str.slice(pl.max_horizontal(pl.col("start") - 40, 0),
-                                      pl.col("start") - pl.max_horizontal(pl.col("start") - 40, 0))
-    after = pl.col("text").str.slice(pl.col("end"), 40)
     return frame.with_columns(
-        prev_word=before.str.extract(r"([\p{L}'’-]+)[ \t]*$"),
-        prev_gap=before.str.extract(r"(\S?)[ \t]*$"),
-        next_word=after.str.extract(r"^[ \t]*([\p{L}'’-]+)"),
-        next_char=after.str.extract(r"^[ \t]*(\S)"),
+        prev_word=pl.col("before").str.extract(r"([\p{L}'’-]+)[ \t]*$"),
+        prev_gap=pl.col("before").str.extract(r"(\S?)[ \t]*$"),
+        next_word=pl.col("after").str.extract(r"^[ \t]*([\p{L}'’-]+)"),
+        next_char=pl.col("after").str.extract(r"^[ \t]*(\S)"),
     )
 
 
@@ -162,7 +166,7 @@ def _place_then_region(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("kind").is_in(["city", "capital", "region"])
         & (following[0] == pl.col("end") + 2)
         & (following[1] == "region")
-        & (pl.col("text").str.slice(pl.col("end"), 2) == ", ")
+        & pl.col("after").str.starts_with(", ")
     ).fill_null(False)
     return ordered.with_columns(
         code=pl.when(qualified).then(following[2]).otherwise(pl.col("code")),

@@ -2,30 +2,42 @@
 
 Countries and themes both need "find every phrase of a dictionary in every document, whole
 words only, longest match wins". The texts of a batch are joined with NUL separators and scanned
-once by pyahocorasick (C); the candidates are then filtered for word boundaries and case and
+once by ahocorasick-rs (the Rust aho-corasick crate; twice pyahocorasick's speed here); the
+candidates are then filtered for word boundaries and case and
 reduced to the leftmost-longest non-overlapping set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-import ahocorasick
+import ahocorasick_rs
 import numpy as np
 import polars as pl
 
 _SEPARATOR = "\x00"
 
 
-def build_automaton(patterns: Iterable[tuple[str, int]]) -> ahocorasick.Automaton:
-    """An automaton over lower-cased patterns; each value is (pattern length, payload index)."""
-    automaton = ahocorasick.Automaton()
+@dataclass(frozen=True)
+class Automaton:
+    """Lower-cased patterns compiled once; ``payloads[i]`` is the payload of pattern ``i``."""
+
+    searcher: ahocorasick_rs.AhoCorasick
+    payloads: np.ndarray
+
+
+def build_automaton(patterns: Iterable[tuple[str, int]]) -> Automaton:
+    """An automaton over lower-cased patterns; a pattern given twice keeps its last payload."""
+    by_key: dict[str, int] = {}
     for pattern, index in patterns:
         key = pattern.lower()
         if len(key) == len(pattern) and key:
-            automaton.add_word(key, (len(key), index))
-    automaton.make_automaton()
-    return automaton
+            by_key[key] = index
+    searcher = ahocorasick_rs.AhoCorasick(
+        list(by_key), implementation=ahocorasick_rs.Implementation.DFA
+    )
+    return Automaton(searcher, np.fromiter(by_key.values(), dtype=np.int64, count=len(by_key)))
 
 
 def _lower_same_length(text: str) -> str:
@@ -36,7 +48,7 @@ def _lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def match_batch(texts: list[str], automaton: ahocorasick.Automaton) -> pl.DataFrame:
+def match_batch(texts: list[str], automaton: Automaton) -> pl.DataFrame:
     """Whole-word, leftmost-longest, non-overlapping matches of the automaton in each text.
 
     Returns doc (index into ``texts``), start, end (exclusive, character offsets into the text),
@@ -54,13 +66,14 @@ def match_batch(texts: list[str], automaton: ahocorasick.Automaton) -> pl.DataFr
     haystack = (
         _lower_same_length(original).replace("\n", " ").replace("\r", " ").replace("\t", " ")
     )
-    found = list(automaton.iter(haystack))
+    # Every (overlapping) match, as character offsets: the word-boundary filter below must see
+    # the shorter matches a longer non-word match would hide.
+    found = automaton.searcher.find_matches_as_indexes(haystack, overlapping=True)
     if not found:
         return pl.DataFrame(schema=schema)
-    ends = np.fromiter((e for e, _ in found), dtype=np.int64, count=len(found)) + 1
-    lengths = np.fromiter((v[0] for _, v in found), dtype=np.int64, count=len(found))
-    payloads = np.fromiter((v[1] for _, v in found), dtype=np.int64, count=len(found))
-    starts = ends - lengths
+    matches = np.array(found, dtype=np.int64).reshape(-1, 3)
+    payloads = automaton.payloads[matches[:, 0]]
+    starts, ends = matches[:, 1], matches[:, 2]
     n = len(haystack)
     before_ok = np.fromiter(
         (s == 0 or not haystack[s - 1].isalnum() for s in starts.tolist()), bool, len(starts)

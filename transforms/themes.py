@@ -11,10 +11,9 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-import ahocorasick
 import polars as pl
 
-from transforms.matching import build_automaton, match_batch
+from transforms.matching import Automaton, build_automaton, match_batch
 
 TAXONOMY_PATH = Path(__file__).parent / "data" / "themes.toml"
 # Repeating a word does not make an article more about a theme beyond a point.
@@ -67,7 +66,7 @@ def top_level_codes() -> list[str]:
 
 
 @cache
-def _matcher() -> tuple[ahocorasick.Automaton, pl.DataFrame]:
+def _matcher() -> tuple[Automaton, pl.DataFrame]:
     rows = []
     for code, spec in taxonomy()["themes"].items():
         # A subtheme's evidence is its parent's too; shadow phrases weigh nothing and only
