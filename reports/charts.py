@@ -12,40 +12,43 @@ import polars as pl
 WIDTH = 560
 
 
+def _ranked_bars(frame: pl.DataFrame, title: str, x: alt.X, label: str, tooltip: list,
+                 color: str | None = None) -> alt.Chart:
+    """Horizontal bars, longest first, one row per line of ``frame``."""
+    return (
+        alt.Chart(frame.to_pandas(), title=title)
+        .mark_bar(**({"color": color} if color else {}))
+        .encode(x=x, y=alt.Y(label, sort="-x", title=None), tooltip=tooltip)
+        .properties(width=WIDTH, height=max(120, 18 * frame.height))
+    )
+
+
 def top_countries(frame: pl.DataFrame) -> alt.Chart:
     """Bar chart: country, articles, share, change (this week vs the previous)."""
-    return (
-        alt.Chart(frame.to_pandas(), title="Countries by attention this week")
-        .mark_bar()
-        .encode(
-            x=alt.X("articles:Q", title="articles mentioning the country"),
-            y=alt.Y("name:N", sort="-x", title=None),
-            color=alt.Color("change:Q", title="vs last week", scale=alt.Scale(scheme="redblue",
-                            domainMid=0, reverse=True)),
-            tooltip=[
-                alt.Tooltip("name:N", title="country"), alt.Tooltip("articles:Q"),
-                alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("change:Q", title="change"),
-            ],
-        )
-        .properties(width=WIDTH, height=max(120, 18 * frame.height))
+    return _ranked_bars(
+        frame, "Countries by attention this week",
+        alt.X("articles:Q", title="articles mentioning the country"), "name:N",
+        tooltip=[
+            alt.Tooltip("name:N", title="country"), alt.Tooltip("articles:Q"),
+            alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("change:Q", title="change"),
+        ],
+    ).encode(
+        color=alt.Color("change:Q", title="vs last week", scale=alt.Scale(scheme="redblue",
+                        domainMid=0, reverse=True)),
     )
 
 
 def top_pairs(frame: pl.DataFrame) -> alt.Chart:
     """Bar chart of the week's top co-mention pairs by articles, with PMI in the tooltip."""
-    return (
-        alt.Chart(frame.to_pandas(), title="Top co-mention pairs this week")
-        .mark_bar(color="#5b7aa6")
-        .encode(
-            x=alt.X("articles:Q", title="articles mentioning both"),
-            y=alt.Y("pair:N", sort="-x", title=None),
-            tooltip=[
-                alt.Tooltip("pair:N"), alt.Tooltip("articles:Q"),
-                alt.Tooltip("pmi:Q", format=".2f", title="PMI"),
-                alt.Tooltip("change:Q", title="vs last week"),
-            ],
-        )
-        .properties(width=WIDTH, height=max(120, 18 * frame.height))
+    return _ranked_bars(
+        frame, "Top co-mention pairs this week",
+        alt.X("articles:Q", title="articles mentioning both"), "pair:N",
+        tooltip=[
+            alt.Tooltip("pair:N"), alt.Tooltip("articles:Q"),
+            alt.Tooltip("pmi:Q", format=".2f", title="PMI"),
+            alt.Tooltip("change:Q", title="vs last week"),
+        ],
+        color="#5b7aa6",
     )
 
 
@@ -135,17 +138,13 @@ def world_map(frame: pl.DataFrame) -> alt.Chart:
 
 def pairs_by_association(frame: pl.DataFrame) -> alt.Chart:
     """The week's pairs with the strongest association (PMI), among those with support."""
-    return (
-        alt.Chart(frame.to_pandas(), title="Strongest associations this week (PMI)")
-        .mark_bar(color="#8a5cb8")
-        .encode(
-            x=alt.X("pmi:Q", title="PMI (log2 of observed / expected co-mentions)"),
-            y=alt.Y("pair:N", sort="-x", title=None),
-            tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("articles:Q"),
-                     alt.Tooltip("pmi:Q", format=".2f", title="PMI"),
-                     alt.Tooltip("lift:Q", format=".1f")],
-        )
-        .properties(width=WIDTH, height=max(120, 18 * frame.height))
+    return _ranked_bars(
+        frame, "Strongest associations this week (PMI)",
+        alt.X("pmi:Q", title="PMI (log2 of observed / expected co-mentions)"), "pair:N",
+        tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("articles:Q"),
+                 alt.Tooltip("pmi:Q", format=".2f", title="PMI"),
+                 alt.Tooltip("lift:Q", format=".1f")],
+        color="#8a5cb8",
     )
 
 
