@@ -3,8 +3,8 @@
 Countries and themes both need "find every phrase of a dictionary in every document, whole
 words only, longest match wins". The texts of a batch are joined with NUL separators and scanned
 once by ahocorasick-rs (the Rust aho-corasick crate; twice pyahocorasick's speed here); the
-candidates are then filtered for word boundaries and case and
-reduced to the leftmost-longest non-overlapping set.
+candidates are then filtered for word boundaries and case and reduced to the leftmost-longest
+non-overlapping set.
 """
 
 from __future__ import annotations
