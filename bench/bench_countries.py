@@ -104,7 +104,7 @@ def evaluate(predicted: dict[str, dict], gold: dict[str, dict]) -> dict:
     }
 
 
-def mb_per_s(predict, articles: list[dict], rounds: int = 3) -> float:
+def mb_per_s(predict, articles: list[dict], rounds: int = 10) -> float:
     """MB/s of ``predict`` over ``articles`` as one batch (best of ``rounds``; the matcher is
     built before timing)."""
     predict(articles[:1])

@@ -6,13 +6,16 @@ rules of data/ambiguous.csv are then applied as Polars expressions over all cand
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, fields
 from functools import cache
 
+import numpy as np
 import polars as pl
 
 from transforms.extract import STOPWORDS
-from transforms.gazetteer import ambiguity_rules, gazetteer
-from transforms.matching import Automaton, build_automaton, match_batch
+from transforms.gazetteer import KINDS, ambiguity_rules, gazetteer
+from transforms.matching import Automaton, build_automaton, case_variants, find_spans
 
 # A capitalised word after a place name that makes it part of an organisation's name.
 ORG_WORDS = {
@@ -26,8 +29,13 @@ LANGUAGE_CUES = {
     "speak", "speaks", "speaking", "spoke", "spoken", "fluent", "translated", "translate",
     "learn", "learning", "learned", "in", "into", "from", "native", "teach", "teaches",
 }
+_STOPWORD_SET = frozenset(STOPWORDS)
 _STOP_CAPITALISED = {w.capitalize() for w in STOPWORDS} | {"President", "Minister", "Prime"}
-_EU_CONTEXT = r"\bEU\b|\bE\.U\.|European (?:Union|Commission|Parliament|Council)"
+_EU_CONTEXT = re.compile(r"\bEU\b|\bE\.U\.|European (?:Union|Commission|Parliament|Council)")
+# A word (letters, apostrophes, hyphens) after spaces and tabs; matched in the reversed text it
+# is the word before a position.
+_WORD = re.compile(r"[ \t]*((?:[^\W\d_]|['’-])+)")
+_CHARACTER = re.compile(r"[ \t]*(\S?)")
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
 CONTEXT = 40
 FOCUS_MIN_SCORE = 2.0
@@ -39,139 +47,194 @@ MENTION_SCHEMA = {
 }
 
 
+@dataclass(frozen=True)
+class _Entries:
+    """The gazetteer as arrays indexed by payload, so that rules are array operations."""
+
+    code: np.ndarray  # ISO code, "" for phrases that only shadow a country word
+    kind: np.ndarray  # index into KINDS
+    rule: dict[str, np.ndarray]  # rule name (data/ambiguous.csv) → which entries it applies to
+
+
+def _written_forms(surface: str, exact_case: bool, any_case: bool) -> set[str]:
+    """The case forms a gazetteer surface matches: exactly as listed ("US", not "us"), in any
+    case (Russian demonyms are lower case), or, by default, capitalised ("turkey" is a bird)."""
+    if exact_case:
+        return {surface}
+    forms = case_variants(surface)
+    return forms if any_case else {form for form in forms if form[:1].isupper()}
+
+
 @cache
-def _matcher() -> tuple[Automaton, pl.DataFrame]:
-    entries = gazetteer().with_row_index("payload").with_columns(pl.col("payload").cast(pl.Int64))
+def _matcher() -> tuple[Automaton, _Entries]:
+    table = gazetteer()
     rules = ambiguity_rules()
-    entries = entries.with_columns(
-        rules=pl.col("surface").replace_strict(
-            {k: sorted(v) for k, v in rules.items()}, default=[], return_dtype=pl.List(pl.Utf8)
-        )
+    surfaces = table["surface"].to_list()
+    entries = _Entries(
+        code=table["code"].to_numpy().astype(object),
+        kind=np.array([KINDS.index(k) for k in table["kind"]], dtype=np.int8),
+        rule={
+            name: np.array([name in rules.get(surface, ()) for surface in surfaces])
+            for name in ("person", "language", "after_comma", "us_state", "eu_seat")
+        },
     )
-    automaton = build_automaton(zip(entries["surface"], entries["payload"], strict=True))
-    return automaton, entries
+    forms = (
+        (form, payload)
+        for payload, row in enumerate(table.select("surface", "exact_case", "any_case").rows())
+        for form in _written_forms(*row)
+    )
+    return build_automaton(forms), entries
 
 
 @cache
-def _not_blocking_words() -> pl.Series:
+def _not_blocking_words() -> frozenset[str]:
     """Capitalised words that may stand next to a place: function words and places."""
-    return pl.Series(sorted(_STOP_CAPITALISED | set(gazetteer()["surface"].to_list())))
+    return frozenset(_STOP_CAPITALISED | set(gazetteer()["surface"].to_list()))
 
 
-def _candidates(docs: pl.DataFrame, field: str) -> pl.DataFrame:
+def _kind_is(kinds: np.ndarray, *names: str) -> np.ndarray:
+    return np.array([kind in names for kind in KINDS])[kinds]
+
+
+@dataclass
+class _Candidates:
+    """Candidate mentions of one batch as parallel arrays. ``text`` indexes the batch's titles
+    followed by its bodies; offsets are characters into that text."""
+
+    text: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    payload: np.ndarray
+    surface: np.ndarray
+    code: np.ndarray
+    kind: np.ndarray
+
+    def __getitem__(self, keep: np.ndarray) -> _Candidates:
+        return _Candidates(*(getattr(self, f.name)[keep] for f in fields(self)))
+
+
+class _Neighbours:
+    """The words next to candidate mentions, read straight from the texts (no copies)."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.reversed: dict[int, str] = {}
+
+    def next_word(self, text: int, end: int) -> str | None:
+        found = _WORD.match(self.texts[text], end, end + CONTEXT)
+        return found.group(1) if found else None
+
+    def _reversed(self, text: int) -> str:
+        if text not in self.reversed:
+            self.reversed[text] = self.texts[text][::-1]
+        return self.reversed[text]
+
+    def previous_word(self, text: int, start: int) -> str | None:
+        # Matching forwards in the reversed text finds the word that ends before ``start``.
+        backwards, at = self._reversed(text), len(self.texts[text]) - start
+        found = _WORD.match(backwards, at, at + CONTEXT)
+        return found.group(1)[::-1] if found else None
+
+    def previous_character(self, text: int, start: int) -> str:
+        """The character before ``start`` past spaces and tabs ("" at a line start)."""
+        backwards, at = self._reversed(text), len(self.texts[text]) - start
+        found = _CHARACTER.match(backwards, at, at + CONTEXT)
+        return found.group(1) if found else ""
+
+
+def _candidates(texts: list[str]) -> _Candidates:
     automaton, entries = _matcher()
-    texts = docs[field].fill_null("").to_list()
-    found = match_batch(texts, automaton)
-    spans = zip(found["doc"].to_list(), found["start"].to_list(), found["end"].to_list(),
-                strict=True)
-    # The rules look only at the words next to a mention: keep CONTEXT characters either side
-    # rather than a copy of the whole text per candidate.
-    before, after = [], []
-    for doc, start, end in spans:
-        before.append(texts[doc][max(start - CONTEXT, 0):start])
-        after.append(texts[doc][end:end + CONTEXT])
-    return (
-        found.with_columns(before=pl.Series(before, dtype=pl.Utf8),
-                           after=pl.Series(after, dtype=pl.Utf8))
-        .join(entries, on="payload", how="inner")
-        .rename({"surface": "surface_text", "surface_right": "pattern"})
-        .with_columns(
-            doc_id=pl.col("doc").replace_strict(
-                list(range(docs.height)), docs["doc_id"].to_list(), return_dtype=pl.Utf8
-            ),
-            field=pl.lit(field),
-        )
+    spans = find_spans(texts, automaton)
+    surface = np.array(
+        [texts[t][s:e] for t, s, e in zip(spans.doc.tolist(), spans.start.tolist(),
+                                          spans.end.tolist(), strict=True)],
+        dtype=object,
     )
+    return _Candidates(spans.doc, spans.start, spans.end, spans.payload, surface,
+                       entries.code[spans.payload], entries.kind[spans.payload])
 
 
-def _neighbour_words(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        prev_word=pl.col("before").str.extract(r"([\p{L}'’-]+)[ \t]*$"),
-        prev_gap=pl.col("before").str.extract(r"(\S?)[ \t]*$"),
-        next_word=pl.col("after").str.extract(r"^[ \t]*([\p{L}'’-]+)"),
-        next_char=pl.col("after").str.extract(r"^[ \t]*(\S)"),
-    )
+def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
+    """Person, organisation and language rules; all on neighbouring words, read only for the
+    candidates a rule applies to."""
+    _, entries = _matcher()
+    rule = {name: applies[found.payload] for name, applies in entries.rule.items()}
+    neighbours = _Neighbours(texts)
+    text, start, end = found.text.tolist(), found.start.tolist(), found.end.tolist()
+    org_able = _kind_is(found.kind, "name", "capital", "city", "region")
+    in_body = found.text >= n_titles
+    person_like = rule["person"] | (_kind_is(found.kind, "city", "region") & in_body)
+    language_like = rule["language"]
+    next_words = [
+        neighbours.next_word(t, e) if wanted else None
+        for t, e, wanted in zip(text, end, (org_able | person_like | language_like).tolist(),
+                                strict=True)
+    ]
+    previous_words = [
+        neighbours.previous_word(t, s) if wanted else None
+        for t, s, wanted in zip(text, start, (person_like | language_like).tolist(), strict=True)
+    ]
+    not_blocking = _not_blocking_words()
 
-
-def _apply_rules(frame: pl.DataFrame) -> pl.DataFrame:
-    """Case, person, organisation and language rules; all on neighbouring words."""
-    capitalised = r"^\p{Lu}"
-
-    def blocking(word: pl.Expr) -> pl.Expr:
+    def blocking(word: str | None) -> bool:
         # A capitalised neighbour that is neither a function word nor a place itself.
-        return (
-            word.str.contains(capitalised).fill_null(False)
-            & ~word.is_in(_not_blocking_words()).fill_null(False)
-        )
+        return word is not None and word[0].isupper() and word not in not_blocking
 
-    case_ok = pl.when(pl.col("exact_case")).then(
-        pl.col("surface_text") == pl.col("pattern")
-    ).when(pl.col("any_case")).then(True).otherwise(
-        pl.col("surface_text").str.contains(capitalised)
-    )
-    person_like = pl.col("rules").list.contains("person") | (
-        pl.col("kind").is_in(["city", "region"]) & (pl.col("field") == "body")
-    )
-    person = person_like & (blocking(pl.col("prev_word")) | blocking(pl.col("next_word")))
-    into_org = pl.col("kind").is_in(["name", "capital", "city", "region"]) & pl.col(
-        "next_word"
-    ).is_in(list(ORG_WORDS)).fill_null(False)
-    language = (
-        pl.col("rules").list.contains("language")
-        & pl.col("prev_word").str.to_lowercase().is_in(list(LANGUAGE_CUES)).fill_null(False)
-        # ...and no noun follows: "French and", "Spanish." — but not "French army".
-        & (
-            ~pl.col("next_word").str.contains(r"^\p{Ll}").fill_null(False)
-            | pl.col("next_word").is_in(STOPWORDS).fill_null(False)
+    into_org = org_able & np.fromiter((w in ORG_WORDS for w in next_words), bool, len(text))
+    person = person_like.copy()
+    for i in np.flatnonzero(person).tolist():
+        person[i] = blocking(previous_words[i]) or blocking(next_words[i])
+    language = language_like.copy()
+    for i in np.flatnonzero(language).tolist():
+        previous, following = previous_words[i], next_words[i]
+        language[i] = (
+            previous is not None and previous.lower() in LANGUAGE_CUES
+            # ...and no noun follows: "French and", "Spanish." — but not "French army".
+            and not (following and following[0].islower() and following not in _STOPWORD_SET)
         )
-    )
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
-    stray_abbreviation = pl.col("rules").list.contains("after_comma") & (
-        pl.col("prev_gap") != ","
-    ).fill_null(True)
-    return (
-        frame.filter(case_ok & ~(person & ~into_org) & ~language & ~stray_abbreviation)
-        .with_columns(kind=pl.when(into_org).then(pl.lit("org")).otherwise(pl.col("kind")))
-    )
+    stray_abbreviation = rule["after_comma"].copy()
+    for i in np.flatnonzero(stray_abbreviation).tolist():
+        stray_abbreviation[i] = neighbours.previous_character(text[i], start[i]) != ","
+    found.kind = np.where(into_org, KINDS.index("org"), found.kind).astype(np.int8)
+    return found[~(person & ~into_org) & ~language & ~stray_abbreviation]
 
 
-def _apply_document_rules(frame: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
+def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
     """Rules that need the whole article: US states named like countries, Brussels as the EU."""
-    us_context = (
-        (pl.col("code") == "US") & pl.col("kind").is_in(["region", "city"])
-    ).any().over("doc_id")
-    as_us_state = pl.col("rules").list.contains("us_state") & us_context
-    eu_docs = docs.filter(
-        pl.col("body").fill_null("").str.contains(_EU_CONTEXT)
-        | pl.col("title").fill_null("").str.contains(_EU_CONTEXT)
-    )["doc_id"]
-    other_belgian = ((pl.col("code") == "BE") & ~pl.col("rules").list.contains("eu_seat")).any()
-    eu_seat = (
-        pl.col("rules").list.contains("eu_seat")
-        & pl.col("doc_id").is_in(eu_docs.implode())
-        & ~other_belgian.over("doc_id")
-    )
-    return frame.with_columns(
-        code=pl.when(as_us_state).then(pl.lit("US")).otherwise(pl.col("code")),
-        kind=pl.when(as_us_state).then(pl.lit("region")).otherwise(pl.col("kind")),
-    ).filter(~eu_seat)
+    _, entries = _matcher()
+    doc = found.text % n_titles
+    about_us = np.zeros(n_titles, dtype=bool)
+    about_us[doc[(found.code == "US") & _kind_is(found.kind, "region", "city")]] = True
+    as_us_state = entries.rule["us_state"][found.payload] & about_us[doc]
+    found.code = np.where(as_us_state, "US", found.code).astype(object)
+    found.kind = np.where(as_us_state, KINDS.index("region"), found.kind).astype(np.int8)
+    eu_seat = entries.rule["eu_seat"][found.payload]
+    belgian_docs = doc[(found.code == "BE") & ~eu_seat]
+    for i in np.flatnonzero(eu_seat).tolist():
+        d = int(doc[i])
+        eu_seat[i] = d not in belgian_docs and any(
+            _EU_CONTEXT.search(texts[t]) for t in (d, d + n_titles)
+        )
+    return found[~eu_seat]
 
 
-def _place_then_region(frame: pl.DataFrame) -> pl.DataFrame:
+def _place_then_region(found: _Candidates, texts: list[str]) -> _Candidates:
     """"Santa Cruz, Calif.", "Paris, Texas": a place right before ", <region>" is in the
     region's country."""
-    ordered = frame.sort("doc_id", "field", "start")
-    following = [pl.col(c).shift(-1).over("doc_id", "field") for c in ("start", "kind", "code")]
+    following = np.arange(1, len(found.start) + 1).clip(max=len(found.start) - 1)
     qualified = (
-        pl.col("kind").is_in(["city", "capital", "region"])
-        & (following[0] == pl.col("end") + 2)
-        & (following[1] == "region")
-        & pl.col("after").str.starts_with(", ")
-    ).fill_null(False)
-    return ordered.with_columns(
-        code=pl.when(qualified).then(following[2]).otherwise(pl.col("code")),
-        kind=pl.when(qualified).then(pl.lit("city")).otherwise(pl.col("kind")),
+        _kind_is(found.kind, "city", "capital", "region")
+        & (found.text[following] == found.text)
+        & (found.start[following] == found.end + 2)
+        & _kind_is(found.kind[following], "region")
     )
+    for i in np.flatnonzero(qualified).tolist():
+        end = int(found.end[i])
+        qualified[i] = texts[found.text[i]][end:end + 2] == ", "
+    found.code = np.where(qualified, found.code[following], found.code).astype(object)
+    found.kind = np.where(qualified, KINDS.index("city"), found.kind).astype(np.int8)
+    return found
 
 
 def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
@@ -181,19 +244,28 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     """
     if docs.is_empty():
         return pl.DataFrame(schema=MENTION_SCHEMA)
-    candidates = pl.concat([_candidates(docs, "title"), _candidates(docs, "body")])
-    if candidates.is_empty():
-        return pl.DataFrame(schema=MENTION_SCHEMA)
-    mentions = _place_then_region(
-        _apply_document_rules(_apply_rules(_neighbour_words(candidates)), docs)
-    )
-    return (
-        mentions.filter(pl.col("code") != "")
-        .select(
-            "doc_id", pl.col("code").alias("country"), "kind",
-            pl.col("surface_text").alias("surface"), "start", "end", "field",
-        )
-        .sort("doc_id", "field", "start", descending=[False, True, False])
+    # Titles and bodies are scanned as one batch: text i < n is title i, text n + i body i.
+    n = docs.height
+    texts = [t or "" for t in docs["title"].to_list() + docs["body"].to_list()]
+    found = _apply_rules(_candidates(texts), texts, n)
+    found = _place_then_region(_apply_document_rules(found, texts, n), texts)
+    found = found[found.code != ""]
+    # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars
+    # for the small frames of a batch).
+    doc_ids = docs["doc_id"].to_numpy()
+    doc_rank = np.argsort(np.argsort(doc_ids, kind="stable"), kind="stable")
+    found = found[np.lexsort((found.start, found.text >= n, doc_rank[found.text % n]))]
+    return pl.DataFrame(
+        {
+            "doc_id": doc_ids[found.text % n].tolist(),
+            "country": found.code.tolist(),
+            "kind": [KINDS[k] for k in found.kind.tolist()],
+            "surface": found.surface.tolist(),
+            "start": found.start,
+            "end": found.end,
+            "field": np.where(found.text < n, "title", "body").tolist(),
+        },
+        schema=MENTION_SCHEMA,
     )
 
 
@@ -206,7 +278,8 @@ def article_countries(
     (first 400 characters of the body) 2, any other 1; organisation names do not count. The
     focus countries are those with real weight (at least ``FOCUS_MIN_SCORE``: a mention in the
     title or lead, or two further down) and at least ``FOCUS_MIN_SHARE`` of the top country's,
-    at most ``max_focus``. An article that names countries only in passing has no focus.
+    at most ``max_focus``, ties going to the country named first. An article that names
+    countries only in passing has no focus.
     """
     if mentions.is_empty():
         return pl.DataFrame(
@@ -221,23 +294,26 @@ def article_countries(
         .when(pl.col("start") < 400).then(2.0)
         .otherwise(1.0)
     )
+    # Where a country is first named (title before body) breaks ties in focus_score, so that
+    # the same article always gets the same focus.
+    first_seen = pl.col("start") + pl.when(pl.col("field") == "title").then(0).otherwise(1 << 40)
     rolled = (
-        mentions.with_columns(weight=weight)
-        .group_by("doc_id", "country")
+        mentions.group_by("doc_id", "country")
         .agg(
             mentions=pl.len().cast(pl.Int64),
             kinds=pl.col("kind").unique().sort(),
-            focus_score=pl.col("weight").sum(),
+            focus_score=weight.sum(),
+            first_seen=first_seen.min(),
         )
+        .sort("doc_id", "focus_score", "first_seen", descending=[False, True, False])
     )
-    rank = pl.col("focus_score").rank("ordinal", descending=True).over("doc_id")
+    rank = pl.int_range(1, pl.len() + 1).over("doc_id")
     top = pl.col("focus_score").max().over("doc_id")
-    return (
-        rolled.with_columns(
-            is_focus=(pl.col("focus_score") >= FOCUS_MIN_SCORE)
-            & (pl.col("focus_score") >= FOCUS_MIN_SHARE * top)
-            & (rank <= max_focus)
-        )
-        .select("doc_id", "country", "mentions", "kinds", "is_focus", "focus_score")
-        .sort("doc_id", "country")
+    is_focus = (
+        (pl.col("focus_score") >= FOCUS_MIN_SCORE)
+        & (pl.col("focus_score") >= FOCUS_MIN_SHARE * top)
+        & (rank <= max_focus)
     )
+    return rolled.select(
+        "doc_id", "country", "mentions", "kinds", is_focus.alias("is_focus"), "focus_score"
+    ).sort("doc_id", "country")

@@ -176,7 +176,7 @@ def gazetteer() -> pl.DataFrame:
     sources = [(0, r) for r in _rows_from_curated()]
     sources += [(1, r) for r in _rows_from_pycountry() + _rows_from_cldr() + _rows_from_geonames()]
     for source_rank, row in sources:
-        surface, code, kind = row[0], row[1], row[2]
+        surface, code, kind = row[0].strip(), row[1], row[2]
         if source_rank and surface in _NOT_PLACES:
             continue
         population = row[3] if len(row) > 3 else 0

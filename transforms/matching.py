@@ -1,106 +1,193 @@
 """Whole-word multi-pattern matching over a batch of texts with one Aho-Corasick pass.
 
 Countries and themes both need "find every phrase of a dictionary in every document, whole
-words only, longest match wins". The texts of a batch are joined with NUL separators and scanned
-once by ahocorasick-rs (the Rust aho-corasick crate; twice pyahocorasick's speed here); the
-candidates are then filtered for word boundaries and case and reduced to the leftmost-longest
-non-overlapping set.
+words only, longest match wins". Each phrase is compiled in the ways running text writes it
+(``case_variants``: as given, lower case, capitalised, title case, upper case), so the texts are
+scanned as they are, without lower-casing them first: the texts of a batch are joined with NUL
+separators, encoded as UTF-8 and scanned by ahocorasick-rs (the Rust aho-corasick crate), in
+chunks on a thread each because the scan releases the GIL. The candidates are then filtered for
+word boundaries with NumPy and reduced to the leftmost-longest non-overlapping set. Offsets are
+returned in characters of the texts.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 
 import ahocorasick_rs
 import numpy as np
 import polars as pl
 
 _SEPARATOR = "\x00"
+# Line breaks and tabs match as spaces so that a name split across lines is still found. One C
+# pass over the UTF-8 bytes: multi-byte sequences never contain ASCII bytes.
+_SPACES = bytes.maketrans(b"\n\r\t", b"   ")
+# Which bytes are ASCII letters or digits; bytes >= 0x80 belong to other characters, looked up
+# one by one.
+_ASCII_ALNUM = np.array([chr(b).isalnum() for b in range(128)] + [False] * 128, dtype=bool)
+# Below this many bytes a batch is scanned on the calling thread: a thread costs more than it
+# saves.
+_MIN_CHUNK_BYTES = 1 << 18
 
 
 @dataclass(frozen=True)
 class Automaton:
-    """Lower-cased patterns compiled once; ``payloads[i]`` is the payload of pattern ``i``."""
+    """Surface forms compiled once; ``payloads[i]`` is the payload of form ``i``."""
 
-    searcher: ahocorasick_rs.AhoCorasick
+    searcher: ahocorasick_rs.BytesAhoCorasick
     payloads: np.ndarray
 
 
-def build_automaton(patterns: Iterable[tuple[str, int]]) -> Automaton:
-    """An automaton over lower-cased patterns; a pattern given twice keeps its last payload."""
-    by_key: dict[str, int] = {}
-    for pattern, index in patterns:
-        key = pattern.lower()
-        if len(key) == len(pattern) and key:
-            by_key[key] = index
-    searcher = ahocorasick_rs.AhoCorasick(
-        list(by_key), implementation=ahocorasick_rs.Implementation.DFA
+@dataclass(frozen=True)
+class Spans:
+    """Matches in a batch as parallel arrays: text index, character start and end (exclusive)
+    in that text, and the pattern's payload."""
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    payload: np.ndarray
+
+
+# Words title case leaves in lower case ("Secretary of State", "Bosnia and Herzegovina").
+_MINOR_WORDS = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to",
+                "da", "de", "del", "des", "do", "du", "el", "la", "le", "y"}
+
+
+def _title_case(phrase: str, keep_minor: bool) -> str:
+    words = phrase.split(" ")
+    return " ".join(
+        word if keep_minor and i and word in _MINOR_WORDS
+        else "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+        for i, word in enumerate(words)
     )
-    return Automaton(searcher, np.fromiter(by_key.values(), dtype=np.int64, count=len(by_key)))
 
 
-def _lower_same_length(text: str) -> str:
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    # A few characters (e.g. "İ") lower to two; keep offsets aligned by leaving them as they are.
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+def case_variants(phrase: str) -> set[str]:
+    """How running text writes a phrase: as given, in lower case, capitalised, in title case
+    with or without its minor words ("Republic Of Korea" in a headline, "Secretary of State")
+    and in upper case."""
+    forms = set()
+    for base in (phrase, phrase.lower()):
+        forms |= {base, base.upper(), base[:1].upper() + base[1:],
+                  _title_case(base, keep_minor=False), _title_case(base, keep_minor=True)}
+    return forms
+
+
+def build_automaton(forms: Iterable[tuple[str, int]]) -> Automaton:
+    """An automaton over (surface form, payload) pairs, matched case-sensitively; a form given
+    twice keeps its last payload."""
+    by_form = {form: payload for form, payload in forms if form}
+    searcher = ahocorasick_rs.BytesAhoCorasick(
+        [form.encode() for form in by_form], implementation=ahocorasick_rs.Implementation.DFA
+    )
+    return Automaton(searcher, np.fromiter(by_form.values(), dtype=np.int64, count=len(by_form)))
+
+
+@cache
+def _scan_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="scan")
+
+
+def _scan(searcher: ahocorasick_rs.BytesAhoCorasick, haystack: bytes) -> np.ndarray:
+    """Every (overlapping) match as rows of (form, start byte, end byte); large haystacks are
+    cut at text separators into one chunk per core and scanned in parallel."""
+    n_chunks = min(os.cpu_count() or 1, len(haystack) // _MIN_CHUNK_BYTES)
+    cuts = [0]
+    for i in range(1, n_chunks):
+        cut = haystack.find(_SEPARATOR.encode(), len(haystack) * i // n_chunks)
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(len(haystack))
+    view = memoryview(haystack)
+
+    def scan_chunk(first: int, last: int) -> np.ndarray:
+        found = searcher.find_matches_as_indexes(view[first:last], overlapping=True)
+        return np.array(found, dtype=np.int64).reshape(-1, 3) + [0, first, first]
+
+    if len(cuts) == 2:
+        return scan_chunk(0, len(haystack))
+    return np.concatenate(list(_scan_pool().map(scan_chunk, cuts[:-1], cuts[1:])))
+
+
+def _is_alnum_at(haystack: bytes, positions: np.ndarray, backwards: bool) -> np.ndarray:
+    """Whether the character starting at (or, ``backwards``, ending before) each byte position
+    is a letter or digit; positions outside the haystack count as not."""
+    inside = (positions >= 0) & (positions < len(haystack))
+    codes = np.frombuffer(haystack, dtype=np.uint8)[np.where(inside, positions, 0)]
+    result = _ASCII_ALNUM[codes] & inside
+    for i in np.flatnonzero(inside & (codes >= 0x80)).tolist():
+        at = int(positions[i])
+        if backwards:  # walk back from the last byte to the first of the character
+            first = at
+            while first > 0 and haystack[first] & 0xC0 == 0x80:
+                first -= 1
+            char = haystack[first:at + 1].decode("utf-8", "replace")
+        else:
+            char = haystack[at:at + 4].decode("utf-8", "ignore")[:1]
+        result[i] = char.isalnum()
+    return result
+
+
+def _leftmost_longest(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Indices of the leftmost-longest non-overlapping subset: by start, longest first, then a
+    sweep."""
+    order = np.lexsort((starts - ends, starts))
+    chosen, last_end = [], -1
+    for i, start, end in zip(order.tolist(), starts[order].tolist(), ends[order].tolist(),
+                             strict=True):
+        if start >= last_end:
+            chosen.append(i)
+            last_end = end
+    return np.array(chosen, dtype=np.int64)
+
+
+def find_spans(texts: list[str], automaton: Automaton) -> Spans:
+    """Whole-word, leftmost-longest, non-overlapping matches of the automaton in each text."""
+    empty = np.zeros(0, dtype=np.int64)
+    joined = _SEPARATOR.join(texts)
+    haystack = joined.encode().translate(_SPACES)
+    matches = _scan(automaton.searcher, haystack)
+    if not len(matches):
+        return Spans(empty, empty, empty, empty)
+    starts, ends = matches[:, 1], matches[:, 2]
+    # The word-boundary filter sees every overlapping match: a longer match that is not a
+    # whole word must not hide a shorter one that is.
+    keep = ~_is_alnum_at(haystack, starts - 1, backwards=True) & ~_is_alnum_at(
+        haystack, ends, backwards=False
+    )
+    starts, ends, forms = starts[keep], ends[keep], matches[keep, 0]
+    chosen = _leftmost_longest(starts, ends)
+    starts, ends, payloads = starts[chosen], ends[chosen], automaton.payloads[forms[chosen]]
+    if len(haystack) != len(joined):
+        # Byte offsets to character offsets: subtract the continuation bytes before each.
+        continuation = np.flatnonzero(
+            (np.frombuffer(haystack, dtype=np.uint8) & 0xC0) == 0x80
+        )
+        starts = starts - np.searchsorted(continuation, starts)
+        ends = ends - np.searchsorted(continuation, ends)
+    text_ends = np.cumsum([len(t) + 1 for t in texts])
+    docs = np.searchsorted(text_ends, starts, side="right")
+    offsets = np.concatenate([[0], text_ends[:-1]])[docs]
+    return Spans(docs, starts - offsets, ends - offsets, payloads)
 
 
 def match_batch(texts: list[str], automaton: Automaton) -> pl.DataFrame:
-    """Whole-word, leftmost-longest, non-overlapping matches of the automaton in each text.
-
-    Returns doc (index into ``texts``), start, end (exclusive, character offsets into the text),
-    surface (as written in the text) and payload (the pattern's index).
-    """
-    schema = {
-        "doc": pl.Int64, "start": pl.Int64, "end": pl.Int64,
-        "surface": pl.Utf8, "payload": pl.Int64,
-    }
-    if not texts:
-        return pl.DataFrame(schema=schema)
-    original = _SEPARATOR.join(t or "" for t in texts)
-    # Line breaks and tabs match as spaces so a name split across lines is still found
-    # (str.replace runs in C; str.translate with a table would walk the text in Python).
-    haystack = (
-        _lower_same_length(original).replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    )
-    # Every (overlapping) match, as character offsets: the word-boundary filter below must see
-    # the shorter matches a longer non-word match would hide.
-    found = automaton.searcher.find_matches_as_indexes(haystack, overlapping=True)
-    if not found:
-        return pl.DataFrame(schema=schema)
-    matches = np.array(found, dtype=np.int64).reshape(-1, 3)
-    payloads = automaton.payloads[matches[:, 0]]
-    starts, ends = matches[:, 1], matches[:, 2]
-    n = len(haystack)
-    before_ok = np.fromiter(
-        (s == 0 or not haystack[s - 1].isalnum() for s in starts.tolist()), bool, len(starts)
-    )
-    after_ok = np.fromiter(
-        (e >= n or not haystack[e].isalnum() for e in ends.tolist()), bool, len(ends)
-    )
-    keep = before_ok & after_ok
-    starts, ends, payloads = starts[keep], ends[keep], payloads[keep]
-    # Leftmost-longest, non-overlapping: sort by start then longest first, then sweep.
-    order = np.lexsort((-(ends - starts), starts))
-    chosen, last_end = [], -1
-    for i in order.tolist():
-        if starts[i] >= last_end:
-            chosen.append(i)
-            last_end = ends[i]
-    starts, ends, payloads = starts[chosen], ends[chosen], payloads[chosen]
-    doc_bounds = np.cumsum([len(t or "") + 1 for t in texts])
-    docs = np.searchsorted(doc_bounds, starts, side="right")
-    doc_offsets = np.concatenate([[0], doc_bounds[:-1]])[docs]
+    """``find_spans`` as a frame: doc (index into ``texts``), start, end, surface (as written in
+    the text) and payload."""
+    spans = find_spans(texts, automaton)
+    surfaces = [
+        texts[d][s:e]
+        for d, s, e in zip(spans.doc.tolist(), spans.start.tolist(), spans.end.tolist(),
+                           strict=True)
+    ]
     return pl.DataFrame(
-        {
-            "doc": docs,
-            "start": starts - doc_offsets,
-            "end": ends - doc_offsets,
-            "surface": [original[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)],
-            "payload": payloads,
-        },
-        schema=schema,
+        {"doc": spans.doc, "start": spans.start, "end": spans.end, "surface": surfaces,
+         "payload": spans.payload},
+        schema={"doc": pl.Int64, "start": pl.Int64, "end": pl.Int64, "surface": pl.Utf8,
+                "payload": pl.Int64},
     )

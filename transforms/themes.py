@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.matching import Automaton, build_automaton, match_batch
+from transforms.matching import Automaton, build_automaton, case_variants, match_batch
 
 TAXONOMY_PATH = Path(__file__).parent / "data" / "themes.toml"
 # Repeating a word does not make an article more about a theme beyond a point.
@@ -55,7 +55,7 @@ def _parents() -> dict[str, str]:
 def taxonomy_terms() -> set[str]:
     """Every term and shadow phrase the taxonomy names (emerging terms leave these out)."""
     return {
-        phrase
+        phrase.lower()
         for spec in taxonomy()["themes"].values()
         for phrase in [*spec["terms"], *spec.get("shadow", [])]
     }
@@ -78,7 +78,11 @@ def _matcher() -> tuple[Automaton, pl.DataFrame]:
     term_themes = pl.DataFrame(rows, schema=["term", "theme", "weight"], orient="row")
     terms = term_themes.select("term").unique(maintain_order=True).with_row_index("payload")
     term_themes = term_themes.join(terms, on="term").with_columns(pl.col("payload").cast(pl.Int64))
-    automaton = build_automaton(zip(terms["term"], terms["payload"], strict=True))
+    automaton = build_automaton(
+        (form, payload)
+        for term, payload in zip(terms["term"], terms["payload"], strict=True)
+        for form in case_variants(term)
+    )
     return automaton, term_themes
 
 

@@ -1,0 +1,54 @@
+import pytest
+
+from transforms import matching
+from transforms.matching import build_automaton, case_variants, match_batch
+
+PHRASES = ["New York", "York", "China", "Netherlands", "the Netherlands", "Россия"]
+
+
+@pytest.fixture(scope="module")
+def automaton():
+    return build_automaton(
+        (form, payload) for payload, phrase in enumerate(PHRASES) for form in case_variants(phrase)
+    )
+
+
+def found(texts, automaton):
+    frame = match_batch(texts, automaton)
+    return [(d, s, e, PHRASES[p]) for d, s, e, p in frame.select("doc", "start", "end", "payload")
+            .iter_rows()]
+
+
+def test_case_variants():
+    assert case_variants("secretary of state") >= {
+        "secretary of state", "Secretary of state", "Secretary Of State", "Secretary of State",
+        "SECRETARY OF STATE",
+    }
+    assert "Guinea-Bissau" in case_variants("guinea-bissau")
+    assert "MPs" in case_variants("MPs") and "mps" in case_variants("MPs")
+
+
+def test_whole_words_longest_first_and_offsets_in_characters(automaton):
+    texts = ["“China’s” trade with New York", "Chinatown, Chinaé, york", "Россия и CHINA"]
+    assert found(texts, automaton) == [
+        (0, 1, 6, "China"), (0, 21, 29, "New York"), (1, 19, 23, "York"),
+        (2, 0, 6, "Россия"), (2, 9, 14, "China"),
+    ]
+
+
+def test_a_longer_form_in_another_case_does_not_hide_a_shorter_one(automaton):
+    # "the Netherlands" is listed, but only "The Netherlands"/"the Netherlands" match it.
+    assert found(["in THE Netherlands"], automaton) == [(0, 7, 18, "Netherlands")]
+
+
+def test_a_name_split_across_lines(automaton):
+    assert found(["flew to New\nYork"], automaton) == [(0, 8, 16, "New York")]
+
+
+def test_chunked_parallel_scan_matches_text_by_text(automaton, monkeypatch):
+    texts = [f"Doc {i}: China and New York, Россия’s {'x' * i}" for i in range(300)]
+    expected = [(i, s, e, p) for i, t in enumerate(texts)
+                for _, s, e, p in found([t], automaton)]
+    monkeypatch.setattr(matching, "_MIN_CHUNK_BYTES", 1000)
+    monkeypatch.setattr(matching.os, "cpu_count", lambda: 4)
+    assert found(texts, automaton) == expected
