@@ -82,8 +82,11 @@ def build_automaton(forms: Iterable[tuple[str, int]]) -> Automaton:
     """An automaton over (surface form, payload) pairs, matched case-sensitively; a form given
     twice keeps its last payload."""
     by_form = {form: payload for form, payload in forms if form}
+    # A contiguous NFA: a DFA scans the gazetteer's 21k forms about 1.3 times as fast on large
+    # batches, but takes 124 MB of memory against 8 MB.
     searcher = ahocorasick_rs.BytesAhoCorasick(
-        [form.encode() for form in by_form], implementation=ahocorasick_rs.Implementation.DFA
+        [form.encode() for form in by_form],
+        implementation=ahocorasick_rs.Implementation.ContiguousNFA,
     )
     return Automaton(searcher, np.fromiter(by_form.values(), dtype=np.int64, count=len(by_form)))
 
