@@ -20,12 +20,27 @@ from transforms.extract import STOPWORDS
 from transforms.gazetteer import KINDS, ambiguity_rules, currency_words, gazetteer
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans
 
-# A capitalised word after a place name that makes it part of an organisation's name.
+# Capitalised words that make a place name before them, or a run of capitalised words ending in
+# them, part of the name of an organisation or event ("Air France Group", "Chinese Communist
+# Party", "Los Angeles Auto Show"); before "of" they do the same ("Reserve Bank of India").
 ORG_WORDS = {
     "Times", "Post", "Journal", "Herald", "Tribune", "Telegraph", "Bank", "University",
     "Airlines", "Airways", "Institute", "Group", "Corp", "Corporation", "Company", "Co",
     "Council", "Museum", "FC", "Daily", "Today", "Mobile", "Telecom", "Motors", "Inc", "Ltd",
     "Petroleum", "Railways", "Symphony", "Orchestra", "Zoo", "Stock", "Exchange",
+    "Party", "Association", "Federation", "League", "Club", "Society", "Foundation", "Press",
+    "Presse", "Reporter", "Securities", "Holdings", "Awards", "Show", "Festival", "Open",
+    "Marathon",
+}
+# Words that make the place name after them part of a company's name ("Air Canada").
+ORG_PREFIXES = ("Air ", "Radio ", "Agence ")
+_ORG_LEADS = (" of ", *ORG_PREFIXES)
+# Kinds of place named after the city or region they are in ("Edinburgh Airport").
+PLACE_NOUNS = {
+    "Airport", "Station", "Street", "Road", "Avenue", "Square", "Bridge", "Castle", "Cathedral",
+    "Park", "Hospital", "Prison", "Port", "Harbour", "Harbor", "Bay", "Valley", "River", "Lake",
+    "Centre", "Center", "Hall", "Palace", "Tower", "Stadium", "Arena", "Metro", "Area",
+    "County", "Province", "Region", "Suburbs", "Downtown", "Court", "Police",
 }
 # Words before a language-demonym that make it a language ("speaks French", "in Spanish").
 LANGUAGE_CUES = {
@@ -36,8 +51,11 @@ _STOPWORD_SET = frozenset(STOPWORDS)
 _STOP_CAPITALISED = {w.capitalize() for w in STOPWORDS} | {"President", "Minister", "Prime"}
 _EU_CONTEXT = re.compile(r"\bEU\b|\bE\.U\.|European (?:Union|Commission|Parliament|Council)")
 # A word (letters, apostrophes, hyphens) after spaces and tabs; matched in the reversed text it
-# is the word before a position.
-_WORD = re.compile(r"[ \t]*((?:[^\W\d_]|['’-])+)")
+# is the word before a position. _WORDS reads up to three.
+_W = r"((?:[^\W\d_]|['’-])+)"
+_WORD = re.compile(r"[ \t]*" + _W)
+_WORDS = re.compile(rf"[ \t]*{_W}(?:[ \t]+{_W})?(?:[ \t]+{_W})?")
+_NO_WORDS = (None, None, None)
 _CHARACTER = re.compile(r"[ \t]*(\S?)")
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
 CONTEXT = 40
@@ -91,8 +109,11 @@ def _matcher() -> tuple[Automaton, _Entries]:
 
 @cache
 def _not_blocking_words() -> frozenset[str]:
-    """Capitalised words that may stand next to a place: function words and places."""
-    return frozenset(_STOP_CAPITALISED | set(gazetteer()["surface"].to_list()))
+    """Capitalised words that may stand next to a place: function words, places and the
+    kinds of place inside one ("Edinburgh Airport")."""
+    return frozenset(
+        _STOP_CAPITALISED | PLACE_NOUNS | set(gazetteer()["surface"].to_list())
+    )
 
 
 def _kind_is(kinds: np.ndarray, *names: str) -> np.ndarray:
@@ -127,6 +148,10 @@ class _Neighbours:
         found = _WORD.match(self.texts[text], end, end + CONTEXT)
         return found.group(1) if found else None
 
+    def next_words(self, text: int, end: int) -> tuple[str | None, str | None, str | None]:
+        found = _WORDS.match(self.texts[text], end, end + CONTEXT)
+        return found.groups() if found else _NO_WORDS
+
     def _reversed(self, text: int) -> str:
         if text not in self.reversed:
             self.reversed[text] = self.texts[text][::-1]
@@ -157,48 +182,88 @@ def _candidates(texts: list[str]) -> _Candidates:
                        entries.code[spans.payload], entries.kind[spans.payload])
 
 
+def _continues_into_org_word(words: tuple[str | None, ...]) -> bool:
+    """Whether capitalised words that are not titles lead to an organisation word."""
+    for word in words:
+        if word in ORG_WORDS:
+            return True
+        if word is None or not word[0].isupper() or word in _STOP_CAPITALISED:
+            return False
+    return False
+
+
+def _in_organisation_names(
+    texts: list[str], spans: list[tuple[int, int, int]], next_words: list[str | None],
+    candidates: np.ndarray, neighbours: _Neighbours,
+) -> np.ndarray:
+    """Which candidates are part of the name of an organisation or event: an organisation word
+    next ("Air France Group"), or after capitalised words that are not titles ("Chinese
+    Communist Party", not "French President Macron's Party"); or a name that ends in the place
+    ("Air Canada", "Reserve Bank of India")."""
+    inside = candidates & np.fromiter((w in ORG_WORDS for w in next_words), bool, len(spans))
+    capitalised_next = candidates & ~inside & np.fromiter(
+        (w is not None and w[0].isupper() and w not in _STOP_CAPITALISED for w in next_words),
+        bool, len(spans),
+    )
+    for i in np.flatnonzero(capitalised_next).tolist():
+        text, _, end = spans[i]
+        inside[i] = _continues_into_org_word(neighbours.next_words(text, end)[1:])
+    led = candidates & ~inside & np.fromiter(
+        (texts[text].endswith(_ORG_LEADS, 0, start) for text, start, _ in spans),
+        bool, len(spans),
+    )
+    for i in np.flatnonzero(led).tolist():
+        text, start, _ = spans[i]
+        inside[i] = not texts[text].endswith(" of ", 0, start) or (
+            neighbours.previous_word(text, start - 3) in ORG_WORDS
+        )
+    return inside
+
+
 def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
     """Person, organisation, language and currency rules; all on neighbouring words, read
     only for the candidates a rule applies to."""
     _, entries = _matcher()
     rule = {name: applies[found.payload] for name, applies in entries.rule.items()}
     neighbours = _Neighbours(texts)
-    text, start, end = found.text.tolist(), found.start.tolist(), found.end.tolist()
-    org_able = _kind_is(found.kind, "name", "capital", "city", "region")
+    # (text, start, end) of each candidate.
+    spans = list(zip(found.text.tolist(), found.start.tolist(), found.end.tolist(), strict=True))
+    org_able = _kind_is(found.kind, "name", "demonym", "capital", "city", "region")
     currency_able = _kind_is(found.kind, "name", "demonym")
     in_body = found.text >= n_titles
     person_like = rule["person"] | (_kind_is(found.kind, "city", "region") & in_body)
     language_like = rule["language"]
-    wants_next = org_able | currency_able | person_like | language_like
+    wants_next = org_able | person_like | language_like
     next_words = [
         neighbours.next_word(t, e) if wanted else None
-        for t, e, wanted in zip(text, end, wants_next.tolist(), strict=True)
-    ]
-    previous_words = [
-        neighbours.previous_word(t, s) if wanted else None
-        for t, s, wanted in zip(text, start, (person_like | language_like).tolist(), strict=True)
+        for (t, _, e), wanted in zip(spans, wants_next.tolist(), strict=True)
     ]
     not_blocking = _not_blocking_words()
 
     def blocking(word: str | None) -> bool:
-        # A capitalised neighbour that is neither a function word nor a place itself.
-        return word is not None and word[0].isupper() and word not in not_blocking
+        # A capitalised neighbour that could be a name: not an acronym ("BBC Scotland", "the
+        # Edinburgh MSP"), a function word or a place.
+        return (word is not None and word[0].isupper() and not word.isupper()
+                and word not in not_blocking)
 
-    into_org = org_able & np.fromiter((w in ORG_WORDS for w in next_words), bool, len(text))
-    # "Swiss franc", "U.S. dollars": currency wording, not a mention of the country (a unit
-    # written in lower or upper case, so "German Mark Weber" is still German).
-    units = currency_words()
-    currency = currency_able & np.fromiter(
-        (w is not None and (w.islower() or w.isupper()) and (c, w.lower()) in units
-         for c, w in zip(found.code.tolist(), next_words, strict=True)),
-        bool, len(text),
-    )
+    into_org = _in_organisation_names(texts, spans, next_words, org_able, neighbours)
+    # "Swiss franc", "U.S. dollars": currency wording, not a mention of the country (the unit
+    # in lower or upper case, so "German Mark Weber" is still German).
+    currencies = currency_words()
+    currency = currency_able.copy()
+    for i in np.flatnonzero(currency).tolist():
+        word = next_words[i]
+        if word is not None and word.isupper():
+            word = word.lower()
+        currency[i] = found.code[i] in currencies.get(word, ())
     person = person_like.copy()
     for i in np.flatnonzero(person).tolist():
-        person[i] = blocking(previous_words[i]) or blocking(next_words[i])
+        t, s, _ = spans[i]
+        person[i] = blocking(next_words[i]) or blocking(neighbours.previous_word(t, s))
     language = language_like.copy()
     for i in np.flatnonzero(language).tolist():
-        previous, following = previous_words[i], next_words[i]
+        t, s, _ = spans[i]
+        previous, following = neighbours.previous_word(t, s), next_words[i]
         language[i] = (
             previous is not None and previous.lower() in LANGUAGE_CUES
             # ...and no noun follows: "French and", "Spanish." — but not "French army".
@@ -207,7 +272,8 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
     stray_abbreviation = rule["after_comma"].copy()
     for i in np.flatnonzero(stray_abbreviation).tolist():
-        stray_abbreviation[i] = neighbours.previous_character(text[i], start[i]) != ","
+        t, s, _ = spans[i]
+        stray_abbreviation[i] = neighbours.previous_character(t, s) != ","
     found.kind = np.where(into_org, KINDS.index("org"), found.kind).astype(np.int8)
     return found[~(person & ~into_org) & ~language & ~stray_abbreviation & ~currency]
 
@@ -220,7 +286,9 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
     about_us[doc[(found.code == "US") & _kind_is(found.kind, "region", "city")]] = True
     as_us_state = entries.rule["us_state"][found.payload] & about_us[doc]
     found.code = np.where(as_us_state, "US", found.code).astype(object)
-    found.kind = np.where(as_us_state, KINDS.index("region"), found.kind).astype(np.int8)
+    found.kind = np.where(
+        as_us_state & (found.kind != KINDS.index("org")), KINDS.index("region"), found.kind
+    ).astype(np.int8)
     eu_seat = entries.rule["eu_seat"][found.payload]
     belgian_docs = doc[(found.code == "BE") & ~eu_seat]
     for i in np.flatnonzero(eu_seat).tolist():

@@ -159,11 +159,11 @@ _NOT_CURRENCY_WORDS = {"won", "real", "euro", "euros"}
 
 
 @cache
-def currency_words() -> frozenset[tuple[str, str]]:
-    """(country code, word) for the currencies each country has used since 1900, as English
-    writes them after the country's name or demonym ("Swiss franc", "US dollars", British
-    "roubles"): the last word of CLDR's singular and plural currency names, through babel."""
-    pairs = set()
+def currency_words() -> dict[str, frozenset[str]]:
+    """Word → the countries whose currencies (since 1900) it names after the country's name or
+    demonym in English ("Swiss franc", "US dollars", British "roubles"): the last word of CLDR's
+    singular and plural currency names, through babel."""
+    countries: dict[str, set[str]] = {}
     codes = [c.alpha_2 for c in pycountry.countries] + list(HISTORICAL_STATES)
     for code in codes:
         # CLDR's CS is Serbia and Montenegro; ours is Czechoslovakia, whose koruna is CSK.
@@ -175,8 +175,8 @@ def currency_words() -> frozenset[tuple[str, str]]:
                     name = get_currency_name(currency, count=count, locale=locale)
                     word = re.sub(r"\s*\(.*\)$", "", name).split()[-1].lower()
                     if word not in _NOT_CURRENCY_WORDS:
-                        pairs.add((code, word))
-    return frozenset(pairs)
+                        countries.setdefault(word, set()).add(code)
+    return {word: frozenset(codes) for word, codes in countries.items()}
 
 
 @cache

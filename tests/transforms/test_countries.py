@@ -124,3 +124,19 @@ def test_currency_wording_is_not_a_mention_of_the_country():
     assert codes("The Swiss franc rose against the U.S. dollar and Australian dollars.") == set()
     assert codes("Swiss banks held U.S. DOLLARS; the Soviet rouble fell.") == {"CH"}
     assert codes("German Mark Weber spoke of a South Korean won gold.") == {"DE", "KR"}
+
+
+def test_places_inside_names_of_organisations_and_events_are_org():
+    found = mentions_of(
+        "The Chinese Communist Party met. Air New Zealand flew to the Los Angeles Auto Show. "
+        "The Reserve Bank of India and French President Macron's party spoke."
+    )
+    assert set(found.select("country", "kind").iter_rows()) == {
+        ("CN", "org"), ("NZ", "org"), ("US", "org"), ("IN", "org"), ("FR", "demonym"),
+    }
+
+
+def test_acronyms_and_kinds_of_place_are_not_names_of_people():
+    assert codes("The Edinburgh MSP flew from Edinburgh Airport.") == {"GB"}
+    assert codes("", title="CHINA FACES DILEMMA OVER SUGAR") == {"CN"}
+    assert codes("Michael Jordan and Paris Hilton came.") == set()
