@@ -205,13 +205,13 @@ def gazetteer() -> pl.DataFrame:
     sources += [(1, r) for r in _rows_from_pycountry() + _rows_from_cldr() + _rows_from_geonames()]
     for source_rank, row in sources:
         surface, code, kind = row[0].strip(), row[1], row[2]
-        if source_rank and surface in _NOT_PLACES:
-            continue
         population = row[3] if len(row) > 3 else 0
         # "Frankfurt am Main" is "Frankfurt" in the news.
         short = re.split(r"\s+(?:am|an der|upon|on)\s+", surface)[0]
         for form in {surface, _ascii_fold(surface), short, _ascii_fold(short)}:
-            raw.append((form, code, kind, source_rank, population))
+            # "Salé" folds to "Sale", which is not a place either.
+            if not (source_rank and form in _NOT_PLACES):
+                raw.append((form, code, kind, source_rank, population))
     frame = pl.DataFrame(
         raw, schema=["surface", "code", "kind", "source_rank", "population"], orient="row"
     ).with_columns(
