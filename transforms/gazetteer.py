@@ -75,7 +75,7 @@ def _rows_from_pycountry() -> list[tuple[str, str, str]]:
 
 CLDR_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "ru")
 # CLDR names that are first names or common words in English texts.
-_CLDR_NOT_NAMES = {"Maurice", "Mauricio", "Jordanie", "Georgia", "Chad", "Jersey"}
+_CLDR_NOT_NAMES = {"Maurice", "Mauricio", "Jordanie", "Georgia", "Chad", "Jersey", "Chili"}
 _RU_ADJECTIVE_ENDINGS = ("ий", "ая", "ое", "ие", "ого", "ой", "ому", "ую", "им", "ими", "их",
                          "ом", "ую")
 
