@@ -24,7 +24,6 @@ from babel import Locale
 from babel.numbers import get_currency_name, get_territory_currencies
 
 DATA_DIR = Path(__file__).parent / "data"
-GAZETTEER_VERSION = "1"
 
 # Mention kinds, in the order a surface keeps when two sources claim it.
 KINDS = ("org", "name", "demonym", "capital", "region", "city")

@@ -20,7 +20,6 @@ from functools import cache
 
 import ahocorasick_rs
 import numpy as np
-import polars as pl
 
 _SEPARATOR = "\x00"
 # Line breaks and tabs match as spaces so that a name split across lines is still found. One C
@@ -177,20 +176,3 @@ def find_spans(texts: list[str], automaton: Automaton) -> Spans:
     docs = np.searchsorted(text_ends, starts, side="right")
     offsets = np.concatenate([[0], text_ends[:-1]])[docs]
     return Spans(docs, starts - offsets, ends - offsets, payloads)
-
-
-def match_batch(texts: list[str], automaton: Automaton) -> pl.DataFrame:
-    """``find_spans`` as a frame: doc (index into ``texts``), start, end, surface (as written in
-    the text) and payload."""
-    spans = find_spans(texts, automaton)
-    surfaces = [
-        texts[d][s:e]
-        for d, s, e in zip(spans.doc.tolist(), spans.start.tolist(), spans.end.tolist(),
-                           strict=True)
-    ]
-    return pl.DataFrame(
-        {"doc": spans.doc, "start": spans.start, "end": spans.end, "surface": surfaces,
-         "payload": spans.payload},
-        schema={"doc": pl.Int64, "start": pl.Int64, "end": pl.Int64, "surface": pl.Utf8,
-                "payload": pl.Int64},
-    )

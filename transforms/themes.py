@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.matching import Automaton, build_automaton, case_variants, match_batch
+from transforms.matching import Automaton, build_automaton, case_variants, find_spans
 
 TAXONOMY_PATH = Path(__file__).parent / "data" / "themes.toml"
 # Repeating a word does not make an article more about a theme beyond a point.
@@ -94,9 +94,11 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
     doc_ids = docs["doc_id"]
     hits = []
     for field, field_weight in (("title", TITLE_WEIGHT), ("body", 1.0)):
-        found = match_batch(docs[field].fill_null("").to_list(), automaton)
-        hits.append(found.with_columns(in_title=pl.lit(field == "title"),
-                                       field_weight=pl.lit(field_weight)))
+        spans = find_spans(docs[field].fill_null("").to_list(), automaton)
+        hits.append(pl.DataFrame(
+            {"doc": spans.doc, "payload": spans.payload},
+            schema={"doc": pl.Int64, "payload": pl.Int64},
+        ).with_columns(in_title=pl.lit(field == "title"), field_weight=pl.lit(field_weight)))
     rules = taxonomy()
     per_term = (
         pl.concat(hits)

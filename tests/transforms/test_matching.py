@@ -1,7 +1,7 @@
 import pytest
 
 from transforms import matching
-from transforms.matching import build_automaton, case_variants, match_batch
+from transforms.matching import build_automaton, case_variants, find_spans
 
 PHRASES = ["New York", "York", "China", "Netherlands", "the Netherlands", "Россия"]
 
@@ -14,9 +14,9 @@ def automaton():
 
 
 def found(texts, automaton):
-    frame = match_batch(texts, automaton)
-    return [(d, s, e, PHRASES[p]) for d, s, e, p in frame.select("doc", "start", "end", "payload")
-            .iter_rows()]
+    spans = find_spans(texts, automaton)
+    return list(zip(spans.doc.tolist(), spans.start.tolist(), spans.end.tolist(),
+                    [PHRASES[p] for p in spans.payload.tolist()], strict=True))
 
 
 def test_case_variants():
@@ -41,8 +41,9 @@ def test_a_longer_form_in_another_case_does_not_hide_a_shorter_one(automaton):
     assert found(["in THE Netherlands"], automaton) == [(0, 7, 18, "Netherlands")]
 
 
-def test_a_name_split_across_lines(automaton):
-    assert found(["flew to New\nYork"], automaton) == [(0, 8, 16, "New York")]
+def test_a_name_split_across_lines_and_empty_texts(automaton):
+    assert found(["", "flew to New\nYork", ""], automaton) == [(1, 8, 16, "New York")]
+    assert found([], automaton) == []
 
 
 def test_chunked_parallel_scan_matches_text_by_text(automaton, monkeypatch):
