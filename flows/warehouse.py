@@ -54,10 +54,31 @@ class Warehouse:
             "$min_pair_support", str(int(MartSettings().min_pair_support))
         )
         with self.transaction():
+            self._add_missing_columns(schema)
             self.con.execute(schema)
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING}")
             self.replace("countries", countries)
             self.replace("themes", themes)
+
+    def _add_missing_columns(self, schema: str) -> None:
+        """Bring a warehouse written by an earlier version up to ``schema``: its tables gain
+        the columns they lack (NULL in the rows they hold); missing tables the schema creates."""
+        columns = (
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "JOIN information_schema.tables USING (table_catalog, table_schema, table_name) "
+            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"
+        )
+        reference = duckdb.connect()
+        try:
+            reference.execute(schema)
+            wanted = reference.execute(columns).fetchall()
+        finally:
+            reference.close()
+        present = {(table, column) for table, column, _ in self.con.execute(columns).fetchall()}
+        tables = {table for table, _ in present}
+        for table, column, data_type in wanted:
+            if table in tables and (table, column) not in present:
+                self.con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {data_type}')
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -45,6 +45,19 @@ def test_a_failed_transaction_leaves_tables_as_they_were(warehouse):
     assert warehouse.checksum("countries") == before
 
 
+def test_a_warehouse_from_an_earlier_version_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with Warehouse(path) as wh:
+        wh.ensure_schema(countries_reference(), themes_reference())
+        wh.con.execute("ALTER TABLE quality_results DROP COLUMN threshold")
+        wh.con.execute("INSERT INTO runs (run_id, started_at, status) "
+                       "VALUES ('r1', now(), 'success')")
+    with Warehouse(path) as wh:
+        wh.ensure_schema(countries_reference(), themes_reference())
+        assert wh.scalar("SELECT count(threshold) FROM quality_results") == 0
+        assert wh.scalar("SELECT run_id FROM runs") == "r1"
+
+
 def test_unopenable_database_is_a_readable_error(tmp_path):
     (tmp_path / "bad.duckdb").write_bytes(b"not a database at all" * 100)
     with pytest.raises(WarehouseError, match="cannot open database"):
