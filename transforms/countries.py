@@ -129,7 +129,6 @@ class _Candidates:
     start: np.ndarray
     end: np.ndarray
     payload: np.ndarray
-    surface: np.ndarray
     code: np.ndarray
     kind: np.ndarray
 
@@ -173,12 +172,7 @@ class _Neighbours:
 def _candidates(texts: list[str]) -> _Candidates:
     automaton, entries = _matcher()
     spans = find_spans(texts, automaton)
-    surface = np.array(
-        [texts[t][s:e] for t, s, e in zip(spans.doc.tolist(), spans.start.tolist(),
-                                          spans.end.tolist(), strict=True)],
-        dtype=object,
-    )
-    return _Candidates(spans.doc, spans.start, spans.end, spans.payload, surface,
+    return _Candidates(spans.doc, spans.start, spans.end, spans.payload,
                        entries.code[spans.payload], entries.kind[spans.payload])
 
 
@@ -335,12 +329,13 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     doc_ids = docs["doc_id"].to_numpy()
     doc_rank = np.argsort(np.argsort(doc_ids, kind="stable"), kind="stable")
     found = found[np.lexsort((found.start, found.text >= n, doc_rank[found.text % n]))]
+    spans = zip(found.text.tolist(), found.start.tolist(), found.end.tolist(), strict=True)
     return pl.DataFrame(
         {
             "doc_id": doc_ids[found.text % n].tolist(),
             "country": found.code.tolist(),
             "kind": [KINDS[k] for k in found.kind.tolist()],
-            "surface": found.surface.tolist(),
+            "surface": [texts[t][s:e] for t, s, e in spans],
             "start": found.start,
             "end": found.end,
             "field": np.where(found.text < n, "title", "body").tolist(),
