@@ -90,15 +90,20 @@ def build_automaton(forms: Iterable[tuple[str, int]]) -> Automaton:
     return Automaton(searcher, np.fromiter(by_form.values(), dtype=np.int64, count=len(by_form)))
 
 
+def _cores() -> int:
+    """The cores this process may run on (not the host's, in a container)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @cache
 def _scan_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="scan")
+    return ThreadPoolExecutor(max_workers=_cores(), thread_name_prefix="scan")
 
 
 def _scan(searcher: ahocorasick_rs.BytesAhoCorasick, haystack: bytes) -> np.ndarray:
     """Every (overlapping) match as rows of (form, start byte, end byte); large haystacks are
     cut at text separators into one chunk per core and scanned in parallel."""
-    n_chunks = min(os.cpu_count() or 1, len(haystack) // _MIN_CHUNK_BYTES)
+    n_chunks = min(_cores(), len(haystack) // _MIN_CHUNK_BYTES)
     cuts = [0]
     for i in range(1, n_chunks):
         cut = haystack.find(_SEPARATOR.encode(), len(haystack) * i // n_chunks)

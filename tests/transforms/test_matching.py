@@ -51,5 +51,5 @@ def test_chunked_parallel_scan_matches_text_by_text(automaton, monkeypatch):
     expected = [(i, s, e, p) for i, t in enumerate(texts)
                 for _, s, e, p in found([t], automaton)]
     monkeypatch.setattr(matching, "_MIN_CHUNK_BYTES", 1000)
-    monkeypatch.setattr(matching.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(matching, "_cores", lambda: 4)
     assert found(texts, automaton) == expected
