@@ -10,6 +10,7 @@ pay off. The roll-up per article is Polars.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cache
 
@@ -176,6 +177,15 @@ def _candidates(texts: list[str]) -> _Candidates:
                        entries.code[spans.payload], entries.kind[spans.payload])
 
 
+def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
+    """``mask`` where ``holds(i)`` is true too: the per-candidate test in Python runs only
+    where the array test passed."""
+    narrowed = np.zeros_like(mask)
+    for i in np.flatnonzero(mask).tolist():
+        narrowed[i] = holds(i)
+    return narrowed
+
+
 def _continues_into_org_word(words: tuple[str | None, ...]) -> bool:
     """Whether capitalised words that are not titles lead to an organisation word."""
     for word in words:
@@ -199,26 +209,29 @@ def _in_organisation_names(
         (w is not None and w[0].isupper() and w not in _STOP_CAPITALISED for w in next_words),
         bool, len(spans),
     )
-    for i in np.flatnonzero(capitalised_next).tolist():
-        text, _, end = spans[i]
-        inside[i] = _continues_into_org_word(neighbours.next_words(text, end)[1:])
+    inside |= _narrow(capitalised_next, lambda i: _continues_into_org_word(
+        neighbours.next_words(spans[i][0], spans[i][2])[1:]
+    ))
     led = candidates & ~inside & np.fromiter(
         (texts[text].endswith(_ORG_LEADS, 0, start) for text, start, _ in spans),
         bool, len(spans),
     )
-    for i in np.flatnonzero(led).tolist():
+
+    def org_name_ends_here(i: int) -> bool:
         text, start, _ = spans[i]
-        inside[i] = not texts[text].endswith(" of ", 0, start) or (
+        return not texts[text].endswith(" of ", 0, start) or (
             neighbours.previous_word(text, start - 3) in ORG_WORDS
         )
-    return inside
+
+    return inside | _narrow(led, org_name_ends_here)
 
 
 def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
     """Person, organisation, language and currency rules; all on neighbouring words, read
     only for the candidates a rule applies to."""
     _, entries = _matcher()
-    rule = {name: applies[found.payload] for name, applies in entries.rule.items()}
+    rule = {name: entries.rule[name][found.payload]
+            for name in ("person", "language", "after_comma")}
     neighbours = _Neighbours(texts)
     # (text, start, end) of each candidate.
     spans = list(zip(found.text.tolist(), found.start.tolist(), found.end.tolist(), strict=True))
@@ -244,30 +257,30 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
     # "Swiss franc", "U.S. dollars": currency wording, not a mention of the country (the unit
     # in lower or upper case, so "German Mark Weber" is still German).
     currencies = currency_words()
-    currency = currency_able.copy()
-    for i in np.flatnonzero(currency).tolist():
+
+    def names_currency(i: int) -> bool:
         word = next_words[i]
         if word is not None and word.isupper():
             word = word.lower()
-        currency[i] = found.code[i] in currencies.get(word, ())
-    person = person_like.copy()
-    for i in np.flatnonzero(person).tolist():
-        t, s, _ = spans[i]
-        person[i] = blocking(next_words[i]) or blocking(neighbours.previous_word(t, s))
-    language = language_like.copy()
-    for i in np.flatnonzero(language).tolist():
-        t, s, _ = spans[i]
-        previous, following = neighbours.previous_word(t, s), next_words[i]
-        language[i] = (
+        return found.code[i] in currencies.get(word, ())
+
+    def language_name(i: int) -> bool:
+        previous, following = neighbours.previous_word(*spans[i][:2]), next_words[i]
+        return (
             previous is not None and previous.lower() in LANGUAGE_CUES
             # ...and no noun follows: "French and", "Spanish." — but not "French army".
             and not (following and following[0].islower() and following not in _STOPWORD_SET)
         )
+
+    currency = _narrow(currency_able, names_currency)
+    person = _narrow(person_like, lambda i: (
+        blocking(next_words[i]) or blocking(neighbours.previous_word(*spans[i][:2]))
+    ))
+    language = _narrow(language_like, language_name)
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
-    stray_abbreviation = rule["after_comma"].copy()
-    for i in np.flatnonzero(stray_abbreviation).tolist():
-        t, s, _ = spans[i]
-        stray_abbreviation[i] = neighbours.previous_character(t, s) != ","
+    stray_abbreviation = _narrow(
+        rule["after_comma"], lambda i: neighbours.previous_character(*spans[i][:2]) != ","
+    )
     found.kind = np.where(into_org, KINDS.index("org"), found.kind).astype(np.int8)
     return found[~(person & ~into_org) & ~language & ~stray_abbreviation & ~currency]
 
@@ -284,13 +297,15 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
         as_us_state & (found.kind != KINDS.index("org")), KINDS.index("region"), found.kind
     ).astype(np.int8)
     eu_seat = entries.rule["eu_seat"][found.payload]
-    belgian_docs = doc[(found.code == "BE") & ~eu_seat]
-    for i in np.flatnonzero(eu_seat).tolist():
+    belgian_docs = set(doc[(found.code == "BE") & ~eu_seat].tolist())
+
+    def means_the_eu(i: int) -> bool:
         d = int(doc[i])
-        eu_seat[i] = d not in belgian_docs and any(
+        return d not in belgian_docs and any(
             _EU_CONTEXT.search(texts[t]) for t in (d, d + n_titles)
         )
-    return found[~eu_seat]
+
+    return found[~_narrow(eu_seat, means_the_eu)]
 
 
 def _place_then_region(found: _Candidates, texts: list[str]) -> _Candidates:
@@ -303,9 +318,9 @@ def _place_then_region(found: _Candidates, texts: list[str]) -> _Candidates:
         & (found.start[following] == found.end + 2)
         & _kind_is(found.kind[following], "region")
     )
-    for i in np.flatnonzero(qualified).tolist():
-        end = int(found.end[i])
-        qualified[i] = texts[found.text[i]][end:end + 2] == ", "
+    qualified = _narrow(qualified, lambda i: (
+        texts[found.text[i]][found.end[i]:found.end[i] + 2] == ", "
+    ))
     found.code = np.where(qualified, found.code[following], found.code).astype(object)
     found.kind = np.where(qualified, KINDS.index("city"), found.kind).astype(np.int8)
     return found
