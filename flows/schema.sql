@@ -18,21 +18,24 @@ CREATE TABLE IF NOT EXISTS articles (
     dup_of        VARCHAR,
     run_id        VARCHAR NOT NULL
 );
-COMMENT ON TABLE articles IS 'One row per unique article found in the dumps (exact duplicates are counted in runs, not stored).';
+COMMENT ON TABLE articles IS 'One row per article found in the dumps: each story''s first copy and its near-duplicate copies (dup_of set). For one row per story filter dup_of IS NULL, or read the stories view. Exact duplicates are counted in runs, not stored.';
 COMMENT ON COLUMN articles.doc_id IS 'Stable id: first 16 hex digits of SHA-256 of the normalised main text.';
 COMMENT ON COLUMN articles.source IS 'The dump file the article came from.';
 COMMENT ON COLUMN articles.record_key IS 'Where in the source: file, line number or record index.';
 COMMENT ON COLUMN articles.url IS 'Article URL when the dump carries one.';
-COMMENT ON COLUMN articles.site IS 'Publishing site: URL host, or the dump folder for page dumps without URL.';
+COMMENT ON COLUMN articles.site IS 'Publishing site: the record''s own site field (site, domain, publisher, outlet…, as a host when it is a URL or host), else the URL host (www. dropped), else what the page says (HTML og:site_name, or a URL of its own site printed in a text dump), else the host a file is named after (www.bbc.co.uk_2024-01-02.html). NULL when none of them says it: never a folder name.';
 COMMENT ON COLUMN articles.title IS 'Headline as found on the page or in the record.';
 COMMENT ON COLUMN articles.author IS 'Author as the record or the HTML metadata gives it.';
 COMMENT ON COLUMN articles.body IS 'Main text of the article (navigation, teasers and tickers removed).';
 COMMENT ON COLUMN articles.published_at IS 'Publication time, UTC.';
-COMMENT ON COLUMN articles.date_source IS 'Where published_at came from: record, byline, url or file_mtime.';
-COMMENT ON COLUMN articles.lang IS 'ISO 639-1 language of the body (py3langid).';
+COMMENT ON COLUMN articles.date_source IS 'Where published_at came from, the first found in this order: record (a date field of the record), html (the page''s metadata), url (a date in the URL), byline (a dated line in the text), crawl (the WARC crawl date) or file_mtime (the dump file''s modification time).';
+COMMENT ON COLUMN articles.lang IS 'ISO 639-1 language of the body (py3langid, two-letter codes only), or NULL when py3langid is not sure enough (below transforms.articles.LANG_MIN_CONFIDENCE, measured by bench/bench_lang.py): number tables, lists.';
 COMMENT ON COLUMN articles.n_words IS 'Number of words in the body.';
 COMMENT ON COLUMN articles.dup_of IS 'doc_id of the first copy when this article is a near-duplicate; NULL otherwise.';
 COMMENT ON COLUMN articles.run_id IS 'The run that loaded the article.';
+
+CREATE OR REPLACE VIEW stories AS SELECT * FROM articles WHERE dup_of IS NULL;
+COMMENT ON VIEW stories IS 'One row per story: the articles without their near-duplicate copies (articles WHERE dup_of IS NULL), as the weekly tables count them. Columns as in articles.';
 
 CREATE TABLE IF NOT EXISTS country_mentions (
     doc_id   VARCHAR NOT NULL,
@@ -88,14 +91,16 @@ CREATE TABLE IF NOT EXISTS country_weekly (
     articles  INTEGER NOT NULL,
     share     DOUBLE NOT NULL,
     articles_raw INTEGER NOT NULL,
+    week_articles INTEGER NOT NULL,
     PRIMARY KEY (week, country)
 );
 COMMENT ON TABLE country_weekly IS 'Articles mentioning each country per ISO week (org-only mentions not counted).';
 COMMENT ON COLUMN country_weekly.week IS 'Monday of the ISO week, UTC.';
 COMMENT ON COLUMN country_weekly.country IS 'ISO 3166-1 alpha-2 code.';
 COMMENT ON COLUMN country_weekly.articles IS 'Unique articles that week mentioning the country.';
-COMMENT ON COLUMN country_weekly.share IS 'articles divided by all articles of the week.';
+COMMENT ON COLUMN country_weekly.share IS 'articles divided by week_articles.';
 COMMENT ON COLUMN country_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
+COMMENT ON COLUMN country_weekly.week_articles IS 'All unique articles of the week (near-duplicate copies left out), to normalise against.';
 
 CREATE TABLE IF NOT EXISTS country_pairs_weekly (
     week          DATE NOT NULL,
@@ -115,7 +120,7 @@ COMMENT ON COLUMN country_pairs_weekly.country_b IS 'The alphabetically second c
 COMMENT ON COLUMN country_pairs_weekly.articles IS 'Unique articles that week mentioning both countries.';
 COMMENT ON COLUMN country_pairs_weekly.pmi IS 'Pointwise mutual information log2(P(a,b)/(P(a)P(b))) over the week''s articles; NULL below the minimum support (COMENTION_MIN_PAIR_SUPPORT, default 3 articles).';
 COMMENT ON COLUMN country_pairs_weekly.lift IS 'P(a,b)/(P(a)P(b)): how much more often the pair co-occurs than by chance; NULL below the minimum support.';
-COMMENT ON COLUMN country_pairs_weekly.week_articles IS 'All articles of the week, to normalise against.';
+COMMENT ON COLUMN country_pairs_weekly.week_articles IS 'All unique articles of the week (near-duplicate copies left out), to normalise against.';
 COMMENT ON COLUMN country_pairs_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
 
 CREATE TABLE IF NOT EXISTS theme_weekly (
@@ -129,19 +134,21 @@ CREATE TABLE IF NOT EXISTS theme_weekly (
     change_4w DOUBLE,
     z_4w      DOUBLE,
     trend     VARCHAR,
+    week_articles INTEGER NOT NULL,
     PRIMARY KEY (week, theme)
 );
-COMMENT ON TABLE theme_weekly IS 'Articles per theme per ISO week; weeks without articles of a theme are explicit zeros.';
+COMMENT ON TABLE theme_weekly IS 'Articles per theme per ISO week: a row for every theme in every week that has articles (explicit zeros there), none for weeks without articles. Changes and 4-week statistics count calendar weeks: a week without articles counts as no articles.';
 COMMENT ON COLUMN theme_weekly.week IS 'Monday of the ISO week, UTC.';
 COMMENT ON COLUMN theme_weekly.theme IS 'Theme code (themes.code).';
 COMMENT ON COLUMN theme_weekly.articles IS 'Unique articles that week tagged with the theme.';
-COMMENT ON COLUMN theme_weekly.share IS 'articles divided by all articles of the week (0 in a week with no articles).';
-COMMENT ON COLUMN theme_weekly.change IS 'share minus the previous week''s share; NULL for the first week.';
+COMMENT ON COLUMN theme_weekly.share IS 'articles divided by week_articles.';
+COMMENT ON COLUMN theme_weekly.change IS 'share minus the share of the calendar week before; NULL when that week had no articles (or this is the first week).';
 COMMENT ON COLUMN theme_weekly.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
-COMMENT ON COLUMN theme_weekly.share_4w IS 'Share of the articles of the 4 weeks ending this week (rolling).';
-COMMENT ON COLUMN theme_weekly.change_4w IS 'share_4w minus the share of the 4 weeks before them.';
-COMMENT ON COLUMN theme_weekly.z_4w IS 'Two-proportion z-score of that change; NULL until 8 weeks of history.';
+COMMENT ON COLUMN theme_weekly.share_4w IS 'Share of the articles of the 4 calendar weeks ending this week (rolling); NULL in the first 3 weeks.';
+COMMENT ON COLUMN theme_weekly.change_4w IS 'share_4w minus the share of the 4 calendar weeks before them; NULL until 8 weeks of history, or when those 4 weeks had no articles.';
+COMMENT ON COLUMN theme_weekly.z_4w IS 'Two-proportion z-score of that change; NULL until 8 calendar weeks of history, or when the 4 weeks before had no articles.';
 COMMENT ON COLUMN theme_weekly.trend IS 'rising or falling when |z_4w| >= 1.96, NULL otherwise.';
+COMMENT ON COLUMN theme_weekly.week_articles IS 'All unique articles of the week (near-duplicate copies left out), to normalise against.';
 
 CREATE TABLE IF NOT EXISTS theme_country_weekly (
     week      DATE NOT NULL,
@@ -202,7 +209,8 @@ CREATE TABLE IF NOT EXISTS runs (
     duplicates       INTEGER,
     quarantined      INTEGER,
     inputs           VARCHAR[],
-    message          VARCHAR
+    message          VARCHAR,
+    near_duplicates  INTEGER
 );
 COMMENT ON TABLE runs IS 'One row per pipeline run.';
 COMMENT ON COLUMN runs.run_id IS 'Run id (UTC timestamp and a random suffix).';
@@ -215,6 +223,7 @@ COMMENT ON COLUMN runs.duplicates IS 'Records whose article was already loaded (
 COMMENT ON COLUMN runs.quarantined IS 'Records rejected with a reason (see quarantine).';
 COMMENT ON COLUMN runs.inputs IS 'The paths the run was given.';
 COMMENT ON COLUMN runs.message IS 'Why a run failed: the stage and its failed expectations.';
+COMMENT ON COLUMN runs.near_duplicates IS 'Articles of this run linked as near-duplicate copies of an earlier story (articles.dup_of).';
 
 CREATE TABLE IF NOT EXISTS quality_results (
     run_id       VARCHAR NOT NULL,
@@ -244,14 +253,18 @@ CREATE TABLE IF NOT EXISTS quarantine (
     record_key  VARCHAR NOT NULL,
     reason      VARCHAR NOT NULL,
     excerpt     VARCHAR,
+    reason_code VARCHAR,
+    stage       VARCHAR,
     PRIMARY KEY (source, record_key, reason)
 );
-COMMENT ON TABLE quarantine IS 'One row per rejected record (or unreadable file), first run that saw it.';
-COMMENT ON COLUMN quarantine.run_id IS 'The first run that quarantined the record.';
+COMMENT ON TABLE quarantine IS 'Records rejected now: one row per rejected record (or unreadable file). Each run that reads a file replaces that file''s ingest rows, so a record fixed and loaded later leaves the table.';
+COMMENT ON COLUMN quarantine.run_id IS 'The latest run that quarantined the record.';
 COMMENT ON COLUMN quarantine.source IS 'The dump file.';
 COMMENT ON COLUMN quarantine.record_key IS 'Where in the file (line, record index), or the file itself.';
 COMMENT ON COLUMN quarantine.reason IS 'Why it was rejected.';
 COMMENT ON COLUMN quarantine.excerpt IS 'The first 200 characters of the record.';
+COMMENT ON COLUMN quarantine.reason_code IS 'Stable code of the reason, for GROUP BY (e.g. too_short, no_date, malformed_json); reason holds the human text with its numbers.';
+COMMENT ON COLUMN quarantine.stage IS 'The stage that rejected it: ingest (reading and cleaning) or a gate (ingest, enrich).';
 
 CREATE TABLE IF NOT EXISTS enriched_articles (
     doc_id  VARCHAR PRIMARY KEY,
@@ -283,22 +296,27 @@ COMMENT ON COLUMN article_bands.doc_id IS 'The article (articles.doc_id).';
 
 -- All-time co-mentions. Marginals come from country_weekly (an article is in one week only);
 -- PMI is NULL under the same minimum support as the weekly table (3 articles by default).
+-- Views cast their counts to BIGINT: a sum is HUGEINT, which clients read as decimal or float.
 CREATE OR REPLACE VIEW country_pairs AS
 WITH total AS (SELECT count(*) AS n FROM articles WHERE dup_of IS NULL),
 singles AS (SELECT country, sum(articles) AS n FROM country_weekly GROUP BY country)
 SELECT p.country_a, p.country_b,
-       sum(p.articles) AS articles,
-       sum(p.articles_raw) AS articles_raw,
+       sum(p.articles)::BIGINT AS articles,
+       sum(p.articles_raw)::BIGINT AS articles_raw,
        min(p.week) AS first_week,
        max(p.week) AS last_week,
        CASE WHEN sum(p.articles) >= $min_pair_support THEN
            log2(sum(p.articles) * any_value(total.n) / (any_value(a.n) * any_value(b.n)))
-       END AS pmi
+       END AS pmi,
+       ca.name AS name_a,
+       cb.name AS name_b
 FROM country_pairs_weekly p
 JOIN singles a ON a.country = p.country_a
 JOIN singles b ON b.country = p.country_b
+LEFT JOIN countries ca ON ca.code = p.country_a
+LEFT JOIN countries cb ON cb.code = p.country_b
 CROSS JOIN total
-GROUP BY p.country_a, p.country_b;
+GROUP BY p.country_a, p.country_b, ca.name, cb.name;
 COMMENT ON VIEW country_pairs IS 'All-time co-mentions: each article once per unordered pair (a < b), over all weeks.';
 COMMENT ON COLUMN country_pairs.country_a IS 'The alphabetically first country of the pair.';
 COMMENT ON COLUMN country_pairs.country_b IS 'The alphabetically second country of the pair.';
@@ -307,6 +325,84 @@ COMMENT ON COLUMN country_pairs.articles_raw IS 'Like articles, but near-duplica
 COMMENT ON COLUMN country_pairs.first_week IS 'First week the pair was co-mentioned.';
 COMMENT ON COLUMN country_pairs.last_week IS 'Last week the pair was co-mentioned.';
 COMMENT ON COLUMN country_pairs.pmi IS 'All-time PMI log2(P(a,b)/(P(a)P(b))); NULL below the minimum support.';
+COMMENT ON COLUMN country_pairs.name_a IS 'English short name of country_a (countries.name).';
+COMMENT ON COLUMN country_pairs.name_b IS 'English short name of country_b (countries.name).';
+
+-- The weekly tables with names beside the codes (countries.name, themes.label), so that a
+-- query needs no join to the reference tables. LEFT JOINs: every row of the table is kept.
+CREATE OR REPLACE VIEW country_weekly_named AS
+SELECT w.week, w.country, c.name,
+       w.articles::BIGINT AS articles, w.share,
+       w.week_articles::BIGINT AS week_articles,
+       w.articles_raw::BIGINT AS articles_raw
+FROM country_weekly w
+LEFT JOIN countries c ON c.code = w.country;
+COMMENT ON VIEW country_weekly_named IS 'country_weekly with the country''s name.';
+COMMENT ON COLUMN country_weekly_named.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN country_weekly_named.country IS 'ISO 3166-1 alpha-2 code.';
+COMMENT ON COLUMN country_weekly_named.name IS 'English short name of the country (countries.name).';
+COMMENT ON COLUMN country_weekly_named.articles IS 'Unique articles that week mentioning the country.';
+COMMENT ON COLUMN country_weekly_named.share IS 'articles divided by week_articles.';
+COMMENT ON COLUMN country_weekly_named.week_articles IS 'All unique articles of the week, to normalise against.';
+COMMENT ON COLUMN country_weekly_named.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
+
+CREATE OR REPLACE VIEW country_pairs_weekly_named AS
+SELECT p.week, p.country_a, ca.name AS name_a, p.country_b, cb.name AS name_b,
+       p.articles::BIGINT AS articles, p.pmi, p.lift,
+       p.week_articles::BIGINT AS week_articles,
+       p.articles_raw::BIGINT AS articles_raw
+FROM country_pairs_weekly p
+LEFT JOIN countries ca ON ca.code = p.country_a
+LEFT JOIN countries cb ON cb.code = p.country_b;
+COMMENT ON VIEW country_pairs_weekly_named IS 'country_pairs_weekly with the names of both countries.';
+COMMENT ON COLUMN country_pairs_weekly_named.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN country_pairs_weekly_named.country_a IS 'The alphabetically first country of the pair.';
+COMMENT ON COLUMN country_pairs_weekly_named.name_a IS 'English short name of country_a (countries.name).';
+COMMENT ON COLUMN country_pairs_weekly_named.country_b IS 'The alphabetically second country of the pair.';
+COMMENT ON COLUMN country_pairs_weekly_named.name_b IS 'English short name of country_b (countries.name).';
+COMMENT ON COLUMN country_pairs_weekly_named.articles IS 'Unique articles that week mentioning both countries.';
+COMMENT ON COLUMN country_pairs_weekly_named.pmi IS 'Pointwise mutual information over the week''s articles; NULL below the minimum support.';
+COMMENT ON COLUMN country_pairs_weekly_named.lift IS 'P(a,b)/(P(a)P(b)); NULL below the minimum support.';
+COMMENT ON COLUMN country_pairs_weekly_named.week_articles IS 'All unique articles of the week, to normalise against.';
+COMMENT ON COLUMN country_pairs_weekly_named.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
+
+CREATE OR REPLACE VIEW theme_weekly_named AS
+SELECT t.week, t.theme, h.label,
+       t.articles::BIGINT AS articles, t.share, t.change,
+       t.share_4w, t.change_4w, t.z_4w, t.trend,
+       t.week_articles::BIGINT AS week_articles,
+       t.articles_raw::BIGINT AS articles_raw
+FROM theme_weekly t
+LEFT JOIN themes h ON h.code = t.theme;
+COMMENT ON VIEW theme_weekly_named IS 'theme_weekly with the theme''s label: rows only for weeks with articles.';
+COMMENT ON COLUMN theme_weekly_named.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN theme_weekly_named.theme IS 'Theme code (themes.code).';
+COMMENT ON COLUMN theme_weekly_named.label IS 'Human-readable name of the theme (themes.label).';
+COMMENT ON COLUMN theme_weekly_named.articles IS 'Unique articles that week tagged with the theme.';
+COMMENT ON COLUMN theme_weekly_named.share IS 'articles divided by week_articles.';
+COMMENT ON COLUMN theme_weekly_named.change IS 'share minus the share of the calendar week before; NULL when that week had no articles.';
+COMMENT ON COLUMN theme_weekly_named.share_4w IS 'Share of the articles of the 4 calendar weeks ending this week.';
+COMMENT ON COLUMN theme_weekly_named.change_4w IS 'share_4w minus the share of the 4 calendar weeks before them.';
+COMMENT ON COLUMN theme_weekly_named.z_4w IS 'Two-proportion z-score of change_4w.';
+COMMENT ON COLUMN theme_weekly_named.trend IS 'rising or falling when |z_4w| >= 1.96, NULL otherwise.';
+COMMENT ON COLUMN theme_weekly_named.week_articles IS 'All unique articles of the week, to normalise against.';
+COMMENT ON COLUMN theme_weekly_named.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
+
+CREATE OR REPLACE VIEW theme_country_weekly_named AS
+SELECT t.week, t.theme, h.label, t.country, c.name,
+       t.articles::BIGINT AS articles,
+       t.articles_raw::BIGINT AS articles_raw
+FROM theme_country_weekly t
+LEFT JOIN themes h ON h.code = t.theme
+LEFT JOIN countries c ON c.code = t.country;
+COMMENT ON VIEW theme_country_weekly_named IS 'theme_country_weekly with the theme''s label and the country''s name.';
+COMMENT ON COLUMN theme_country_weekly_named.week IS 'Monday of the ISO week, UTC.';
+COMMENT ON COLUMN theme_country_weekly_named.theme IS 'Theme code (themes.code).';
+COMMENT ON COLUMN theme_country_weekly_named.label IS 'Human-readable name of the theme (themes.label).';
+COMMENT ON COLUMN theme_country_weekly_named.country IS 'ISO 3166-1 alpha-2 code.';
+COMMENT ON COLUMN theme_country_weekly_named.name IS 'English short name of the country (countries.name).';
+COMMENT ON COLUMN theme_country_weekly_named.articles IS 'Unique articles that week with the theme that mention the country.';
+COMMENT ON COLUMN theme_country_weekly_named.articles_raw IS 'Like articles, but near-duplicate copies counted too.';
 
 CREATE TABLE IF NOT EXISTS term_weekly (
     week      DATE NOT NULL,

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from reports import charts
 from reports.layout import force_layout
 from transforms.dates import iso_week_label
+from transforms.refcache import cached_text, fingerprint
 
 TEMPLATES = Path(__file__).parent / "templates"
 TOP_COUNTRIES = 20
@@ -28,8 +29,10 @@ NETWORK_MIN_ARTICLES = 2  # edges of a single article clutter the picture
 
 @cache
 def vega_bundle() -> str:
-    """Vega, Vega-Lite and vega-embed in one script, embedded once per page (works offline)."""
-    return vl_convert.javascript_bundle()
+    """Vega, Vega-Lite and vega-embed in one script, embedded once per page (works offline);
+    kept in the disk cache, since vl-convert takes 1.5-2.5 s to bundle it."""
+    return cached_text("vega-bundle.js", fingerprint(packages=["vl-convert-python"]),
+                       vl_convert.javascript_bundle)
 
 
 def environment() -> Environment:
@@ -226,13 +229,23 @@ def _heatmap(wh, week: date) -> pl.DataFrame:
 
 
 def _themes(wh, week: date) -> pl.DataFrame:
+    """Top-level themes week by week over the last weeks (from the first week of data). A week
+    without articles has no row in theme_weekly: here it is a NULL share, so the line breaks
+    there instead of bridging the week."""
     return wh.frame(
         """
-        SELECT t.week, t.theme, h.label, t.articles, t.share FROM theme_weekly t
-        JOIN themes h ON h.code = t.theme
+        WITH weeks AS (
+            SELECT unnest(generate_series(
+                greatest(?::DATE - INTERVAL (7 * (? - 1)) DAY,
+                         (SELECT min(week) FROM theme_weekly)::TIMESTAMP),
+                ?::DATE::TIMESTAMP, INTERVAL 7 DAY))::DATE AS week
+        )
+        SELECT w.week, h.code AS theme, h.label, t.articles, t.share
+        FROM weeks w CROSS JOIN themes h
+        LEFT JOIN theme_weekly t ON t.week = w.week AND t.theme = h.code
         WHERE h.parent IS NULL
-          AND t.week > ?::DATE - INTERVAL (7 * ?) DAY AND t.week <= ?
-        ORDER BY t.theme, t.week
+        QUALIFY count(t.share) OVER (PARTITION BY h.code) > 0
+        ORDER BY theme, w.week
         """,
         [week, TREND_WEEKS, week],
     )

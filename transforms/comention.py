@@ -32,14 +32,14 @@ def week_totals(weeks: pl.DataFrame) -> pl.DataFrame:
 
 
 def country_weekly(weeks: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame:
-    """week, country, articles, share (of all articles of the week)."""
+    """week, country, articles, share (of all articles of the week), week_articles."""
     return (
         countries.join(weeks, on="doc_id")
         .group_by("week", "country")
         .agg(articles=pl.col("doc_id").n_unique().cast(pl.Int64))
         .join(week_totals(weeks), on="week")
         .with_columns(share=pl.col("articles") / pl.col("week_articles"))
-        .select("week", "country", "articles", "share")
+        .select("week", "country", "articles", "share", "week_articles")
         .sort("week", "country")
     )
 

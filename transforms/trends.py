@@ -1,8 +1,9 @@
 """Weekly theme series and emerging terms.
 
-- theme_weekly: counts and shares for every week and theme (explicit zeros), week-over-week
-  change, the 4-week rolling share, its change against the 4 weeks before with a two-proportion
-  z-score, and a rising/falling flag where that change is significant;
+- theme_weekly: counts and shares for every week with articles and every theme (explicit
+  zeros), week-over-week change, the 4-week rolling share, its change against the 4 weeks
+  before with a two-proportion z-score, and a rising/falling flag where that change is
+  significant (all in calendar weeks: a week without articles counts as none);
 - emerging_terms: words and phrases whose weekly article frequency bursts against their own
   baseline (the weeks before), so the report can show what the taxonomy does not name yet.
 """
@@ -30,7 +31,13 @@ def all_weeks(weeks: pl.DataFrame) -> pl.DataFrame:
 def theme_weekly(
     weeks: pl.DataFrame, article_themes: pl.DataFrame, theme_codes: list[str]
 ) -> pl.DataFrame:
-    """week × theme for every week in range and every theme: articles, share, change."""
+    """week × theme for every week with articles and every theme (explicit zeros): articles,
+    share, week_articles, the change against the calendar week before and the 4-week statistics.
+
+    They are computed on the gapless calendar grid, where a week without articles has no share
+    (so no change next to it) and adds nothing to a window; then the empty weeks are dropped:
+    one stray date years away must not add a row of zeros for every week in between.
+    """
     grid = all_weeks(weeks).join(pl.DataFrame({"theme": theme_codes}), how="cross")
     counts = (
         article_themes.join(weeks, on="doc_id")
@@ -40,18 +47,17 @@ def theme_weekly(
     return (
         grid.join(counts, on=["week", "theme"], how="left")
         .join(week_totals(weeks), on="week", how="left")
+        .with_columns(pl.col("articles", "week_articles").fill_null(0))
         .with_columns(
-            articles=pl.col("articles").fill_null(0),
             share=pl.when(pl.col("week_articles") > 0)
-            .then(pl.col("articles").fill_null(0) / pl.col("week_articles"))
-            .otherwise(0.0),
+            .then(pl.col("articles") / pl.col("week_articles"))
         )
-        .with_columns(week_articles=pl.col("week_articles").fill_null(0))
         .sort("theme", "week")
         .with_columns(change=pl.col("share") - pl.col("share").shift(1).over("theme"))
         .with_columns(_window_change())
+        .filter(pl.col("week_articles") > 0)
         .select("week", "theme", "articles", "share", "change", "share_4w", "change_4w",
-                "z_4w", "trend")
+                "z_4w", "trend", "week_articles")
         .sort("week", "theme")
     )
 

@@ -1,0 +1,87 @@
+import math
+from datetime import date, timedelta
+
+import polars as pl
+
+from transforms.trends import all_weeks, emerging_terms, theme_weekly
+
+MONDAY = date(2024, 1, 1)
+
+
+def week_frame(articles_per_week: dict[int, int]) -> pl.DataFrame:
+    """doc_id, week: ``n`` articles in week ``w`` (0-based from MONDAY), doc ids ``w-i``."""
+    return pl.DataFrame(
+        {"doc_id": [f"{w}-{i}" for w, n in articles_per_week.items() for i in range(n)],
+         "week": [MONDAY + timedelta(weeks=w) for w, n in articles_per_week.items()
+                  for _ in range(n)]}
+    )
+
+
+def tagged(*doc_ids: str, theme: str = "ENERGY") -> pl.DataFrame:
+    return pl.DataFrame({"doc_id": list(doc_ids), "theme": [theme] * len(doc_ids)})
+
+
+def by_week(frame: pl.DataFrame, theme: str = "ENERGY") -> dict[int, dict]:
+    rows = frame.filter(pl.col("theme") == theme).iter_rows(named=True)
+    return {(r["week"] - MONDAY).days // 7: r for r in rows}
+
+
+def test_every_theme_has_a_row_in_every_week_with_articles_and_none_in_empty_weeks():
+    tw = theme_weekly(week_frame({0: 3, 2: 1}), tagged("0-0", "2-0"), ["ENERGY", "TRADE"])
+    assert tw.height == 2 * 2  # weeks 0 and 2, both themes; week 1 is empty
+    assert set(tw["week"]) == {MONDAY, MONDAY + timedelta(weeks=2)}
+    trade = by_week(tw, "TRADE")
+    assert [trade[w]["articles"] for w in (0, 2)] == [0, 0]  # zeros explicit where articles are
+    assert [trade[w]["share"] for w in (0, 2)] == [0.0, 0.0]
+    assert dict(tw.select("week", "week_articles").unique().sort("week").iter_rows()) == {
+        MONDAY: 3, MONDAY + timedelta(weeks=2): 1}
+
+
+def test_change_is_against_the_calendar_week_before_and_null_after_an_empty_week():
+    weeks = week_frame({0: 2, 1: 1, 3: 1})
+    energy = by_week(theme_weekly(weeks, tagged("0-0", "1-0"), ["ENERGY"]))
+    assert energy[0]["change"] is None  # first week
+    assert math.isclose(energy[1]["change"], 1.0 - 0.5)
+    assert energy[3]["change"] is None  # week 2 had no articles: no share to compare with
+
+
+def test_a_stray_date_years_away_adds_no_rows_of_zeros():
+    recent = week_frame({0: 2, 1: 2})
+    stray = pl.DataFrame({"doc_id": ["old"], "week": [date(2006, 3, 6)]})
+    tw = theme_weekly(pl.concat([stray, recent]), tagged("0-0", "old"), ["ENERGY", "TRADE"])
+    assert tw.height == 3 * 2  # 3 weeks with articles, not the ~930 calendar weeks between
+    assert tw.filter(pl.col("week") == MONDAY)["change"].null_count() == 2
+
+
+def test_four_week_statistics_count_calendar_weeks():
+    weeks = week_frame({0: 10, 1: 10, 2: 10, 4: 10})  # week 3 has no articles
+    themes = tagged("0-0", "1-0", "1-1", "2-0", "2-1", "2-2", *(f"4-{i}" for i in range(5)))
+    energy = by_week(theme_weekly(weeks, themes, ["ENERGY"]))
+    # Weeks 1-4 of the calendar: 2 + 3 + 0 + 5 tagged of 10 + 10 + 0 + 10 articles (week 0
+    # is out of the window, though it is the fourth row before week 4).
+    assert math.isclose(energy[4]["share_4w"], 10 / 30)
+    assert energy[2]["share_4w"] is None  # not 4 calendar weeks of history yet
+    assert energy[4]["z_4w"] is None and energy[4]["trend"] is None  # not 8 weeks yet
+
+
+def test_theme_trend_is_rising_when_the_share_jumps_significantly():
+    days = [MONDAY + timedelta(weeks=w) for w in range(8)]
+    docs = [(f"d{w}-{i}", day) for w, day in enumerate(days) for i in range(50)]
+    weeks_frame = pl.DataFrame({"doc_id": [d for d, _ in docs], "week": [w for _, w in docs]})
+    # Theme in 2 of 50 articles a week for 4 weeks, then in 20 of 50.
+    tags = [d for d, _ in docs if int(d.split("-")[1]) < (2 if d < "d4" else 20)]
+    last = theme_weekly(weeks_frame, tagged(*tags), ["ENERGY"]).sort("week").row(-1, named=True)
+    assert last["trend"] == "rising" and last["z_4w"] > 1.96
+    assert abs(last["share_4w"] - 0.4) < 1e-9 and abs(last["change_4w"] - 0.36) < 1e-9
+
+
+def test_emerging_terms_burst_against_their_own_baseline():
+    weeks_range = all_weeks(pl.DataFrame({"week": [MONDAY + timedelta(weeks=9), MONDAY]}))
+    counts = pl.DataFrame({
+        "week": [MONDAY + timedelta(weeks=w) for w in range(10)] * 2,
+        "term": ["steady"] * 10 + ["chernobyl"] * 10,
+        "articles": [20] * 10 + [0] * 9 + [12],
+    })
+    found = emerging_terms(counts, weeks_range, known_terms=set())
+    assert found["term"].to_list() == ["chernobyl"]
+    assert emerging_terms(counts, weeks_range, known_terms={"chernobyl"}).is_empty()
