@@ -214,18 +214,18 @@ def write_sample(out: Path, articles: int = 480, seed: int = 7, weeks: int = WEE
                                "published": article["published"].isoformat(),
                                "text": "\n\n".join(article["paragraphs"])})
             continue
-        written += _write_page(out / site / f"story-{i:05d}.txt", _page(rng, site, article),
+        written += _write_page(out / site / f"{site}_story-{i:05d}.txt", _page(rng, site, article),
                                article["published"])
         if i % 25 == 12:
             # A light rewrite on another site: one paragraph dropped, one sentence added.
             other = SITES[(i + 2) % len(SITES)]
             edited = dict(article, paragraphs=article["paragraphs"][1:] + [rng.choice(FILLER)])
-            written += _write_page(out / other / f"rewrite-{i:05d}.txt",
+            written += _write_page(out / other / f"{other}_rewrite-{i:05d}.txt",
                                    _page(rng, other, edited), article["published"])
         if i % 40 == 0:
             # Syndicated: the same story on another site, in that site's page template.
             other = SITES[(i + 1) % len(SITES)]
-            written += _write_page(out / other / f"syndicated-{i:05d}.txt",
+            written += _write_page(out / other / f"{other}_syndicated-{i:05d}.txt",
                                    _page(rng, other, article), article["published"])
     bad = out / "exports"
     bad.mkdir(exist_ok=True)

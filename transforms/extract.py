@@ -14,10 +14,17 @@ the per-page segment search walks the (few hundred) line scores.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import polars as pl
 
-from transforms.dates import BYLINE_DATE_PATTERN, find_date_hint
+from transforms.dates import (
+    BYLINE_DATE_PATTERN,
+    find_date_hint,
+    first_publication_date,
+    printed_dates,
+)
 
 # The most frequent function words of the languages news dumps come in (en, de, fr, es, pt, it,
 # nl, id, ru); their density separates prose from menus and headlines in any of them.
@@ -116,6 +123,8 @@ _HEADING_MAX_WORDS = 30
 # article also say "Most popular").
 _PROSE_BEFORE_END = 100
 _TITLE_LOOKBACK = 10
+# A byline is a short line; a date inside a sentence is not the article's (see _date_hint).
+_BYLINE_MAX_WORDS = 20
 
 
 def _line_frame(texts: list[str], sites: list[str | None] | None) -> pl.DataFrame:
@@ -399,14 +408,23 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
         out["body"][page] = "\n\n".join(_clean_line(r) for r in body_rows)
         out["body_start"][page] = rows[start]["line_no"]
         out["body_end"][page] = rows[end]["line_no"]
-        # The byline sits between the title and the body, or in the first lines of the body.
-        window_from = title_idx if title_idx is not None else max(0, start - _TITLE_LOOKBACK)
-        for r in rows[window_from : min(len(rows), start + 3)]:
-            hint = find_date_hint(r["text"])
-            if hint is not None:
-                out["date_hint"][page] = hint
-                break
+        out["date_hint"][page] = _date_hint(rows, start, title_idx)
     return pl.DataFrame(out, schema=schema)
+
+
+def _date_hint(rows: list[dict], start: int, title_idx: int | None) -> datetime | None:
+    """The date of the article's byline: printed between the title and the body or in the
+    body's first lines, else in the lines just above the title (a dateline above the
+    headline, or a headline the title search passed over), the nearest first; a publication
+    date before an update's. Only short lines count: a date in a sentence or a caption is
+    what the story is about."""
+    window_from = title_idx if title_idx is not None else max(0, start - _TITLE_LOOKBACK)
+    below = rows[window_from : min(len(rows), start + 3)]
+    above = rows[max(0, window_from - _TITLE_LOOKBACK) : window_from][::-1]
+    return first_publication_date(
+        printed_dates(row["text"]) for row in (*below, *above)
+        if row["n_words"] <= _BYLINE_MAX_WORDS
+    )
 
 
 def extract_page(text: str, site: str | None = None) -> dict:

@@ -19,7 +19,8 @@ logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 def extract_html(html: str, url: str | None = None) -> dict:
-    """title, body, author, date (UTC or None), url (canonical), site; body None if no article."""
+    """title, body, author, date (UTC or None), url (canonical), site (the name the page gives
+    itself: og:site_name, publisher…); body None if no article."""
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=True,
         deduplicate=True,
@@ -33,7 +34,8 @@ def extract_html(html: str, url: str | None = None) -> dict:
         "author": document.author,
         "date": parse_date(document.date) if document.date else None,
         "url": document.url,
-        "site": document.hostname,
+        # The host is the url's; the name is what a page without a url still says.
+        "site": document.sitename,
     }
 
 

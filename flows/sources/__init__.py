@@ -3,8 +3,9 @@
 A raw record is a dict with the keys of ``RAW_FIELDS``. Readers take a binary stream and a name
 (the file, or the archive member path), so compressed files and archives are read the same way,
 recursively, as streams in bounded memory. A reader never raises for bad input: a record it
-cannot read comes out with ``error`` set (it goes to quarantine with that reason), and a file it
-cannot read at all comes out as one such record for the whole file.
+cannot read comes out with ``error`` (the reason) and ``error_code`` (its
+transforms.reasons.ReasonCode) set, and goes to quarantine; a file it cannot read at all comes
+out as one such record for the whole file.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flows.sources import archives, pages, structured, warc
+from transforms.reasons import ReasonCode
 
-RAW_FIELDS = ("source", "record_key", "kind", "url", "title", "author", "text", "date_raw",
-              "crawl_date", "file_mtime", "error")
+RAW_FIELDS = ("source", "record_key", "kind", "url", "site", "title", "author", "text",
+              "date_raw", "crawl_date", "file_mtime", "error", "error_code")
 
 READERS = {
     "text": pages.read_text,
@@ -74,9 +76,9 @@ def discover(paths: list[str]) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in found if not p.name.startswith(".")))
 
 
-def file_error(path: Path, reason: str, key: str | None = None) -> dict:
+def file_error(path: Path, code: ReasonCode, reason: str, key: str | None = None) -> dict:
     return {**dict.fromkeys(RAW_FIELDS), "source": str(path), "record_key": key or path.name,
-            "kind": "file", "error": reason}
+            "kind": "file", "error": reason, "error_code": code}
 
 
 def sniff_format(name: str, head: bytes) -> str | None:
@@ -123,11 +125,13 @@ def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archi
     if archive:
         if depth >= options.max_archive_depth:
             yield {"record_key": name, "kind": "file",
-                   "error": f"archive nested deeper than {options.max_archive_depth} levels"}
+                   "error": f"archive nested deeper than {options.max_archive_depth} levels",
+                   "error_code": ReasonCode.ARCHIVE_REFUSED}
             return
         for member_name, member in archives.members(stream, archive, name, budget):
-            if isinstance(member, str):  # a member refused before reading: the reason
-                yield {"record_key": member_name, "kind": "file", "error": member}
+            if isinstance(member, archives.Refused):
+                yield {"record_key": member_name, "kind": "file", "error": member.reason,
+                       "error_code": member.code}
                 continue
             yield from read_stream(member, member_name, options, budget, depth + 1)
         return
@@ -135,7 +139,7 @@ def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archi
     if fmt is None:
         yield {"record_key": name, "kind": "file",
                "error": f"unsupported file type {os.path.splitext(fmt_name)[1] or '(none)'}"
-                        " (binary content)"}
+                        " (binary content)", "error_code": ReasonCode.UNSUPPORTED_FILE}
         return
     yield from READERS[fmt](stream, name, options)
 
@@ -146,7 +150,7 @@ def read_records(path: Path, options: ReadOptions | None = None) -> Iterator[dic
     try:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
         if path.stat().st_size == 0:
-            yield file_error(path, "empty file")
+            yield file_error(path, ReasonCode.EMPTY_FILE, "empty file")
             return
         budget = archives.Budget(options.max_expanded_bytes)
         with path.open("rb") as handle:
@@ -154,6 +158,7 @@ def read_records(path: Path, options: ReadOptions | None = None) -> Iterator[dic
                 yield {**dict.fromkeys(RAW_FIELDS), "source": str(path), "file_mtime": mtime,
                        **record}
     except archives.UnreadableArchive as exc:
-        yield file_error(path, str(exc), exc.key)
+        yield file_error(path, exc.code, str(exc), exc.key)
     except OSError as exc:
-        yield file_error(path, f"unreadable file: {exc.strerror or exc}")
+        yield file_error(path, ReasonCode.UNREADABLE_FILE,
+                         f"unreadable file: {exc.strerror or exc}")

@@ -16,9 +16,11 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import zstandard
+
+from transforms.reasons import ReasonCode
 
 _MAGIC = {
     b"\x1f\x8b": "gz",
@@ -31,11 +33,19 @@ _SUFFIXES = {"gz": (".gz", ".gzip", ".tgz"), "bz2": (".bz2",), "xz": (".xz",),
 
 
 class UnreadableArchive(Exception):
-    """A compressed file or archive that cannot be read further; ``key`` says where."""
+    """A compressed file or archive that cannot be read further; ``key`` says where and
+    ``code`` why (corrupt, or refused)."""
 
-    def __init__(self, key: str, reason: str):
+    def __init__(self, key: str, reason: str, code: ReasonCode = ReasonCode.UNREADABLE_FILE):
         super().__init__(reason)
-        self.key = key
+        self.key, self.code = key, code
+
+
+class Refused(NamedTuple):
+    """An archive member not read: why, as a reason code and a reason."""
+
+    code: ReasonCode
+    reason: str
 
 
 class Budget:
@@ -49,7 +59,7 @@ class Budget:
         if self.used > self.limit:
             raise UnreadableArchive(
                 key, f"expands past {self.limit:,} bytes (the expansion limit; set "
-                     "COMENTION_MAX_EXPANDED_BYTES to raise it)")
+                     "COMENTION_MAX_EXPANDED_BYTES to raise it)", ReasonCode.ARCHIVE_REFUSED)
 
 
 class _Metered(io.RawIOBase):
@@ -124,18 +134,19 @@ def archive_of(name: str, head: bytes) -> str | None:
     return None
 
 
-def unsafe_reason(member: str) -> str | None:
+def unsafe_path(member: str) -> Refused | None:
     path = PurePosixPath(member.replace("\\", "/"))
     if path.is_absolute() or (path.parts and path.parts[0].endswith(":")):
-        return f"unsafe archive member path (absolute): {member}"
+        return Refused(ReasonCode.ARCHIVE_REFUSED,
+                       f"unsafe archive member path (absolute): {member}")
     if ".." in path.parts:
-        return f"unsafe archive member path (..): {member}"
+        return Refused(ReasonCode.ARCHIVE_REFUSED, f"unsafe archive member path (..): {member}")
     return None
 
 
 def members(stream: BinaryIO, kind: str, name: str, budget: Budget
-            ) -> Iterator[tuple[str, BinaryIO | str]]:
-    """(member key, stream) per regular member; (key, reason) for a member refused unread."""
+            ) -> Iterator[tuple[str, BinaryIO | Refused]]:
+    """(member key, stream) per regular member; (key, Refused) for a member not read."""
     if kind == "zip":
         yield from _zip_members(stream, name, budget)
     else:
@@ -155,16 +166,16 @@ def _zip_members(stream, name, budget):
             key = f"{name}!{info.filename}"
             if info.is_dir():
                 continue
-            reason = unsafe_reason(info.filename)
-            if reason:
-                yield key, reason
+            refused = unsafe_path(info.filename)
+            if refused:
+                yield key, refused
                 continue
             if budget.used + info.file_size > budget.limit:
                 budget.consume(info.file_size, key)  # raises with the readable reason
             try:
                 member = archive.open(info)
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-                yield key, f"unreadable zip member: {exc}"
+                yield key, Refused(ReasonCode.UNREADABLE_FILE, f"unreadable zip member: {exc}")
                 continue
             with member:
                 yield key, io.BufferedReader(_Metered(member, budget, key), 1 << 16)
@@ -181,9 +192,9 @@ def _tar_members(stream, name, budget):
                 key = f"{name}!{info.name}"
                 if not info.isfile():
                     continue
-                reason = unsafe_reason(info.name)
-                if reason:
-                    yield key, reason
+                refused = unsafe_path(info.name)
+                if refused:
+                    yield key, refused
                     continue
                 member = archive.extractfile(info)
                 if member is not None:

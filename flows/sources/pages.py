@@ -6,25 +6,27 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from flows.sources.decode import NotText, decode_text
+from transforms.reasons import ReasonCode
 
 MAX_PAGE_BYTES = 20_000_000
 
 
 def _read_page(stream: BinaryIO, name: str, kind: str) -> Iterator[dict]:
     data = stream.read(MAX_PAGE_BYTES + 1)
+    page = {"record_key": name, "kind": kind}
     if not data.strip():
-        yield {"record_key": name, "kind": kind, "error": "empty file"}
+        yield page | {"error": "empty file", "error_code": ReasonCode.EMPTY_FILE}
         return
     if len(data) > MAX_PAGE_BYTES:
-        yield {"record_key": name, "kind": kind,
-               "error": f"page larger than {MAX_PAGE_BYTES:,} bytes"}
+        yield page | {"error": f"page larger than {MAX_PAGE_BYTES:,} bytes",
+                      "error_code": ReasonCode.TOO_LARGE}
         return
     try:
         text = decode_text(data)
     except NotText as exc:
-        yield {"record_key": name, "kind": kind, "error": str(exc)}
+        yield page | {"error": str(exc), "error_code": ReasonCode.NOT_TEXT}
         return
-    yield {"record_key": name, "kind": kind, "text": text}
+    yield page | {"text": text}
 
 
 def read_text(stream: BinaryIO, name: str, options) -> Iterator[dict]:

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from flows.sources.decode import NotText, decode_text
+from transforms.reasons import ReasonCode
 
 MAX_RECORD_BYTES = 20_000_000
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -50,9 +51,9 @@ def _records(stream: BinaryIO, name: str) -> Iterator[dict]:
         try:
             text = decode_text(record.reader.read())
         except NotText as exc:
-            yield {**base, "error": str(exc)}
+            yield {**base, "error": str(exc), "error_code": ReasonCode.NOT_TEXT}
             continue
         if not text.strip():
-            yield {**base, "error": "empty WARC record"}
+            yield {**base, "error": "empty WARC record", "error_code": ReasonCode.EMPTY_FILE}
             continue
         yield {**base, "text": text}

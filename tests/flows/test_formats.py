@@ -65,6 +65,7 @@ def test_csv_tsv_and_ragged_rows(tmp_path):
     rows = records(path)
     assert rows[0]["title"] == "Exports rise" and rows[0]["text"] == BODY
     assert rows[1]["error"] == "ragged CSV row: 2 fields, header has 3"
+    assert rows[1]["error_code"] == "malformed_csv"
     assert records(tmp_path / "export.tsv")[0]["text"] == BODY
 
 
@@ -134,9 +135,10 @@ def test_archive_members_with_unsafe_paths_are_refused(tmp_path):
         archive.writestr("/etc/passwd.txt", BODY)
         archive.writestr("fine.txt", BODY)
     rows = records(tmp_path / "evil.zip")
-    errors = sorted(r["error"] for r in rows if r["error"])
-    assert errors == ["unsafe archive member path (..): ../escape.txt",
-                      "unsafe archive member path (absolute): /etc/passwd.txt"]
+    errors = sorted((r["error"], r["error_code"]) for r in rows if r["error"])
+    assert errors == [("unsafe archive member path (..): ../escape.txt", "archive_refused"),
+                      ("unsafe archive member path (absolute): /etc/passwd.txt",
+                       "archive_refused")]
     assert [r["text"] for r in rows if not r["error"]] == [BODY]
 
 
@@ -144,6 +146,7 @@ def test_archive_bomb_stops_at_the_expansion_limit(tmp_path):
     (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"A" * 5_000_000))
     rows = records(tmp_path / "bomb.txt.gz", max_expanded_bytes=1_000_000)
     assert len(rows) == 1 and "expands past 1,000,000 bytes" in rows[0]["error"]
+    assert rows[0]["error_code"] == "archive_refused"
     with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("big.txt", b"A" * 5_000_000)
     rows = records(tmp_path / "bomb.zip", max_expanded_bytes=1_000_000)
@@ -156,6 +159,7 @@ def test_truncated_gzip_is_one_quarantine_row(tmp_path):
     rows = records(tmp_path / "cut.jsonl.gz")
     errors = [r for r in rows if r["error"]]
     assert len(errors) == 1 and "truncated or corrupt compressed data" in errors[0]["error"]
+    assert errors[0]["error_code"] == "unreadable_file"
 
 
 def test_huge_single_line_nul_bytes_and_empty_files(tmp_path):
@@ -163,11 +167,14 @@ def test_huge_single_line_nul_bytes_and_empty_files(tmp_path):
                                           + (json.dumps(ARTICLE) + "\n").encode())
     rows = records(tmp_path / "huge.jsonl")
     assert rows[0]["error"].startswith("line longer than")
+    assert rows[0]["error_code"] == "too_large"
     assert rows[1]["text"] == BODY
     (tmp_path / "nul.jsonl").write_bytes(b'{"text": "a\x00b"}\n')
-    assert "NUL" in records(tmp_path / "nul.jsonl")[0]["error"]
+    nul = records(tmp_path / "nul.jsonl")[0]
+    assert "NUL" in nul["error"] and nul["error_code"] == "not_text"
     (tmp_path / "empty.jsonl").write_bytes(b"")
-    assert records(tmp_path / "empty.jsonl")[0]["error"] == "empty file"
+    empty = records(tmp_path / "empty.jsonl")[0]
+    assert (empty["error"], empty["error_code"]) == ("empty file", "empty_file")
 
 
 def test_mojibake_is_repaired(tmp_path):
@@ -183,3 +190,91 @@ def test_mojibake_inside_json_escapes_is_repaired(tmp_path):
 def test_author_field_is_picked_up(tmp_path):
     (tmp_path / "a.jsonl").write_text(json.dumps(ARTICLE | {"byline": "Jane Roe"}) + "\n")
     assert records(tmp_path / "a.jsonl")[0]["author"] == "Jane Roe"
+
+
+def write_csv(path, header, *rows):
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_export_without_a_text_column_says_which_flag_to_use(tmp_path):
+    path = write_csv(tmp_path / "e.csv", ["id", "headline", "story_text", "when"],
+                     ["a1", "Exports rise", BODY, "2024-03-04"],
+                     ["a2", "Imports fall", BODY, "2024-03-05"])
+    rows = records(path)
+    # One quarantine record per row, each with its key: every record is accounted for.
+    assert [r["record_key"] for r in rows] == ["e.csv:row 2#a1", "e.csv:row 3#a2"]
+    assert {r["error_code"] for r in rows} == {"no_text_field"}
+    assert rows[0]["error"] == ("no text field among the columns id, headline, story_text, "
+                                "when: name it with --field body=COLUMN")
+    fixed = records(path, fields=parse_field_overrides(["body=story_text"]))
+    assert fixed[0]["text"] == BODY and fixed[0]["error"] is None
+    many = [f"col{i}" for i in range(15)]
+    (tmp_path / "wide.jsonl").write_text(json.dumps(dict.fromkeys(many, "x")) + "\n")
+    assert records(tmp_path / "wide.jsonl")[0]["error"] == (
+        f"no text field among the columns {', '.join(many[:12])}, …: name it with "
+        "--field body=COLUMN")
+
+
+def test_field_override_naming_a_missing_column(tmp_path):
+    csv_path = write_csv(tmp_path / "e.csv", ["id", "headline", "text"], ["a1", "H", BODY])
+    pq.write_table(pa.table({"id": ["a1"], "text": [BODY]}), tmp_path / "e.parquet")
+    (tmp_path / "e.jsonl").write_text(json.dumps(ARTICLE) + "\n")
+    body = parse_field_overrides(["body=nosuchcol"])
+    row = records(csv_path, fields=body)[0]
+    assert row["error_code"] == "field_not_found"
+    assert row["error"] == ("--field body=nosuchcol: no column 'nosuchcol' "
+                            "(columns: id, headline, text)")
+    assert records(tmp_path / "e.parquet", fields=body)[0]["error"] == (
+        "--field body=nosuchcol: no column 'nosuchcol' (columns: id, text)")
+    date = records(tmp_path / "e.jsonl", fields=parse_field_overrides(["date=ts"]))[0]
+    assert date["error_code"] == "field_not_found" and date["error"].startswith("--field date=ts")
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [("when", "2024-03-04"), ("Date", "2024-03-04"), ("PUBLISHED", "2024-03-04"),
+     ("publishedAt", "2024-03-04T10:00:00Z"), ("pub_date", "Mon, 04 Mar 2024 10:00:00 GMT"),
+     ("created_at", "1709546400"), ("release date", "4 March 2024")],
+)
+def test_date_columns_by_their_usual_names_in_any_case(tmp_path, header, value):
+    path = write_csv(tmp_path / "e.csv", ["Title", "Text", "URL", header],
+                     ["Exports rise", BODY, "https://news.example/a", value])
+    row = records(path)[0]
+    assert row["date_raw"] == value
+    assert (row["title"], row["text"], row["url"]) == ("Exports rise", BODY,
+                                                      "https://news.example/a")
+
+
+def test_date_like_columns_count_only_with_a_date_and_updates_last(tmp_path):
+    path = write_csv(tmp_path / "e.csv", ["text", "dateline", "updated", "runtime"],
+                     [BODY, "NEW YORK, Feb 26 -", "2024-03-05", "120"],
+                     [BODY, "March 3, 2024", "2024-03-05", "120"])
+    first, second = records(path)
+    assert first["date_raw"] == "2024-03-05"  # the update's date, for want of another
+    assert second["date_raw"] == "March 3, 2024"
+
+
+def test_site_column_and_override(tmp_path):
+    path = write_csv(tmp_path / "e.csv", ["text", "Publisher", "outlet_code"],
+                     [BODY, "Reuters", "RTRS"])
+    assert records(path)[0]["site"] == "Reuters"
+    overridden = records(path, fields=parse_field_overrides(["site=outlet_code"]))
+    assert overridden[0]["site"] == "RTRS"
+
+
+def test_every_read_error_names_its_reason_code(tmp_path):
+    from transforms.reasons import ReasonCode
+
+    (tmp_path / "bad.jsonl").write_text("{broken\n[1]\n")
+    (tmp_path / "bad.json").write_text("[1]")
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    write_csv(tmp_path / "bad.csv", ["a", "b"], ["1"])
+    (tmp_path / "empty.html").write_text("   ")
+    (tmp_path / "blob.bin").write_bytes(b"\x89PNG\x00\x00")
+    errors = [r for p in sorted(tmp_path.iterdir()) for r in records(p) if r["error"]]
+    assert len(errors) == 7
+    assert all(r["error_code"] in set(ReasonCode) for r in errors)

@@ -3,10 +3,26 @@ from datetime import UTC, datetime
 import polars as pl
 
 from flows.pipeline import RAW_SCHEMA
-from transforms.articles import build_articles, doc_id_of
+from transforms.articles import (
+    QUARANTINE_SCHEMA,
+    ReasonCode,
+    build_articles,
+    doc_id_of,
+    language_of,
+    template_group,
+)
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 BODY = "The finance ministry said on Monday that exports rose sharply in the third quarter. " * 3
+PAGE = "\n\n".join([
+    "Exports Rise Sharply In The Third Quarter",
+    "The finance ministry said on Monday that exports rose sharply this year, and officials "
+    "expect the trend to continue into the next quarter as well.",
+    "Car makers and chemical companies sold more abroad than at any time since the records "
+    "began, according to the figures published by the statistics office.",
+    "Economists warned that the strong currency could slow the growth of exports next year, "
+    "while the ministry said it saw no sign of that in the orders so far.",
+])
 
 
 def raw(**overrides) -> dict:
@@ -34,19 +50,77 @@ def test_record_date_wins_over_file_time():
 def test_url_date_then_file_time():
     articles, _ = build(raw(url="https://news.example/2021/03/04/story"), raw(record_key="k2"))
     assert articles["date_source"].to_list() == ["url", "file_mtime"]
-    assert articles["site"].to_list() == ["news.example", "site"]
+    # The folder an export was saved in ("site") is not a site.
+    assert articles["site"].to_list() == ["news.example", None]
 
 
-def test_bad_records_are_quarantined_with_reasons():
+def test_site_from_the_record_the_url_the_page_or_a_file_named_after_it():
+    html = ("<html><head><meta property='og:site_name' content='The Daily Example'></head>"
+            f"<body><article><h1>Exports rise</h1><p>{BODY}</p><p>{BODY}</p></article>"
+            "</body></html>")
+    printed = (PAGE + "\n\nShare: https://www.dailyglobe.example/2024/01/"
+               "exports-rise-sharply-in-the-third-quarter\n")
+    articles, _ = build(
+        raw(record_key="r1", site="https://www.Reuters.com/markets", url="https://other.example/a"),
+        raw(record_key="r2", site="BBC News"),
+        raw(record_key="r3", url="https://www.news.example/2021/03/04/story"),
+        raw(source="/in/p.html", record_key="p.html", kind="html", text=html),
+        raw(source="/in/textdumps/x.txt", record_key="x.txt", kind="page", text=printed),
+        raw(source="/in/www.bbc.co.uk_2024-01-02_article.txt",
+            record_key="www.bbc.co.uk_2024-01-02_article.txt", kind="page",
+            text=PAGE.replace("Monday", "Friday")),
+        raw(source="/in/dump.zip", record_key="dump.zip!pages/reuters.com-1234.jsonl:3#a1",
+            text=BODY.replace("Monday", "Tuesday")),
+        raw(source="/in/textdumps/notes.md", record_key="notes.md", kind="page",
+            text=PAGE.replace("Monday", "Sunday")),
+    )
+    assert dict(zip(articles["record_key"], articles["site"], strict=True)) == {
+        "r1": "reuters.com", "r2": "BBC News", "r3": "news.example", "p.html": "The Daily Example",
+        "x.txt": "dailyglobe.example", "www.bbc.co.uk_2024-01-02_article.txt": "bbc.co.uk",
+        "dump.zip!pages/reuters.com-1234.jsonl:3#a1": "reuters.com", "notes.md": None,
+    }
+
+
+def test_pages_learn_templates_by_site_else_by_folder():
+    pages = [raw(source=f"/in/{folder}/{name}", record_key=name, kind="page", url=url)
+             for folder, name, url in (("a", "1.txt", None), ("a", "2.txt", None),
+                                       ("b", "3.txt", None), ("a", "4.txt", "https://x.example/4"))]
+    groups = [template_group(p) for p in pages]
+    assert groups[0] == groups[1] != groups[2]
+    assert groups[3] == "x.example"
+
+
+def test_bad_records_are_quarantined_with_reasons_and_stable_codes():
     articles, quarantined = build(
         raw(text="too short"),
+        raw(record_key="k1", text="a little longer but still too short"),
         raw(record_key="k2", date_raw="2999-01-01"),
         raw(record_key="k3", date_raw="yesterday-ish"),
-        raw(record_key="k4", error="malformed JSON: oops"),
+        raw(record_key="k4", error="malformed JSON: oops", error_code="malformed_json"),
+        raw(record_key="k5", text=""),
+        raw(record_key="k6", file_mtime=None),
     )
     assert articles.is_empty()
-    reasons = quarantined["reason"].to_list()
-    assert reasons[0] == "malformed JSON: oops"
-    assert any("too short" in r for r in reasons)
-    assert any("implausible date" in r for r in reasons)
-    assert any("unparseable date" in r for r in reasons)
+    assert quarantined.schema == pl.Schema(QUARANTINE_SCHEMA)
+    by_key = dict(zip(quarantined["record_key"], quarantined["reason_code"], strict=True))
+    assert by_key == {"a.jsonl:1": "too_short", "k1": "too_short", "k2": "implausible_date",
+                      "k3": "unparseable_date", "k4": "malformed_json", "k5": "no_article_text",
+                      "k6": "no_date"}
+    reasons = dict(zip(quarantined["record_key"], quarantined["reason"], strict=True))
+    assert reasons["k4"] == "malformed JSON: oops"
+    # The human text keeps its numbers; the code does not split on them.
+    assert reasons["a.jsonl:1"] != reasons["k1"] and "too short" in reasons["k1"]
+    assert "implausible date" in reasons["k2"] and "unparseable date" in reasons["k3"]
+    assert set(by_key.values()) <= set(ReasonCode)
+
+
+def test_language_is_iso_639_1_or_null():
+    earnings = ("NEW YORK, March 2 - Shr 34 cts vs 1.19 dlrs Net 3,123,000 vs 2,987,000 "
+                "Revs 40.1 mln vs 38.2 mln Avg shrs 9,200,000 vs 2,500,000 Year Shr 1.71 "
+                "dlrs vs 3.12 dlrs Net 15.7 mln vs 7,800,000 Revs 161.2 mln vs 150.1 mln Reuter")
+    german = ("Die Bundesregierung will die Förderung für Elektroautos im kommenden Jahr "
+              "deutlich ausweiten. Das hat der Wirtschaftsminister am Montag in Berlin "
+              "angekündigt, nachdem sich die Koalition auf die Eckpunkte geeinigt hatte.")
+    assert language_of(earnings) in (None, "en")
+    assert language_of(german) == "de"
+    assert language_of("") is None and language_of("12 34 56") is None
