@@ -46,6 +46,11 @@ def run_stages(paths: list[str], db: Path, out: Path | None) -> RunSummary:
     return run_pipeline(paths, db, out)
 
 
+def _nothing_to_report(why: str, key: str) -> None:
+    """A run with no data completes and says so (a fresh machine is not an error)."""
+    create_markdown_artifact(f"{why}: nothing to report.", key=key)
+
+
 def _summary_markdown(summary: RunSummary, files: list[Path]) -> str:
     gates = ", ".join(f"{stage}: {status}" for stage, status in summary.gates.items())
     return (
@@ -92,6 +97,7 @@ def ingest_inbox(inbox: str | None = None, db: str | None = None) -> int:
     """
     inbox_path = _path(inbox, "COMENTION_INBOX", "inbox")
     db_path = _path(db, "COMENTION_DB", "comention.duckdb")
+    db_path.parent.mkdir(parents=True, exist_ok=True)  # e.g. COMENTION_DB in a new folder
     with Warehouse(db_path) as wh:
         wh.ensure_schema(countries_reference(), themes_reference())
         files = new_inbox_files(wh, inbox_path)
@@ -111,11 +117,13 @@ def weekly_report(db: str | None = None, out: str | None = None,
     """Write the weekly report (default: the last complete week) and its data-quality page."""
     db_path = _path(db, "COMENTION_DB", "comention.duckdb")
     out_path = _path(out, "COMENTION_REPORTS", "reports/out")
+    if not db_path.exists():
+        _nothing_to_report(f"No warehouse at `{db_path}` yet", "comention-weekly-report")
+        return None
     with Warehouse(db_path, read_only=True) as wh:
         path = render_report(wh, out_path, week)
     if path is None:
-        create_markdown_artifact("No articles in the warehouse yet: no report.",
-                                 key="comention-weekly-report")
+        _nothing_to_report("No articles in the warehouse yet", "comention-weekly-report")
         return None
     create_markdown_artifact(
         f"# Weekly report\n\n`{path.resolve()}`\n\nData quality: "
@@ -135,6 +143,9 @@ def backfill(paths: list[str] | None = None, since: date | None = None,
         summary = run_stages(paths, db_path, None)
         create_markdown_artifact(_summary_markdown(summary, [Path(p) for p in paths]),
                                  key="comention-backfill")
+    if not db_path.exists():  # nothing ingested yet (no paths, no earlier run)
+        _nothing_to_report(f"No warehouse at `{db_path}` yet", "comention-backfill")
+        return []
     written = []
     with Warehouse(db_path, read_only=True) as wh:
         weeks = wh.frame("SELECT DISTINCT week FROM country_weekly ORDER BY week")["week"]
@@ -143,4 +154,7 @@ def backfill(paths: list[str] | None = None, since: date | None = None,
                 until is None or monday <= until
             ):
                 written.append(str(render_report(wh, out_path, monday)))
+    if not written:
+        _nothing_to_report("No articles in the warehouse for these weeks",
+                           "comention-backfill")
     return written
