@@ -12,12 +12,13 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: run test bench lint clean example-reuters chromium
+.PHONY: run test bench lint clean example-reuters chromium schedule
 
 $(BIN)/comention: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# setuptools explains editable installs in ~170 lines of warnings each time: not for users.
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 run: $(BIN)/comention
@@ -29,6 +30,12 @@ run: $(BIN)/comention
 test: $(BIN)/comention chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The deployments of prefect.yaml on this machine (local server, pool, worker) until Ctrl-C;
+# `make schedule PORT=4300 INBOX=dumps` to change the port or the inbox folder.
+schedule: $(BIN)/comention
+	$(BIN)/comention schedule --db $(DB) --out $(OUT) $(if $(PORT),--port $(PORT)) \
+		$(if $(INBOX),--inbox $(INBOX))
 
 # The browser test drives Debian's Chromium (Playwright's own browser download does not work
 # here); install it where it is missing.

@@ -31,7 +31,7 @@ def _enrich(db: Path, mapper) -> tuple[float, tuple]:
     with Warehouse(db) as wh:
         pipeline._start_run(wh, "bench-enrich", [])
         started = time.perf_counter()
-        pipeline.enrich.fn(wh, "bench-enrich", summary, mapper)
+        pipeline.enrich(wh, "bench-enrich", summary, mapper)
         elapsed = time.perf_counter() - started
         fingerprint = tuple(wh.checksum(t) for t in
                             ("country_mentions", "article_countries", "article_themes"))
@@ -51,7 +51,7 @@ def main() -> None:
         with Warehouse(base) as wh:
             wh.ensure_schema(countries_reference(), themes_reference())
             pipeline._start_run(wh, "bench", [str(corpus)])
-            pipeline.ingest.fn(wh, "bench", [str(corpus)], summary)
+            pipeline.ingest(wh, "bench", [str(corpus)], summary)
             pipeline._finish_run(wh, summary, "success", None)
         shutil.copy(base, Path(tmp) / "dask.duckdb")
         local_seconds, local_tables = _enrich(base, pipeline.local_map)

@@ -71,7 +71,7 @@ def ingest(path: Path, db: Path) -> pipeline.RunSummary:
     summary = pipeline.RunSummary(run_id="bench", db=db)
     with Warehouse(db) as wh:
         wh.ensure_schema(countries_reference(), themes_reference())
-        pipeline.ingest.fn(wh, "bench", [str(path)], summary)
+        pipeline.ingest(wh, "bench", [str(path)], summary)
     return summary
 
 

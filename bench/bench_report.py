@@ -38,9 +38,9 @@ def main() -> None:
         with Warehouse(db) as wh:
             wh.ensure_schema(countries_reference(), themes_reference())
             pipeline._start_run(wh, "bench", [str(corpus)])
-            pipeline.ingest.fn(wh, "bench", [str(corpus)], summary)
-            pipeline.enrich.fn(wh, "bench", summary)
-            pipeline.marts.fn(wh, "bench", summary)
+            pipeline.ingest(wh, "bench", [str(corpus)], summary)
+            pipeline.enrich(wh, "bench", summary)
+            pipeline.marts(wh, "bench", summary)
             pipeline._finish_run(wh, summary, "success", None)
             weeks = wh.scalar("SELECT count(DISTINCT week) FROM theme_weekly")
             render_report(wh, out)  # warm: Vega bundle, GX-free imports, caches

@@ -52,14 +52,14 @@ def main() -> None:
             wh.ensure_schema(countries_reference(), themes_reference())
             pipeline._start_run(wh, "bench", [str(corpus)])
             with measure(results, "ingest"):
-                pipeline.ingest.fn(wh, "bench", [str(corpus)], summary)
+                pipeline.ingest(wh, "bench", [str(corpus)], summary)
             with measure(results, "enrich"):
-                pipeline.enrich.fn(wh, "bench", summary)
+                pipeline.enrich(wh, "bench", summary)
             with measure(results, "marts"):
-                pipeline.marts.fn(wh, "bench", summary)
+                pipeline.marts(wh, "bench", summary)
             pipeline._finish_run(wh, summary, "success", None)
             with measure(results, "report"):
-                pipeline.report.fn(wh, Path(tmp) / "reports", None)
+                pipeline.report(wh, Path(tmp) / "reports", None)
 
     articles = summary.articles_loaded
     table = Table(title=f"comention stages on {args.articles:,} generated articles "

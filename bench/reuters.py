@@ -112,8 +112,9 @@ def main() -> int:
     parser.add_argument("--jsonl", type=Path, help="write the stories as JSON Lines here")
     args = parser.parse_args()
     if not DATA.exists():
-        print(f"no data at {DATA}")
-        return 0
+        print(f"error: no Reuters-21578 data at {DATA} (set COMENTION_SHARED to the folder "
+              "holding data/)", file=sys.stderr)
+        return 1
     if args.jsonl:
         with args.jsonl.open("w", encoding="utf-8") as handle:
             for story in articles():

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import signal
 import tomllib
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -152,10 +158,50 @@ def _observed(result) -> str | None:
     return None
 
 
+# Batches of up to this many rows in all go to the helper process (see
+# gx_loading_in_background); larger ones are validated here, where they need no copying.
+HELPER_MAX_ROWS = 100_000
+_helper: ProcessPoolExecutor | None = None
+
+
+def _warm_helper() -> None:
+    # Ctrl-C reaches the whole process group: the run reports it, the helper stays quiet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _gx()
+
+
+@contextmanager
+def gx_loading_in_background() -> Iterator[None]:
+    """While the block runs, gates run in a helper process that imports GX right away
+    (about 3 s), in parallel with the caller reading and extracting its input, so a short
+    run does not wait for the import. The results are the same as validating here."""
+    global _helper
+    _helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_warm_helper)
+    _helper.submit(int)  # start the process now: executors start theirs on demand
+    try:
+        yield
+    finally:
+        helper, _helper = _helper, None
+        helper.shutdown(wait=False, cancel_futures=True)
+
+
 def run_gate(
     stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None
 ) -> GateResult:
     """Validate each named batch against the stage's suite; never raises for failed checks."""
+    helper = _helper
+    if helper is not None and sum(len(frame) for frame in batches.values()) <= HELPER_MAX_ROWS:
+        try:
+            return helper.submit(_validate, stage, batches, params).result()
+        except BrokenProcessPool:
+            pass  # the helper died (out of memory?): validate here instead
+    return _validate(stage, batches, params)
+
+
+def _validate(
+    stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None
+) -> GateResult:
     suite = load_suite(stage)
     params = thresholds() | (params or {})
     gx, datasource = _gx()

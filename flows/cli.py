@@ -1,18 +1,27 @@
-"""`comention …`: the command line (Typer + Rich). User errors are one line and exit code 1."""
+"""comention: country co-mentions and theme trends from raw news dumps.
+
+Point `comention run` at saved pages, crawls or exports; it builds a DuckDB warehouse of
+country mentions and themes and writes a weekly HTML report. Errors are one line and exit
+code 1; usage errors (an unknown option, a missing argument) exit 2.
+"""
 
 from __future__ import annotations
 
-import logging
+import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-import flows  # noqa: F401  (sets Prefect's quiet, offline defaults before Prefect is imported)
+import flows
+from flows.progress import plural
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__,
+                  rich_markup_mode=None)  # plain help: flags without a "<bool>" type
 console = Console()
 err = Console(stderr=True)
 
@@ -25,8 +34,24 @@ DEFAULT_OUT = Path("reports/out")
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # One line whatever the terminal width, and the message as text, not Rich markup.
+    err.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
     return typer.Exit(code=1)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"comention {version('comention')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True, help="Print the version and exit.")]
+    = False,
+) -> None:
+    pass
 
 
 def _parse_week(week: str | None):
@@ -40,59 +65,109 @@ def _parse_week(week: str | None):
         raise _fail(str(exc)) from None
 
 
-def _summary_table(summary) -> Table:
-    table = Table(title=f"run {summary.run_id}", show_header=False)
-    for label, value in (
-        ("records seen", summary.records_seen),
-        ("articles loaded", summary.articles_loaded),
-        ("duplicates", summary.duplicates),
-        ("near-duplicates (linked)", summary.near_duplicates),
-        ("quarantined", summary.quarantined),
-        *((f"gate: {stage}", status) for stage, status in summary.gates.items()),
-        ("warehouse", str(summary.db)),
-        ("report", str(summary.report) if summary.report else "—"),
-    ):
-        table.add_row(label, str(value))
-    return table
+def _print_summary(summary, started: float) -> None:
+    """The end of a run, as a user needs it: what was loaded, what warned, where to look."""
+    dates = (f" dated {summary.first_date} … {summary.last_date}" if summary.first_date
+             else "")
+    console.print(
+        f"[bold green]done[/] in {time.perf_counter() - started:.1f} s: "
+        f"{plural(summary.articles_loaded, 'new article')}{dates}, "
+        f"{plural(summary.duplicates, 'duplicate')}, "
+        f"{plural(summary.near_duplicates, 'near-duplicate')}, "
+        f"{summary.quarantined:,} quarantined (run {summary.run_id})",
+        highlight=False, soft_wrap=True)
+    for warning in summary.warnings:
+        console.print(Text.assemble(("warned: ", "yellow"), warning), soft_wrap=True)
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_row("warehouse", str(summary.db.resolve()))
+    if summary.report:
+        table.add_row("report", str(summary.report.resolve()))
+        table.add_row("data quality", str((summary.report.parent / "data-quality.html")
+                                          .resolve()))
+    console.print(table)
 
 
 FieldOption = Annotated[
     list[str] | None,
-    typer.Option("--field", help="Export column for a field, e.g. body=maintext (repeatable)."),
+    typer.Option("--field", help="Export column for a field, e.g. body=maintext, "
+                                 "date=when (repeatable)."),
 ]
 CleanOption = Annotated[
     bool, typer.Option("--clean-exports", help="Also clean the text of structured exports.")
 ]
+ReplaceOption = Annotated[bool, typer.Option(
+    "--replace", help="Reload files read before: replace the articles earlier runs loaded "
+                      "from them (and all derived from them) with what they hold now, e.g. "
+                      "after correcting --field date=COLUMN.")]
 
 
 def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] | None = None,
          clean_exports: bool = False, runner: str = "local",
-         dask_address: str | None = None) -> None:
-    from expectations.gate import GateFailed
-    from flows.pipeline import NothingToRead, comention_flow, dask_flow
+         dask_address: str | None = None, replace: bool = False) -> None:
+    started = time.perf_counter()
+    # Cheap checks first: a wrong path or flag is reported before anything heavy loads.
     from flows.sources import InputNotFound, discover
     from flows.sources.fields import parse_field_overrides
-    from flows.warehouse import WarehouseError
 
-    # The CLI reports failures in one line of its own; Prefect's run loggers would add a
-    # traceback for what is a user-facing outcome (a failed gate, a missing path).
-    for name in ("prefect.flow_runs", "prefect.task_runs"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         overrides = parse_field_overrides(fields or [])
         discover(paths)
         if runner not in ("local", "dask"):
             raise ValueError(f"unknown runner {runner!r}: use local or dask")
-        chosen = dask_flow(dask_address) if runner == "dask" else comention_flow
-        summary = chosen(paths=paths, db=str(db), out=str(out) if out else None, week=week,
-                         fields=overrides, clean_exports=clean_exports, runner=runner)
-    except GateFailed as exc:
-        names = ", ".join(r.expectation for r in exc.gate.failed)
-        raise _fail(f"{exc.gate.stage} gate failed: {names} (nothing published; see "
-                    f"quality_results in {db})") from None
-    except (NothingToRead, InputNotFound, WarehouseError, ValueError) as exc:
+    except (InputNotFound, ValueError) as exc:
         raise _fail(str(exc)) from None
-    console.print(_summary_table(summary))
+
+    from expectations.gate import gx_loading_in_background
+
+    with gx_loading_in_background():
+        summary = _run_stages(paths, db, out, week, overrides, clean_exports, runner,
+                              dask_address, replace)
+    _print_summary(summary, started)
+
+
+def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_address, replace):
+    import duckdb
+
+    from flows.pipeline import NothingToRead, RunFailed, run_pipeline
+    from flows.progress import RunProgress
+    from flows.sources import ReadOptions
+    from flows.warehouse import WarehouseError
+
+    progress = RunProgress(console, live=err)
+    try:
+        if runner == "dask" or flows.prefect_api_configured():
+            summary = _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports,
+                                           runner, dask_address, replace)
+        else:
+            summary = run_pipeline(
+                paths, db, out, week, ReadOptions(fields=overrides, clean_exports=clean_exports),
+                replace=replace, progress=progress)
+    except RunFailed as exc:
+        raise _fail(f"{exc}. Details: quality_results and quarantine in {db}") from None
+    except (NothingToRead, WarehouseError) as exc:
+        raise _fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise _fail(f"the warehouse refused the run, nothing more was published: "
+                    f"{str(exc).splitlines()[0]}") from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted: the stage that was running published nothing") from None
+    return summary
+
+
+def _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports, runner, dask_address,
+                         replace):
+    """The run as a Prefect flow, recorded by the configured Prefect API (or a temporary one
+    for Dask), with Prefect's own run logs kept out of the way: the CLI says what happened."""
+    import logging
+
+    from flows.orchestration import comention_flow, dask_flow
+
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    chosen = dask_flow(dask_address) if runner == "dask" else comention_flow
+    return chosen(paths=paths, db=str(db), out=str(out) if out else None, week=week,
+                  fields=overrides, clean_exports=clean_exports, runner=runner,
+                  replace=replace, verbose=True)
 
 
 @app.command()
@@ -103,14 +178,19 @@ def run(
     week: Annotated[str | None, typer.Option(help="Report week, YYYY-Www.")] = None,
     field: FieldOption = None,
     clean_exports: CleanOption = False,
+    replace: ReplaceOption = False,
     runner: Annotated[str, typer.Option(help="local, or dask: extraction and enrichment "
                                              "batches on a Dask cluster.")] = "local",
     dask_address: Annotated[str | None, typer.Option(
         help="Scheduler of an existing Dask cluster (tcp://host:8786); default: a local "
              "cluster of 2 workers.")] = None,
 ) -> None:
-    """Ingest → enrich → marts → report, each stage gated, as one Prefect flow."""
-    _run(paths, db, out, _parse_week(week), field, clean_exports, runner, dask_address)
+    """Read the dumps, find countries and themes, update the weekly tables, write the report.
+
+    Each stage is gated by its data-quality checks. With a Prefect API configured
+    (PREFECT_API_URL), the run is a Prefect flow recorded there.
+    """
+    _run(paths, db, out, _parse_week(week), field, clean_exports, runner, dask_address, replace)
 
 
 @app.command()
@@ -119,9 +199,10 @@ def ingest(
     db: DbOption = DEFAULT_DB,
     field: FieldOption = None,
     clean_exports: CleanOption = False,
+    replace: ReplaceOption = False,
 ) -> None:
-    """Ingest, enrich and rebuild the marts, without writing a report."""
-    _run(paths, db, None, None, field, clean_exports)
+    """Like run, without writing a report."""
+    _run(paths, db, None, None, field, clean_exports, replace=replace)
 
 
 @app.command()
@@ -149,29 +230,28 @@ def report(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
+    query: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
     db: DbOption = DEFAULT_DB,
-    limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    limit: Annotated[int | None, typer.Option(
+        help="Rows to print at most (default: 50 in the terminal, all with --csv/--json/"
+             "--markdown or when writing to a file or pipe); 0 for all.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")]
+    = "table",
+    csv: Annotated[bool, typer.Option("--csv", help="Same as --format csv.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Same as --format markdown.")]
+    = False,
+    timeout: Annotated[float | None, typer.Option(
+        help="Seconds before the query is interrupted.")] = None,
 ) -> None:
-    """Run a read-only SQL query against the warehouse and print the result."""
-    import duckdb
+    """Run one read-only SQL statement against the warehouse and print the result."""
+    from flows.query import QueryError, run_query
 
-    from flows.warehouse import Warehouse, WarehouseError
-
+    chosen = "csv" if csv else "json" if json else "markdown" if markdown else fmt
     try:
-        with Warehouse(db, read_only=True) as wh:
-            result = wh.con.sql(query)
-            if result is None:
-                raise _fail("the statement returned no rows")
-            columns, rows = result.columns, result.limit(limit).fetchall()
-    except WarehouseError as exc:
+        run_query(db, query, fmt=chosen, limit=limit, timeout=timeout)
+    except QueryError as exc:
         raise _fail(str(exc)) from None
-    except duckdb.Error as exc:
-        raise _fail(str(exc).splitlines()[0]) from None
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
 
 
 @app.command()
@@ -211,3 +291,21 @@ def sample(
 
     written = write_sample(out, articles=articles, seed=seed)
     console.print(f"sample corpus: {written} files in {out}")
+
+
+@app.command()
+def schedule(
+    db: DbOption = DEFAULT_DB,
+    out: OutOption = DEFAULT_OUT,
+    inbox: Annotated[Path, typer.Option("--inbox", help="Folder the hourly ingest reads.",
+                                        envvar="COMENTION_INBOX")] = Path("inbox"),
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server.")] = 4200,
+) -> None:
+    """Run the schedule on this machine: a local Prefect server, the work pool, the
+    deployments of prefect.yaml and a worker, until Ctrl-C."""
+    from flows.schedule import ScheduleError, run_schedule
+
+    try:
+        run_schedule(db=db, out=out, inbox=inbox, port=port)
+    except ScheduleError as exc:
+        raise _fail(str(exc)) from None

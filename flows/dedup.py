@@ -55,6 +55,8 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000) -> None:
         WITH keys AS (
             SELECT band, key, doc_id, -1 AS rank FROM article_bands
             WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
+              -- articles this run replaces are no one's first copy any more
+              AND doc_id NOT IN (SELECT doc_id FROM staging.replaced)
             UNION ALL
             SELECT b.band, b.key, b.doc_id, a.seq FROM staging.new_bands b
             JOIN staging.new_articles a USING (doc_id)

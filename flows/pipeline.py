@@ -1,13 +1,17 @@
-"""The comention flow: ingest → enrich → marts → report, each stage gated before it publishes.
+"""The comention pipeline: ingest → enrich → marts → report, each stage gated before it publishes.
 
 Each stage writes its rows to staging tables, runs its expectation suite on them, and publishes
 in one DuckDB transaction only when the gate passes. Every gate result goes to quality_results;
 a failed gate marks the run failed and leaves the published tables as they were.
+
+Plain Python, no Prefect: `comention run` calls it directly when no Prefect API is configured,
+and flows.orchestration runs the same stages as Prefect tasks (deployments, a server, Dask).
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -15,14 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 import polars as pl
-from prefect import flow, task
-from prefect.cache_policies import NONE as NO_CACHE
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from expectations.gate import GateFailed, GateResult, run_gate
 from expectations.gate import thresholds as gate_thresholds
-from flows.check import country_share_drift, gate_params, mentions_batch
+from flows.check import country_share_drift, gate_params, mentions_batch, missing_weeks
 from flows.dedup import link_near_duplicates
+from flows.progress import RunProgress, plural
 from flows.settings import MartSettings
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.warehouse import Warehouse
@@ -48,23 +50,50 @@ class RunSummary:
     duplicates: int = 0
     near_duplicates: int = 0
     quarantined: int = 0
+    # New articles that had no date of their own: dated by their file's modification time.
+    dated_by_file_time: int = 0
+    # Articles of earlier runs removed because their sources were read again with replace.
+    replaced: int = 0
+    first_date: date | None = None
+    last_date: date | None = None
     gates: dict[str, str] = field(default_factory=dict)
+    # Every expectation that warned, readably: "ingest: expect_…(title) observed 0.5 (mostly=0.9)".
+    warnings: list[str] = field(default_factory=list)
+    # This run's most common quarantine reasons: (reason, records, an example source).
+    quarantine_reasons: list[tuple[str, int, str]] = field(default_factory=list)
     report: Path | None = None
+    elapsed: float = 0.0
 
 
 class NothingToRead(Exception):
     """No input record at all could be read."""
 
 
+class RunFailed(Exception):
+    """A stage did not publish. The message says which stage, which checks and what the input
+    looked like, in one line; the summary holds what the run had counted."""
+
+    def __init__(self, message: str, summary: RunSummary):
+        super().__init__(message)
+        self.summary = summary
+
+
+StageWrapper = Callable[[Callable], Callable]
+
+
+def plain(function: Callable) -> Callable:
+    """Run a stage as the plain function it is (no orchestrator)."""
+    return function
+
+
 def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        transient=True,
-    )
+def _described(result) -> str:
+    observed = f" observed {result.observed}" if result.observed else ""
+    threshold = f" ({result.threshold})" if result.threshold else ""
+    return f"{result.stage}: {result.expectation}{observed}{threshold}"
 
 
 def _record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSummary) -> None:
@@ -78,6 +107,7 @@ def _record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSumma
     )
     wh.insert("quality_results", rows)
     summary.gates[gate.stage] = gate.status
+    summary.warnings.extend(_described(r) for r in gate.warnings)
     if not gate.passed:
         raise GateFailed(gate)
 
@@ -95,19 +125,26 @@ def _articles_of(args: tuple[pl.DataFrame, datetime]) -> tuple[pl.DataFrame, pl.
     return build_articles(raw, now)
 
 
-@task(cache_policy=NO_CACHE)
 def ingest(
     wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary,
-    options: ReadOptions | None = None, mapper: Mapper = local_map,
+    options: ReadOptions | None = None, mapper: Mapper = local_map, replace: bool = False,
+    progress: RunProgress | None = None,
 ) -> None:
     """Read every record, find its article, stage, gate, publish new unique articles.
 
     Records are read here; finding the articles in them (the heavy part) runs through
     ``mapper`` a few batches at a time, so a Dask cluster can share it out while memory stays
-    bounded. Staging and publishing stay on this machine, the single writer.
+    bounded. Staging and publishing stay on this machine, the single writer. With ``replace``,
+    what earlier runs loaded from these files is replaced by what they hold now (corrected
+    dates, fields), in the same transaction that publishes the new articles.
     """
+    progress = progress or RunProgress()
     files = discover(paths)
     wh.drop_staged("raw_articles", "quarantine", "new_articles")
+    wh.stage("run_sources", pl.DataFrame({"source": [str(f) for f in files]}))
+    wh.con.execute(
+        "CREATE OR REPLACE TABLE staging.replaced AS SELECT doc_id FROM articles "
+        "WHERE ? AND source IN (SELECT source FROM staging.run_sources)", [replace])
     now = datetime.now(UTC)
     seen = 0
     batch: list[dict] = []
@@ -128,25 +165,27 @@ def ingest(
         pending.clear()
 
     records = 0
-    with _progress() as progress:
-        bar = progress.add_task("ingest", total=len(files))
+    with progress.counter("reading", unit="records") as advance:
         for path in files:
             for record in read_records(path, options):
                 batch.append(record)
                 records += 1
                 if len(batch) >= INGEST_BATCH:
+                    advance(len(batch))
                     flush()
-            progress.advance(bar)
+        advance(len(batch))
         flush(final=True)
     if records == 0:
         raise NothingToRead(f"no records found in {', '.join(paths)}")
 
-    # First copy of each text wins; texts already published are duplicates, not reloaded.
+    # First copy of each text wins; texts already published are duplicates, not reloaded
+    # (unless they are being replaced).
     wh.con.execute(
         """
         CREATE OR REPLACE TABLE staging.new_articles AS
         SELECT *, NULL::VARCHAR AS dup_of FROM staging.raw_articles
-        WHERE doc_id NOT IN (SELECT doc_id FROM articles)
+        WHERE doc_id NOT IN (SELECT doc_id FROM articles
+                             WHERE doc_id NOT IN (SELECT doc_id FROM staging.replaced))
         QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY seq) = 1
         """
     )
@@ -156,6 +195,9 @@ def ingest(
     summary.articles_loaded = wh.scalar("SELECT count(*) FROM staging.new_articles")
     summary.quarantined = wh.scalar("SELECT count(*) FROM staging.quarantine")
     summary.duplicates = staged - summary.articles_loaded
+    summary.quarantine_reasons = [tuple(row) for row in wh.con.execute(
+        "SELECT any_value(reason), count(*), any_value(source) FROM staging.quarantine "
+        "GROUP BY coalesce(reason_code, reason) ORDER BY count(*) DESC LIMIT 3").fetchall()]
     run_stats = pl.DataFrame(
         {
             "records_seen": [records],
@@ -166,11 +208,16 @@ def ingest(
             "duplicate_rate_rise": [_duplicate_rate_rise(wh, summary)],
         }
     )
-    # Rejected records are kept whatever the gate says: nothing read is ever lost.
+    # Rejected records are kept whatever the gate says: nothing read is ever lost. The
+    # quarantine describes the files as they are now: a file read again replaces its rows.
     with wh.transaction() as con:
+        con.execute("DELETE FROM quarantine WHERE stage = 'ingest' AND source IN "
+                    "(SELECT source FROM staging.run_sources)")
         con.execute(
-            "INSERT INTO quarantine SELECT ?, source, record_key, reason, any_value(excerpt) "
-            "FROM staging.quarantine GROUP BY ALL ON CONFLICT DO NOTHING",
+            "INSERT INTO quarantine BY NAME SELECT ? AS run_id, 'ingest' AS stage, source, "
+            "record_key, reason, any_value(reason_code) AS reason_code, any_value(excerpt) "
+            "AS excerpt FROM staging.quarantine GROUP BY source, record_key, reason "
+            "ON CONFLICT DO NOTHING",
             [run_id],
         )
     articles_batch = wh.frame("SELECT * EXCLUDE (seq, body), length(body) AS body_chars "
@@ -185,7 +232,12 @@ def ingest(
     rejected = _quarantine_bad_rows(wh, run_id, gate, {"articles": articles_batch})
     summary.articles_loaded -= rejected
     summary.quarantined += rejected
+    summary.dated_by_file_time, summary.first_date, summary.last_date = wh.con.execute(
+        "SELECT count(*) FILTER (date_source = 'file_mtime'), min(published_at)::DATE, "
+        "max(published_at)::DATE FROM staging.new_articles").fetchall()[0]
+    replaced_terms = _terms_of_replaced(wh)
     with wh.transaction() as con:
+        summary.replaced = _remove_replaced(con, replaced_terms)
         con.execute(
             """
             INSERT INTO articles (doc_id, source, record_key, url, site, title, author, body,
@@ -198,10 +250,47 @@ def ingest(
         con.execute("INSERT INTO article_signatures SELECT doc_id, minhash, shingles "
                     "FROM staging.new_sigs")
         con.execute("INSERT INTO article_bands SELECT band, key, doc_id FROM staging.new_bands")
+        # Copies of a story that was replaced by a different text stand on their own now.
+        con.execute("UPDATE articles SET dup_of = NULL WHERE dup_of IN "
+                    "(SELECT doc_id FROM staging.replaced) AND dup_of NOT IN "
+                    "(SELECT doc_id FROM articles)")
     summary.near_duplicates = wh.scalar(
         "SELECT count(*) FROM articles WHERE run_id = ? AND dup_of IS NOT NULL", [run_id]
     )
-    wh.drop_staged("raw_articles", "quarantine", "new_articles", "new_sigs", "new_bands")
+    wh.drop_staged("raw_articles", "quarantine", "new_articles", "new_sigs", "new_bands",
+                   "run_sources", "replaced")
+
+
+# Tables holding rows derived from an article (keyed by doc_id), cleared when it is replaced.
+DERIVED_TABLES = ("country_mentions", "article_countries", "article_themes",
+                  "enriched_articles", "article_signatures", "article_bands")
+
+
+def _terms_of_replaced(wh: Warehouse) -> pl.DataFrame:
+    """The weekly term counts the replaced articles added when they were enriched."""
+    docs = wh.frame(
+        "SELECT doc_id, title, body, date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE "
+        "AS week FROM articles WHERE dup_of IS NULL AND doc_id IN (SELECT doc_id FROM "
+        "staging.replaced) AND doc_id IN (SELECT doc_id FROM enriched_articles)")
+    return trends.term_weekly(docs.select("doc_id", "week"), trends.article_terms(docs))
+
+
+def _remove_replaced(con, replaced_terms: pl.DataFrame) -> int:
+    """Delete the replaced articles and everything derived from them; returns how many."""
+    removed = con.execute("SELECT count(*) FROM staging.replaced").fetchall()[0][0]
+    if not removed:
+        return 0
+    for table in DERIVED_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM staging.replaced)")
+    con.execute("DELETE FROM articles WHERE doc_id IN (SELECT doc_id FROM staging.replaced)")
+    if replaced_terms.height:
+        con.register("_replaced_terms", replaced_terms.to_arrow())
+        con.execute("UPDATE term_weekly SET articles = term_weekly.articles - r.articles "
+                    "FROM _replaced_terms r WHERE term_weekly.week = r.week "
+                    "AND term_weekly.term = r.term")
+        con.unregister("_replaced_terms")
+        con.execute("DELETE FROM term_weekly WHERE articles <= 0")
+    return removed
 
 
 def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -217,10 +306,12 @@ def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
-@task(cache_policy=NO_CACHE)
-def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = local_map) -> None:
+def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = local_map,
+           progress: RunProgress | None = None) -> dict[str, int]:
     """Country mentions, article × country roll-up and themes for every article not enriched;
-    the batches go through ``mapper`` (here, or on a Dask cluster), the writes stay here."""
+    the batches go through ``mapper`` (here, or on a Dask cluster), the writes stay here.
+    Returns what it published: articles, mentions, and articles with a country / a theme."""
+    progress = progress or RunProgress()
     pending = wh.frame(
         "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM enriched_articles) "
         "ORDER BY doc_id"
@@ -228,8 +319,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     wh.drop_staged("country_mentions", "article_countries", "article_themes", "terms")
     mentions_total = countries_total = themes_total = 0
     step = ENRICH_BATCH * BATCHES_IN_FLIGHT
-    with _progress() as progress:
-        bar = progress.add_task("enrich", total=len(pending))
+    with progress.counter("enriching", total=len(pending), unit="articles") as advance:
         for offset in range(0, len(pending), step):
             window = pending.slice(offset, step)
             batches = [
@@ -247,9 +337,11 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
                 mentions_total += result["country_mentions"].height
                 countries_total += result["article_countries"]["doc_id"].n_unique()
                 themes_total += result["article_themes"]["doc_id"].n_unique()
-            progress.advance(bar, len(window))
+            advance(len(window))
+    counts = {"articles": len(pending), "mentions": mentions_total,
+              "with_country": countries_total, "with_theme": themes_total}
     if len(pending) == 0:
-        return
+        return counts
     staged = {
         "country_mentions": mentions_batch(wh, "staging.country_mentions"),
         **{name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
@@ -288,6 +380,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
             "SET articles = term_weekly.articles + EXCLUDED.articles"
         )
     wh.drop_staged(*staged, "terms")
+    return counts
 
 
 def _duplicate_rate_rise(wh: Warehouse, summary: RunSummary) -> float:
@@ -315,37 +408,41 @@ def _quarantine_bad_rows(
 ) -> int:
     """Rows a row-level check rejected leave the staged batch and go to quarantine; returns
     how many. New articles (batch ``articles``) leave staging.new_articles; rows of the other
-    batches are re-staged without them."""
+    batches are re-staged without them. The reason code is the check that failed."""
     total = 0
     for batch, rows in gate.bad_rows.items():
         frame = staged[batch]
         bad = frame.loc[list(rows)]
         total += len(rows)
+        codes = [f"gate:{rows[i]}" for i in rows]
         if batch == "articles":
             wh.stage("rejected", pl.DataFrame({
                 "source": bad["source"].tolist(), "record_key": bad["record_key"].tolist(),
                 "reason": [f"{gate.stage}: {rows[i]} failed" for i in rows],
-                "doc_id": bad["doc_id"].tolist(),
+                "reason_code": codes, "doc_id": bad["doc_id"].tolist(),
             }))
             wh.con.execute(
-                "INSERT INTO quarantine SELECT ?, source, record_key, reason, NULL "
-                "FROM staging.rejected ON CONFLICT DO NOTHING", [run_id])
+                "INSERT INTO quarantine BY NAME SELECT ? AS run_id, ? AS stage, source, "
+                "record_key, reason, reason_code FROM staging.rejected ON CONFLICT DO NOTHING",
+                [run_id, gate.stage])
             wh.con.execute("DELETE FROM staging.new_articles WHERE doc_id IN "
                            "(SELECT doc_id FROM staging.rejected)")
             continue
         rejected = pl.DataFrame({
             "doc_id": bad["doc_id"].astype(str).tolist(),
             "reason": [f"{gate.stage}: {rows[i]} failed ({batch} row)" for i in rows],
+            "reason_code": codes,
             "excerpt": [str(r)[:200] for r in bad.drop(columns=["field_length"], errors="ignore")
                         .to_dict("records")],
         })
         wh.stage("rejected", rejected)
         # The record key points at the article and the table of the rejected row.
         wh.con.execute(
-            "INSERT INTO quarantine SELECT ?, a.source, a.record_key || ' ' || ? || ':' || "
-            "r.doc_id || ':' || row_number() OVER (), r.reason, r.excerpt FROM staging.rejected r "
+            "INSERT INTO quarantine BY NAME SELECT ? AS run_id, ? AS stage, a.source, "
+            "a.record_key || ' ' || ? || ':' || r.doc_id || ':' || row_number() OVER () AS "
+            "record_key, r.reason, r.reason_code, r.excerpt FROM staging.rejected r "
             "JOIN articles a USING (doc_id) ON CONFLICT DO NOTHING",
-            [run_id, batch],
+            [run_id, gate.stage, batch],
         )
         staged[batch] = frame.drop(index=list(rows))
         wh.stage(batch, pl.from_pandas(staged[batch].drop(columns=["field_length"],
@@ -400,14 +497,11 @@ def build_marts(wh: Warehouse, settings: MartSettings | None = None) -> dict[str
     return built
 
 
-@task(cache_policy=NO_CACHE)
-def marts(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
-    """Rebuild the weekly marts, gate them, and swap them in atomically."""
+def marts(wh: Warehouse, run_id: str, summary: RunSummary) -> dict[str, int]:
+    """Rebuild the weekly marts, gate them, and swap them in atomically; returns their rows."""
     built = build_marts(wh)
-    theme_weekly = built["theme_weekly"]
-    expected_weeks = trends.all_weeks(theme_weekly.select("week").unique()).height
     week_check = pl.DataFrame(
-        {"missing_weeks": [expected_weeks - theme_weekly["week"].n_unique()]}
+        {"missing_weeks": [missing_weeks(wh, built["theme_weekly"])]}
     ).to_pandas()
     drift = pl.DataFrame({"max_country_share_drift": [country_share_drift(
         built["country_weekly"], int(gate_thresholds()["marts.drift_min_articles"]))]}
@@ -422,9 +516,9 @@ def marts(wh: Warehouse, run_id: str, summary: RunSummary) -> None:
     with wh.transaction():
         for name, frame in built.items():
             wh.replace(name, frame)
+    return {name: frame.height for name, frame in built.items()}
 
 
-@task(cache_policy=NO_CACHE)
 def report(wh: Warehouse, out: Path, week: date | None) -> Path | None:
     from reports.render import render_report
 
@@ -441,17 +535,63 @@ def _start_run(wh: Warehouse, run_id: str, paths: list[str]) -> None:
 def _finish_run(wh: Warehouse, summary: RunSummary, status: str, message: str | None) -> None:
     wh.con.execute(
         "UPDATE runs SET finished_at = ?, status = ?, records_seen = ?, articles_loaded = ?, "
-        "duplicates = ?, quarantined = ?, message = ? WHERE run_id = ?",
+        "duplicates = ?, near_duplicates = ?, quarantined = ?, message = ? WHERE run_id = ?",
         [datetime.now(UTC), status, summary.records_seen, summary.articles_loaded,
-         summary.duplicates, summary.quarantined, message, summary.run_id],
+         summary.duplicates, summary.near_duplicates, summary.quarantined, message,
+         summary.run_id],
     )
+
+
+def describe_failure(gate: GateResult, summary: RunSummary) -> str:
+    """One line for a failed gate: the checks and their bounds, and, when records were
+    quarantined, the most common reasons (they usually say what to change, e.g. a --field)."""
+    checks = "; ".join(
+        f"{r.expectation}" + (f" ({r.threshold})" if r.threshold else "")
+        # A row count of broken rows says nothing a user can act on; a metric value does.
+        + (f" observed {r.observed}" if r.observed and "unexpected" not in r.observed else "")
+        for r in gate.failed)
+    message = f"{gate.stage} gate failed, nothing published: {checks}"
+    if gate.stage == "ingest" and summary.quarantine_reasons:
+        reasons = "; ".join(f"{Path(source).name}: {reason} ({plural(count, 'record')})"
+                            for reason, count, source in summary.quarantine_reasons)
+        message += (f". {summary.quarantined:,} of {plural(summary.records_seen, 'record')} "
+                    f"quarantined, most often: {reasons}")
+    return message
+
+
+def _ingest_line(summary: RunSummary) -> str:
+    dates = (f", {summary.first_date} … {summary.last_date}" if summary.first_date else "")
+    replaced = f", {plural(summary.replaced, 'article')} replaced" if summary.replaced else ""
+    return (f"{plural(summary.records_seen, 'record')} → "
+            f"{plural(summary.articles_loaded, 'new article')}{dates}, "
+            f"{plural(summary.duplicates, 'duplicate')}, "
+            f"{summary.near_duplicates:,} near-duplicate, {summary.quarantined:,} quarantined"
+            f"{replaced}; gate {summary.gates.get('ingest', '—')}")
+
+
+def _warn_about_dates(summary: RunSummary, progress: RunProgress) -> None:
+    """Say loudly when articles had no date of their own: file times put them in the wrong
+    weeks, and the fix is the user's (name the date field, then reload with --replace)."""
+    if summary.dated_by_file_time:
+        progress.warn(
+            f"{summary.dated_by_file_time:,} of the "
+            f"{plural(summary.articles_loaded, 'new article')} had no date in their record "
+            "or page and were dated by their file's modification time. For exports, name "
+            "the date field with --field date=COLUMN and reload them with --replace.")
 
 
 def run_pipeline(
     paths: list[str], db: Path, out: Path | None, week: date | None = None,
-    options: ReadOptions | None = None, mapper: Mapper = local_map,
+    options: ReadOptions | None = None, mapper: Mapper = local_map, *, replace: bool = False,
+    progress: RunProgress | None = None, as_task: StageWrapper = plain,
 ) -> RunSummary:
-    """The stages in order on one writer connection; raises GateFailed or NothingToRead."""
+    """The stages in order on one writer connection; raises RunFailed or NothingToRead.
+
+    ``as_task`` wraps each stage function (flows.orchestration makes them Prefect tasks);
+    ``progress`` prints a line per stage (silent by default).
+    """
+    started = time.perf_counter()
+    progress = progress or RunProgress()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, db=db)
     with Warehouse(db) as wh:
@@ -459,10 +599,29 @@ def run_pipeline(
         _start_run(wh, run_id, paths)
         try:
             if paths:
-                ingest(wh, run_id, paths, summary, options, mapper)
-            enrich(wh, run_id, summary, mapper)
-            marts(wh, run_id, summary)
-        except (GateFailed, NothingToRead) as exc:
+                with progress.stage("ingest") as line:
+                    as_task(ingest)(wh, run_id, paths, summary, options, mapper, replace,
+                                    progress)
+                    line.detail = _ingest_line(summary)
+                _warn_about_dates(summary, progress)
+            with progress.stage("enrich") as line:
+                done = as_task(enrich)(wh, run_id, summary, mapper, progress)
+                line.detail = (
+                    f"{plural(done['articles'], 'article')} → "
+                    f"{plural(done['mentions'], 'country mention')}, "
+                    f"{done['with_country']:,} with a country, {done['with_theme']:,} with a "
+                    f"theme; gate {summary.gates.get('enrich', 'skipped (nothing new)')}")
+            with progress.stage("marts") as line:
+                rows = as_task(marts)(wh, run_id, summary)
+                line.detail = (f"{rows['country_weekly']:,} country-weeks, "
+                               f"{rows['country_pairs_weekly']:,} pair-weeks, "
+                               f"{rows['theme_weekly']:,} theme-weeks; "
+                               f"gate {summary.gates['marts']}")
+        except GateFailed as exc:
+            message = describe_failure(exc.gate, summary)
+            _finish_run(wh, summary, "failed", message)
+            raise RunFailed(message, summary) from None
+        except NothingToRead as exc:
             _finish_run(wh, summary, "failed", str(exc))
             raise
         except BaseException as exc:
@@ -470,50 +629,8 @@ def run_pipeline(
             raise
         _finish_run(wh, summary, "success", None)
         if out is not None:
-            summary.report = report(wh, out, week)
+            with progress.stage("report") as line:
+                summary.report = as_task(report)(wh, out, week)
+                line.detail = str(summary.report) if summary.report else "nothing to report"
+    summary.elapsed = time.perf_counter() - started
     return summary
-
-
-@flow(name="comention", log_prints=False)
-def comention_flow(
-    paths: list[str], db: str = "comention.duckdb", out: str | None = "reports/out",
-    week: date | None = None, fields: dict[str, str] | None = None, clean_exports: bool = False,
-    runner: str = "local",
-) -> RunSummary:
-    """Ingest the dumps at ``paths`` into ``db`` and write the weekly report into ``out``.
-
-    ``fields`` maps record fields to export columns (``{"text": "maintext"}``);
-    ``clean_exports`` runs page cleaning on the text of structured exports too. With
-    ``runner="dask"`` (and the flow run on a DaskTaskRunner, see ``dask_flow``) extraction
-    and enrichment batches run on the Dask cluster.
-    """
-    options = ReadOptions(fields=fields or {}, clean_exports=clean_exports)
-    if runner != "dask":
-        return run_pipeline(paths, Path(db), Path(out) if out else None, week, options)
-    from prefect_dask import get_dask_client
-
-    # The DaskTaskRunner connects to its cluster on the first submitted task.
-    _cluster_ready.submit().result()
-    with get_dask_client() as client:
-        def on_cluster(function: Callable, items: list) -> list:
-            # Scattered, the batches go straight to the workers instead of into the graph.
-            return client.gather(client.map(function, client.scatter(items), pure=False))
-
-        return run_pipeline(paths, Path(db), Path(out) if out else None, week, options,
-                            on_cluster)
-
-
-@task(cache_policy=NO_CACHE)
-def _cluster_ready() -> bool:
-    return True
-
-
-def dask_flow(address: str | None = None):
-    """comention_flow on a Dask cluster: the scheduler at ``address``, or a LocalCluster of
-    two single-threaded worker processes. The DuckDB writer stays in the flow's process."""
-    from prefect_dask import DaskTaskRunner
-
-    runner = (DaskTaskRunner(address=address) if address else
-              DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1,
-                                             "processes": True, "dashboard_address": None}))
-    return comention_flow.with_options(task_runner=runner)

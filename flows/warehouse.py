@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,19 @@ class WarehouseError(Exception):
     """The database file cannot be opened or used; the message says why."""
 
 
+def _open_error(path: Path, exc: duckdb.Error) -> str:
+    """Why the file could not be opened, in one line; a lock held by another process (DuckDB
+    allows one writer) names that process, so the user knows what to wait for."""
+    text = str(exc)
+    holder = re.search(r"Conflicting lock is held in (\S+) \(PID (\d+)\)", text)
+    if holder:
+        program, pid = holder.groups()
+        return (f"{path} is in use by another process (PID {pid}, {Path(program).name}): "
+                "DuckDB allows one writer at a time, and readers only while nobody writes. "
+                "Try again when that run has finished.")
+    return f"cannot open database {path}: {text.splitlines()[0]}"
+
+
 class Warehouse:
     def __init__(self, path: str | Path, read_only: bool = False):
         self.path = Path(path)
@@ -33,8 +47,7 @@ class Warehouse:
                 "memory_limit": os.environ.get("COMENTION_DUCKDB_MEMORY", "512MB"),
             })
         except duckdb.Error as exc:
-            first_line = str(exc).splitlines()[0]
-            raise WarehouseError(f"cannot open database {self.path}: {first_line}") from None
+            raise WarehouseError(_open_error(self.path, exc)) from None
         self.read_only = read_only
 
     def close(self) -> None:

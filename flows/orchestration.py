@@ -1,0 +1,76 @@
+"""comention as a Prefect flow: the pipeline's stages as Prefect tasks.
+
+Deployments, a configured Prefect server and the Dask runner use this; a `comention run` with
+no Prefect API configured calls the pipeline directly instead (no temporary API server to
+start for every command). The stages and their results are the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+# Importing this module imports flows first: Prefect's quiet defaults are set, its home exists.
+from prefect import flow, task
+from prefect.cache_policies import NONE as NO_CACHE
+from rich.console import Console
+
+from flows.pipeline import RunSummary, local_map, run_pipeline
+from flows.progress import RunProgress
+from flows.sources import ReadOptions
+
+
+def _as_task(function: Callable) -> Callable:
+    return task(function, cache_policy=NO_CACHE)
+
+
+@flow(name="comention", log_prints=False)
+def comention_flow(
+    paths: list[str], db: str = "comention.duckdb", out: str | None = "reports/out",
+    week: date | None = None, fields: dict[str, str] | None = None, clean_exports: bool = False,
+    runner: str = "local", replace: bool = False, verbose: bool = False,
+) -> RunSummary:
+    """Ingest the dumps at ``paths`` into ``db`` and write the weekly report into ``out``.
+
+    ``fields`` maps record fields to export columns (``{"text": "maintext"}``);
+    ``clean_exports`` runs page cleaning on the text of structured exports too; ``replace``
+    reloads files read before; ``verbose`` prints a line per stage. With ``runner="dask"``
+    (and the flow run on a DaskTaskRunner, see ``dask_flow``) extraction and enrichment
+    batches run on the Dask cluster.
+    """
+    options = ReadOptions(fields=fields or {}, clean_exports=clean_exports)
+    progress = RunProgress(Console(), live=Console(stderr=True)) if verbose else None
+
+    def pipeline(mapper=local_map) -> RunSummary:
+        return run_pipeline(paths, Path(db), Path(out) if out else None, week, options, mapper,
+                            replace=replace, progress=progress, as_task=_as_task)
+
+    if runner != "dask":
+        return pipeline()
+    from prefect_dask import get_dask_client
+
+    # The DaskTaskRunner connects to its cluster on the first submitted task.
+    _cluster_ready.submit().result()
+    with get_dask_client() as client:
+        def on_cluster(function: Callable, items: list) -> list:
+            # Scattered, the batches go straight to the workers instead of into the graph.
+            return client.gather(client.map(function, client.scatter(items), pure=False))
+
+        return pipeline(on_cluster)
+
+
+@task(cache_policy=NO_CACHE)
+def _cluster_ready() -> bool:
+    return True
+
+
+def dask_flow(address: str | None = None):
+    """comention_flow on a Dask cluster: the scheduler at ``address``, or a LocalCluster of
+    two single-threaded worker processes. The DuckDB writer stays in the flow's process."""
+    from prefect_dask import DaskTaskRunner
+
+    runner = (DaskTaskRunner(address=address) if address else
+              DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1,
+                                             "processes": True, "dashboard_address": None}))
+    return comention_flow.with_options(task_runner=runner)
