@@ -183,7 +183,12 @@ def gx_loading_in_background() -> Iterator[None]:
         yield
     finally:
         helper, _helper = _helper, None
+        # Stopped, not waited for: it may still be importing GX when a run ends early.
+        # (Python 3.11's executors have no public way to stop their processes.)
+        workers = list(helper._processes.values())
         helper.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
 
 
 def run_gate(

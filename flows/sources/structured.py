@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import BinaryIO
 
-import pyarrow.parquet as pq
-
 from flows.sources.decode import NotText, decode_text, detect_encoding, repair
 from flows.sources.fields import ExportColumns, columns_of, pick_fields, record_id_of
 from transforms.reasons import ReasonCode
@@ -165,6 +163,8 @@ def read_csv(stream: BinaryIO, name: str, options) -> Iterator[dict]:
 
 def read_parquet(stream: BinaryIO, name: str, options) -> Iterator[dict]:
     try:
+        import pyarrow.parquet as pq  # here: it costs start-up time to every other format
+
         parquet = pq.ParquetFile(stream)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         yield _bad(name, ReasonCode.UNREADABLE_FILE, f"unreadable Parquet file: {exc}")
