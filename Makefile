@@ -14,10 +14,10 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 
 .PHONY: run test bench lint clean example-reuters chromium schedule
 
+# PYTHONWARNINGS: setuptools explains editable installs in ~170 lines of warnings each time.
 $(BIN)/comention: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# setuptools explains editable installs in ~170 lines of warnings each time: not for users.
 	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -126,17 +126,14 @@ def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] |
 
 
 def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_address, replace):
-    import threading
-
     import duckdb
 
-    from flows.pipeline import NothingToRead, RunFailed, run_pipeline, warm_up
+    from flows.pipeline import NothingToRead, RunFailed, run_pipeline
     from flows.progress import RunProgress
     from flows.sources import ReadOptions
     from flows.warehouse import WarehouseError
 
     progress = RunProgress(console, live=err)
-    threading.Thread(target=warm_up, daemon=True).start()
     try:
         if runner == "dask" or flows.prefect_api_configured():
             summary = _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports,

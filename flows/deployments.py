@@ -17,6 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
 
+from flows.orchestration import as_task
 from flows.pipeline import RunSummary, run_pipeline
 from flows.sources import discover
 from flows.warehouse import Warehouse, WarehouseError
@@ -43,7 +44,7 @@ def _transient(task, task_run, state) -> bool:
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(10),
       retry_condition_fn=_transient)
 def run_stages(paths: list[str], db: Path, out: Path | None) -> RunSummary:
-    return run_pipeline(paths, db, out)
+    return run_pipeline(paths, db, out, as_task=as_task)
 
 
 def _nothing_to_report(why: str, key: str) -> None:

@@ -21,7 +21,8 @@ from flows.progress import RunProgress
 from flows.sources import ReadOptions
 
 
-def _as_task(function: Callable) -> Callable:
+def as_task(function: Callable) -> Callable:
+    """A pipeline stage as a Prefect task (no caching: stages write the warehouse)."""
     return task(function, cache_policy=NO_CACHE)
 
 
@@ -44,7 +45,7 @@ def comention_flow(
 
     def pipeline(mapper=local_map) -> RunSummary:
         return run_pipeline(paths, Path(db), Path(out) if out else None, week, options, mapper,
-                            replace=replace, progress=progress, as_task=_as_task)
+                            replace=replace, progress=progress, as_task=as_task)
 
     if runner != "dask":
         return pipeline()

@@ -306,18 +306,6 @@ def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
-def warm_up() -> None:
-    """Build what the later stages need (the country and theme matchers, the report's modules)
-    ahead of use. The CLI runs it in a thread while the first gate waits for GX to load: on a
-    short run these start-up costs are most of the time."""
-    enrich_batch(pl.DataFrame(
-        {"doc_id": ["warm-up"], "title": ["France"], "body": ["Talks in Paris on trade."],
-         "dup_of": [None], "week": [date(2024, 1, 1)]},
-        schema={"doc_id": pl.Utf8, "title": pl.Utf8, "body": pl.Utf8, "dup_of": pl.Utf8,
-                "week": pl.Date}))
-    import reports.render  # noqa: F401
-
-
 def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = local_map,
            progress: RunProgress | None = None) -> dict[str, int]:
     """Country mentions, article × country roll-up and themes for every article not enriched;
