@@ -178,17 +178,17 @@ def gx_loading_in_background() -> Iterator[None]:
     global _helper
     _helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                   initializer=_warm_helper)
-    _helper.submit(int)  # start the process now: executors start theirs on demand
+    ready = _helper.submit(int)  # start the process now: executors start theirs on demand
     try:
         yield
     finally:
         helper, _helper = _helper, None
-        # Stopped, not waited for: it may still be importing GX when a run ends early.
-        # (Python 3.11's executors have no public way to stop their processes.)
-        workers = list(helper._processes.values())
-        helper.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:
-            worker.terminate()
+        if not ready.done():
+            # Still importing GX (the run ended early): stopped, not waited for. Python
+            # 3.11's executors have no public way to stop their processes.
+            for worker in list(helper._processes.values()):
+                worker.terminate()
+        helper.shutdown(wait=True, cancel_futures=True)
 
 
 def run_gate(

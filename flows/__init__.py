@@ -24,15 +24,15 @@ with contextlib.suppress(OSError):  # Prefect then says itself why it cannot use
     PREFECT_HOME.mkdir(parents=True, exist_ok=True)
 
 
-def prefect_api_configured() -> bool:
-    """Whether Prefect would talk to a server: PREFECT_API_URL in the environment or in the
+def prefect_api_url() -> str | None:
+    """The Prefect API comention would talk to: PREFECT_API_URL in the environment or in the
     active profile of PREFECT_HOME (read without importing Prefect, which takes a second)."""
     if os.environ.get("PREFECT_API_URL"):
-        return True
+        return os.environ["PREFECT_API_URL"]
     try:
         with (PREFECT_HOME / "profiles.toml").open("rb") as handle:
             config = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError):
-        return False
+        return None
     active = os.environ.get("PREFECT_PROFILE") or config.get("active", "")
-    return bool(config.get("profiles", {}).get(active, {}).get("PREFECT_API_URL"))
+    return config.get("profiles", {}).get(active, {}).get("PREFECT_API_URL") or None

@@ -8,7 +8,7 @@ import pandas as pd
 import polars as pl
 
 from expectations.gate import GateResult, run_gate
-from flows.warehouse import Warehouse
+from flows.warehouse import ARTICLE_WEEK, Warehouse
 from transforms.dates import EARLIEST
 
 MART_TABLES = ("country_weekly", "country_pairs_weekly", "theme_weekly", "emerging_terms")
@@ -28,8 +28,7 @@ def missing_weeks(wh: Warehouse, theme_weekly: pl.DataFrame) -> int:
     """Weeks that have stories but no rows in theme_weekly (every such week must have them),
     measured from the articles' own weeks, not from the mart itself."""
     story_weeks = wh.frame(
-        "SELECT DISTINCT date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE AS week "
-        "FROM articles WHERE dup_of IS NULL")
+        f"SELECT DISTINCT {ARTICLE_WEEK} AS week FROM articles WHERE dup_of IS NULL")
     return story_weeks.join(theme_weekly.select("week").unique(), on="week", how="anti").height
 
 

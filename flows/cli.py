@@ -134,8 +134,13 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
     from flows.warehouse import WarehouseError
 
     progress = RunProgress(console, live=err)
+    api = flows.prefect_api_url()
+    if api and not _answers(api):
+        raise _fail(f"the Prefect API at {api} (PREFECT_API_URL) does not answer: start it "
+                    "(comention schedule starts one), or unset PREFECT_API_URL to run "
+                    "without Prefect")
     try:
-        if runner == "dask" or flows.prefect_api_configured():
+        if runner == "dask" or api:
             summary = _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports,
                                            runner, dask_address, replace)
         else:
@@ -151,7 +156,21 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
                     f"{str(exc).splitlines()[0]}") from None
     except KeyboardInterrupt:
         raise _fail("interrupted: the stage that was running published nothing") from None
+    except OSError as exc:
+        raise _fail(f"{exc.strerror or exc}: {exc.filename or ''} (the stages that had ended "
+                    "are published)") from None
     return summary
+
+
+def _answers(api: str) -> bool:
+    """Whether the Prefect API at ``api`` is up (its health endpoint, within 3 s)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(api.rstrip("/") + "/health", timeout=3) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
 
 
 def _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports, runner, dask_address,

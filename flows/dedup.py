@@ -16,12 +16,15 @@ from transforms import neardup
 MAX_DUP_CANDIDATES = 10
 
 
-def link_near_duplicates(wh: Warehouse, batch_size: int = 2000) -> None:
+def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
+                         replaced: str = "staging.replaced") -> None:
     """Set staging.new_articles.dup_of to the first copy of each near-duplicate story.
 
     Candidates share an LSH band with a published article or with an earlier article of this
     run; they are kept when their MinHash similarity reaches neardup.THRESHOLD. Published
-    articles are earlier than anything in this run.
+    articles are earlier than anything in this run. The articles in the table ``replaced``
+    (doc_id) are being replaced by this run: they, and copies pointing at them, are nobody's
+    first copy (their copies follow the replacing article when it is published).
     """
     def signature_frame(doc_ids: pl.Series, sigs: np.ndarray, sizes: np.ndarray) -> pl.DataFrame:
         return pl.DataFrame(
@@ -55,8 +58,7 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000) -> None:
         WITH keys AS (
             SELECT band, key, doc_id, -1 AS rank FROM article_bands
             WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
-              -- articles this run replaces are no one's first copy any more
-              AND doc_id NOT IN (SELECT doc_id FROM staging.replaced)
+              AND doc_id NOT IN (SELECT doc_id FROM {replaced})
             UNION ALL
             SELECT b.band, b.key, b.doc_id, a.seq FROM staging.new_bands b
             JOIN staging.new_articles a USING (doc_id)
@@ -79,7 +81,7 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000) -> None:
     verified = []
     for offset in range(0, total, batch_size):
         candidates = wh.frame(
-            """
+            f"""
             SELECT c.doc_id, coalesce(a.dup_of, c.other) AS other, c.other_rank,
                    s.minhash AS a, coalesce(t.minhash, o.minhash) AS b,
                    s.shingles AS size_a, coalesce(t.shingles, o.shingles) AS size_b
@@ -89,7 +91,13 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000) -> None:
             JOIN staging.new_sigs s ON s.doc_id = c.doc_id
             LEFT JOIN staging.new_sigs t ON t.doc_id = c.other
             LEFT JOIN article_signatures o ON o.doc_id = c.other
-            LEFT JOIN articles a ON a.doc_id = c.other
+            -- a published candidate stands for its own first copy (an article of this run
+            -- may share its doc_id with the published article it replaces: not that one)
+            LEFT JOIN articles a ON a.doc_id = c.other AND c.other_rank = -1
+            WHERE coalesce(a.dup_of, c.other) <> c.doc_id
+              -- a published copy of a story being replaced is nobody's first copy
+              AND (c.other_rank >= 0
+                   OR coalesce(a.dup_of, c.other) NOT IN (SELECT doc_id FROM {replaced}))
             """,
             [batch_size, offset],
         )

@@ -11,7 +11,6 @@ and flows.orchestration runs the same stages as Prefect tasks (deployments, a se
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -27,7 +26,7 @@ from flows.dedup import link_near_duplicates
 from flows.progress import RunProgress, plural
 from flows.settings import MartSettings
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
-from flows.warehouse import Warehouse
+from flows.warehouse import ARTICLE_WEEK, Warehouse
 from transforms import comention, trends
 from transforms.articles import build_articles
 from transforms.countries import article_countries, find_mentions
@@ -62,7 +61,6 @@ class RunSummary:
     # This run's most common quarantine reasons: (reason, records, an example source).
     quarantine_reasons: list[tuple[str, int, str]] = field(default_factory=list)
     report: Path | None = None
-    elapsed: float = 0.0
 
 
 class NothingToRead(Exception):
@@ -143,8 +141,9 @@ def ingest(
     wh.drop_staged("raw_articles", "quarantine", "new_articles")
     wh.stage("run_sources", pl.DataFrame({"source": [str(f) for f in files]}))
     wh.con.execute(
-        "CREATE OR REPLACE TABLE staging.replaced AS SELECT doc_id FROM articles "
-        "WHERE ? AND source IN (SELECT source FROM staging.run_sources)", [replace])
+        "CREATE OR REPLACE TABLE staging.replaced AS SELECT doc_id, source, record_key "
+        "FROM articles WHERE ? AND source IN (SELECT source FROM staging.run_sources)",
+        [replace])
     now = datetime.now(UTC)
     seen = 0
     batch: list[dict] = []
@@ -211,8 +210,11 @@ def ingest(
     # Rejected records are kept whatever the gate says: nothing read is ever lost. The
     # quarantine describes the files as they are now: a file read again replaces its rows.
     with wh.transaction() as con:
-        con.execute("DELETE FROM quarantine WHERE stage = 'ingest' AND source IN "
-                    "(SELECT source FROM staging.run_sources)")
+        con.execute(
+            "DELETE FROM quarantine WHERE source IN (SELECT source FROM staging.run_sources) "
+            # Rows written before quarantine.stage existed say their stage in the reason.
+            "AND coalesce(stage, CASE WHEN reason LIKE 'enrich:%' THEN 'enrich' ELSE 'ingest' "
+            "END) IN ('ingest', CASE WHEN ? THEN 'enrich' END)", [replace])
         con.execute(
             "INSERT INTO quarantine BY NAME SELECT ? AS run_id, 'ingest' AS stage, source, "
             "record_key, reason, any_value(reason_code) AS reason_code, any_value(excerpt) "
@@ -233,11 +235,13 @@ def ingest(
     summary.articles_loaded -= rejected
     summary.quarantined += rejected
     summary.dated_by_file_time, summary.first_date, summary.last_date = wh.con.execute(
-        "SELECT count(*) FILTER (date_source = 'file_mtime'), min(published_at)::DATE, "
-        "max(published_at)::DATE FROM staging.new_articles").fetchall()[0]
-    replaced_terms = _terms_of_replaced(wh)
+        "SELECT count(*) FILTER (date_source = 'file_mtime'), "
+        "min(published_at AT TIME ZONE 'UTC')::DATE, max(published_at AT TIME ZONE 'UTC')::DATE "
+        "FROM staging.new_articles").fetchall()[0]
+    if replace:
+        _plan_replacement(wh)
     with wh.transaction() as con:
-        summary.replaced = _remove_replaced(con, replaced_terms)
+        summary.replaced = _remove_replaced(wh) if replace else 0
         con.execute(
             """
             INSERT INTO articles (doc_id, source, record_key, url, site, title, author, body,
@@ -250,15 +254,13 @@ def ingest(
         con.execute("INSERT INTO article_signatures SELECT doc_id, minhash, shingles "
                     "FROM staging.new_sigs")
         con.execute("INSERT INTO article_bands SELECT band, key, doc_id FROM staging.new_bands")
-        # Copies of a story that was replaced by a different text stand on their own now.
-        con.execute("UPDATE articles SET dup_of = NULL WHERE dup_of IN "
-                    "(SELECT doc_id FROM staging.replaced) AND dup_of NOT IN "
-                    "(SELECT doc_id FROM articles)")
+        if replace:
+            _relink_copies(wh)
     summary.near_duplicates = wh.scalar(
         "SELECT count(*) FROM articles WHERE run_id = ? AND dup_of IS NOT NULL", [run_id]
     )
     wh.drop_staged("raw_articles", "quarantine", "new_articles", "new_sigs", "new_bands",
-                   "run_sources", "replaced")
+                   "run_sources", "replaced", "successors", "replaced_terms", "orphan_terms")
 
 
 # Tables holding rows derived from an article (keyed by doc_id), cleared when it is replaced.
@@ -266,31 +268,68 @@ DERIVED_TABLES = ("country_mentions", "article_countries", "article_themes",
                   "enriched_articles", "article_signatures", "article_bands")
 
 
-def _terms_of_replaced(wh: Warehouse) -> pl.DataFrame:
-    """The weekly term counts the replaced articles added when they were enriched."""
-    docs = wh.frame(
-        "SELECT doc_id, title, body, date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE "
-        "AS week FROM articles WHERE dup_of IS NULL AND doc_id IN (SELECT doc_id FROM "
-        "staging.replaced) AND doc_id IN (SELECT doc_id FROM enriched_articles)")
-    return trends.term_weekly(docs.select("doc_id", "week"), trends.article_terms(docs))
+def _plan_replacement(wh: Warehouse) -> None:
+    """Stage what replacing the articles of staging.replaced changes, before the transaction:
+    the term counts they added (to subtract), the article replacing each (the same record of
+    the same file), and the term counts of copies of them that no article replaces: those
+    copies become stories of their own, so their terms count from now on."""
+    wh.con.execute(
+        "CREATE OR REPLACE TABLE staging.successors AS SELECT r.doc_id AS old, n.doc_id AS new "
+        "FROM staging.replaced r JOIN staging.new_articles n USING (source, record_key) "
+        "WHERE n.dup_of IS NULL")
+    enriched = "doc_id IN (SELECT doc_id FROM enriched_articles)"
+    wh.stage("replaced_terms", _term_counts(
+        wh, f"dup_of IS NULL AND {enriched} AND doc_id IN (SELECT doc_id FROM staging.replaced)"))
+    wh.stage("orphan_terms", _term_counts(
+        wh, f"{enriched} AND dup_of IN (SELECT doc_id FROM staging.replaced) "
+        "AND dup_of NOT IN (SELECT old FROM staging.successors) "
+        "AND doc_id NOT IN (SELECT doc_id FROM staging.replaced)"))
 
 
-def _remove_replaced(con, replaced_terms: pl.DataFrame) -> int:
-    """Delete the replaced articles and everything derived from them; returns how many."""
-    removed = con.execute("SELECT count(*) FROM staging.replaced").fetchall()[0][0]
-    if not removed:
-        return 0
+def _term_counts(wh: Warehouse, where: str) -> pl.DataFrame:
+    """week, term, articles of the published articles matching ``where``, in bounded batches."""
+    ids = wh.frame(f"SELECT doc_id FROM articles WHERE {where} ORDER BY doc_id")["doc_id"]
+    parts = [pl.DataFrame(schema={"week": pl.Date, "term": pl.Utf8, "articles": pl.Int64})]
+    for start in range(0, len(ids), ENRICH_BATCH):
+        docs = wh.frame(
+            f"SELECT doc_id, title, body, {ARTICLE_WEEK} AS week FROM articles "
+            "WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
+            [ids.slice(start, ENRICH_BATCH).to_list()])
+        parts.append(trends.term_weekly(docs.select("doc_id", "week"),
+                                        trends.article_terms(docs)))
+    return pl.concat(parts).group_by("week", "term").agg(pl.col("articles").sum())
+
+
+def _remove_replaced(wh: Warehouse) -> int:
+    """Delete the replaced articles and everything derived from them, inside the publishing
+    transaction; returns how many. Their mentions and themes come back in enrich."""
+    removed = wh.scalar("SELECT count(*) FROM staging.replaced")
     for table in DERIVED_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM staging.replaced)")
-    con.execute("DELETE FROM articles WHERE doc_id IN (SELECT doc_id FROM staging.replaced)")
-    if replaced_terms.height:
-        con.register("_replaced_terms", replaced_terms.to_arrow())
-        con.execute("UPDATE term_weekly SET articles = term_weekly.articles - r.articles "
-                    "FROM _replaced_terms r WHERE term_weekly.week = r.week "
-                    "AND term_weekly.term = r.term")
-        con.unregister("_replaced_terms")
-        con.execute("DELETE FROM term_weekly WHERE articles <= 0")
+        wh.con.execute(
+            f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM staging.replaced)")
+    wh.con.execute("DELETE FROM articles WHERE doc_id IN (SELECT doc_id FROM staging.replaced)")
+    wh.con.execute("UPDATE term_weekly SET articles = term_weekly.articles - r.articles "
+                   "FROM staging.replaced_terms r WHERE term_weekly.week = r.week "
+                   "AND term_weekly.term = r.term")
+    if wh.scalar("SELECT count(*) FROM term_weekly WHERE articles < 0"):
+        raise RuntimeError("term_weekly would count below zero: the replaced articles' terms "
+                           "were not all counted (nothing was changed)")
+    wh.con.execute("DELETE FROM term_weekly WHERE articles = 0")
     return removed
+
+
+def _relink_copies(wh: Warehouse) -> None:
+    """Copies of a replaced story follow the article that replaces it; copies of a story no
+    article replaces stand on their own (and their terms now count)."""
+    wh.con.execute("UPDATE articles SET dup_of = s.new FROM staging.successors s "
+                   "WHERE articles.dup_of = s.old AND s.old <> s.new")
+    wh.con.execute("UPDATE articles SET dup_of = NULL WHERE dup_of IN "
+                   "(SELECT doc_id FROM staging.replaced) AND dup_of NOT IN "
+                   "(SELECT doc_id FROM articles)")
+    wh.con.execute(
+        "INSERT INTO term_weekly SELECT week, term, articles FROM staging.orphan_terms "
+        "ON CONFLICT (week, term) DO UPDATE SET articles = term_weekly.articles + "
+        "EXCLUDED.articles")
 
 
 def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -324,8 +363,8 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
             window = pending.slice(offset, step)
             batches = [
                 wh.frame(
-                    "SELECT doc_id, title, body, dup_of, date_trunc('week', published_at AT "
-                    "TIME ZONE 'UTC')::DATE AS week FROM articles WHERE doc_id IN "
+                    f"SELECT doc_id, title, body, dup_of, {ARTICLE_WEEK} AS week FROM articles "
+                    "WHERE doc_id IN "
                     "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id",
                     [window.slice(start, ENRICH_BATCH).to_list()],
                 )
@@ -565,19 +604,25 @@ def _ingest_line(summary: RunSummary) -> str:
     return (f"{plural(summary.records_seen, 'record')} → "
             f"{plural(summary.articles_loaded, 'new article')}{dates}, "
             f"{plural(summary.duplicates, 'duplicate')}, "
-            f"{summary.near_duplicates:,} near-duplicate, {summary.quarantined:,} quarantined"
+            f"{plural(summary.near_duplicates, 'near-duplicate')}, "
+            f"{summary.quarantined:,} quarantined"
             f"{replaced}; gate {summary.gates.get('ingest', '—')}")
 
 
-def _warn_about_dates(summary: RunSummary, progress: RunProgress) -> None:
-    """Say loudly when articles had no date of their own: file times put them in the wrong
-    weeks, and the fix is the user's (name the date field, then reload with --replace)."""
+def _warn(summary: RunSummary, replace: bool, progress: RunProgress) -> None:
+    """Say loudly what the user should fix: articles with no date of their own (file times put
+    them in the wrong weeks), and a --replace that found nothing it loaded before."""
     if summary.dated_by_file_time:
         progress.warn(
             f"{summary.dated_by_file_time:,} of the "
             f"{plural(summary.articles_loaded, 'new article')} had no date in their record "
             "or page and were dated by their file's modification time. For exports, name "
             "the date field with --field date=COLUMN and reload them with --replace.")
+    if replace and not summary.replaced and summary.duplicates:
+        progress.warn(
+            "--replace found no articles loaded from these files before (it matches files by "
+            f"their path: moved or renamed?); the {plural(summary.duplicates, 'record')} "
+            "whose text is already loaded stay as they were.")
 
 
 def run_pipeline(
@@ -590,7 +635,6 @@ def run_pipeline(
     ``as_task`` wraps each stage function (flows.orchestration makes them Prefect tasks);
     ``progress`` prints a line per stage (silent by default).
     """
-    started = time.perf_counter()
     progress = progress or RunProgress()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, db=db)
@@ -603,7 +647,7 @@ def run_pipeline(
                     as_task(ingest)(wh, run_id, paths, summary, options, mapper, replace,
                                     progress)
                     line.detail = _ingest_line(summary)
-                _warn_about_dates(summary, progress)
+                _warn(summary, replace, progress)
             with progress.stage("enrich") as line:
                 done = as_task(enrich)(wh, run_id, summary, mapper, progress)
                 line.detail = (
@@ -632,5 +676,4 @@ def run_pipeline(
             with progress.stage("report") as line:
                 summary.report = as_task(report)(wh, out, week)
                 line.detail = str(summary.report) if summary.report else "nothing to report"
-    summary.elapsed = time.perf_counter() - started
     return summary

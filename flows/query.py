@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import signal
 import sys
 import threading
@@ -21,6 +20,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
+
+from flows.warehouse import duckdb_memory_limit
 
 TERMINAL_ROWS = 50  # default --limit for a table on a terminal
 BATCH = 2048  # rows fetched from DuckDB at a time
@@ -39,7 +40,7 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=True, config={
             "enable_external_access": False,
             "lock_configuration": True,
-            "memory_limit": os.environ.get("COMENTION_DUCKDB_MEMORY", "512MB"),
+            "memory_limit": duckdb_memory_limit(),
         })
     except duckdb.IOException as exc:
         if "Conflicting lock" in str(exc):

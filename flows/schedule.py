@@ -8,6 +8,7 @@ The output of those processes goes to ``$PREFECT_HOME/comention-schedule.log``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -21,7 +22,6 @@ from pathlib import Path
 import flows
 
 POOL = "comention"
-DEFAULT_HOME = Path.home() / ".comention" / "prefect"
 LOG_NAME = "comention-schedule.log"
 SERVER_TIMEOUT = 90  # seconds; a first start (database migrations) takes about 11 s
 WORKER_TIMEOUT = 60
@@ -42,11 +42,10 @@ def project_dir() -> Path:
 
 
 def prefect_env(port: int, home: Path) -> dict[str, str]:
-    """The quiet, offline environment every Prefect process here shares."""
+    """The environment every Prefect process here shares: this one's, where importing flows
+    set the quiet, offline defaults (the user's own settings win), and the local API."""
     return {**os.environ, "PREFECT_HOME": str(home),
-            "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-            "PREFECT_LOGGING_LEVEL": "WARNING"}
+            "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
 
 
 def _prefect(*args: str) -> list[str]:
@@ -175,14 +174,16 @@ def start_worker(env: dict, paths: dict[str, Path], log: Path) -> subprocess.Pop
 
 
 def stop(process: subprocess.Popen | None, sig: int) -> None:
-    """Stop one process we started, by its PID; SIGKILL if it does not exit in 30 s."""
+    """Stop a process we started and the session it leads (a flow run the worker started, the
+    server's own children); SIGKILL to the session if it does not exit in 30 s."""
     if process is None or process.poll() is not None:
         return
     process.send_signal(sig)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # its own session: pgid == pid
         process.wait(timeout=10)
 
 
@@ -194,9 +195,7 @@ def run_schedule(db: Path, out: Path, inbox: Path, port: int = 4200) -> None:
     """Start everything, print where things are, wait for Ctrl-C or SIGTERM, stop what we
     started. Raises ScheduleError when something cannot start."""
     project = project_dir()
-    # Prefect creates only the last level of PREFECT_HOME (~/.comention may not exist yet).
-    home = Path(os.environ.get("PREFECT_HOME") or DEFAULT_HOME).expanduser().resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    home = flows.PREFECT_HOME.resolve()  # created, with its parents, when flows was imported
     log = home / LOG_NAME
     env = prefect_env(port, home)
     paths = {"COMENTION_DB": db.resolve(), "COMENTION_REPORTS": out.resolve(),

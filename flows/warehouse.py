@@ -19,6 +19,15 @@ ANALYTIC_TABLES = (
 )
 
 
+# The ISO week (its Monday, UTC) of an article, as SQL over the articles table: one rule.
+ARTICLE_WEEK = "date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE"
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap (COMENTION_DUCKDB_MEMORY): beyond it, it spills to disk."""
+    return os.environ.get("COMENTION_DUCKDB_MEMORY", "512MB")
+
+
 class WarehouseError(Exception):
     """The database file cannot be opened or used; the message says why."""
 
@@ -44,7 +53,7 @@ class Warehouse:
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config={
                 # Bounded memory whatever the size of the dump: DuckDB spills to disk beyond it.
-                "memory_limit": os.environ.get("COMENTION_DUCKDB_MEMORY", "512MB"),
+                "memory_limit": duckdb_memory_limit(),
             })
         except duckdb.Error as exc:
             raise WarehouseError(_open_error(self.path, exc)) from None

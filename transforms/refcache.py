@@ -10,6 +10,7 @@ $COMENTION_CACHE, else $XDG_CACHE_HOME/comention, else ~/.cache/comention.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -42,25 +43,31 @@ def fingerprint(files: Iterable[Path] = (), packages: Iterable[str] = ()) -> str
     return digest.hexdigest()[:16]
 
 
-def _cached_bytes(name: str, key: str, build: Callable[[], bytes]) -> bytes:
+def _cached_bytes(name: str, key: str, build: Callable[[], bytes],
+                  decode: Callable[[bytes], object]):
+    """``decode`` of the cached bytes; a missing or unreadable entry is built and stored."""
     path = cache_dir() / f"{name}-{key}"
     try:
-        return path.read_bytes()
-    except OSError:
+        return decode(path.read_bytes())
+    except Exception:  # noqa: BLE001 - missing, truncated or corrupt: build it again
         pass
     data = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{name}-",
+                                         delete=False) as handle:
             handle.write(data)
         os.replace(handle.name, path)
     except OSError:
-        pass  # a read-only home: build it every time, as before
-    return data
+        with contextlib.suppress(OSError, NameError):
+            os.unlink(handle.name)
+        # A read-only home: built every time, as before.
+    return decode(data)
 
 
 def cached_text(name: str, key: str, build: Callable[[], str]) -> str:
-    return _cached_bytes(name, key, lambda: build().encode("utf-8")).decode("utf-8")
+    return _cached_bytes(name, key, lambda: build().encode("utf-8"),
+                         lambda data: data.decode("utf-8"))
 
 
 def cached_frame(name: str, key: str, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
@@ -69,4 +76,5 @@ def cached_frame(name: str, key: str, build: Callable[[], pl.DataFrame]) -> pl.D
         build().write_parquet(buffer)
         return buffer.getvalue()
 
-    return pl.read_parquet(io.BytesIO(_cached_bytes(f"{name}.parquet", key, as_parquet)))
+    return _cached_bytes(f"{name}.parquet", key, as_parquet,
+                         lambda data: pl.read_parquet(io.BytesIO(data)))

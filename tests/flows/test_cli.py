@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -211,3 +212,15 @@ def test_help_shows_flags_as_flags_and_version_is_printed():
     assert "comention: country co-mentions" in runner.invoke(app, ["--help"]).output
     version = runner.invoke(app, ["--version"])
     assert version.exit_code == 0 and version.output.startswith("comention ")
+
+
+def test_a_prefect_api_that_does_not_answer_is_one_line(tmp_path, monkeypatch):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{port}/api")
+    result = runner.invoke(app, ["ingest", str(_undated_jsonl(tmp_path)), "--db",
+                                 str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 1
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "does not answer" in lines[0], result.output
