@@ -105,21 +105,21 @@ def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] |
          clean_exports: bool = False, runner: str = "local",
          dask_address: str | None = None, replace: bool = False) -> None:
     started = time.perf_counter()
-    # Cheap checks first: a wrong path or flag is reported before anything heavy loads.
-    from flows.sources import InputNotFound, discover
-    from flows.sources.fields import parse_field_overrides
-
-    try:
-        overrides = parse_field_overrides(fields or [])
-        discover(paths)
-        if runner not in ("local", "dask"):
-            raise ValueError(f"unknown runner {runner!r}: use local or dask")
-    except (InputNotFound, ValueError) as exc:
-        raise _fail(str(exc)) from None
-
     from expectations.gate import gx_loading_in_background
 
+    # GX's import (3 s) starts first, in its own process; then the cheap checks: a wrong path
+    # or flag is reported before anything heavy loads here.
     with gx_loading_in_background():
+        from flows.sources import InputNotFound, discover
+        from flows.sources.fields import parse_field_overrides
+
+        try:
+            overrides = parse_field_overrides(fields or [])
+            discover(paths)
+            if runner not in ("local", "dask"):
+                raise ValueError(f"unknown runner {runner!r}: use local or dask")
+        except (InputNotFound, ValueError) as exc:
+            raise _fail(str(exc)) from None
         summary = _run_stages(paths, db, out, week, overrides, clean_exports, runner,
                               dask_address, replace)
     _print_summary(summary, started)

@@ -346,7 +346,7 @@ def render_report(
     run, gates, problems = _quality(wh)
     nodes, edges = _network(wh, week)
     specs = {
-        "chart-map": _spec(charts.world_map(_world(wh, week))),
+        "chart-map": charts.with_world_outlines(_spec(charts.world_map(_world(wh, week)))),
         "chart-countries": _spec(charts.top_countries(_countries(wh, week))),
         "chart-pairs": _spec(charts.top_pairs(pairs)),
         "chart-pmi": _spec(charts.pairs_by_association(_pairs_by_pmi(wh, week))),
