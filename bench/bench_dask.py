@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 import flows  # noqa: F401  (quiet Prefect defaults)
-from flows import pipeline
+from flows import pipeline, stages
 from flows.sample import write_sample
 from flows.warehouse import Warehouse
 from transforms.gazetteer import countries_reference
@@ -29,9 +29,9 @@ from transforms.themes import themes_reference
 def _enrich(db: Path, mapper) -> tuple[float, tuple]:
     summary = pipeline.RunSummary(run_id="bench-enrich", db=db)
     with Warehouse(db) as wh:
-        pipeline._start_run(wh, "bench-enrich", [])
+        pipeline.start_run(wh, "bench-enrich", [])
         started = time.perf_counter()
-        pipeline.enrich(wh, "bench-enrich", summary, mapper)
+        stages.enrich.enrich(wh, "bench-enrich", summary, mapper)
         elapsed = time.perf_counter() - started
         fingerprint = tuple(wh.checksum(t) for t in
                             ("country_mentions", "article_countries", "article_themes"))
@@ -50,9 +50,9 @@ def main() -> None:
         summary = pipeline.RunSummary(run_id="bench", db=base)
         with Warehouse(base) as wh:
             wh.ensure_schema(countries_reference(), themes_reference())
-            pipeline._start_run(wh, "bench", [str(corpus)])
-            pipeline.ingest(wh, "bench", [str(corpus)], summary)
-            pipeline._finish_run(wh, summary, "success", None)
+            pipeline.start_run(wh, "bench", [str(corpus)])
+            stages.ingest.ingest(wh, "bench", [str(corpus)], summary)
+            pipeline.finish_run(wh, summary, "success", None)
         shutil.copy(base, Path(tmp) / "dask.duckdb")
         local_seconds, local_tables = _enrich(base, pipeline.local_map)
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,

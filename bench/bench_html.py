@@ -24,7 +24,7 @@ from rich.table import Table
 
 from bench.bench_extract import prf
 from bench.data import DATA as SHARED_DATA
-from flows.pipeline import RAW_SCHEMA
+from flows.stages.ingest import RAW_SCHEMA
 from transforms.articles import build_articles
 
 DATA = SHARED_DATA / "aeb-html"

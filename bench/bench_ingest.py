@@ -24,7 +24,7 @@ from rich.table import Table
 
 import flows  # noqa: F401  (quiet Prefect defaults)
 from bench.measure import measure
-from flows import pipeline
+from flows import pipeline, stages
 from flows.sample import SITES, WEEKS, _article
 from flows.warehouse import Warehouse
 from transforms.gazetteer import countries_reference
@@ -71,7 +71,7 @@ def ingest(path: Path, db: Path) -> pipeline.RunSummary:
     summary = pipeline.RunSummary(run_id="bench", db=db)
     with Warehouse(db) as wh:
         wh.ensure_schema(countries_reference(), themes_reference())
-        pipeline.ingest(wh, "bench", [str(path)], summary)
+        stages.ingest.ingest(wh, "bench", [str(path)], summary)
     return summary
 
 

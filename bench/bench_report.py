@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 import flows  # noqa: F401  (quiet Prefect defaults)
-from flows import pipeline
+from flows import pipeline, stages
 from flows.sample import write_sample
 from flows.warehouse import Warehouse
 from reports.render import render_report
@@ -37,11 +37,11 @@ def main() -> None:
         summary = pipeline.RunSummary(run_id="bench", db=db)
         with Warehouse(db) as wh:
             wh.ensure_schema(countries_reference(), themes_reference())
-            pipeline._start_run(wh, "bench", [str(corpus)])
-            pipeline.ingest(wh, "bench", [str(corpus)], summary)
-            pipeline.enrich(wh, "bench", summary)
-            pipeline.marts(wh, "bench", summary)
-            pipeline._finish_run(wh, summary, "success", None)
+            pipeline.start_run(wh, "bench", [str(corpus)])
+            stages.ingest.ingest(wh, "bench", [str(corpus)], summary)
+            stages.enrich.enrich(wh, "bench", summary)
+            stages.marts.marts(wh, "bench", summary)
+            pipeline.finish_run(wh, summary, "success", None)
             weeks = wh.scalar("SELECT count(DISTINCT week) FROM theme_weekly")
             render_report(wh, out)  # warm: Vega bundle, GX-free imports, caches
             timings = {}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import polars as pl
 
-from expectations.gate import GateResult, run_gate
+from expectations.gate import GateResult, run_gate, thresholds
 from flows.warehouse import ARTICLE_WEEK, Warehouse
 from transforms.dates import EARLIEST
 
@@ -82,9 +82,12 @@ def check_published(wh: Warehouse) -> list[GateResult]:
             run_gate("marts", marts, params)]
 
 
-def country_share_drift(country_weekly: pl.DataFrame, min_articles: int = 50) -> float:
+def country_share_drift(country_weekly: pl.DataFrame, min_articles: int | None = None) -> float:
     """The largest move of a country's share in the latest week from its mean over the weeks
-    before, counting only a latest week with ``min_articles`` articles (or 0.0)."""
+    before, counting only a latest week with ``min_articles`` articles (default: the
+    threshold marts.drift_min_articles), else 0.0."""
+    if min_articles is None:
+        min_articles = int(thresholds()["marts.drift_min_articles"])
     if country_weekly.is_empty() or country_weekly["week"].n_unique() < 2:
         return 0.0
     latest = country_weekly["week"].max()

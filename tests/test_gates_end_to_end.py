@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from flows import pipeline
 from flows.cli import app
+from flows.stages import enrich as enrich_stage
 from flows.warehouse import ANALYTIC_TABLES, Warehouse
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def dump(tmp_path):
 def test_rows_a_poisoned_transform_emits_are_quarantined_and_the_rest_published(
     prefect_harness, dump, tmp_path, monkeypatch
 ):
-    real = pipeline.find_mentions
+    real = enrich_stage.find_mentions
     zz_docs: set[str] = set()
 
     def poisoned(docs):
@@ -41,7 +41,7 @@ def test_rows_a_poisoned_transform_emits_are_quarantined_and_the_rest_published(
                                         end=pl.lit(10_005, pl.Int64))
         return pl.concat([good, bad, far])
 
-    monkeypatch.setattr(pipeline, "find_mentions", poisoned)
+    monkeypatch.setattr(enrich_stage, "find_mentions", poisoned)
     db = tmp_path / "w.duckdb"
     result = runner.invoke(app, ["ingest", str(dump), "--db", str(db)])
     assert result.exit_code == 0, result.output
@@ -75,8 +75,8 @@ def test_a_failed_enrich_gate_names_the_check_and_publishes_nothing(
     extra = dump / "b.jsonl"
     extra.write_text(f'{{"id": "x", "title": "More", "text": "{BODY} Another one.", '
                      '"published": "2024-03-04"}\n')
-    real = pipeline.article_countries
-    monkeypatch.setattr(pipeline, "article_countries",
+    real = enrich_stage.article_countries
+    monkeypatch.setattr(enrich_stage, "article_countries",
                         lambda m, d: pl.concat([real(m, d), real(m, d)]))  # duplicate keys
     result = runner.invoke(app, ["ingest", str(extra), "--db", str(db)])
     assert result.exit_code == 1

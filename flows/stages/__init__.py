@@ -1,0 +1,1 @@
+"""One module per stage: its staging, gate inputs and publish (flows.pipeline runs them)."""

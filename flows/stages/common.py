@@ -1,0 +1,133 @@
+"""What every stage shares: the run's summary, the mapper that runs batches (here or on a
+cluster), recording a gate's results and sending the rows it rejected to quarantine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+
+from expectations.gate import GateFailed, GateResult
+from expectations.gate import thresholds as gate_thresholds
+from flows.warehouse import Warehouse
+
+INGEST_BATCH = 500
+ENRICH_BATCH = 2000
+# Batches handed to the mapper at once: enough to keep a cluster's workers busy.
+BATCHES_IN_FLIGHT = 4
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    db: Path
+    records_seen: int = 0
+    articles_loaded: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    quarantined: int = 0
+    # New articles that had no date of their own: dated by their file's modification time.
+    dated_by_file_time: int = 0
+    # Articles of earlier runs removed because their sources were read again with replace.
+    replaced: int = 0
+    first_date: date | None = None
+    last_date: date | None = None
+    gates: dict[str, str] = field(default_factory=dict)
+    # Every expectation that warned, readably: "ingest: expect_…(title) observed 0.5 (mostly=0.9)".
+    warnings: list[str] = field(default_factory=list)
+    # This run's most common quarantine reasons: (reason, records, an example source).
+    quarantine_reasons: list[tuple[str, int, str]] = field(default_factory=list)
+    report: Path | None = None
+
+
+class NothingToRead(Exception):
+    """No input record at all could be read."""
+
+
+def described(result) -> str:
+    observed = f" observed {result.observed}" if result.observed else ""
+    threshold = f" ({result.threshold})" if result.threshold else ""
+    return f"{result.stage}: {result.expectation}{observed}{threshold}"
+
+
+def record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSummary) -> None:
+    rows = pl.DataFrame(
+        [
+            {"run_id": run_id, "stage": r.stage, "suite": r.suite, "expectation": r.expectation,
+             "success": r.success, "severity": r.severity, "observed": r.observed,
+             "checked_at": r.checked_at, "threshold": r.threshold}
+            for r in gate.results
+        ]
+    )
+    wh.insert("quality_results", rows)
+    summary.gates[gate.stage] = gate.status
+    summary.warnings.extend(described(r) for r in gate.warnings)
+    if not gate.passed:
+        raise GateFailed(gate)
+
+
+Mapper = Callable[[Callable, list], list]
+
+
+def local_map(function: Callable, items: list) -> list:
+    """Run the batches here, one after the other (the default runner)."""
+    return [function(item) for item in items]
+
+
+def recent_median(wh: Warehouse, sql: str) -> float | None:
+    """Median of a per-run value (the query's column ``v``) over the recent successful runs."""
+    limit = int(gate_thresholds()["history.recent_runs"])
+    values = wh.frame(sql, [limit])["v"].drop_nulls()
+    return float(values.median()) if len(values) else None
+
+
+def quarantine_bad_rows(
+    wh: Warehouse, run_id: str, gate: GateResult, staged: dict[str, pd.DataFrame]
+) -> int:
+    """Rows a row-level check rejected leave the staged batch and go to quarantine; returns
+    how many. New articles (batch ``articles``) leave staging.new_articles; rows of the other
+    batches are re-staged without them. The reason code is the check that failed."""
+    total = 0
+    for batch, rows in gate.bad_rows.items():
+        frame = staged[batch]
+        bad = frame.loc[list(rows)]
+        total += len(rows)
+        codes = [f"gate:{rows[i]}" for i in rows]
+        if batch == "articles":
+            wh.stage("rejected", pl.DataFrame({
+                "source": bad["source"].tolist(), "record_key": bad["record_key"].tolist(),
+                "reason": [f"{gate.stage}: {rows[i]} failed" for i in rows],
+                "reason_code": codes, "doc_id": bad["doc_id"].tolist(),
+            }))
+            wh.con.execute(
+                "INSERT INTO quarantine BY NAME SELECT ? AS run_id, ? AS stage, source, "
+                "record_key, reason, reason_code FROM staging.rejected ON CONFLICT DO NOTHING",
+                [run_id, gate.stage])
+            wh.con.execute("DELETE FROM staging.new_articles WHERE doc_id IN "
+                           "(SELECT doc_id FROM staging.rejected)")
+            continue
+        rejected = pl.DataFrame({
+            "doc_id": bad["doc_id"].astype(str).tolist(),
+            "reason": [f"{gate.stage}: {rows[i]} failed ({batch} row)" for i in rows],
+            "reason_code": codes,
+            "excerpt": [str(r)[:200] for r in bad.drop(columns=["field_length"], errors="ignore")
+                        .to_dict("records")],
+        })
+        wh.stage("rejected", rejected)
+        # The record key points at the article and the table of the rejected row.
+        wh.con.execute(
+            "INSERT INTO quarantine BY NAME SELECT ? AS run_id, ? AS stage, a.source, "
+            "a.record_key || ' ' || ? || ':' || r.doc_id || ':' || row_number() OVER () AS "
+            "record_key, r.reason, r.reason_code, r.excerpt FROM staging.rejected r "
+            "JOIN articles a USING (doc_id) ON CONFLICT DO NOTHING",
+            [run_id, gate.stage, batch],
+        )
+        staged[batch] = frame.drop(index=list(rows))
+        wh.stage(batch, pl.from_pandas(staged[batch].drop(columns=["field_length"],
+                                                          errors="ignore")))
+    wh.drop_staged("rejected")
+    return total
