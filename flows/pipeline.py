@@ -10,10 +10,13 @@ and flows.orchestration runs the same stages as Prefect tasks (deployments, a se
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import duckdb
 
 from expectations.gate import GateFailed, GateResult
 from flows.progress import RunProgress, plural
@@ -130,11 +133,13 @@ def run_pipeline(
         start_run(wh, run_id, paths)
         try:
             if paths:
+                summary.stage = "ingest"
                 with progress.stage("ingest") as line:
                     as_task(ingest)(wh, run_id, paths, summary, options, mapper, replace,
                                     progress)
                     line.detail = _ingest_line(summary)
                 _warn(summary, replace, progress)
+            summary.stage = "enrich"
             with progress.stage("enrich") as line:
                 done = as_task(enrich)(wh, run_id, summary, mapper, progress)
                 line.detail = (
@@ -142,6 +147,7 @@ def run_pipeline(
                     f"{plural(done['mentions'], 'country mention')}, "
                     f"{done['with_country']:,} with a country, {done['with_theme']:,} with a "
                     f"theme; gate {summary.gates.get('enrich', 'skipped (nothing new)')}")
+            summary.stage = "marts"
             with progress.stage("marts") as line:
                 rows = as_task(marts)(wh, run_id, summary)
                 line.detail = (f"{rows['country_weekly']:,} country-weeks, "
@@ -155,11 +161,19 @@ def run_pipeline(
         except NothingToRead as exc:
             finish_run(wh, summary, "failed", str(exc))
             raise
+        except duckdb.Error as exc:
+            # Out of memory or disk, mostly: the stage's transaction was rolled back.
+            message = (f"{summary.stage} failed in DuckDB, nothing of it was published: "
+                       f"{str(exc).splitlines()[0]}")
+            with contextlib.suppress(duckdb.Error):  # a connection DuckDB invalidated is dead
+                finish_run(wh, summary, "failed", message)
+            raise RunFailed(message, summary) from None
         except BaseException as exc:
             finish_run(wh, summary, "failed", f"{type(exc).__name__}: {exc}")
             raise
         finish_run(wh, summary, "success", None)
         if out is not None:
+            summary.stage = "report"
             with progress.stage("report") as line:
                 summary.report = as_task(report)(wh, out, week)
                 line.detail = str(summary.report) if summary.report else "nothing to report"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -60,7 +61,8 @@ class Warehouse:
         self.read_only = read_only
 
     def close(self) -> None:
-        self.con.close()
+        with contextlib.suppress(duckdb.Error):  # an invalidated connection is closed anyway
+            self.con.close()
 
     def __enter__(self) -> Warehouse:
         return self

@@ -42,6 +42,8 @@ class RunSummary:
     # This run's most common quarantine reasons: (reason, records, an example source).
     quarantine_reasons: list[tuple[str, int, str]] = field(default_factory=list)
     report: Path | None = None
+    # The stage running (or the last one that ran), for messages about a failure.
+    stage: str = "setup"
 
 
 class NothingToRead(Exception):

@@ -224,3 +224,23 @@ def test_a_prefect_api_that_does_not_answer_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and "does not answer" in lines[0], result.output
+
+
+def test_duckdb_out_of_memory_is_one_line_naming_the_stage_and_the_next_run_works(
+    sample_corpus, tmp_path, monkeypatch
+):
+    db, site = tmp_path / "w.duckdb", str(sample_corpus / "dailyglobe.example")
+    monkeypatch.setenv("COMENTION_DUCKDB_MEMORY", "4MB")
+    starved = runner.invoke(app, ["ingest", site, "--db", str(db)])
+    assert starved.exit_code == 1
+    lines = [ln for ln in starved.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "failed in DuckDB, nothing of it was published" in lines[0]
+    assert "Out of Memory" in lines[0], starved.output
+    monkeypatch.delenv("COMENTION_DUCKDB_MEMORY")
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM articles") == 0
+    assert runner.invoke(app, ["ingest", site, "--db", str(db)]).exit_code == 0
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM articles") > 0
+        assert wh.frame("SELECT status FROM runs ORDER BY started_at")["status"].to_list() == [
+            "failed", "success"]
