@@ -134,8 +134,10 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
     from flows.warehouse import WarehouseError
 
     progress = RunProgress(console, live=err)
+    from flows.schedule import api_healthy
+
     api = flows.prefect_api_url()
-    if api and not _answers(api):
+    if api and not api_healthy(api):
         raise _fail(f"the Prefect API at {api} (PREFECT_API_URL) does not answer: start it "
                     "(comention schedule starts one), or unset PREFECT_API_URL to run "
                     "without Prefect")
@@ -160,17 +162,6 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
         raise _fail(f"{exc.strerror or exc}: {exc.filename or ''} (the stages that had ended "
                     "are published)") from None
     return summary
-
-
-def _answers(api: str) -> bool:
-    """Whether the Prefect API at ``api`` is up (its health endpoint, within 3 s)."""
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(api.rstrip("/") + "/health", timeout=3) as response:
-            return response.status == 200
-    except (OSError, ValueError):
-        return False
 
 
 def _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports, runner, dask_address,

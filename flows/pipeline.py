@@ -21,7 +21,7 @@ import duckdb
 from expectations.gate import GateFailed, GateResult
 from flows.progress import RunProgress, plural
 from flows.sources import ReadOptions
-from flows.stages.common import Mapper, NothingToRead, RunSummary, local_map
+from flows.stages.common import Mapper, NothingToRead, RunSummary, described, local_map
 from flows.stages.enrich import enrich
 from flows.stages.ingest import ingest
 from flows.stages.marts import marts
@@ -74,11 +74,7 @@ def finish_run(wh: Warehouse, summary: RunSummary, status: str, message: str | N
 def describe_failure(gate: GateResult, summary: RunSummary) -> str:
     """One line for a failed gate: the checks and their bounds, and, when records were
     quarantined, the most common reasons (they usually say what to change, e.g. a --field)."""
-    checks = "; ".join(
-        f"{r.expectation}" + (f" ({r.threshold})" if r.threshold else "")
-        # A row count of broken rows says nothing a user can act on; a metric value does.
-        + (f" observed {r.observed}" if r.observed and "unexpected" not in r.observed else "")
-        for r in gate.failed)
+    checks = "; ".join(described(r, row_counts=False) for r in gate.failed)
     message = f"{gate.stage} gate failed, nothing published: {checks}"
     if gate.stage == "ingest" and summary.quarantine_reasons:
         reasons = "; ".join(f"{Path(source).name}: {reason} ({plural(count, 'record')})"

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
-from flows.warehouse import duckdb_memory_limit
+from flows.warehouse import Warehouse, WarehouseError
 
 TERMINAL_ROWS = 50  # default --limit for a table on a terminal
 BATCH = 2048  # rows fetched from DuckDB at a time
@@ -32,23 +32,12 @@ class QueryError(Exception):
 
 
 def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open ``path`` so that no statement can write, read other files or change settings:
-    ``read_only`` alone still allows ATTACH … READ_WRITE and COPY TO (../shared/DEPENDENCIES.md)."""
-    if not path.exists():
-        raise QueryError(f"no database at {path}: run `comention run` first")
+    """A sandboxed read-only connection to ``path``: no statement can write, read other files
+    or change settings."""
     try:
-        return duckdb.connect(str(path), read_only=True, config={
-            "enable_external_access": False,
-            "lock_configuration": True,
-            "memory_limit": duckdb_memory_limit(),
-        })
-    except duckdb.IOException as exc:
-        if "Conflicting lock" in str(exc):
-            raise QueryError(f"{path} is locked: a run is writing to it; "
-                             "query it when the run has finished") from None
-        raise QueryError(f"cannot open database {path}: {str(exc).rstrip()}") from None
-    except duckdb.Error as exc:
-        raise QueryError(f"cannot open database {path}: {str(exc).rstrip()}") from None
+        return Warehouse(path, sandboxed=True).con
+    except WarehouseError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def run_query(db: Path, query: str, fmt: str = "table", limit: int | None = None,

@@ -53,9 +53,10 @@ def _prefect(*args: str) -> list[str]:
     return [sys.executable, "-m", "prefect", *args]
 
 
-def _healthy(api: str) -> bool:
+def api_healthy(api: str) -> bool:
+    """Whether a Prefect API answers its health check at ``api`` (…/api), within 2 s."""
     try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
+        with urllib.request.urlopen(f"{api.rstrip('/')}/health", timeout=2) as response:
             return response.status == 200 and response.read().strip() == b"true"
     except (OSError, ValueError):
         return False
@@ -79,7 +80,7 @@ def start_server(env: dict, log: Path) -> subprocess.Popen | None:
     """Start `prefect server start` and wait until healthy; None if one already serves the
     port (it is reused and left running)."""
     api = env["PREFECT_API_URL"]
-    if _healthy(api):
+    if api_healthy(api):
         return None
     port = api.rsplit(":", 1)[1].split("/")[0]
     if not _port_free(int(port)):
@@ -95,7 +96,7 @@ def start_server(env: dict, log: Path) -> subprocess.Popen | None:
             start_new_session=True)
     deadline = time.monotonic() + SERVER_TIMEOUT
     try:
-        while not _healthy(api):
+        while not api_healthy(api):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise ScheduleError(f"the Prefect server on port {port} did not come up "
                                     f"(log: {log}):\n{_tail(log)}")

@@ -33,31 +33,40 @@ class WarehouseError(Exception):
     """The database file cannot be opened or used; the message says why."""
 
 
-def _open_error(path: Path, exc: duckdb.Error) -> str:
+def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> str:
     """Why the file could not be opened, in one line; a lock held by another process (DuckDB
     allows one writer) names that process, so the user knows what to wait for."""
     text = str(exc)
     holder = re.search(r"Conflicting lock is held in (\S+) \(PID (\d+)\)", text)
     if holder:
         program, pid = holder.groups()
-        return (f"{path} is in use by another process (PID {pid}, {Path(program).name}): "
-                "DuckDB allows one writer at a time, and readers only while nobody writes. "
-                "Try again when that run has finished.")
+        process = f"PID {pid}, {Path(program).name}"
+        if read_only:  # only a writer keeps readers out
+            return (f"{path} is locked: a run is writing to it ({process}); "
+                    "query it when the run has finished")
+        return (f"{path} is in use by another process ({process}): DuckDB allows one writer "
+                "at a time, and readers only while nobody writes. Try again when that run "
+                "has finished.")
     return f"cannot open database {path}: {text.splitlines()[0]}"
 
 
 class Warehouse:
-    def __init__(self, path: str | Path, read_only: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, sandboxed: bool = False):
+        """Open the warehouse at ``path``. ``sandboxed`` (read-only too): no statement can
+        write, read other files or change settings — ``read_only`` alone still allows ATTACH …
+        READ_WRITE and COPY TO (../shared/DEPENDENCIES.md)."""
         self.path = Path(path)
+        read_only = read_only or sandboxed
         if read_only and not self.path.exists():
             raise WarehouseError(f"no database at {self.path}: run `comention run` first")
+        # Bounded memory whatever the size of the dump: DuckDB spills to disk beyond it.
+        config = {"memory_limit": duckdb_memory_limit()}
+        if sandboxed:
+            config |= {"enable_external_access": False, "lock_configuration": True}
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only, config={
-                # Bounded memory whatever the size of the dump: DuckDB spills to disk beyond it.
-                "memory_limit": duckdb_memory_limit(),
-            })
+            self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.Error as exc:
-            raise WarehouseError(_open_error(self.path, exc)) from None
+            raise WarehouseError(_open_error(self.path, exc, read_only)) from None
         self.read_only = read_only
 
     def close(self) -> None:

@@ -149,6 +149,12 @@ def term_weekly(weeks: pl.DataFrame, terms: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def docs_term_weekly(docs: pl.DataFrame) -> pl.DataFrame:
+    """week, term, articles of documents (doc_id, title, body, week): what they add to
+    term_weekly, and what replacing them takes away."""
+    return term_weekly(docs.select("doc_id", "week"), article_terms(docs))
+
+
 def emerging_terms(
     term_counts: pl.DataFrame, weeks_in_range: pl.DataFrame, known_terms: set[str],
     baseline_weeks: int = 8, min_articles: int = 5, min_ratio: float = 3.0, top: int = 15,

@@ -76,9 +76,14 @@ def discover(paths: list[str]) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in found if not p.name.startswith(".")))
 
 
+def member_error(key: str, code: ReasonCode, reason: str) -> dict:
+    """The record standing for a file or archive member that cannot be read."""
+    return {"record_key": key, "kind": "file", "error": reason, "error_code": code}
+
+
 def file_error(path: Path, code: ReasonCode, reason: str, key: str | None = None) -> dict:
-    return {**dict.fromkeys(RAW_FIELDS), "source": str(path), "record_key": key or path.name,
-            "kind": "file", "error": reason, "error_code": code}
+    return {**dict.fromkeys(RAW_FIELDS), "source": str(path),
+            **member_error(key or path.name, code, reason)}
 
 
 def sniff_format(name: str, head: bytes) -> str | None:
@@ -124,22 +129,20 @@ def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archi
     archive = archives.archive_of(fmt_name, head)
     if archive:
         if depth >= options.max_archive_depth:
-            yield {"record_key": name, "kind": "file",
-                   "error": f"archive nested deeper than {options.max_archive_depth} levels",
-                   "error_code": ReasonCode.ARCHIVE_REFUSED}
+            yield member_error(name, ReasonCode.ARCHIVE_REFUSED,
+                               f"archive nested deeper than {options.max_archive_depth} levels")
             return
         for member_name, member in archives.members(stream, archive, name, budget):
             if isinstance(member, archives.Refused):
-                yield {"record_key": member_name, "kind": "file", "error": member.reason,
-                       "error_code": member.code}
+                yield member_error(member_name, member.code, member.reason)
                 continue
             yield from read_stream(member, member_name, options, budget, depth + 1)
         return
     fmt = sniff_format(fmt_name, head)
     if fmt is None:
-        yield {"record_key": name, "kind": "file",
-               "error": f"unsupported file type {os.path.splitext(fmt_name)[1] or '(none)'}"
-                        " (binary content)", "error_code": ReasonCode.UNSUPPORTED_FILE}
+        yield member_error(name, ReasonCode.UNSUPPORTED_FILE,
+                           f"unsupported file type {os.path.splitext(fmt_name)[1] or '(none)'}"
+                           " (binary content)")
         return
     yield from READERS[fmt](stream, name, options)
 

@@ -13,7 +13,7 @@ import polars as pl
 
 from expectations.gate import GateFailed, GateResult
 from expectations.gate import thresholds as gate_thresholds
-from flows.warehouse import Warehouse
+from flows.warehouse import ARTICLE_WEEK, Warehouse
 
 INGEST_BATCH = 500
 ENRICH_BATCH = 2000
@@ -50,10 +50,22 @@ class NothingToRead(Exception):
     """No input record at all could be read."""
 
 
-def described(result) -> str:
-    observed = f" observed {result.observed}" if result.observed else ""
+def articles_by_id(wh: Warehouse, doc_ids: list[str]) -> pl.DataFrame:
+    """doc_id, title, body, dup_of and week of the published articles with these ids, in id
+    order: what enrichment and term counting read."""
+    return wh.frame(
+        f"SELECT doc_id, title, body, dup_of, {ARTICLE_WEEK} AS week FROM articles "
+        "WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY doc_id", [doc_ids])
+
+
+def described(result, row_counts: bool = True) -> str:
+    """An expectation's result in words: "expect_…(title) observed 0.5 (mostly=0.9)".
+    Without ``row_counts``, an observed count of broken rows is left out (it says nothing a
+    user can act on; a metric value does)."""
+    observed = result.observed or ""
+    shown = observed and (row_counts or "unexpected" not in observed)
     threshold = f" ({result.threshold})" if result.threshold else ""
-    return f"{result.stage}: {result.expectation}{observed}{threshold}"
+    return result.expectation + (f" observed {observed}" if shown else "") + threshold
 
 
 def record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSummary) -> None:
@@ -67,7 +79,7 @@ def record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSummar
     )
     wh.insert("quality_results", rows)
     summary.gates[gate.stage] = gate.status
-    summary.warnings.extend(described(r) for r in gate.warnings)
+    summary.warnings.extend(f"{r.stage}: {described(r)}" for r in gate.warnings)
     if not gate.passed:
         raise GateFailed(gate)
 

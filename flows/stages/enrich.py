@@ -13,12 +13,13 @@ from flows.stages.common import (
     ENRICH_BATCH,
     Mapper,
     RunSummary,
+    articles_by_id,
     local_map,
     quarantine_bad_rows,
     recent_median,
     record_gate,
 )
-from flows.warehouse import ARTICLE_WEEK, Warehouse
+from flows.warehouse import Warehouse
 from transforms import trends
 from transforms.countries import article_countries, find_mentions
 from transforms.themes import tag_themes
@@ -32,8 +33,7 @@ def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "country_mentions": mentions,
         "article_countries": article_countries(mentions, docs),
         "article_themes": tag_themes(docs),
-        "terms": trends.term_weekly(unique.select("doc_id", "week"),
-                                    trends.article_terms(unique)),
+        "terms": trends.docs_term_weekly(unique),
     }
 
 
@@ -53,15 +53,8 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     with progress.counter("enriching", total=len(pending), unit="articles") as advance:
         for offset in range(0, len(pending), step):
             window = pending.slice(offset, step)
-            batches = [
-                wh.frame(
-                    f"SELECT doc_id, title, body, dup_of, {ARTICLE_WEEK} AS week FROM articles "
-                    "WHERE doc_id IN "
-                    "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id",
-                    [window.slice(start, ENRICH_BATCH).to_list()],
-                )
-                for start in range(0, len(window), ENRICH_BATCH)
-            ]
+            batches = [articles_by_id(wh, window.slice(start, ENRICH_BATCH).to_list())
+                       for start in range(0, len(window), ENRICH_BATCH)]
             for result in mapper(enrich_batch, batches):
                 for name, frame in result.items():
                     wh.append_staged(name, frame)

@@ -19,12 +19,13 @@ from flows.stages.common import (
     Mapper,
     NothingToRead,
     RunSummary,
+    articles_by_id,
     local_map,
     quarantine_bad_rows,
     recent_median,
     record_gate,
 )
-from flows.warehouse import ARTICLE_WEEK, Warehouse
+from flows.warehouse import Warehouse
 from transforms import trends
 from transforms.articles import build_articles
 
@@ -204,12 +205,8 @@ def _term_counts(wh: Warehouse, where: str) -> pl.DataFrame:
     ids = wh.frame(f"SELECT doc_id FROM articles WHERE {where} ORDER BY doc_id")["doc_id"]
     parts = [pl.DataFrame(schema={"week": pl.Date, "term": pl.Utf8, "articles": pl.Int64})]
     for start in range(0, len(ids), ENRICH_BATCH):
-        docs = wh.frame(
-            f"SELECT doc_id, title, body, {ARTICLE_WEEK} AS week FROM articles "
-            "WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
-            [ids.slice(start, ENRICH_BATCH).to_list()])
-        parts.append(trends.term_weekly(docs.select("doc_id", "week"),
-                                        trends.article_terms(docs)))
+        parts.append(trends.docs_term_weekly(
+            articles_by_id(wh, ids.slice(start, ENRICH_BATCH).to_list())))
     return pl.concat(parts).group_by("week", "term").agg(pl.col("articles").sum())
 
 
