@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -47,6 +47,10 @@ class ExpectationResult:
     observed: str | None
     checked_at: datetime
     threshold: str | None = None
+    # Row-level checks: the rows checked and how many broke the check (for combining chunks).
+    checked: int | None = None
+    unexpected: int | None = None
+    mostly: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,12 @@ class GateResult:
     @property
     def passed(self) -> bool:
         return not self.failed
+
+    @property
+    def failed_for_good(self) -> bool:
+        """Of a run's chunks so far: a check failed that later chunks cannot make pass (one
+        without a ``mostly`` share; a share is judged over all the run's rows)."""
+        return any(r.mostly is None or r.checked is None for r in self.failed)
 
     @property
     def status(self) -> str:
@@ -199,20 +209,64 @@ def gx_loading_in_background() -> Iterator[None]:
 
 
 def run_gate(
-    stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None
+    stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None,
+    partial: bool = False,
 ) -> GateResult:
-    """Validate each named batch against the stage's suite; never raises for failed checks."""
+    """Validate each named batch against the stage's suite; never raises for failed checks.
+
+    With ``partial``, only the suite's batches present in ``batches`` are checked: a stage
+    checks each chunk's rows as it goes and its run-level batch at the end, and ``combined``
+    makes one result of them."""
     helper = _helper
     if helper is not None and sum(len(frame) for frame in batches.values()) <= HELPER_MAX_ROWS:
         try:
-            return helper.submit(_validate, stage, batches, params).result()
+            return helper.submit(_validate, stage, batches, params, partial).result()
         except BrokenProcessPool:
             pass  # the helper died (out of memory?): validate here instead
-    return _validate(stage, batches, params)
+    return _validate(stage, batches, params, partial)
+
+
+def combined(stage: str, parts: list[GateResult]) -> GateResult:
+    """One result per expectation from the results of a stage's chunks (and its run-level
+    batch): row counts add up, so a ``mostly`` share is judged over all rows, as one batch
+    would be; a check without rows counts (an aggregate) keeps its worst outcome."""
+    merged: dict[tuple[str, str], ExpectationResult] = {}
+    for part in parts:
+        for result in part.results:
+            key = (result.suite, result.expectation + (result.threshold or ""))
+            before = merged.get(key)
+            if before is None:
+                merged[key] = result
+            elif result.checked is not None and before.checked is not None:
+                checked = before.checked + result.checked
+                unexpected = before.unexpected + result.unexpected
+                merged[key] = replace(
+                    result, checked=checked, unexpected=unexpected,
+                    success=_holds(checked, unexpected, result.mostly),
+                    observed=f"unexpected_count={unexpected}")
+            elif before.success and not result.success:
+                merged[key] = result
+    return GateResult(stage=stage, results=tuple(merged.values()))
+
+
+def _holds(checked: int, unexpected: int, mostly: float | None) -> bool:
+    if mostly is None or checked == 0:
+        return unexpected == 0
+    return (checked - unexpected) / checked >= mostly
+
+
+def _counts(result) -> tuple[int | None, int | None]:
+    """(rows checked, rows that broke it) of a row-level result; (None, None) otherwise."""
+    info = result.result or {}
+    if "unexpected_count" not in info or "element_count" not in info:
+        return None, None
+    missing = info.get("missing_count") or 0
+    return int(info["element_count"]) - int(missing), int(info["unexpected_count"] or 0)
 
 
 def _validate(
-    stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None
+    stage: str, batches: dict[str, pd.DataFrame], params: dict | None = None,
+    partial: bool = False,
 ) -> GateResult:
     suite = load_suite(stage)
     params = thresholds() | (params or {})
@@ -222,6 +276,8 @@ def _validate(
     results: list[ExpectationResult] = []
     for batch_name, specs in suite["batches"].items():
         frame = batches.get(batch_name)
+        if frame is None and partial:
+            continue
         if frame is None:
             raise KeyError(f"suite {stage!r} expects a batch named {batch_name!r}")
         asset_name = f"{stage}.{batch_name}"
@@ -247,6 +303,8 @@ def _validate(
                 for row in (outcome.result or {}).get("unexpected_index_list") or []:
                     index = row["index"] if isinstance(row, dict) else row
                     bad_rows.setdefault(batch_name, {}).setdefault(int(index), _label(spec))
+            checked, unexpected = _counts(outcome)
+            mostly = spec["kwargs"].get("mostly")
             results.append(
                 ExpectationResult(
                     stage=stage,
@@ -257,6 +315,9 @@ def _validate(
                     observed=_observed(outcome),
                     checked_at=checked_at,
                     threshold=_threshold(spec, params),
+                    checked=checked,
+                    unexpected=unexpected,
+                    mostly=params.get(mostly[1:]) if isinstance(mostly, str) else mostly,
                 )
             )
     return GateResult(stage=stage, results=tuple(results), bad_rows=bad_rows)

@@ -101,9 +101,14 @@ ReplaceOption = Annotated[bool, typer.Option(
                       "after correcting --field date=COLUMN.")]
 
 
+WaitOption = Annotated[float, typer.Option(
+    "--wait", help="Seconds to wait for another run writing the same warehouse (default: "
+                   "fail at once, naming it).")]
+
+
 def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] | None = None,
          clean_exports: bool = False, runner: str = "local",
-         dask_address: str | None = None, replace: bool = False) -> None:
+         dask_address: str | None = None, replace: bool = False, wait: float = 0.0) -> None:
     started = time.perf_counter()
     from expectations.gate import gx_loading_in_background
 
@@ -121,11 +126,12 @@ def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] |
         except (InputNotFound, ValueError) as exc:
             raise _fail(str(exc)) from None
         summary = _run_stages(paths, db, out, week, overrides, clean_exports, runner,
-                              dask_address, replace)
+                              dask_address, replace, wait)
     _print_summary(summary, started)
 
 
-def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_address, replace):
+def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_address, replace,
+                wait):
     import duckdb
 
     from flows.pipeline import NothingToRead, RunFailed, run_pipeline
@@ -144,11 +150,11 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
     try:
         if runner == "dask" or api:
             summary = _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports,
-                                           runner, dask_address, replace)
+                                           runner, dask_address, replace, wait)
         else:
             summary = run_pipeline(
                 paths, db, out, week, ReadOptions(fields=overrides, clean_exports=clean_exports),
-                replace=replace, progress=progress)
+                replace=replace, progress=progress, wait=wait)
     except RunFailed as exc:
         raise _fail(f"{exc}. Details: quality_results and quarantine in {db}") from None
     except (NothingToRead, WarehouseError) as exc:
@@ -165,7 +171,7 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
 
 
 def _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports, runner, dask_address,
-                         replace):
+                         replace, wait):
     """The run as a Prefect flow, recorded by the configured Prefect API (or a temporary one
     for Dask), with Prefect's own run logs kept out of the way: the CLI says what happened."""
     import logging
@@ -177,7 +183,7 @@ def _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports, runner,
     chosen = dask_flow(dask_address) if runner == "dask" else comention_flow
     return chosen(paths=paths, db=str(db), out=str(out) if out else None, week=week,
                   fields=overrides, clean_exports=clean_exports, runner=runner,
-                  replace=replace, verbose=True)
+                  replace=replace, verbose=True, wait=wait)
 
 
 @app.command()
@@ -194,13 +200,15 @@ def run(
     dask_address: Annotated[str | None, typer.Option(
         help="Scheduler of an existing Dask cluster (tcp://host:8786); default: a local "
              "cluster of 2 workers.")] = None,
+    wait: WaitOption = 0.0,
 ) -> None:
     """Read the dumps, find countries and themes, update the weekly tables, write the report.
 
     Each stage is gated by its data-quality checks. With a Prefect API configured
     (PREFECT_API_URL), the run is a Prefect flow recorded there.
     """
-    _run(paths, db, out, _parse_week(week), field, clean_exports, runner, dask_address, replace)
+    _run(paths, db, out, _parse_week(week), field, clean_exports, runner, dask_address, replace,
+         wait)
 
 
 @app.command()
@@ -210,9 +218,10 @@ def ingest(
     field: FieldOption = None,
     clean_exports: CleanOption = False,
     replace: ReplaceOption = False,
+    wait: WaitOption = 0.0,
 ) -> None:
     """Like run, without writing a report."""
-    _run(paths, db, None, None, field, clean_exports, replace=replace)
+    _run(paths, db, None, None, field, clean_exports, replace=replace, wait=wait)
 
 
 @app.command()

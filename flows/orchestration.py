@@ -30,13 +30,14 @@ def as_task(function: Callable) -> Callable:
 def comention_flow(
     paths: list[str], db: str = "comention.duckdb", out: str | None = "reports/out",
     week: date | None = None, fields: dict[str, str] | None = None, clean_exports: bool = False,
-    runner: str = "local", replace: bool = False, verbose: bool = False,
+    runner: str = "local", replace: bool = False, verbose: bool = False, wait: float = 0.0,
 ) -> RunSummary:
     """Ingest the dumps at ``paths`` into ``db`` and write the weekly report into ``out``.
 
     ``fields`` maps record fields to export columns (``{"text": "maintext"}``);
     ``clean_exports`` runs page cleaning on the text of structured exports too; ``replace``
-    reloads files read before; ``verbose`` prints a line per stage. With ``runner="dask"``
+    reloads files read before; ``verbose`` prints a line per stage; ``wait``: seconds to wait
+    for another run writing ``db``. With ``runner="dask"``
     (and the flow run on a DaskTaskRunner, see ``dask_flow``) extraction and enrichment
     batches run on the Dask cluster.
     """
@@ -45,7 +46,7 @@ def comention_flow(
 
     def pipeline(mapper=local_map) -> RunSummary:
         return run_pipeline(paths, Path(db), Path(out) if out else None, week, options, mapper,
-                            replace=replace, progress=progress, as_task=as_task)
+                            replace=replace, progress=progress, as_task=as_task, wait=wait)
 
     if runner != "dask":
         return pipeline()

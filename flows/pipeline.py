@@ -1,8 +1,10 @@
 """The comention pipeline: ingest → enrich → marts → report, each stage gated before it publishes.
 
-Each stage writes its rows to staging tables, runs its expectation suite on them, and publishes
-in one DuckDB transaction only when the gate passes. Every gate result goes to quality_results;
-a failed gate marks the run failed and leaves the published tables as they were.
+A run writes a private working copy of the warehouse (flows.writer), chunk by chunk: each stage
+checks every chunk's rows and the run as a whole with its expectation suite. When every stage
+passed, the copy is published by one atomic file swap; when one failed, the run's work is thrown
+away and only its record is published (runs, quality_results, what it quarantined), so the
+published analytic tables stay exactly as they were.
 
 Plain Python, no Prefect: `comention run` calls it directly when no Prefect API is configured,
 and flows.orchestration runs the same stages as Prefect tasks (deployments, a server, Dask).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,10 +26,11 @@ from flows.progress import RunProgress, plural
 from flows.sources import ReadOptions
 from flows.stages.common import Mapper, NothingToRead, RunSummary, described, local_map
 from flows.stages.enrich import enrich
-from flows.stages.ingest import ingest
+from flows.stages.ingest import clear_file_quarantine, ingest
 from flows.stages.marts import marts
 from flows.stages.report import report
 from flows.warehouse import Warehouse
+from flows.writer import Writer
 from transforms.gazetteer import countries_reference
 from transforms.themes import themes_reference
 
@@ -114,63 +118,143 @@ def _warn(summary: RunSummary, replace: bool, progress: RunProgress) -> None:
 def run_pipeline(
     paths: list[str], db: Path, out: Path | None, week: date | None = None,
     options: ReadOptions | None = None, mapper: Mapper = local_map, *, replace: bool = False,
-    progress: RunProgress | None = None, as_task: StageWrapper = plain,
+    progress: RunProgress | None = None, as_task: StageWrapper = plain, wait: float = 0.0,
+    before_publish: Callable[[Warehouse, RunSummary], None] | None = None,
 ) -> RunSummary:
-    """The stages in order on one writer connection; raises RunFailed or NothingToRead.
+    """The stages in order on the private working copy, then one atomic publish; raises
+    RunFailed or NothingToRead (after publishing the failed run's record: its checks and the
+    records it quarantined, nothing else of it).
 
     ``as_task`` wraps each stage function (flows.orchestration makes them Prefect tasks);
-    ``progress`` prints a line per stage (silent by default).
+    ``progress`` prints a line per stage (silent by default); ``wait``: seconds to wait for
+    another run writing the same warehouse; ``before_publish`` adds the caller's own rows
+    (the inbox deployment records the files it processed) to a successful run.
     """
     progress = progress or RunProgress()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, db=db)
-    with Warehouse(db) as wh:
+    writer = Writer(db, run_id, wait=wait, on_wait=progress.say)
+    with writer as wh:
         wh.ensure_schema(countries_reference(), themes_reference())
         start_run(wh, run_id, paths)
+        wh.drop_staged("touched_weeks")
+        wh.con.execute("CREATE TABLE staging.touched_weeks (week DATE)")
         try:
-            if paths:
-                summary.stage = "ingest"
-                with progress.stage("ingest") as line:
-                    as_task(ingest)(wh, run_id, paths, summary, options, mapper, replace,
-                                    progress)
-                    line.detail = _ingest_line(summary)
-                _warn(summary, replace, progress)
-            summary.stage = "enrich"
-            with progress.stage("enrich") as line:
-                done = as_task(enrich)(wh, run_id, summary, mapper, progress)
-                line.detail = (
-                    f"{plural(done['articles'], 'article')} → "
-                    f"{plural(done['mentions'], 'country mention')}, "
-                    f"{done['with_country']:,} with a country, {done['with_theme']:,} with a "
-                    f"theme; gate {summary.gates.get('enrich', 'skipped (nothing new)')}")
-            summary.stage = "marts"
-            with progress.stage("marts") as line:
-                rows = as_task(marts)(wh, run_id, summary)
-                line.detail = (f"{rows['country_weekly']:,} country-weeks, "
-                               f"{rows['country_pairs_weekly']:,} pair-weeks, "
-                               f"{rows['theme_weekly']:,} theme-weeks; "
-                               f"gate {summary.gates['marts']}")
+            _stages(wh, run_id, paths, summary, options, mapper, replace, progress, as_task)
+            if before_publish is not None:
+                before_publish(wh, summary)
+            finish_run(wh, summary, "success", None)
+            wh.drop_staged("touched_weeks")
         except GateFailed as exc:
             message = describe_failure(exc.gate, summary)
-            finish_run(wh, summary, "failed", message)
+            _publish_failure(writer, summary, message, replace)
             raise RunFailed(message, summary) from None
         except NothingToRead as exc:
-            finish_run(wh, summary, "failed", str(exc))
+            _publish_failure(writer, summary, str(exc), replace)
             raise
         except duckdb.Error as exc:
-            # Out of memory or disk, mostly: the stage's transaction was rolled back.
-            message = (f"{summary.stage} failed in DuckDB, nothing of it was published: "
+            # Out of memory or disk, mostly: the run's work is thrown away.
+            message = (f"{summary.stage} failed in DuckDB, nothing of the run was published: "
                        f"{str(exc).splitlines()[0]}")
-            with contextlib.suppress(duckdb.Error):  # a connection DuckDB invalidated is dead
-                finish_run(wh, summary, "failed", message)
+            _publish_failure(writer, summary, message, replace)
             raise RunFailed(message, summary) from None
         except BaseException as exc:
-            finish_run(wh, summary, "failed", f"{type(exc).__name__}: {exc}")
+            _publish_failure(writer, summary, f"{type(exc).__name__}: {exc}", replace)
             raise
-        finish_run(wh, summary, "success", None)
+        summary.stage = "publish"
+        writer.publish()
         if out is not None:
             summary.stage = "report"
             with progress.stage("report") as line:
-                summary.report = as_task(report)(wh, out, week)
+                summary.report = as_task(report)(writer.wh, out, week)
                 line.detail = str(summary.report) if summary.report else "nothing to report"
     return summary
+
+
+def _stages(wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary,
+            options: ReadOptions | None, mapper: Mapper, replace: bool,
+            progress: RunProgress, as_task: StageWrapper) -> None:
+    if paths:
+        summary.stage = "ingest"
+        with progress.stage("ingest") as line:
+            as_task(ingest)(wh, run_id, paths, summary, options, mapper, replace, progress)
+            line.detail = _ingest_line(summary)
+        _warn(summary, replace, progress)
+    summary.stage = "enrich"
+    with progress.stage("enrich") as line:
+        done = as_task(enrich)(wh, run_id, summary, mapper, progress)
+        line.detail = (
+            f"{plural(done['articles'], 'article')} → "
+            f"{plural(done['mentions'], 'country mention')}, "
+            f"{done['with_country']:,} with a country, {done['with_theme']:,} with a "
+            f"theme; gate {summary.gates.get('enrich', 'skipped (nothing new)')}")
+    summary.stage = "marts"
+    with progress.stage("marts") as line:
+        rows = as_task(marts)(wh, run_id, summary)
+        line.detail = (f"{rows['country_weekly']:,} country-weeks, "
+                       f"{rows['country_pairs_weekly']:,} pair-weeks, "
+                       f"{rows['theme_weekly']:,} theme-weeks; "
+                       f"gate {summary.gates.get('marts', 'skipped (nothing new)')}")
+
+
+# What a failed run leaves in the published warehouse: its own record, its checks, and the
+# records it quarantined (nothing read is ever lost), in the files as they are now.
+_FAILURE_RECORD = {  # in this order: the files' earlier quarantine rows go before its own come
+    "run_sources": "SELECT * FROM staging.run_sources",
+    "runs": "SELECT * FROM runs WHERE run_id = '{run}'",
+    "quality_results": "SELECT * FROM quality_results WHERE run_id = '{run}'",
+    "quarantine": "SELECT * FROM quarantine WHERE run_id = '{run}' AND stage = 'ingest'",
+}
+
+
+def _publish_failure(writer: Writer, summary: RunSummary, message: str, replace: bool) -> None:
+    """Throw the run's work away and publish only its record (runs, quality_results, the
+    quarantine rows of its files). If DuckDB cannot even do that (out of memory), the
+    published warehouse is left exactly as it was."""
+    folder = writer.folder / "failed-run"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    try:
+        wh = writer.reopen()
+        kept = _save_failure_record(wh, summary.run_id, folder)
+        wh = writer.discard()
+        wh.ensure_schema(countries_reference(), themes_reference())
+        with wh.transaction() as con:
+            for table, path in kept.items():
+                rows = f"read_parquet('{_sql_path(path)}')"
+                if table == "run_sources":
+                    con.execute(f"CREATE OR REPLACE TABLE staging.run_sources AS "
+                                f"SELECT * FROM {rows}")
+                    clear_file_quarantine(wh, replace)
+                    wh.drop_staged("run_sources")
+                else:
+                    conflict = " ON CONFLICT DO NOTHING" if table == "quarantine" else ""
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {rows}{conflict}")
+            if "runs" not in kept:
+                start_run(wh, summary.run_id, [])
+            finish_run(wh, summary, "failed", message)
+        writer.publish()
+    except duckdb.Error:
+        with contextlib.suppress(duckdb.Error):
+            writer.discard()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _save_failure_record(wh: Warehouse, run_id: str, folder: Path) -> dict[str, Path]:
+    kept = {}
+    staged = {name for (name,) in wh.con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+    ).fetchall()}
+    for table, query in _FAILURE_RECORD.items():
+        if table == "run_sources" and "run_sources" not in staged:
+            continue
+        path = folder / f"{table}.parquet"
+        wh.con.execute(f"COPY ({query.format(run=run_id)}) TO '{_sql_path(path)}' "
+                       "(FORMAT parquet)")
+        kept[table] = path
+    return kept
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -131,7 +131,7 @@ class Warehouse:
         return rows[0][0] if rows else None
 
     @contextmanager
-    def _incoming(self, frame: pl.DataFrame) -> Iterator[None]:
+    def incoming(self, frame: pl.DataFrame) -> Iterator[None]:
         """``frame`` visible to SQL as the view ``_incoming`` for the duration of the block."""
         self.con.register("_incoming", frame.to_arrow())
         try:
@@ -141,7 +141,7 @@ class Warehouse:
 
     def stage(self, name: str, frame: pl.DataFrame) -> None:
         """Replace staging.<name> with ``frame``."""
-        with self._incoming(frame):
+        with self.incoming(frame):
             self.con.execute(f"CREATE OR REPLACE TABLE {STAGING}.{name} AS SELECT * FROM _incoming")
 
     def append_staged(self, name: str, frame: pl.DataFrame) -> None:
@@ -154,7 +154,7 @@ class Warehouse:
         if not exists:
             self.stage(name, frame)
             return
-        with self._incoming(frame):
+        with self.incoming(frame):
             self.con.execute(f"INSERT INTO {STAGING}.{name} SELECT * FROM _incoming")
 
     def drop_staged(self, *names: str) -> None:
@@ -171,7 +171,7 @@ class Warehouse:
         if frame.is_empty():
             return
         columns = ", ".join(f'"{c}"' for c in frame.columns)
-        with self._incoming(frame):
+        with self.incoming(frame):
             self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
 
     def checksum(self, table: str) -> tuple[int, int]:

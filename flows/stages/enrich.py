@@ -1,11 +1,13 @@
 """Enrich: country mentions, article × country roll-up, themes and term counts of every
-article not yet enriched, gated, then published in one transaction."""
+article not yet enriched, a chunk at a time: each chunk is computed, checked row by row and
+published in its own transaction, so neither memory nor a transaction grows with the run.
+The run's coverage is checked at the end, and one combined gate result is recorded."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from expectations.gate import run_gate
+from expectations.gate import GateResult, combined, run_gate
 from flows.check import gate_params, mentions_batch
 from flows.progress import RunProgress
 from flows.stages.common import (
@@ -24,6 +26,12 @@ from transforms import trends
 from transforms.countries import article_countries, find_mentions
 from transforms.themes import tag_themes
 
+# Articles checked and published together: a few mapper windows, so the gate's frames and the
+# publishing transaction stay small (one transaction for 200,000 articles ran out of memory).
+ENRICH_CHUNK = ENRICH_BATCH * BATCHES_IN_FLIGHT * 2
+PUBLISHED = ("country_mentions", "article_countries", "article_themes")
+STAGED = (*PUBLISHED, "terms")
+
 
 def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Mentions, article × country roll-up, themes and term counts of one batch (pure)."""
@@ -41,67 +49,95 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
            progress: RunProgress | None = None) -> dict[str, int]:
     """Country mentions, article × country roll-up and themes for every article not enriched;
     the batches go through ``mapper`` (here, or on a Dask cluster), the writes stay here.
-    Returns what it published: articles, mentions, and articles with a country / a theme."""
+    Returns what it published: articles, mentions, and articles with a country / a theme
+    (counted before rows are quarantined)."""
     progress = progress or RunProgress()
     pending = wh.frame(
         "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM enriched_articles) "
         "ORDER BY doc_id"
     )["doc_id"]
-    wh.drop_staged("country_mentions", "article_countries", "article_themes", "terms")
-    mentions_total = countries_total = themes_total = 0
-    step = ENRICH_BATCH * BATCHES_IN_FLIGHT
-    with progress.counter("enriching", total=len(pending), unit="articles") as advance:
-        for offset in range(0, len(pending), step):
-            window = pending.slice(offset, step)
-            batches = [articles_by_id(wh, window.slice(start, ENRICH_BATCH).to_list())
-                       for start in range(0, len(window), ENRICH_BATCH)]
-            for result in mapper(enrich_batch, batches):
-                for name, frame in result.items():
-                    wh.append_staged(name, frame)
-                mentions_total += result["country_mentions"].height
-                countries_total += result["article_countries"]["doc_id"].n_unique()
-                themes_total += result["article_themes"]["doc_id"].n_unique()
-            advance(len(window))
-    counts = {"articles": len(pending), "mentions": mentions_total,
-              "with_country": countries_total, "with_theme": themes_total}
+    wh.drop_staged(*STAGED)
+    counts = {"articles": len(pending), "mentions": 0, "with_country": 0, "with_theme": 0}
     if len(pending) == 0:
         return counts
-    staged = {
-        "country_mentions": mentions_batch(wh, "staging.country_mentions"),
-        **{name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
-           for name in ("article_countries", "article_themes")},
-    }
+    params = gate_params(wh)
+    # Before any chunk is published; this run is not a successful one yet either way.
     usual = recent_median(
         wh, "SELECT r.run_id, count(m.doc_id) / count(DISTINCT a.doc_id) AS v FROM runs r "
         "JOIN articles a ON a.run_id = r.run_id LEFT JOIN country_mentions m "
         "ON m.doc_id = a.doc_id WHERE r.status = 'success' GROUP BY r.run_id, r.started_at "
         "ORDER BY r.started_at DESC LIMIT ?",
     )
-    per_article = mentions_total / len(pending)
-    coverage = pl.DataFrame(
-        {"share_with_country": [countries_total / len(pending)],
-         "share_with_theme": [themes_total / len(pending)],
-         "mentions_per_article_change": [abs(per_article - usual) / usual if usual else 0.0]}
-    ).to_pandas()
-    gate = run_gate(
-        "enrich",
-        staged | {"coverage": coverage},
-        params=gate_params(wh),
-    )
-    record_gate(wh, run_id, gate, summary)
-    quarantine_bad_rows(wh, run_id, gate, staged)
+    parts: list[GateResult] = []
+    try:
+        with progress.counter("enriching", total=len(pending), unit="articles") as advance:
+            for offset in range(0, len(pending), ENRICH_CHUNK):
+                chunk = pending.slice(offset, ENRICH_CHUNK)
+                found = _stage_chunk(wh, chunk, mapper, advance)
+                for key, value in found.items():
+                    counts[key] += value
+                staged = {
+                    "country_mentions": mentions_batch(wh, "staging.country_mentions"),
+                    **{name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
+                       for name in ("article_countries", "article_themes")},
+                }
+                gate = run_gate("enrich", staged, params, partial=True)
+                parts.append(gate)
+                so_far = combined("enrich", parts)
+                if so_far.failed_for_good:
+                    record_gate(wh, run_id, so_far, summary)  # raises GateFailed
+                quarantine_bad_rows(wh, run_id, gate, staged)
+                del staged
+                _publish_chunk(wh, run_id, chunk)
+        per_article = counts["mentions"] / len(pending)
+        coverage = pl.DataFrame(
+            {"share_with_country": [counts["with_country"] / len(pending)],
+             "share_with_theme": [counts["with_theme"] / len(pending)],
+             "mentions_per_article_change": [abs(per_article - usual) / usual if usual
+                                             else 0.0]}
+        ).to_pandas()
+        parts.append(run_gate("enrich", {"coverage": coverage}, params, partial=True))
+        # One result per expectation for the whole run, as if it had been one batch.
+        record_gate(wh, run_id, combined("enrich", parts), summary)
+    finally:
+        wh.drop_staged(*STAGED)
+    return counts
+
+
+def _stage_chunk(wh: Warehouse, chunk: pl.Series, mapper: Mapper, advance) -> dict[str, int]:
+    """Compute one chunk, a mapper window at a time, into fresh staging tables; returns its
+    counters. Only one window's results are held in memory."""
+    wh.drop_staged(*STAGED)
+    found = {"mentions": 0, "with_country": 0, "with_theme": 0}
+    window = ENRICH_BATCH * BATCHES_IN_FLIGHT
+    for offset in range(0, len(chunk), window):
+        ids = chunk.slice(offset, window)
+        batches = [articles_by_id(wh, ids.slice(start, ENRICH_BATCH).to_list())
+                   for start in range(0, len(ids), ENRICH_BATCH)]
+        for result in mapper(enrich_batch, batches):
+            for name, frame in result.items():
+                wh.append_staged(name, frame)
+            found["mentions"] += result["country_mentions"].height
+            # A chunk holds whole articles: per-batch distinct counts add up.
+            found["with_country"] += result["article_countries"]["doc_id"].n_unique()
+            found["with_theme"] += result["article_themes"]["doc_id"].n_unique()
+        advance(len(ids))
+    return found
+
+
+def _publish_chunk(wh: Warehouse, run_id: str, chunk: pl.Series) -> None:
+    """The chunk's staged rows, its enriched_articles rows and its term counts, in one
+    transaction of the chunk's size."""
     with wh.transaction() as con:
-        for name in staged:
+        for name in PUBLISHED:
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM staging.{name}")
         con.execute(
             "INSERT INTO enriched_articles SELECT unnest(?::VARCHAR[]), ?",
-            [pending.to_list(), run_id],
+            [chunk.to_list(), run_id],
         )
-        # Term counts add up across runs: each article is enriched once.
+        # Term counts add up across chunks and runs: each article is enriched once.
         con.execute(
             "INSERT INTO term_weekly SELECT week, term, sum(articles) FROM staging.terms "
             "GROUP BY ALL ON CONFLICT (week, term) DO UPDATE "
             "SET articles = term_weekly.articles + EXCLUDED.articles"
         )
-    wh.drop_staged(*staged, "terms")
-    return counts

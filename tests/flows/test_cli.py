@@ -185,25 +185,65 @@ def test_an_unusual_text_column_fails_in_one_actionable_line(tmp_path):
         assert wh.scalar("SELECT near_duplicates FROM runs WHERE status = 'success'") == linked
 
 
-def test_a_second_writer_gets_one_line_naming_the_holder(tmp_path):
-    db = tmp_path / "w.duckdb"
+def _hold_writer(db: Path) -> subprocess.Popen:
+    """Another run writing ``db``: a process holding its writer, as a run does."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time\n"
-         f"con = duckdb.connect({str(db)!r})\nprint('held', flush=True)\ntime.sleep(60)"],
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+         "from flows.writer import Writer\n"
+         f"writer = Writer(Path({str(db)!r}), 'other-run')\nwriter.__enter__()\n"
+         "print('held', flush=True)\ntime.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_writer_gets_one_line_naming_the_run_writing(tmp_path):
+    db = tmp_path / "w.duckdb"
+    feed = _undated_jsonl(tmp_path)
+    holder = _hold_writer(db)
     try:
-        assert holder.stdout.readline().strip() == "held"
-        feed = _undated_jsonl(tmp_path)
         started = time.monotonic()
         result = runner.invoke(app, ["ingest", str(feed), "--db", str(db)])
-        assert time.monotonic() - started < 60
+        assert time.monotonic() - started < 20
+        waited = runner.invoke(app, ["ingest", str(feed), "--db", str(db), "--wait", "1"])
     finally:
         holder.kill()
         holder.wait()
     assert result.exit_code == 1
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1, result.output
-    assert f"is in use by another process (PID {holder.pid}" in lines[0]
+    assert f"is being written by run other-run (PID {holder.pid}, started " in lines[0]
+    assert "--wait SECONDS" in lines[0]
+    # With --wait it says whom it waits for, then gives up with the same line.
+    assert waited.exit_code == 1
+    assert "waiting for run other-run" in waited.output
+    # The writer gone (its lock goes with its process), the next run writes.
+    assert runner.invoke(app, ["ingest", str(feed), "--db", str(db)]).exit_code == 0
+
+
+def test_an_analyst_holding_the_published_file_does_not_stop_a_run(tmp_path):
+    """Even a read-write connection to the published file (the DuckDB CLI's default): the run
+    publishes beside it; the analyst keeps the snapshot they opened."""
+    db = tmp_path / "w.duckdb"
+    feed = _undated_jsonl(tmp_path)
+    assert runner.invoke(app, ["ingest", str(feed), "--db", str(db)]).exit_code == 0
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, time\n"
+         f"con = duckdb.connect({str(db)!r})\n"
+         "print(con.execute('select count(*) from articles').fetchall()[0][0], flush=True)\n"
+         "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        before = int(analyst.stdout.readline())
+        more = tmp_path / "more.jsonl"
+        more.write_text("".join(json.dumps({"title": f"More {i}", "text": STORY.format(i=i + 50),
+                                            "date": "2024-03-05"}) + "\n" for i in range(3)))
+        result = runner.invoke(app, ["ingest", str(more), "--db", str(db)])
+    finally:
+        analyst.kill()
+        analyst.wait()
+    assert result.exit_code == 0, result.output
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM articles") == before + 3
 
 
 def test_help_shows_flags_as_flags_and_version_is_printed():
@@ -234,7 +274,7 @@ def test_duckdb_out_of_memory_is_one_line_naming_the_stage_and_the_next_run_work
     starved = runner.invoke(app, ["ingest", site, "--db", str(db)])
     assert starved.exit_code == 1
     lines = [ln for ln in starved.output.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "failed in DuckDB, nothing of it was published" in lines[0]
+    assert len(lines) == 1 and "failed in DuckDB, nothing of the run was published" in lines[0]
     assert "Out of Memory" in lines[0], starved.output
     monkeypatch.delenv("COMENTION_DUCKDB_MEMORY")
     with Warehouse(db, read_only=True) as wh:

@@ -1,0 +1,198 @@
+"""The single writer: a run works on a private copy of the warehouse and publishes it by an
+atomic file swap, so analysts can open the published file at any moment.
+
+DuckDB lets one process write a file, or many read it, never both: a run holding the file it
+publishes would lock analysts out, and an analyst's open connection would block the run. So the
+run never opens the published file. Beside ``comention.duckdb`` it keeps a folder
+``comention.duckdb.writer/`` with
+
+- ``work.duckdb``: the working copy the run writes, chunk by chunk (a copy of the published file);
+- ``lock``: held while a run writes (flock); it names that run, for the one that has to wait;
+- ``synced``: the identity of the published file the working copy equals, untouched since.
+
+Publishing copies the checkpointed working file beside the published one and renames it over
+it: a reader connected before keeps its snapshot until it reconnects, a reader connecting after
+sees the new file, nobody sees half. A run that fails throws its work away: the working copy is
+made again from the published file, which never saw it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.warehouse import Warehouse, WarehouseError
+
+
+class WriterBusy(WarehouseError):
+    """Another run is writing this warehouse; the message names it."""
+
+
+def writer_folder(db: Path) -> Path:
+    return db.with_name(db.name + ".writer")
+
+
+def _identity(path: Path) -> str:
+    """What changes whenever the file is replaced or written: inode, size, modification time."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "absent"
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _copy(source: Path, target: Path) -> None:
+    """``target`` becomes a durable copy of ``source``, appearing whole or not at all."""
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, partial)
+    with partial.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _holder(lock_file) -> str:
+    """Who holds the lock, in words: "run … (PID …, started … UTC, … s ago)"."""
+    lock_file.seek(0)
+    try:
+        held = json.loads(lock_file.read() or "{}")
+    except ValueError:
+        held = {}
+    if not held:
+        return "another run"
+    started = datetime.fromisoformat(held["started_at"])
+    ago = (datetime.now(UTC) - started).total_seconds()
+    return (f"run {held['run_id']} (PID {held['pid']}, started {started:%H:%M:%S} UTC, "
+            f"{ago:.0f} s ago)")
+
+
+class Writer:
+    """``with Writer(db, run_id) as wh:`` — the working copy, this run its only writer.
+
+    ``wait``: seconds to wait for another run to finish (``on_wait`` is told once whom it
+    waits for); then WriterBusy names that run. ``publish()`` swaps the working copy in;
+    ``discard()`` throws the run's changes away.
+    """
+
+    def __init__(self, db: Path, run_id: str, wait: float = 0.0,
+                 on_wait: Callable[[str], None] | None = None):
+        self.db = Path(db)
+        self.run_id = run_id
+        self.folder = writer_folder(self.db)
+        self.work = self.folder / "work.duckdb"
+        self.synced = self.folder / "synced"
+        self.wait = wait
+        self.on_wait = on_wait
+        self.wh: Warehouse | None = None
+        self._lock = None
+
+    def __enter__(self) -> Warehouse:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"cannot create {self.folder}: {exc.strerror}") from None
+        self._acquire()
+        try:
+            self._sync()
+            self.synced.unlink(missing_ok=True)  # from now on the copy holds unpublished work
+            self.wh = Warehouse(self.work)
+        except BaseException:
+            self._release()
+            raise
+        return self.wh
+
+    def __exit__(self, *exc) -> None:
+        if self.wh is not None:
+            self.wh.close()
+        self._release()
+
+    def _acquire(self) -> None:
+        self._lock = (self.folder / "lock").open("a+")
+        deadline = time.monotonic() + self.wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(self._lock)
+                if time.monotonic() >= deadline:
+                    self._lock.close()
+                    raise WriterBusy(
+                        f"{self.db} is being written by {holder}: one run writes a warehouse "
+                        "at a time. Run again when it has finished, or wait for it with "
+                        "--wait SECONDS") from None
+                if not told and self.on_wait is not None:
+                    self.on_wait(f"waiting for {holder} to finish writing {self.db}")
+                    told = True
+                time.sleep(0.5)
+        self._lock.seek(0)
+        self._lock.truncate()
+        self._lock.write(json.dumps({"run_id": self.run_id, "pid": os.getpid(),
+                                     "started_at": datetime.now(UTC).isoformat()}))
+        self._lock.flush()
+
+    def _release(self) -> None:
+        if self._lock is not None and not self._lock.closed:
+            self._lock.seek(0)
+            self._lock.truncate()
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+
+    def _sync(self) -> None:
+        """Make the working copy equal the published file unless it already does (a run that
+        failed or was killed left its work in it; a user may have replaced the file)."""
+        if (self.work.exists() and self.synced.exists()
+                and self.synced.read_text() == _identity(self.db)
+                and not Path(f"{self.work}.wal").exists()):
+            return
+        Path(f"{self.work}.wal").unlink(missing_ok=True)
+        if not self.db.exists():
+            self.work.unlink(missing_ok=True)  # a new warehouse: the schema makes it
+            return
+        if Path(f"{self.db}.wal").exists():
+            # Written by a process that did not close it (an earlier version wrote in place):
+            # fold its log into the file before copying it.
+            with Warehouse(self.db) as wh:
+                wh.con.execute("CHECKPOINT")
+        _copy(self.db, self.work)
+
+    def publish(self) -> None:
+        """Swap the working copy in as the published file; the copy stays open for use."""
+        self.wh.con.execute("CHECKPOINT")
+        self.wh.close()
+        try:
+            _copy(self.work, self.db)
+        except OSError as exc:
+            self.wh = Warehouse(self.work)
+            raise WarehouseError(f"could not publish {self.db}: {exc.strerror or exc} "
+                                 "(the published file is unchanged)") from None
+        self.synced.write_text(_identity(self.db))
+        # Reopened for reading what was published (the report); a run writes nothing after.
+        self.wh = Warehouse(self.work)
+
+    def reopen(self) -> Warehouse:
+        """A new connection to the working copy (after DuckDB invalidated one, out of memory)."""
+        if self.wh is not None:
+            self.wh.close()
+        self.wh = Warehouse(self.work)
+        return self.wh
+
+    def discard(self) -> Warehouse:
+        """Throw away what this run wrote: the working copy becomes the published file again."""
+        if self.wh is not None:
+            self.wh.close()
+        self.synced.unlink(missing_ok=True)
+        self._sync()
+        self.wh = Warehouse(self.work)
+        return self.wh

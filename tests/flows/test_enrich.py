@@ -1,0 +1,116 @@
+"""Enrich a chunk at a time: the published tables and the recorded gate are those of one
+whole-run batch, whatever the chunk size; a chunk that fails its gate stops the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from expectations.gate import GateFailed, load_suite
+from flows.pipeline import start_run
+from flows.sample import write_sample
+from flows.stages import enrich as enrich_stage
+from flows.stages.common import RunSummary, local_map
+from flows.stages.ingest import ingest
+from flows.warehouse import Warehouse
+from transforms.gazetteer import countries_reference
+from transforms.themes import themes_reference
+
+RUN = "20240101T000000Z-test"
+TABLES = ("country_mentions", "article_countries", "article_themes", "term_weekly",
+          "enriched_articles")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    write_sample(folder, articles=40, seed=3)
+    return folder
+
+
+def _ingested(db: Path, corpus: Path) -> tuple[Warehouse, RunSummary]:
+    wh = Warehouse(db)
+    wh.ensure_schema(countries_reference(), themes_reference())
+    start_run(wh, RUN, [str(corpus)])
+    summary = RunSummary(run_id=RUN, db=db)
+    ingest(wh, RUN, [str(corpus)], summary)
+    return wh, summary
+
+
+def _enriched(db: Path, corpus: Path, chunk: int, monkeypatch, mapper=local_map):
+    monkeypatch.setattr(enrich_stage, "ENRICH_CHUNK", chunk)
+    wh, summary = _ingested(db, corpus)
+    counts = enrich_stage.enrich(wh, RUN, summary, mapper)
+    return wh, summary, counts
+
+
+def test_small_chunks_publish_what_one_chunk_does(corpus, tmp_path, monkeypatch):
+    calls: list[int] = []
+
+    def counting(function, items):
+        calls.append(len(items))
+        return local_map(function, items)
+
+    whole, whole_summary, whole_counts = _enriched(tmp_path / "whole.duckdb", corpus,
+                                                   100_000, monkeypatch)
+    chunked, chunked_summary, chunked_counts = _enriched(tmp_path / "chunked.duckdb", corpus,
+                                                         7, monkeypatch, counting)
+    try:
+        articles = whole_counts["articles"]
+        assert articles > 14 and whole.checksum("articles")[0] == articles
+        assert len(calls) == -(-articles // 7)  # one mapper call per chunk
+        assert chunked_counts == whole_counts
+        assert chunked_counts["mentions"] > 0
+        for table in TABLES:
+            assert chunked.checksum(table) == whole.checksum(table), table
+        assert chunked_summary.gates == whole_summary.gates
+        assert chunked.frame("SELECT * FROM information_schema.tables "
+                             "WHERE table_schema = 'staging'").is_empty()
+
+        # One combined row per expectation of the suite, not one per chunk.
+        expected = sum(len(specs) for specs in load_suite("enrich")["batches"].values())
+        for wh in (whole, chunked):
+            rows = wh.frame("SELECT suite, expectation, success, severity FROM quality_results "
+                            "WHERE stage = 'enrich' ORDER BY ALL")
+            assert rows.height == expected
+            assert rows.select("suite", "expectation").n_unique() == expected
+        assert chunked.frame(
+            "SELECT suite, expectation, success, severity, observed FROM quality_results "
+            "WHERE stage = 'enrich' ORDER BY ALL"
+        ).equals(whole.frame(
+            "SELECT suite, expectation, success, severity, observed FROM quality_results "
+            "WHERE stage = 'enrich' ORDER BY ALL"))
+    finally:
+        whole.close()
+        chunked.close()
+
+
+def test_a_chunk_that_fails_its_gate_stops_the_run(corpus, tmp_path, monkeypatch):
+    real = enrich_stage.article_countries
+    calls: list[int] = []
+
+    def duplicated_in_the_second_chunk(mentions, docs):
+        calls.append(docs.height)
+        rows = real(mentions, docs)
+        return pl.concat([rows, rows]) if len(calls) == 2 else rows  # duplicate keys
+
+    monkeypatch.setattr(enrich_stage, "article_countries", duplicated_in_the_second_chunk)
+    monkeypatch.setattr(enrich_stage, "ENRICH_CHUNK", 7)
+    wh, summary = _ingested(tmp_path / "w.duckdb", corpus)
+    try:
+        with pytest.raises(GateFailed) as failed:
+            enrich_stage.enrich(wh, RUN, summary)
+        assert len(calls) == 2  # nothing after the failing chunk was computed
+        assert [r.expectation for r in failed.value.gate.failed] == [
+            "expect_compound_columns_to_be_unique(doc_id,country)"]
+        assert summary.gates["enrich"] == "fail"
+        # The parts so far, combined: one row per row-level expectation, no coverage yet.
+        rows = wh.frame("SELECT suite, expectation FROM quality_results WHERE stage = 'enrich'")
+        batches = load_suite("enrich")["batches"]
+        assert rows.height == rows.unique().height == sum(
+            len(specs) for name, specs in batches.items() if name != "coverage")
+        assert wh.scalar("SELECT count(*) FROM enriched_articles") == 7  # the first chunk
+    finally:
+        wh.close()

@@ -1,0 +1,146 @@
+"""The single writer: private working copy, atomic publish, analysts never locked out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.warehouse import Warehouse
+from flows.writer import Writer, WriterBusy
+
+
+def _table(wh: Warehouse) -> None:
+    wh.con.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+
+
+def _rows(db: Path) -> list[int]:
+    with Warehouse(db, read_only=True) as wh:
+        return [x for (x,) in wh.con.execute("SELECT x FROM t ORDER BY x").fetchall()]
+
+
+def test_work_is_seen_only_once_published(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with Writer(db, "one") as wh:
+        _table(wh)
+        wh.con.execute("INSERT INTO t VALUES (1)")
+        assert not db.exists()  # nothing published while the run works
+    assert not db.exists()  # ended without publishing: nothing
+    writer = Writer(db, "two")
+    with writer as wh:
+        _table(wh)
+        wh.con.execute("INSERT INTO t VALUES (2)")
+        writer.publish()
+    assert _rows(db) == [2]  # run "one"'s unpublished row did not survive into run "two"
+
+
+def test_a_run_that_dies_leaves_the_published_file_and_the_next_run_starts_from_it(tmp_path):
+    db = tmp_path / "w.duckdb"
+    writer = Writer(db, "first")
+    with writer as wh:
+        _table(wh)
+        wh.con.execute("INSERT INTO t VALUES (1)")
+        writer.publish()
+    # A run killed halfway: its work is in the working copy, never published.
+    script = ("import os\nfrom pathlib import Path\nfrom flows.writer import Writer\n"
+              f"w = Writer(Path({str(db)!r}), 'killed')\nwh = w.__enter__()\n"
+              "wh.con.execute('INSERT INTO t VALUES (99)')\nwh.con.execute('CHECKPOINT')\n"
+              "os._exit(9)")
+    assert subprocess.run([sys.executable, "-c", script]).returncode == 9
+    assert _rows(db) == [1]
+    writer = Writer(db, "next")
+    with writer as wh:
+        assert [x for (x,) in wh.con.execute("SELECT x FROM t").fetchall()] == [1]
+        wh.con.execute("INSERT INTO t VALUES (2)")
+        writer.publish()
+    assert _rows(db) == [1, 2]
+
+
+def test_a_published_file_replaced_by_the_user_is_what_the_next_run_starts_from(tmp_path):
+    db = tmp_path / "w.duckdb"
+    writer = Writer(db, "first")
+    with writer as wh:
+        _table(wh)
+        wh.con.execute("INSERT INTO t VALUES (1)")
+        writer.publish()
+    db.unlink()
+    with Warehouse(db) as wh:  # e.g. restored from a backup
+        _table(wh)
+        wh.con.execute("INSERT INTO t VALUES (7)")
+    with Writer(db, "next") as wh:
+        assert [x for (x,) in wh.con.execute("SELECT x FROM t").fetchall()] == [7]
+
+
+def test_discard_throws_the_runs_work_away(tmp_path):
+    db = tmp_path / "w.duckdb"
+    writer = Writer(db, "first")
+    with writer as wh:
+        _table(wh)
+        wh.con.execute("INSERT INTO t VALUES (1)")
+        writer.publish()
+        wh = writer.wh
+        wh.con.execute("INSERT INTO t VALUES (2)")
+        wh = writer.discard()
+        assert [x for (x,) in wh.con.execute("SELECT x FROM t").fetchall()] == [1]
+
+
+def test_one_writer_at_a_time_and_the_lock_names_the_run(tmp_path):
+    db = tmp_path / "w.duckdb"
+    told = []
+    busy = pytest.raises(WriterBusy, match=r"being written by run holder \(PID \d+")
+    with Writer(db, "holder"), busy:
+        Writer(db, "second", wait=0.6, on_wait=told.append).__enter__()
+    assert told and told[0].startswith("waiting for run holder")
+    with Writer(db, "third"):  # released with its run
+        pass
+
+
+READER = """
+import json, sys, time, duckdb
+db, stop = sys.argv[1], sys.argv[2]
+answered, refused, counts = 0, [], []
+import os
+while not os.path.exists(stop):
+    try:
+        con = duckdb.connect(db, read_only=True)
+        counts.append(con.execute("select count(*) from articles").fetchall()[0][0])
+        con.close()
+        answered += 1
+    except duckdb.Error as exc:
+        refused.append(str(exc).splitlines()[0])
+    time.sleep(0.05)
+print(json.dumps({"answered": answered, "refused": refused, "counts": counts}))
+"""
+
+
+@pytest.mark.slow
+def test_readers_are_answered_throughout_publishing_runs(tmp_path):
+    """Real processes: a reader loop on the published file while two runs publish into it;
+    every query is answered and the count never goes down."""
+    from flows.sample import write_sample
+
+    db, stop = tmp_path / "w.duckdb", tmp_path / "stop"
+    cli = Path(sys.executable).with_name("comention")
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_sample(first, articles=60, seed=1)
+    write_sample(second, articles=240, seed=2)
+    assert subprocess.run([cli, "ingest", str(first), "--db", str(db)],
+                          capture_output=True).returncode == 0
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        for corpus in (second, first):
+            run = subprocess.run([cli, "run", str(corpus), "--db", str(db),
+                                  "--out", str(tmp_path / "out")], capture_output=True,
+                                 text=True)
+            assert run.returncode == 0, run.stdout + run.stderr
+    finally:
+        stop.touch()
+        seen = json.loads(reader.communicate(timeout=60)[0])
+    assert seen["refused"] == []
+    assert seen["answered"] >= 20
+    counts = seen["counts"]
+    assert counts == sorted(counts) and counts[-1] > counts[0]
