@@ -18,12 +18,10 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from flows.orchestration import as_task
-from flows.pipeline import RunSummary, run_pipeline
+from flows.pipeline import RunSummary, create_warehouse, run_pipeline
 from flows.sources import discover
 from flows.warehouse import Warehouse, WarehouseError
 from reports.render import render_report
-from transforms.gazetteer import countries_reference
-from transforms.themes import themes_reference
 
 
 def _path(value: str | None, variable: str, default: str) -> Path:
@@ -43,8 +41,15 @@ def _transient(task, task_run, state) -> bool:
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(10),
       retry_condition_fn=_transient)
-def run_stages(paths: list[str], db: Path, out: Path | None) -> RunSummary:
-    return run_pipeline(paths, db, out, as_task=as_task)
+def run_stages(paths: list[str], db: Path, out: Path | None,
+               inbox_files: bool = False) -> RunSummary:
+    """The pipeline; with ``inbox_files``, the run also records its files as processed, in
+    what it publishes (a run that fails leaves them to be read again)."""
+    def record_files(wh: Warehouse, summary: RunSummary) -> None:
+        mark_processed(wh, [Path(p) for p in paths], summary.run_id)
+
+    return run_pipeline(paths, db, out, as_task=as_task,
+                        before_publish=record_files if inbox_files else None)
 
 
 def _nothing_to_report(why: str, key: str) -> None:
@@ -67,13 +72,18 @@ def _summary_markdown(summary: RunSummary, files: list[Path]) -> str:
     )
 
 
-def new_inbox_files(wh: Warehouse, inbox: Path) -> list[Path]:
-    """Files in the inbox not yet processed (a file changed since counts as new)."""
+def new_inbox_files(db: Path, inbox: Path) -> list[Path]:
+    """Files in the inbox not yet processed (a file changed since counts as new), by the
+    published warehouse (read-only, as an analyst reads it: the run's writer is not open yet)."""
     if not inbox.exists():
         return []
     files = discover([str(inbox)])
-    seen = {(p, s, m) for p, s, m in wh.con.execute(
-        "SELECT path, size, mtime FROM inbox_files").fetchall()}
+    seen = set()
+    if db.exists():
+        with Warehouse(db, read_only=True) as wh:
+            if wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'inbox_files'"):
+                seen = {(p, s, m) for p, s, m in wh.con.execute(
+                    "SELECT path, size, mtime FROM inbox_files").fetchall()}
     return [f for f in files
             if (str(f), f.stat().st_size, f.stat().st_mtime) not in seen]
 
@@ -99,15 +109,12 @@ def ingest_inbox(inbox: str | None = None, db: str | None = None) -> int:
     inbox_path = _path(inbox, "COMENTION_INBOX", "inbox")
     db_path = _path(db, "COMENTION_DB", "comention.duckdb")
     db_path.parent.mkdir(parents=True, exist_ok=True)  # e.g. COMENTION_DB in a new folder
-    with Warehouse(db_path) as wh:
-        wh.ensure_schema(countries_reference(), themes_reference())
-        files = new_inbox_files(wh, inbox_path)
+    create_warehouse(db_path)
+    files = new_inbox_files(db_path, inbox_path)
     if not files:
         create_markdown_artifact(f"No new files in `{inbox_path}`.", key="comention-ingest")
         return 0
-    summary = run_stages([str(f) for f in files], db_path, None)
-    with Warehouse(db_path) as wh:
-        mark_processed(wh, files, summary.run_id)
+    summary = run_stages([str(f) for f in files], db_path, None, inbox_files=True)
     create_markdown_artifact(_summary_markdown(summary, files), key="comention-ingest")
     return len(files)
 

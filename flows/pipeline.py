@@ -115,6 +115,17 @@ def _warn(summary: RunSummary, replace: bool, progress: RunProgress) -> None:
             "whose text is already loaded stay as they were.")
 
 
+def create_warehouse(db: Path) -> None:
+    """Publish an empty warehouse (schema and reference tables) at ``db`` if none is there, so
+    analysts and reports find the tables before the first articles arrive."""
+    if db.exists():
+        return
+    writer = Writer(db, f"create-{new_run_id()}")
+    with writer as wh:
+        wh.ensure_schema(countries_reference(), themes_reference())
+        writer.publish()
+
+
 def run_pipeline(
     paths: list[str], db: Path, out: Path | None, week: date | None = None,
     options: ReadOptions | None = None, mapper: Mapper = local_map, *, replace: bool = False,
