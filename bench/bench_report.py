@@ -40,7 +40,7 @@ def main() -> None:
             pipeline.start_run(wh, "bench", [str(corpus)])
             stages.ingest.ingest(wh, "bench", [str(corpus)], summary)
             stages.enrich.enrich(wh, "bench", summary)
-            stages.marts.marts(wh, "bench", summary)
+            stages.marts.marts(wh, "bench", summary, full=True)
             pipeline.finish_run(wh, summary, "success", None)
             weeks = wh.scalar("SELECT count(DISTINCT week) FROM theme_weekly")
             render_report(wh, out)  # warm: Vega bundle, GX-free imports, caches

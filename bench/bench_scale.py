@@ -355,6 +355,30 @@ def diy_run(corpus: Path, workdir: Path) -> tuple[float, float, int, int | None]
     return seconds, peak, code, rows
 
 
+RERUN_RECORDS = 1_000
+
+
+def rerun_table(corpus: Path, db: Path, workdir: Path) -> Table:
+    """An hourly run that brings nothing new, on the warehouse the main run filled: the
+    `comention run` command end to end (process start, gates, publish, report) on a file of
+    records already loaded; and the sizes that publishing copies."""
+    again = workdir / "nothing-new.jsonl"
+    with corpus.open() as source, again.open("w") as target:
+        target.writelines(itertools.islice(source, RERUN_RECORDS))
+    started = time.perf_counter()
+    done = subprocess.run([*comention_command(), "run", str(again), "--db", str(db),
+                           "--out", str(workdir / "reports")], capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    table = Table(title=f"rerun with nothing new: {RERUN_RECORDS:,} records already loaded")
+    for col in ("", "seconds", "exit", "published file GB"):
+        table.add_column(col, justify="left" if not col else "right")
+    table.add_row("comention run (CLI, end to end)", f"{seconds:.2f}", str(done.returncode),
+                  f"{db.stat().st_size / 1e9:.2f}")
+    if done.returncode:
+        table.caption = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1]
+    return table
+
+
 def main_mode(args, workdir: Path) -> int:
     corpus = corpus_path(workdir, args.articles, args.seed)
     diy = None
@@ -371,6 +395,8 @@ def main_mode(args, workdir: Path) -> int:
             console.print(f"DIY: {diy[0]:.2f} s, peak RSS {diy[1]:,.0f} MB")
         else:
             console.print(comparison_table(run, diy, args.articles))
+    if not run.failure and not args.skip_rerun:
+        console.print(rerun_table(corpus, workdir / "scale.duckdb", workdir))
     return 1 if run.failure or (diy is not None and diy[2]) else 0
 
 
@@ -515,6 +541,8 @@ def main() -> int:
                         help="keep the corpus and warehouses here (default: a temporary folder)")
     parser.add_argument("--skip-diy", action="store_true", help="do not run bench/diy_pairs.py")
     parser.add_argument("--order", choices=("diy-first", "comention-first"), default="diy-first")
+    parser.add_argument("--skip-rerun", action="store_true",
+                        help="do not time a rerun with nothing new after the main run")
     parser.add_argument("--readers", action="store_true",
                         help="query the warehouse while a `comention run` writes to it")
     args = parser.parse_args()

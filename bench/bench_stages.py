@@ -58,7 +58,7 @@ def main() -> None:
             with measure(results, "enrich"):
                 stages.enrich.enrich(wh, "bench", summary)
             with measure(results, "marts"):
-                stages.marts.marts(wh, "bench", summary)
+                stages.marts.marts(wh, "bench", summary, full=True)
             pipeline.finish_run(wh, summary, "success", None)
             with measure(results, "report"):
                 stages.report.report(wh, Path(tmp) / "reports", None)

@@ -240,19 +240,19 @@ def combined(stage: str, parts: list[GateResult]) -> GateResult:
             elif result.checked is not None and before.checked is not None:
                 checked = before.checked + result.checked
                 unexpected = before.unexpected + result.unexpected
+                # Without a share, every part must have held (whatever its counts say).
+                holds = (_holds(checked, unexpected, result.mostly) if result.mostly is not None
+                         else before.success and result.success)
                 merged[key] = replace(
-                    result, checked=checked, unexpected=unexpected,
-                    success=_holds(checked, unexpected, result.mostly),
+                    result, checked=checked, unexpected=unexpected, success=holds,
                     observed=f"unexpected_count={unexpected}")
             elif before.success and not result.success:
                 merged[key] = result
     return GateResult(stage=stage, results=tuple(merged.values()))
 
 
-def _holds(checked: int, unexpected: int, mostly: float | None) -> bool:
-    if mostly is None or checked == 0:
-        return unexpected == 0
-    return (checked - unexpected) / checked >= mostly
+def _holds(checked: int, unexpected: int, mostly: float) -> bool:
+    return checked == 0 or (checked - unexpected) / checked >= mostly
 
 
 def _counts(result) -> tuple[int | None, int | None]:

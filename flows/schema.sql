@@ -446,3 +446,11 @@ COMMENT ON COLUMN inbox_files.size IS 'Its size in bytes when processed.';
 COMMENT ON COLUMN inbox_files.mtime IS 'Its modification time (epoch seconds) when processed.';
 COMMENT ON COLUMN inbox_files.run_id IS 'The run that processed it.';
 COMMENT ON COLUMN inbox_files.processed_at IS 'When the run published it.';
+
+CREATE TABLE IF NOT EXISTS mart_state (
+    key    VARCHAR PRIMARY KEY,
+    value  VARCHAR
+);
+COMMENT ON TABLE mart_state IS 'What the weekly marts were last built with, so a run recomputes only the weeks it changed: fingerprint (the definition: mart version, counted mention kinds, minimum pair support, theme codes, taxonomy terms; when it differs every week is rebuilt) and first_week (the first week with articles, where the emerging-terms baselines start).';
+COMMENT ON COLUMN mart_state.key IS 'fingerprint or first_week.';
+COMMENT ON COLUMN mart_state.value IS 'The fingerprint as JSON, or the week as an ISO date.';

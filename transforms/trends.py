@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.comention import week_totals
+from transforms.comention import country_pairs_weekly, country_weekly, week_totals
 from transforms.extract import STOPWORDS
 
 WINDOW_WEEKS = 4
 SIGNIFICANT_Z = 1.96
+# emerging_terms: the weeks a baseline spans, and the fewest articles of a burst.
+BASELINE_WEEKS = 8
+EMERGING_MIN_ARTICLES = 5
 
 
 def all_weeks(weeks: pl.DataFrame) -> pl.DataFrame:
@@ -28,25 +31,45 @@ def all_weeks(weeks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def theme_weekly(
+def theme_counts(
     weeks: pl.DataFrame, article_themes: pl.DataFrame, theme_codes: list[str]
 ) -> pl.DataFrame:
-    """week × theme for every week with articles and every theme (explicit zeros): articles,
-    share, week_articles, the change against the calendar week before and the 4-week statistics.
+    """week, theme, articles, week_articles for every week of ``weeks`` (doc_id, week) and
+    every theme (explicit zeros): what the theme statistics are computed from. Each week's
+    rows depend on that week's articles only, so a week can be recounted on its own."""
+    counts = (
+        article_themes.select("doc_id", "theme")
+        .join(weeks.select("doc_id", "week"), on="doc_id")
+        .group_by("week", "theme")
+        .agg(articles=pl.col("doc_id").n_unique().cast(pl.Int64))
+    )
+    return (
+        week_totals(weeks.select("doc_id", "week"))
+        .join(pl.DataFrame({"theme": theme_codes}, schema={"theme": pl.Utf8}), how="cross")
+        .join(counts, on=["week", "theme"], how="left")
+        .with_columns(pl.col("articles").fill_null(0))
+        .select("week", "theme", "articles", "week_articles")
+        .sort("week", "theme")
+    )
+
+
+def theme_statistics(counts: pl.DataFrame) -> pl.DataFrame:
+    """theme_weekly from the counts of every week with articles (``theme_counts``, or such rows
+    of several weeks put together): share, the change against the calendar week before and
+    the 4-week statistics. Other columns of ``counts`` are left out.
 
     They are computed on the gapless calendar grid, where a week without articles has no share
     (so no change next to it) and adds nothing to a window; then the empty weeks are dropped:
     one stray date years away must not add a row of zeros for every week in between.
     """
-    grid = all_weeks(weeks).join(pl.DataFrame({"theme": theme_codes}), how="cross")
-    counts = (
-        article_themes.join(weeks, on="doc_id")
-        .group_by("week", "theme")
-        .agg(articles=pl.col("doc_id").n_unique().cast(pl.Int64))
+    counts = counts.select(
+        "week", "theme", pl.col("articles", "week_articles").cast(pl.Int64)
+    )
+    grid = all_weeks(counts.select("week").unique()).join(
+        counts.select("theme").unique(), how="cross"
     )
     return (
         grid.join(counts, on=["week", "theme"], how="left")
-        .join(week_totals(weeks), on="week", how="left")
         .with_columns(pl.col("articles", "week_articles").fill_null(0))
         .with_columns(
             share=pl.when(pl.col("week_articles") > 0)
@@ -60,6 +83,15 @@ def theme_weekly(
                 "z_4w", "trend", "week_articles")
         .sort("week", "theme")
     )
+
+
+def theme_weekly(
+    weeks: pl.DataFrame, article_themes: pl.DataFrame, theme_codes: list[str]
+) -> pl.DataFrame:
+    """week × theme for every week with articles and every theme (explicit zeros): articles,
+    share, week_articles, the change against the calendar week before and the 4-week statistics
+    (``theme_statistics`` of ``theme_counts``)."""
+    return theme_statistics(theme_counts(weeks, article_themes, theme_codes))
 
 
 def _window_change() -> list[pl.Expr]:
@@ -102,6 +134,48 @@ def theme_country_weekly(
         .agg(articles=pl.col("doc_id").n_unique().cast(pl.Int64))
         .sort("week", "theme", "country")
     )
+
+
+# The keys of the week-local marts (their rows depend on the articles of their week only).
+WEEK_MART_KEYS = {
+    "country_weekly": ["week", "country"],
+    "country_pairs_weekly": ["week", "country_a", "country_b"],
+    "theme_country_weekly": ["week", "theme", "country"],
+    "theme_counts": ["week", "theme"],
+}
+
+
+def week_marts(
+    docs: pl.DataFrame, countries: pl.DataFrame, article_themes: pl.DataFrame,
+    theme_codes: list[str], min_pair_support: int = 1,
+) -> dict[str, pl.DataFrame]:
+    """The week-local marts of the articles ``docs`` (doc_id, week, dup_of) and their counted
+    countries (doc_id, country) and themes (doc_id, theme): country_weekly,
+    country_pairs_weekly, theme_country_weekly and theme_counts (the input of
+    ``theme_statistics``). Each story counts once (near-duplicate copies left out), with the
+    count of all copies beside it as ``articles_raw``. Given all the articles of some weeks,
+    the rows of those weeks are final: nothing in them depends on another week."""
+    def of(weeks: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        counted = countries.join(weeks.select("doc_id"), on="doc_id")
+        tagged = article_themes.select("doc_id", "theme").join(weeks.select("doc_id"),
+                                                               on="doc_id")
+        return {
+            "country_weekly": country_weekly(weeks, counted),
+            "country_pairs_weekly": country_pairs_weekly(weeks, counted, min_pair_support),
+            "theme_country_weekly": theme_country_weekly(weeks, tagged, counted),
+            "theme_counts": theme_counts(weeks, tagged, theme_codes),
+        }
+
+    everything = docs.select("doc_id", "week", "dup_of")
+    unique = of(everything.filter(pl.col("dup_of").is_null()).drop("dup_of"))
+    raw = of(everything.drop("dup_of"))
+    return {
+        name: unique[name].join(
+            raw[name].select(*keys, pl.col("articles").alias("articles_raw")),
+            on=keys, how="left",
+        ).with_columns(pl.col("articles_raw").fill_null(pl.col("articles")))
+        for name, keys in WEEK_MART_KEYS.items()
+    }
 
 
 LEAD_WORDS = 60
@@ -157,7 +231,8 @@ def docs_term_weekly(docs: pl.DataFrame) -> pl.DataFrame:
 
 def emerging_terms(
     term_counts: pl.DataFrame, weeks_in_range: pl.DataFrame, known_terms: set[str],
-    baseline_weeks: int = 8, min_articles: int = 5, min_ratio: float = 3.0, top: int = 15,
+    baseline_weeks: int = BASELINE_WEEKS, min_articles: int = EMERGING_MIN_ARTICLES,
+    min_ratio: float = 3.0, top: int = 15,
 ) -> pl.DataFrame:
     """week, term, articles, baseline, ratio, z: terms bursting in a week.
 
@@ -165,8 +240,13 @@ def emerging_terms(
     (weeks without it count as zero; two weeks of history at least); a burst needs
     ``min_articles`` articles, ``min_ratio`` times the baseline (plus one, so new terms
     qualify by count alone), and the strongest
-    ``top`` per week by z = (articles - baseline) / sqrt(baseline + 1) are kept. Terms the
-    taxonomy already names are left out.
+    ``top`` per week by z = (articles - baseline) / sqrt(baseline + 1) are kept (ties by term,
+    so the result does not depend on row order). Terms the taxonomy already names are left out.
+
+    A week's result depends on its own counts and the ``baseline_weeks`` before it only, and
+    on where ``weeks_in_range`` starts (the first weeks have a shorter baseline): the range
+    must start at the first week with articles, or ``baseline_weeks`` weeks before the first
+    week wanted, whichever is later.
     """
     schema = {"week": pl.Date, "term": pl.Utf8, "articles": pl.Int64, "baseline": pl.Float64,
               "ratio": pl.Float64, "z": pl.Float64}
@@ -191,7 +271,7 @@ def emerging_terms(
                       / (pl.col("baseline") + 1.0).sqrt())
         .filter((pl.col("articles") >= min_articles) & (pl.col("ratio") >= min_ratio)
                 & ~pl.col("term").is_in(list(known_terms)))
-        .sort(["week", "z"], descending=[False, True])
+        .sort(["week", "z", "term"], descending=[False, True, False])
         .group_by("week", maintain_order=True).head(top)
         .select(*schema)
         .cast(schema)

@@ -1,9 +1,18 @@
 import math
+import random
 from datetime import date, timedelta
 
 import polars as pl
+from polars.testing import assert_frame_equal
 
-from transforms.trends import all_weeks, emerging_terms, theme_weekly
+from transforms.trends import (
+    all_weeks,
+    emerging_terms,
+    theme_counts,
+    theme_statistics,
+    theme_weekly,
+    week_marts,
+)
 
 MONDAY = date(2024, 1, 1)
 
@@ -85,3 +94,61 @@ def test_emerging_terms_burst_against_their_own_baseline():
     found = emerging_terms(counts, weeks_range, known_terms=set())
     assert found["term"].to_list() == ["chernobyl"]
     assert emerging_terms(counts, weeks_range, known_terms={"chernobyl"}).is_empty()
+
+
+def test_theme_statistics_of_counts_made_week_by_week_equal_theme_weekly():
+    weeks = week_frame({0: 4, 1: 3, 2: 5, 4: 2, 5: 6, 6: 1, 7: 4, 8: 3, 9: 5})
+    themes = pl.concat([tagged(*weeks["doc_id"].gather_every(2)),
+                        tagged(*weeks["doc_id"].gather_every(3), theme="TRADE")])
+    codes = ["ENERGY", "TRADE", "MILITARY"]
+    # Each week counted on its own, as the marts recount the weeks a run touched.
+    counts = pl.concat([theme_counts(part, themes, codes)
+                        for part in weeks.partition_by("week")])
+    assert_frame_equal(theme_statistics(counts), theme_weekly(weeks, themes, codes))
+    assert counts.filter(pl.col("theme") == "MILITARY")["articles"].sum() == 0
+
+
+def test_emerging_terms_of_a_window_equal_those_of_all_weeks():
+    """A week's result needs its own counts and the 8 weeks before: computed on the grid
+    from 8 weeks before the first week wanted, it is the result of the whole grid."""
+    weeks = [MONDAY + timedelta(weeks=w) for w in range(30)]
+    rng = random.Random(3)
+    counts = pl.DataFrame({
+        "week": [w for w in weeks for _ in range(6)],
+        "term": [f"t{i}" for _ in weeks for i in range(6)],
+        "articles": [rng.choice((0, 0, 0, 1, 2, 7, 15)) for _ in range(30 * 6)],
+    }).filter(pl.col("articles") > 0)
+    full = emerging_terms(counts, all_weeks(pl.DataFrame({"week": weeks})), known_terms=set())
+    assert full.height > 10 and full["week"].min() < weeks[8]  # short baselines too
+    for first, last in ((3, 5), (8, 14), (20, 29)):
+        start = weeks[max(0, first - 8)]
+        window = counts.filter(pl.col("week").is_between(start, weeks[last]))
+        grid = pl.DataFrame({"week": pl.date_range(start, weeks[last], "1w", eager=True)})
+        part = emerging_terms(window, grid, known_terms=set())
+        assert_frame_equal(part.filter(pl.col("week") >= weeks[first]),
+                           full.filter(pl.col("week").is_between(weeks[first], weeks[last])))
+
+
+def test_emerging_ties_are_broken_by_term():
+    weeks = [MONDAY + timedelta(weeks=w) for w in range(3)]
+    counts = pl.DataFrame({"week": [weeks[2]] * 20, "term": [f"t{i:02d}" for i in range(20)],
+                           "articles": [9] * 20})
+    found = emerging_terms(counts.sample(fraction=1.0, shuffle=True, seed=1),
+                           all_weeks(pl.DataFrame({"week": weeks})), known_terms=set())
+    assert found["term"].to_list() == [f"t{i:02d}" for i in range(15)]
+
+
+def test_week_marts_count_stories_once_and_every_copy_in_articles_raw():
+    docs = pl.DataFrame({"doc_id": ["a", "a2", "b"], "week": [MONDAY] * 3,
+                         "dup_of": [None, "a", None]})
+    countries = pl.DataFrame({"doc_id": ["a", "a2", "b", "b"], "country": ["US", "US", "US", "CN"]})
+    themes = tagged("a", "a2", "b")
+    built = week_marts(docs, countries, themes, ["ENERGY", "TRADE"], min_pair_support=1)
+    us = built["country_weekly"].filter(pl.col("country") == "US").row(0, named=True)
+    assert (us["articles"], us["articles_raw"], us["week_articles"]) == (2, 3, 2)
+    energy = built["theme_counts"].filter(pl.col("theme") == "ENERGY").row(0, named=True)
+    assert (energy["articles"], energy["articles_raw"], energy["week_articles"]) == (2, 3, 2)
+    assert built["theme_counts"].height == 2  # every theme, zeros explicit
+    assert built["country_pairs_weekly"].select("country_a", "country_b", "articles_raw").rows() \
+        == [("CN", "US", 1)]
+    assert built["theme_country_weekly"]["articles_raw"].to_list() == [1, 3]
