@@ -1,4 +1,8 @@
 -- comention warehouse schema: the public SQL surface (../DESIGN.md). Additive changes only.
+-- Tables with a row or more per article (article_countries, article_themes, enriched_articles,
+-- article_signatures) and term_weekly have no PRIMARY KEY: DuckDB's key indexes must fit in
+-- memory, which millions of rows do not under the memory cap. Their keys are unique all the
+-- same: the enrich gate checks each chunk, and chunks and runs hold different articles.
 -- Weeks are ISO weeks: the DATE of their Monday, UTC. Country codes are ISO 3166-1 alpha-2
 -- (historical states: SU, DD, YU, CS).
 
@@ -61,8 +65,7 @@ CREATE TABLE IF NOT EXISTS article_countries (
     mentions     INTEGER NOT NULL,
     kinds        VARCHAR[] NOT NULL,
     is_focus     BOOLEAN NOT NULL,
-    focus_score  DOUBLE,
-    PRIMARY KEY (doc_id, country)
+    focus_score  DOUBLE
 );
 COMMENT ON TABLE article_countries IS 'One row per article and country it mentions.';
 COMMENT ON COLUMN article_countries.doc_id IS 'The article (articles.doc_id).';
@@ -76,8 +79,7 @@ CREATE TABLE IF NOT EXISTS article_themes (
     doc_id  VARCHAR NOT NULL,
     theme   VARCHAR NOT NULL,
     score   DOUBLE NOT NULL,
-    terms   VARCHAR[] NOT NULL,
-    PRIMARY KEY (doc_id, theme)
+    terms   VARCHAR[] NOT NULL
 );
 COMMENT ON TABLE article_themes IS 'One row per article and theme it covers.';
 COMMENT ON COLUMN article_themes.doc_id IS 'The article (articles.doc_id).';
@@ -267,7 +269,7 @@ COMMENT ON COLUMN quarantine.reason_code IS 'Stable code of the reason, for GROU
 COMMENT ON COLUMN quarantine.stage IS 'The stage that rejected it: ingest (reading and cleaning) or a gate (ingest, enrich).';
 
 CREATE TABLE IF NOT EXISTS enriched_articles (
-    doc_id  VARCHAR PRIMARY KEY,
+    doc_id  VARCHAR NOT NULL,
     run_id  VARCHAR NOT NULL
 );
 COMMENT ON TABLE enriched_articles IS 'Articles whose mentions and themes are published (so a rerun enriches only what is missing).';
@@ -275,7 +277,7 @@ COMMENT ON COLUMN enriched_articles.doc_id IS 'The article (articles.doc_id).';
 COMMENT ON COLUMN enriched_articles.run_id IS 'The run that enriched it.';
 
 CREATE TABLE IF NOT EXISTS article_signatures (
-    doc_id   VARCHAR PRIMARY KEY,
+    doc_id   VARCHAR NOT NULL,
     minhash  UBIGINT[] NOT NULL,
     shingles INTEGER NOT NULL
 );
@@ -407,8 +409,7 @@ COMMENT ON COLUMN theme_country_weekly_named.articles_raw IS 'Like articles, but
 CREATE TABLE IF NOT EXISTS term_weekly (
     week      DATE NOT NULL,
     term      VARCHAR NOT NULL,
-    articles  INTEGER NOT NULL,
-    PRIMARY KEY (week, term)
+    articles  INTEGER NOT NULL
 );
 COMMENT ON TABLE term_weekly IS 'Words and two-word phrases of titles and leads: articles per ISO week using them (near-duplicate copies left out).';
 COMMENT ON COLUMN term_weekly.week IS 'Monday of the ISO week, UTC.';

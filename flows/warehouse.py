@@ -14,6 +14,9 @@ import polars as pl
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 STAGING = "staging"
+# Tables that had a PRIMARY KEY in earlier versions and have none now (see schema.sql).
+UNKEYED_TABLES = ("article_countries", "article_themes", "enriched_articles",
+                  "article_signatures", "term_weekly")
 ANALYTIC_TABLES = (
     "articles", "country_mentions", "article_countries", "article_themes", "country_weekly",
     "country_pairs_weekly", "theme_weekly", "theme_country_weekly",
@@ -88,10 +91,25 @@ class Warehouse:
         )
         with self.transaction():
             self._add_missing_columns(schema)
+            keyed = self._set_keyed_tables_aside()
             self.con.execute(schema)
+            for table in keyed:
+                self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}__keyed")
+                self.con.execute(f"DROP TABLE {table}__keyed")
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING}")
             self.replace("countries", countries)
             self.replace("themes", themes)
+
+    def _set_keyed_tables_aside(self) -> list[str]:
+        """Tables of UNKEYED_TABLES that still have their old key, renamed ``<table>__keyed``:
+        the schema creates them anew and their rows move across (DuckDB cannot drop a key)."""
+        keyed = [table for (table,) in self.con.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE schema_name = 'main' "
+            "AND constraint_type = 'PRIMARY KEY' AND table_name IN (SELECT unnest(?))",
+            [list(UNKEYED_TABLES)]).fetchall()]
+        for table in keyed:
+            self.con.execute(f"ALTER TABLE {table} RENAME TO {table}__keyed")
+        return keyed
 
     def _add_missing_columns(self, schema: str) -> None:
         """Bring a warehouse written by an earlier version up to ``schema``: its tables gain

@@ -145,3 +145,15 @@ def quarantine_bad_rows(
                                                           errors="ignore")))
     wh.drop_staged("rejected")
     return total
+
+
+def add_term_counts(wh: Warehouse, rows: str) -> None:
+    """Add the counts of ``rows`` (SQL with columns week, term, articles) to term_weekly.
+    A MERGE, not an upsert: term_weekly has no key index (schema.sql says why)."""
+    wh.con.execute(
+        f"MERGE INTO term_weekly USING (SELECT week, term, sum(articles) AS articles "
+        f"FROM ({rows}) GROUP BY ALL) AS new ON term_weekly.week = new.week "
+        "AND term_weekly.term = new.term "
+        "WHEN MATCHED THEN UPDATE SET articles = term_weekly.articles + new.articles "
+        "WHEN NOT MATCHED THEN INSERT (week, term, articles) "
+        "VALUES (new.week, new.term, new.articles)")

@@ -15,6 +15,7 @@ from flows.stages.common import (
     ENRICH_BATCH,
     Mapper,
     RunSummary,
+    add_term_counts,
     articles_by_id,
     local_map,
     quarantine_bad_rows,
@@ -136,8 +137,4 @@ def _publish_chunk(wh: Warehouse, run_id: str, chunk: pl.Series) -> None:
             [chunk.to_list(), run_id],
         )
         # Term counts add up across chunks and runs: each article is enriched once.
-        con.execute(
-            "INSERT INTO term_weekly SELECT week, term, sum(articles) FROM staging.terms "
-            "GROUP BY ALL ON CONFLICT (week, term) DO UPDATE "
-            "SET articles = term_weekly.articles + EXCLUDED.articles"
-        )
+        add_term_counts(wh, "SELECT * FROM staging.terms")

@@ -20,6 +20,7 @@ from flows.stages.common import (
     Mapper,
     NothingToRead,
     RunSummary,
+    add_term_counts,
     articles_by_id,
     local_map,
     quarantine_bad_rows,
@@ -281,10 +282,7 @@ def _relink_copies(wh: Warehouse, run_id: str) -> None:
         con.execute("UPDATE articles SET dup_of = NULL WHERE dup_of IN "
                     "(SELECT doc_id FROM staging.replaced) AND dup_of NOT IN "
                     "(SELECT doc_id FROM articles)")
-        con.execute(
-            "INSERT INTO term_weekly SELECT week, term, articles FROM _incoming "
-            "ON CONFLICT (week, term) DO UPDATE SET articles = term_weekly.articles + "
-            "EXCLUDED.articles")
+        add_term_counts(wh, "SELECT * FROM _incoming")
 
 
 def _duplicate_rate_rise(wh: Warehouse, run_id: str, tally: _Tally) -> float:

@@ -161,6 +161,20 @@ def test_old_weekly_tables_gain_week_articles(tmp_path):
             ("US", None)]  # NULL until the next run rebuilds the marts
 
 
+def test_per_article_tables_of_an_earlier_version_lose_their_key_and_keep_their_rows(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with Warehouse(path) as wh:
+        wh.con.execute("CREATE TABLE term_weekly (week DATE NOT NULL, term VARCHAR NOT NULL, "
+                       "articles INTEGER NOT NULL, PRIMARY KEY (week, term))")
+        wh.con.execute("INSERT INTO term_weekly VALUES ('2024-01-01', 'talks', 3)")
+        wh.ensure_schema(countries_reference(), themes_reference())
+        keys = wh.frame("SELECT table_name FROM duckdb_constraints() "
+                        "WHERE constraint_type = 'PRIMARY KEY'")["table_name"].to_list()
+        assert "term_weekly" not in keys and "articles" in keys
+        assert wh.frame("SELECT term, articles FROM term_weekly").rows() == [("talks", 3)]
+        assert "term_weekly__keyed" not in wh.frame("SHOW TABLES")["name"].to_list()
+
+
 def test_unopenable_database_is_a_readable_error(tmp_path):
     (tmp_path / "bad.duckdb").write_bytes(b"not a database at all" * 100)
     with pytest.raises(WarehouseError, match="cannot open database"):
