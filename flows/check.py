@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import polars as pl
 
-from expectations.gate import GateResult, run_gate, thresholds
+from expectations.gate import GateResult, combined, run_gate, thresholds
 from flows.warehouse import ARTICLE_WEEK, Warehouse
 from transforms.dates import EARLIEST
 
@@ -41,36 +41,49 @@ def mentions_batch(wh: Warehouse, table: str) -> pd.DataFrame:
     ).to_pandas()
 
 
+# Articles checked at once by `comention check`: memory stays bounded on any warehouse.
+CHECK_CHUNK = 100_000
+
+
 def check_published(wh: Warehouse) -> list[GateResult]:
-    """Every stage's suite over what is published now (nothing is written)."""
+    """Every stage's suite over what is published now (nothing is written), chunk by chunk of
+    articles, each stage's chunks combined into one result per expectation."""
     params = gate_params(wh)
     last = wh.frame("SELECT * FROM runs WHERE status = 'success' ORDER BY started_at DESC "
                     "LIMIT 1")
     seen = int(last["records_seen"][0]) if last.height else 0
     accounted = (int(last["articles_loaded"][0] + last["duplicates"][0] + last["quarantined"][0])
                  if last.height else 0)
-    ingest = {
-        "articles": wh.frame("SELECT * EXCLUDE (body), length(body) AS body_chars "
-                             "FROM articles").to_pandas(),
-        "run": pl.DataFrame({
-            "records_seen": [seen], "records_accounted": [accounted],
-            "quarantine_rate": [int(last["quarantined"][0]) / seen if seen else 0.0],
-            "duplicate_rate_rise": [0.0],
-        }).to_pandas(),
-    }
-    articles = max(wh.scalar("SELECT count(*) FROM articles"), 1)
-    enrich = {
-        "country_mentions": mentions_batch(wh, "country_mentions"),
-        "article_countries": wh.frame("SELECT * FROM article_countries").to_pandas(),
-        "article_themes": wh.frame("SELECT * FROM article_themes").to_pandas(),
-        "coverage": pl.DataFrame({
-            "share_with_country": [
-                wh.scalar("SELECT count(DISTINCT doc_id) FROM article_countries") / articles],
-            "share_with_theme": [
-                wh.scalar("SELECT count(DISTINCT doc_id) FROM article_themes") / articles],
-            "mentions_per_article_change": [0.0],
-        }).to_pandas(),
-    }
+    ingest = [run_gate("ingest", {"run": pl.DataFrame({
+        "records_seen": [seen], "records_accounted": [accounted],
+        "quarantine_rate": [int(last["quarantined"][0]) / seen if seen else 0.0],
+        "duplicate_rate_rise": [0.0],
+    }).to_pandas()}, params, partial=True)]
+    enrich = []
+    total = wh.scalar("SELECT count(*) FROM articles")
+    wh.con.execute("CREATE OR REPLACE TEMP TABLE check_ids AS SELECT doc_id, "
+                   "row_number() OVER (ORDER BY doc_id) // ? AS chunk FROM articles",
+                   [CHECK_CHUNK])
+    ids = "doc_id IN (SELECT doc_id FROM check_ids WHERE chunk = ?)"
+    for chunk in range(total // CHECK_CHUNK + 1):
+        ingest.append(run_gate("ingest", {"articles": wh.frame(
+            f"SELECT * EXCLUDE (body), length(body) AS body_chars FROM articles WHERE {ids}",
+            [chunk]).to_pandas()}, params, partial=True))
+        wh.con.execute("CREATE OR REPLACE TEMP TABLE check_mentions AS SELECT * FROM "
+                       f"country_mentions WHERE {ids}", [chunk])
+        enrich.append(run_gate("enrich", {
+            "country_mentions": mentions_batch(wh, "check_mentions"),
+            **{table: wh.frame(f"SELECT * FROM {table} WHERE {ids}", [chunk]).to_pandas()
+               for table in ("article_countries", "article_themes")},
+        }, params, partial=True))
+    articles = max(total, 1)
+    enrich.append(run_gate("enrich", {"coverage": pl.DataFrame({
+        "share_with_country": [
+            wh.scalar("SELECT count(DISTINCT doc_id) FROM article_countries") / articles],
+        "share_with_theme": [
+            wh.scalar("SELECT count(DISTINCT doc_id) FROM article_themes") / articles],
+        "mentions_per_article_change": [0.0],
+    }).to_pandas()}, params, partial=True))
     marts = {name: wh.frame(f"SELECT * FROM {name}").to_pandas() for name in MART_TABLES}
     marts["weeks"] = pl.DataFrame({"missing_weeks": [missing_weeks(
         wh, wh.frame("SELECT DISTINCT week FROM theme_weekly"))]}).to_pandas()
@@ -78,7 +91,7 @@ def check_published(wh: Warehouse) -> list[GateResult]:
         {"max_country_share_drift": [country_share_drift(wh.frame(
             "SELECT week, country, articles, share FROM country_weekly"))]}
     ).to_pandas()
-    return [run_gate("ingest", ingest, params), run_gate("enrich", enrich, params),
+    return [combined("ingest", ingest), combined("enrich", enrich),
             run_gate("marts", marts, params)]
 
 

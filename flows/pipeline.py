@@ -254,11 +254,8 @@ def _publish_failure(writer: Writer, summary: RunSummary, message: str, replace:
 
 def _save_failure_record(wh: Warehouse, run_id: str, folder: Path) -> dict[str, Path]:
     kept = {}
-    staged = {name for (name,) in wh.con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
-    ).fetchall()}
     for table, query in _FAILURE_RECORD.items():
-        if table == "run_sources" and "run_sources" not in staged:
+        if table == "run_sources" and not wh.has_staged("run_sources"):
             continue
         path = folder / f"{table}.parquet"
         wh.con.execute(f"COPY ({query.format(run=run_id)}) TO '{_sql_path(path)}' "

@@ -162,14 +162,14 @@ class Warehouse:
         with self.incoming(frame):
             self.con.execute(f"CREATE OR REPLACE TABLE {STAGING}.{name} AS SELECT * FROM _incoming")
 
+    def has_staged(self, name: str) -> bool:
+        return bool(self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
+            "table_name = ?", [STAGING, name]))
+
     def append_staged(self, name: str, frame: pl.DataFrame) -> None:
         """Append ``frame`` to staging.<name>, creating it on first use."""
-        exists = self.scalar(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
-            "table_name = ?",
-            [STAGING, name],
-        )
-        if not exists:
+        if not self.has_staged(name):
             self.stage(name, frame)
             return
         with self.incoming(frame):

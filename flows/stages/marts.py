@@ -69,19 +69,13 @@ def _definition_changed(wh: Warehouse, current: str) -> bool:
         "OR EXISTS (SELECT 1 FROM theme_weekly) OR EXISTS (SELECT 1 FROM emerging_terms)"))
 
 
-def _staged_exists(wh: Warehouse, name: str) -> bool:
-    return bool(wh.scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-        "AND table_name = ?", [STAGING, name]))
-
-
 def touched_weeks(wh: Warehouse, run_id: str) -> list[date]:
     """The weeks whose marts this run changed: of the articles it loaded or enriched, and
     those ingest listed in staging.touched_weeks (articles deleted or relinked)."""
     sql = (f"SELECT {ARTICLE_WEEK} AS week FROM articles WHERE run_id = ? "
            f"UNION SELECT {ARTICLE_WEEK} FROM articles WHERE doc_id IN "
            "(SELECT doc_id FROM enriched_articles WHERE run_id = ?)")
-    if _staged_exists(wh, "touched_weeks"):
+    if wh.has_staged("touched_weeks"):
         sql += f" UNION SELECT week::DATE FROM {STAGING}.touched_weeks"
     return wh.frame(f"SELECT DISTINCT week FROM ({sql}) WHERE week IS NOT NULL ORDER BY week",
                     [run_id, run_id])["week"].to_list()
