@@ -59,3 +59,45 @@ def test_replacing_a_story_with_copies_matches_a_fresh_load(tmp_path):
     # Replacing the copy itself takes away exactly what it added.
     run_pipeline([str(copy)], db, None, replace=True)
     assert _tables(db) == _tables(fresh_edited)
+
+
+def test_a_run_failing_after_chunks_were_written_publishes_only_its_record(tmp_path,
+                                                                         monkeypatch):
+    """Chunks go to the run's working copy as they pass their row checks; when a run-level
+    check fails later (most records unreadable), none of them is published, but the failed
+    run, its checks and its quarantined records are."""
+    from flows.pipeline import RunFailed
+    from flows.stages import ingest
+
+    db = tmp_path / "w.duckdb"
+    run_pipeline([_feed(tmp_path / "first.jsonl", STORY, "2024-03-04")], db, None)
+    with Warehouse(db, read_only=True) as wh:
+        before = {t: wh.checksum(t) for t in ("articles", "country_mentions", "country_weekly",
+                                              "term_weekly")}
+    monkeypatch.setattr(ingest, "INGEST_CHUNK", 4)
+    monkeypatch.setattr(ingest, "INGEST_BATCH", 2)
+    chunks = []
+    load_chunk = ingest._load_chunk
+    monkeypatch.setattr(ingest, "_load_chunk", lambda *a: (chunks.append(1), load_chunk(*a)))
+    feed = tmp_path / "mixed.jsonl"
+    good = [{"id": str(i), "title": f"Talks {i}", "published": "2024-03-11",
+             "text": STORY.replace("Monday", f"day {i}") + f" Round {i} ended."}
+            for i in range(4)]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in good) + "{broken\n" * 12)
+    try:
+        run_pipeline([str(feed)], db, None)
+        raise AssertionError("the run should have failed")
+    except RunFailed as exc:
+        assert "quarantine_rate" in str(exc)
+    assert len(chunks) == 2  # the first, with the good records, was written before the end
+    with Warehouse(db, read_only=True) as wh:
+        assert {t: wh.checksum(t) for t in before} == before
+        runs = wh.frame("SELECT run_id, status FROM runs ORDER BY started_at")
+        assert runs["status"].to_list() == ["success", "failed"]
+        failed = runs["run_id"][1]
+        assert wh.scalar("SELECT count(*) FROM quarantine WHERE run_id = ?", [failed]) == 12
+        # One result per expectation, the chunks' rows summed.
+        assert wh.scalar("SELECT count(*) - count(DISTINCT (suite, expectation, threshold)) "
+                         "FROM quality_results WHERE run_id = ?", [failed]) == 0
+        assert not wh.scalar("SELECT bool_and(success) FROM quality_results WHERE run_id = ?",
+                             [failed])
