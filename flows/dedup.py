@@ -2,9 +2,15 @@
 
 The MinHash and LSH logic is pure (transforms.neardup); this module moves the signatures and
 band keys through DuckDB so that memory stays bounded and earlier runs are compared too.
+
+The signatures and bands of every article are the writer's own index: they live in a database
+beside the warehouse the run writes (``<warehouse>.dedup``, attached as ``dedup``), not in the
+file analysts open, which they would make a third bigger with nothing to query.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -14,6 +20,67 @@ from transforms import neardup
 
 # Candidates kept per article, the ones sharing most LSH bands with it.
 MAX_DUP_CANDIDATES = 10
+INDEX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS dedup.article_signatures (
+    doc_id VARCHAR NOT NULL, minhash UBIGINT[] NOT NULL, shingles INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dedup.article_bands (
+    band SMALLINT NOT NULL, key UBIGINT NOT NULL, doc_id VARCHAR NOT NULL);
+"""
+INDEX_TABLES = ("article_signatures", "article_bands")
+
+
+def index_path(warehouse: Path) -> Path:
+    """The near-duplicate index of the warehouse file a run writes."""
+    return warehouse.with_name(warehouse.name + ".dedup")
+
+
+def attach_index(wh: Warehouse) -> None:
+    """Attach the index (created empty the first time); an earlier version kept it in the
+    warehouse itself: its rows move here."""
+    path = str(index_path(wh.path)).replace("'", "''")
+    wh.con.execute(f"ATTACH IF NOT EXISTS '{path}' AS dedup")
+    wh.con.execute(INDEX_SCHEMA)
+    for table in INDEX_TABLES:
+        if wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+                     "current_database() AND table_name = ?", [table]):
+            # DuckDB writes one database per transaction: copied, then dropped (a copy
+            # interrupted between the two is repaired, see repair_index).
+            wh.con.execute(f"INSERT INTO dedup.{table} SELECT * FROM main.{table} "
+                           f"WHERE doc_id NOT IN (SELECT doc_id FROM dedup.{table})")
+            wh.con.execute(f"DROP TABLE main.{table}")
+
+
+def repair_index(wh: Warehouse, batch_size: int = 2000) -> None:
+    """Make the index match the articles after the warehouse was replaced under it (a failed
+    run thrown away, a killed run, a file restored by hand): rows of articles that are gone
+    leave, articles without a signature get one."""
+    if not wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+                     "current_database() AND table_name = 'articles'"):
+        for table in INDEX_TABLES:  # a new warehouse: nothing to index
+            wh.con.execute(f"DELETE FROM dedup.{table}")
+        return
+    for table in INDEX_TABLES:
+        wh.con.execute(f"DELETE FROM dedup.{table} WHERE doc_id NOT IN "
+                       "(SELECT doc_id FROM articles)")
+    wh.con.execute("DELETE FROM dedup.article_bands WHERE doc_id NOT IN "
+                   "(SELECT doc_id FROM dedup.article_signatures)")
+    missing = wh.frame("SELECT doc_id FROM articles WHERE doc_id NOT IN "
+                       "(SELECT doc_id FROM dedup.article_signatures) ORDER BY doc_id")["doc_id"]
+    for start in range(0, len(missing), batch_size):
+        chunk = wh.frame("SELECT doc_id, body FROM articles WHERE doc_id IN "
+                         "(SELECT unnest(?::VARCHAR[]))",
+                         [missing.slice(start, batch_size).to_list()])
+        sigs, sizes = neardup.signatures(chunk["body"])
+        wh.insert("dedup.article_signatures", _signature_frame(chunk["doc_id"], sigs, sizes))
+        wh.insert("dedup.article_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
+
+
+def _signature_frame(doc_ids: pl.Series, sigs: np.ndarray, sizes: np.ndarray) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"doc_id": doc_ids, "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)),
+         "shingles": sizes},
+        schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64), "shingles": pl.Int32},
+    )
 
 
 def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
@@ -26,15 +93,8 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
     (doc_id) are being replaced by this run: they, and copies pointing at them, are nobody's
     first copy (their copies follow the replacing article when it is published).
     """
-    def signature_frame(doc_ids: pl.Series, sigs: np.ndarray, sizes: np.ndarray) -> pl.DataFrame:
-        return pl.DataFrame(
-            {"doc_id": doc_ids, "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)),
-             "shingles": sizes},
-            schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64), "shingles": pl.Int32},
-        )
-
     no_sigs = np.zeros((0, neardup.NUM_BINS), dtype=np.uint64)
-    wh.stage("new_sigs", signature_frame(pl.Series([], dtype=pl.Utf8), no_sigs,
+    wh.stage("new_sigs", _signature_frame(pl.Series([], dtype=pl.Utf8), no_sigs,
                                          np.zeros(0, dtype=np.int64)))
     wh.stage("new_bands", neardup.band_keys([], no_sigs))
     total = wh.scalar("SELECT count(*) FROM staging.new_articles")
@@ -45,7 +105,7 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
             [batch_size, offset],
         )
         sigs, sizes = neardup.signatures(chunk["body"])
-        wh.append_staged("new_sigs", signature_frame(chunk["doc_id"], sigs, sizes))
+        wh.append_staged("new_sigs", _signature_frame(chunk["doc_id"], sigs, sizes))
         wh.append_staged("new_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
     if total == 0:
         return
@@ -56,7 +116,7 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
         f"""
         CREATE OR REPLACE TABLE staging.dup_candidates AS
         WITH keys AS (
-            SELECT band, key, doc_id, -1 AS rank FROM article_bands
+            SELECT band, key, doc_id, -1 AS rank FROM dedup.article_bands
             WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
               AND doc_id NOT IN (SELECT doc_id FROM {replaced})
             UNION ALL
@@ -90,7 +150,7 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
                  USING (doc_id)
             JOIN staging.new_sigs s ON s.doc_id = c.doc_id
             LEFT JOIN staging.new_sigs t ON t.doc_id = c.other
-            LEFT JOIN article_signatures o ON o.doc_id = c.other
+            LEFT JOIN dedup.article_signatures o ON o.doc_id = c.other
             -- a published candidate stands for its own first copy (an article of this run
             -- may share its doc_id with the published article it replaces: not that one)
             LEFT JOIN articles a ON a.doc_id = c.other AND c.other_rank = -1

@@ -1,6 +1,6 @@
 -- comention warehouse schema: the public SQL surface (../DESIGN.md). Additive changes only.
--- Tables with a row or more per article (article_countries, article_themes, enriched_articles,
--- article_signatures) and term_weekly have no PRIMARY KEY: DuckDB's key indexes must fit in
+-- Tables with a row or more per article (article_countries, article_themes, enriched_articles)
+-- and term_weekly have no PRIMARY KEY: DuckDB's key indexes must fit in
 -- memory, which millions of rows do not under the memory cap. Their keys are unique all the
 -- same: the enrich gate checks each chunk, and chunks and runs hold different articles.
 -- Weeks are ISO weeks: the DATE of their Monday, UTC. Country codes are ISO 3166-1 alpha-2
@@ -276,25 +276,7 @@ COMMENT ON TABLE enriched_articles IS 'Articles whose mentions and themes are pu
 COMMENT ON COLUMN enriched_articles.doc_id IS 'The article (articles.doc_id).';
 COMMENT ON COLUMN enriched_articles.run_id IS 'The run that enriched it.';
 
-CREATE TABLE IF NOT EXISTS article_signatures (
-    doc_id   VARCHAR NOT NULL,
-    minhash  UBIGINT[] NOT NULL,
-    shingles INTEGER NOT NULL
-);
-COMMENT ON TABLE article_signatures IS 'MinHash signature of each article''s 5-word shingles (near-duplicate detection).';
-COMMENT ON COLUMN article_signatures.doc_id IS 'The article (articles.doc_id).';
-COMMENT ON COLUMN article_signatures.minhash IS '64 one-permutation MinHash values; the share of equal values estimates Jaccard similarity.';
-COMMENT ON COLUMN article_signatures.shingles IS 'Number of distinct 5-word shingles (for containment).';
-
-CREATE TABLE IF NOT EXISTS article_bands (
-    band    SMALLINT NOT NULL,
-    key     UBIGINT NOT NULL,
-    doc_id  VARCHAR NOT NULL
-);
-COMMENT ON TABLE article_bands IS 'LSH index: articles sharing a (band, key) are near-duplicate candidates.';
-COMMENT ON COLUMN article_bands.band IS 'Band number (0-31), 2 signature values each.';
-COMMENT ON COLUMN article_bands.key IS 'Hash of the band''s values.';
-COMMENT ON COLUMN article_bands.doc_id IS 'The article (articles.doc_id).';
+-- The near-duplicate index (signatures and LSH bands) is the writer's own: flows/dedup.py.
 
 -- All-time co-mentions. Marginals come from country_weekly (an article is in one week only);
 -- PMI is NULL under the same minimum support as the weekly table (3 articles by default).

@@ -15,8 +15,7 @@ import polars as pl
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 STAGING = "staging"
 # Tables that had a PRIMARY KEY in earlier versions and have none now (see schema.sql).
-UNKEYED_TABLES = ("article_countries", "article_themes", "enriched_articles",
-                  "article_signatures", "term_weekly")
+UNKEYED_TABLES = ("article_countries", "article_themes", "enriched_articles", "term_weekly")
 ANALYTIC_TABLES = (
     "articles", "country_mentions", "article_countries", "article_themes", "country_weekly",
     "country_pairs_weekly", "theme_weekly", "theme_country_weekly",

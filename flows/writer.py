@@ -7,6 +7,7 @@ run never opens the published file. Beside ``comention.duckdb`` it keeps a folde
 ``comention.duckdb.writer/`` with
 
 - ``work.duckdb``: the working copy the run writes, chunk by chunk (a copy of the published file);
+- ``work.duckdb.dedup``: the near-duplicate index of its articles (flows.dedup), never published;
 - ``lock``: held while a run writes (flock); it names that run, for the one that has to wait;
 - ``synced``: the identity of the published file the working copy equals, untouched since.
 
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows.dedup import attach_index, index_path, repair_index
 from flows.warehouse import Warehouse, WarehouseError
 
 
@@ -36,6 +38,11 @@ class WriterBusy(WarehouseError):
 
 def writer_folder(db: Path) -> Path:
     return db.with_name(db.name + ".writer")
+
+
+def index_of(db: Path) -> Path:
+    """The near-duplicate index the writer keeps for the published warehouse ``db``."""
+    return index_path(writer_folder(db) / "work.duckdb")
 
 
 def _identity(path: Path) -> str:
@@ -103,9 +110,9 @@ class Writer:
             raise WarehouseError(f"cannot create {self.folder}: {exc.strerror}") from None
         self._acquire()
         try:
-            self._sync()
+            resynced = self._sync()
             self.synced.unlink(missing_ok=True)  # from now on the copy holds unpublished work
-            self.wh = Warehouse(self.work)
+            self._open(repair=resynced)
         except BaseException:
             self._release()
             raise
@@ -149,23 +156,34 @@ class Writer:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
 
-    def _sync(self) -> None:
+    def _open(self, repair: bool = False) -> Warehouse:
+        """Connect to the working copy and its near-duplicate index; with ``repair``, after
+        the copy was made again, the index is brought back in line with its articles."""
+        self.wh = Warehouse(self.work)
+        attach_index(self.wh)
+        if repair:
+            repair_index(self.wh)
+        return self.wh
+
+    def _sync(self) -> bool:
         """Make the working copy equal the published file unless it already does (a run that
-        failed or was killed left its work in it; a user may have replaced the file)."""
+        failed or was killed left its work in it; a user may have replaced the file); returns
+        whether it was made again."""
         if (self.work.exists() and self.synced.exists()
                 and self.synced.read_text() == _identity(self.db)
                 and not Path(f"{self.work}.wal").exists()):
-            return
+            return False
         Path(f"{self.work}.wal").unlink(missing_ok=True)
         if not self.db.exists():
             self.work.unlink(missing_ok=True)  # a new warehouse: the schema makes it
-            return
+            return True
         if Path(f"{self.db}.wal").exists():
             # Written by a process that did not close it (an earlier version wrote in place):
             # fold its log into the file before copying it.
             with Warehouse(self.db) as wh:
                 wh.con.execute("CHECKPOINT")
         _copy(self.db, self.work)
+        return True
 
     def publish(self) -> None:
         """Swap the working copy in as the published file; the copy stays open for use."""
@@ -174,19 +192,18 @@ class Writer:
         try:
             _copy(self.work, self.db)
         except OSError as exc:
-            self.wh = Warehouse(self.work)
+            self._open()
             raise WarehouseError(f"could not publish {self.db}: {exc.strerror or exc} "
                                  "(the published file is unchanged)") from None
         self.synced.write_text(_identity(self.db))
         # Reopened for reading what was published (the report); a run writes nothing after.
-        self.wh = Warehouse(self.work)
+        self._open()
 
     def reopen(self) -> Warehouse:
         """A new connection to the working copy (after DuckDB invalidated one, out of memory)."""
         if self.wh is not None:
             self.wh.close()
-        self.wh = Warehouse(self.work)
-        return self.wh
+        return self._open()
 
     def discard(self) -> Warehouse:
         """Throw away what this run wrote: the working copy becomes the published file again."""
@@ -194,5 +211,4 @@ class Writer:
             self.wh.close()
         self.synced.unlink(missing_ok=True)
         self._sync()
-        self.wh = Warehouse(self.work)
-        return self.wh
+        return self._open(repair=True)

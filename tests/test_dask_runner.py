@@ -8,18 +8,20 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.sample import write_sample
 from flows.warehouse import Warehouse
+from flows.writer import index_of
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
 PUBLISHED = ("articles", "country_mentions", "article_countries", "article_themes",
              "country_weekly", "country_pairs_weekly", "theme_weekly", "theme_country_weekly",
-             "term_weekly", "emerging_terms", "article_signatures", "article_bands",
-             "quarantine", "enriched_articles")
+             "term_weekly", "emerging_terms", "dedup.article_signatures",
+             "dedup.article_bands", "quarantine", "enriched_articles")
 
 
 def _fingerprints(db) -> dict[str, tuple[int, int]]:
     """Row count and order-independent hash of each table, run ids left out."""
     with Warehouse(db, read_only=True) as wh:
+        wh.con.execute(f"ATTACH '{index_of(db)}' AS dedup (READ_ONLY)")
         out = {}
         for table in PUBLISHED:
             columns = wh.frame(f"SELECT * FROM {table} LIMIT 0").columns

@@ -10,7 +10,7 @@ import polars as pl
 
 from expectations.gate import GateResult, combined, run_gate
 from flows.check import gate_params
-from flows.dedup import link_near_duplicates
+from flows.dedup import INDEX_TABLES, attach_index, link_near_duplicates
 from flows.progress import RunProgress
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.stages.common import (
@@ -81,6 +81,7 @@ def ingest(
     """
     progress = progress or RunProgress()
     files = discover(paths)
+    attach_index(wh)
     wh.stage("run_sources", pl.DataFrame({"source": [str(f) for f in files]}))
     wh.con.execute(
         "CREATE OR REPLACE TABLE staging.replaced AS SELECT doc_id, source, record_key "
@@ -196,6 +197,13 @@ def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.D
     if first is not None:
         tally.first_date = min(filter(None, (tally.first_date, first)))
         tally.last_date = max(filter(None, (tally.last_date, last)))
+    # The index first (DuckDB writes one database per transaction): should the articles'
+    # transaction fail, the run is thrown away and the index repaired (flows.writer).
+    with wh.transaction() as con:
+        con.execute("INSERT INTO dedup.article_signatures SELECT doc_id, minhash, shingles "
+                    "FROM staging.new_sigs")
+        con.execute("INSERT INTO dedup.article_bands SELECT band, key, doc_id "
+                    "FROM staging.new_bands")
     with wh.transaction() as con:
         con.execute(
             """
@@ -206,9 +214,6 @@ def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.D
             """,
             [run_id],
         )
-        con.execute("INSERT INTO article_signatures SELECT doc_id, minhash, shingles "
-                    "FROM staging.new_sigs")
-        con.execute("INSERT INTO article_bands SELECT band, key, doc_id FROM staging.new_bands")
     wh.drop_staged("raw_articles", "quarantine", "new_articles", "new_sigs", "new_bands")
 
 
@@ -224,7 +229,7 @@ def clear_file_quarantine(wh: Warehouse, replace: bool) -> None:
 
 # Tables holding rows derived from an article (keyed by doc_id), cleared when it is replaced.
 DERIVED_TABLES = ("country_mentions", "article_countries", "article_themes",
-                  "enriched_articles", "article_signatures", "article_bands")
+                  "enriched_articles")
 
 
 def _remove_replaced(wh: Warehouse) -> int:
@@ -239,6 +244,10 @@ def _remove_replaced(wh: Warehouse) -> int:
         "OR dup_of IN (SELECT doc_id FROM staging.replaced)")
     terms = _term_counts(wh, "dup_of IS NULL AND doc_id IN (SELECT doc_id FROM enriched_articles) "
                              "AND doc_id IN (SELECT doc_id FROM staging.replaced)")
+    with wh.transaction() as con:
+        for table in INDEX_TABLES:
+            con.execute(f"DELETE FROM dedup.{table} WHERE doc_id IN "
+                        "(SELECT doc_id FROM staging.replaced)")
     with wh.transaction() as con, wh.incoming(terms):
         for table in DERIVED_TABLES:
             con.execute(

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.warehouse import Warehouse
+from flows.writer import index_of
 
 runner = CliRunner()
 COMENTION = Path(sys.executable).with_name("comention")
@@ -149,8 +150,10 @@ def test_undated_records_are_named_loudly_and_can_be_reloaded_with_replace(tmp_p
               "country_mentions": "doc_id, country, kind, start", "article_countries":
               "doc_id, country, mentions", "article_themes": "doc_id, theme, score",
               "term_weekly": "week, term, articles", "country_weekly": "week, country, articles",
-              "enriched_articles": "doc_id", "article_bands": "band, key, doc_id"}
+              "enriched_articles": "doc_id", "dedup.article_bands": "band, key, doc_id"}
     with Warehouse(db, read_only=True) as wh, Warehouse(fresh, read_only=True) as ref:
+        for con, path in ((wh, db), (ref, fresh)):
+            con.con.execute(f"ATTACH '{index_of(path)}' AS dedup (READ_ONLY)")
         assert wh.scalar("SELECT count(*) FROM articles WHERE date_source = 'record'") == 12
         for table, columns in tables.items():
             query = f"SELECT {columns} FROM {table} ORDER BY ALL"

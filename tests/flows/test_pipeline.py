@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flows.pipeline import run_pipeline
 from flows.warehouse import Warehouse
+from flows.writer import index_of
 
 STORY = ("Officials in Berlin said on Monday that exports to France rose sharply this year, "
          "while talks with Japan on a new trade agreement continued in Tokyo. Ministers met "
@@ -18,7 +19,7 @@ COPY = STORY.replace("Officials", "Government officials").replace("sharply", "st
 TABLES = {"articles": "doc_id, source, published_at, dup_of",
           "article_countries": "doc_id, country", "enriched_articles": "doc_id",
           "term_weekly": "week, term, articles", "country_weekly": "week, country, articles",
-          "article_bands": "band, key, doc_id"}
+          "dedup.article_bands": "band, key, doc_id"}
 
 
 def _feed(path: Path, text: str, date: str) -> str:
@@ -29,6 +30,7 @@ def _feed(path: Path, text: str, date: str) -> str:
 
 def _tables(db: Path) -> dict:
     with Warehouse(db, read_only=True) as wh:
+        wh.con.execute(f"ATTACH '{index_of(db)}' AS dedup (READ_ONLY)")
         return {t: wh.frame(f"SELECT {c} FROM {t} ORDER BY ALL").rows()
                 for t, c in TABLES.items()}
 
