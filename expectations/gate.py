@@ -233,7 +233,7 @@ def combined(stage: str, parts: list[GateResult]) -> GateResult:
     merged: dict[tuple[str, str], ExpectationResult] = {}
     for part in parts:
         for result in part.results:
-            key = (result.suite, result.expectation + (result.threshold or ""))
+            key = (result.suite, result.expectation, result.threshold, result.severity)
             before = merged.get(key)
             if before is None:
                 merged[key] = result

@@ -163,10 +163,10 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
         raise _fail(f"the warehouse refused the run, nothing more was published: "
                     f"{str(exc).splitlines()[0]}") from None
     except KeyboardInterrupt:
-        raise _fail("interrupted: the stage that was running published nothing") from None
+        raise _fail("interrupted: nothing of the run was published") from None
     except OSError as exc:
-        raise _fail(f"{exc.strerror or exc}: {exc.filename or ''} (the stages that had ended "
-                    "are published)") from None
+        raise _fail(f"{exc.strerror or exc}: {exc.filename or ''} (nothing of the run was "
+                    "published)") from None
     return summary
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from flows.warehouse import Warehouse
+from flows.warehouse import Warehouse, sql_string
 from transforms import neardup
 
 # Candidates kept per article, the ones sharing most LSH bands with it.
@@ -34,28 +34,28 @@ def index_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".dedup")
 
 
-def attach_index(wh: Warehouse) -> None:
-    """Attach the index (created empty the first time); an earlier version kept it in the
-    warehouse itself: its rows move here."""
-    path = str(index_path(wh.path)).replace("'", "''")
-    wh.con.execute(f"ATTACH IF NOT EXISTS '{path}' AS dedup")
+def attach_index(wh: Warehouse) -> bool:
+    """Attach the index; an earlier version kept it in the warehouse itself: its rows move
+    here. Returns whether it had to be created (then it is empty: repair_index fills it)."""
+    path = index_path(wh.path)
+    created = not path.exists()
+    wh.con.execute(f"ATTACH IF NOT EXISTS {sql_string(path)} AS dedup")
     wh.con.execute(INDEX_SCHEMA)
     for table in INDEX_TABLES:
-        if wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
-                     "current_database() AND table_name = ?", [table]):
+        if wh.has_table(table):
             # DuckDB writes one database per transaction: copied, then dropped (a copy
             # interrupted between the two is repaired, see repair_index).
             wh.con.execute(f"INSERT INTO dedup.{table} SELECT * FROM main.{table} "
                            f"WHERE doc_id NOT IN (SELECT doc_id FROM dedup.{table})")
             wh.con.execute(f"DROP TABLE main.{table}")
+    return created
 
 
 def repair_index(wh: Warehouse, batch_size: int = 2000) -> None:
     """Make the index match the articles after the warehouse was replaced under it (a failed
     run thrown away, a killed run, a file restored by hand): rows of articles that are gone
     leave, articles without a signature get one."""
-    if not wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
-                     "current_database() AND table_name = 'articles'"):
+    if not wh.has_table("articles"):
         for table in INDEX_TABLES:  # a new warehouse: nothing to index
             wh.con.execute(f"DELETE FROM dedup.{table}")
         return
@@ -67,20 +67,22 @@ def repair_index(wh: Warehouse, batch_size: int = 2000) -> None:
     missing = wh.frame("SELECT doc_id FROM articles WHERE doc_id NOT IN "
                        "(SELECT doc_id FROM dedup.article_signatures) ORDER BY doc_id")["doc_id"]
     for start in range(0, len(missing), batch_size):
-        chunk = wh.frame("SELECT doc_id, body FROM articles WHERE doc_id IN "
-                         "(SELECT unnest(?::VARCHAR[]))",
-                         [missing.slice(start, batch_size).to_list()])
-        sigs, sizes = neardup.signatures(chunk["body"])
-        wh.insert("dedup.article_signatures", _signature_frame(chunk["doc_id"], sigs, sizes))
-        wh.insert("dedup.article_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
+        signatures, bands = _signed(wh.frame(
+            "SELECT doc_id, body FROM articles WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
+            [missing.slice(start, batch_size).to_list()]))
+        wh.insert("dedup.article_signatures", signatures)
+        wh.insert("dedup.article_bands", bands)
 
 
-def _signature_frame(doc_ids: pl.Series, sigs: np.ndarray, sizes: np.ndarray) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"doc_id": doc_ids, "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)),
-         "shingles": sizes},
+def _signed(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The signature rows and the band rows of documents (doc_id, body)."""
+    sigs, sizes = neardup.signatures(docs["body"])
+    signatures = pl.DataFrame(
+        {"doc_id": docs["doc_id"],
+         "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)), "shingles": sizes},
         schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64), "shingles": pl.Int32},
     )
+    return signatures, neardup.band_keys(docs["doc_id"].to_list(), sigs)
 
 
 def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
@@ -93,20 +95,17 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
     (doc_id) are being replaced by this run: they, and copies pointing at them, are nobody's
     first copy (their copies follow the replacing article when it is published).
     """
-    no_sigs = np.zeros((0, neardup.NUM_BINS), dtype=np.uint64)
-    wh.stage("new_sigs", _signature_frame(pl.Series([], dtype=pl.Utf8), no_sigs,
-                                         np.zeros(0, dtype=np.int64)))
-    wh.stage("new_bands", neardup.band_keys([], no_sigs))
     total = wh.scalar("SELECT count(*) FROM staging.new_articles")
+    signatures, bands = _signed(pl.DataFrame(schema={"doc_id": pl.Utf8, "body": pl.Utf8}))
+    wh.stage("new_sigs", signatures)
+    wh.stage("new_bands", bands)
     # In batches, so memory does not grow with the number of new articles.
     for offset in range(0, total, batch_size):
-        chunk = wh.frame(
+        signatures, bands = _signed(wh.frame(
             "SELECT doc_id, body FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?",
-            [batch_size, offset],
-        )
-        sigs, sizes = neardup.signatures(chunk["body"])
-        wh.append_staged("new_sigs", _signature_frame(chunk["doc_id"], sigs, sizes))
-        wh.append_staged("new_bands", neardup.band_keys(chunk["doc_id"].to_list(), sigs))
+            [batch_size, offset]))
+        wh.append_staged("new_sigs", signatures)
+        wh.append_staged("new_bands", bands)
     if total == 0:
         return
     # Candidates: for each band bucket, its three earliest members only (published articles

@@ -94,8 +94,9 @@ def mark_processed(wh: Warehouse, files: list[Path], run_id: str) -> None:
         "mtime": [f.stat().st_mtime for f in files], "run_id": [run_id] * len(files),
         "processed_at": [datetime.now(UTC)] * len(files),
     })
-    with wh.transaction():
-        wh.insert("inbox_files", rows)
+    # A file another run recorded meanwhile stays recorded once.
+    with wh.transaction(), wh.incoming(rows):
+        wh.con.execute("INSERT OR IGNORE INTO inbox_files BY NAME SELECT * FROM _incoming")
 
 
 @flow(name="comention-ingest", log_prints=False)

@@ -29,7 +29,7 @@ from flows.stages.enrich import enrich
 from flows.stages.ingest import clear_file_quarantine, ingest
 from flows.stages.marts import marts
 from flows.stages.report import report
-from flows.warehouse import Warehouse
+from flows.warehouse import Warehouse, WarehouseError, sql_string
 from flows.writer import Writer
 from transforms.gazetteer import countries_reference
 from transforms.themes import themes_reference
@@ -155,25 +155,28 @@ def run_pipeline(
             if before_publish is not None:
                 before_publish(wh, summary)
             finish_run(wh, summary, "success", None)
-            wh.drop_staged("touched_weeks")
+            wh.drop_staged("touched_weeks", "run_sources")
         except GateFailed as exc:
             message = describe_failure(exc.gate, summary)
-            _publish_failure(writer, summary, message, replace)
+            _publish_failure(writer, summary, message)
             raise RunFailed(message, summary) from None
         except NothingToRead as exc:
-            _publish_failure(writer, summary, str(exc), replace)
+            _publish_failure(writer, summary, str(exc))
             raise
         except duckdb.Error as exc:
             # Out of memory or disk, mostly: the run's work is thrown away.
             message = (f"{summary.stage} failed in DuckDB, nothing of the run was published: "
                        f"{str(exc).splitlines()[0]}")
-            _publish_failure(writer, summary, message, replace)
+            _publish_failure(writer, summary, message)
             raise RunFailed(message, summary) from None
         except BaseException as exc:
-            _publish_failure(writer, summary, f"{type(exc).__name__}: {exc}", replace)
+            _publish_failure(writer, summary, f"{type(exc).__name__}: {exc}")
             raise
         summary.stage = "publish"
-        writer.publish()
+        try:
+            writer.publish()
+        except WarehouseError as exc:  # out of disk, mostly
+            raise RunFailed(f"{exc}; the run was not published", summary) from None
         if out is not None:
             summary.stage = "report"
             with progress.stage("report") as line:
@@ -218,10 +221,10 @@ _FAILURE_RECORD = {  # in this order: the files' earlier quarantine rows go befo
 }
 
 
-def _publish_failure(writer: Writer, summary: RunSummary, message: str, replace: bool) -> None:
+def _publish_failure(writer: Writer, summary: RunSummary, message: str) -> None:
     """Throw the run's work away and publish only its record (runs, quality_results, the
-    quarantine rows of its files). If DuckDB cannot even do that (out of memory), the
-    published warehouse is left exactly as it was."""
+    quarantine rows of its files: what it read is not lost). If that fails too (out of memory
+    or disk), the published warehouse is left exactly as it was."""
     folder = writer.folder / "failed-run"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
@@ -232,11 +235,13 @@ def _publish_failure(writer: Writer, summary: RunSummary, message: str, replace:
         wh.ensure_schema(countries_reference(), themes_reference())
         with wh.transaction() as con:
             for table, path in kept.items():
-                rows = f"read_parquet('{_sql_path(path)}')"
+                rows = f"read_parquet({sql_string(path)})"
                 if table == "run_sources":
                     con.execute(f"CREATE OR REPLACE TABLE staging.run_sources AS "
                                 f"SELECT * FROM {rows}")
-                    clear_file_quarantine(wh, replace)
+                    # Its ingest rows only: with --replace its enrich rows are of articles
+                    # that, the run thrown away, are still there.
+                    clear_file_quarantine(wh, replace=False)
                     wh.drop_staged("run_sources")
                 else:
                     conflict = " ON CONFLICT DO NOTHING" if table == "quarantine" else ""
@@ -245,8 +250,8 @@ def _publish_failure(writer: Writer, summary: RunSummary, message: str, replace:
                 start_run(wh, summary.run_id, [])
             finish_run(wh, summary, "failed", message)
         writer.publish()
-    except duckdb.Error:
-        with contextlib.suppress(duckdb.Error):
+    except (duckdb.Error, WarehouseError):
+        with contextlib.suppress(duckdb.Error, WarehouseError):
             writer.discard()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -258,11 +263,7 @@ def _save_failure_record(wh: Warehouse, run_id: str, folder: Path) -> dict[str, 
         if table == "run_sources" and not wh.has_staged("run_sources"):
             continue
         path = folder / f"{table}.parquet"
-        wh.con.execute(f"COPY ({query.format(run=run_id)}) TO '{_sql_path(path)}' "
+        wh.con.execute(f"COPY ({query.format(run=run_id)}) TO {sql_string(path)} "
                        "(FORMAT parquet)")
         kept[table] = path
     return kept
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -31,6 +31,12 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("COMENTION_DUCKDB_MEMORY", "512MB")
 
 
+def sql_string(text: str | Path) -> str:
+    """``text`` as a SQL string literal (for paths in ATTACH and COPY, which take no
+    parameters)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 class WarehouseError(Exception):
     """The database file cannot be opened or used; the message says why."""
 
@@ -160,6 +166,12 @@ class Warehouse:
         """Replace staging.<name> with ``frame``."""
         with self.incoming(frame):
             self.con.execute(f"CREATE OR REPLACE TABLE {STAGING}.{name} AS SELECT * FROM _incoming")
+
+    def has_table(self, name: str) -> bool:
+        """Whether the warehouse itself (not an attached database) has the table."""
+        return bool(self.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ?", [name]))
 
     def has_staged(self, name: str) -> bool:
         return bool(self.scalar(

@@ -19,6 +19,7 @@ made again from the published file, which never saw it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -57,9 +58,13 @@ def _identity(path: Path) -> str:
 def _copy(source: Path, target: Path) -> None:
     """``target`` becomes a durable copy of ``source``, appearing whole or not at all."""
     partial = target.with_name(target.name + ".partial")
-    shutil.copyfile(source, partial)
-    with partial.open("rb+") as handle:
-        os.fsync(handle.fileno())
+    try:
+        shutil.copyfile(source, partial)
+        with partial.open("rb+") as handle:
+            os.fsync(handle.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a full disk should not stay full
+        raise
     os.replace(partial, target)
     directory = os.open(target.parent, os.O_RDONLY)
     try:
@@ -160,8 +165,7 @@ class Writer:
         """Connect to the working copy and its near-duplicate index; with ``repair``, after
         the copy was made again, the index is brought back in line with its articles."""
         self.wh = Warehouse(self.work)
-        attach_index(self.wh)
-        if repair:
+        if attach_index(self.wh) or repair:  # a new index, or a copy made again under it
             repair_index(self.wh)
         return self.wh
 
@@ -179,8 +183,9 @@ class Writer:
             return True
         if Path(f"{self.db}.wal").exists():
             # Written by a process that did not close it (an earlier version wrote in place):
-            # fold its log into the file before copying it.
-            with Warehouse(self.db) as wh:
+            # fold its log into the file before copying it. If a process still holds it (an
+            # analyst writing into the published file), what it wrote is not taken.
+            with contextlib.suppress(WarehouseError), Warehouse(self.db) as wh:
                 wh.con.execute("CHECKPOINT")
         _copy(self.db, self.work)
         return True
@@ -195,9 +200,18 @@ class Writer:
             self._open()
             raise WarehouseError(f"could not publish {self.db}: {exc.strerror or exc} "
                                  "(the published file is unchanged)") from None
+        self._set_stale_log_aside()
         self.synced.write_text(_identity(self.db))
         # Reopened for reading what was published (the report); a run writes nothing after.
         self._open()
+
+    def _set_stale_log_aside(self) -> None:
+        """A write-ahead log beside the published file belongs to the file just replaced (an
+        analyst's read-write connection wrote into it): DuckDB would refuse to open the new
+        file with it. It is kept aside, named for when, not deleted."""
+        log = Path(f"{self.db}.wal")
+        if log.exists():
+            log.rename(log.with_name(f"{log.name}.stale-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"))
 
     def reopen(self) -> Warehouse:
         """A new connection to the working copy (after DuckDB invalidated one, out of memory)."""

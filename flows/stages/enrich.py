@@ -1,6 +1,7 @@
 """Enrich: country mentions, article × country roll-up, themes and term counts of every
 article not yet enriched, a chunk at a time: each chunk is computed, checked row by row and
-published in its own transaction, so neither memory nor a transaction grows with the run.
+written to the run's working copy in its own transaction, so neither memory nor a transaction
+grows with the run.
 The run's coverage is checked at the end, and one combined gate result is recorded."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from transforms import trends
 from transforms.countries import article_countries, find_mentions
 from transforms.themes import tag_themes
 
-# Articles checked and published together: a few mapper windows, so the gate's frames and the
+# Articles checked and written together: a few mapper windows, so the gate's frames and the
 # publishing transaction stay small (one transaction for 200,000 articles ran out of memory).
 ENRICH_CHUNK = ENRICH_BATCH * BATCHES_IN_FLIGHT * 2
 PUBLISHED = ("country_mentions", "article_countries", "article_themes")
@@ -50,7 +51,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
            progress: RunProgress | None = None) -> dict[str, int]:
     """Country mentions, article × country roll-up and themes for every article not enriched;
     the batches go through ``mapper`` (here, or on a Dask cluster), the writes stay here.
-    Returns what it published: articles, mentions, and articles with a country / a theme
+    Returns what it wrote: articles, mentions, and articles with a country / a theme
     (counted before rows are quarantined)."""
     progress = progress or RunProgress()
     pending = wh.frame(
@@ -62,7 +63,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     if len(pending) == 0:
         return counts
     params = gate_params(wh)
-    # Before any chunk is published; this run is not a successful one yet either way.
+    # Before any chunk is written; this run is not a successful one yet either way.
     usual = recent_median(
         wh, "SELECT r.run_id, count(m.doc_id) / count(DISTINCT a.doc_id) AS v FROM runs r "
         "JOIN articles a ON a.run_id = r.run_id LEFT JOIN country_mentions m "

@@ -68,14 +68,14 @@ def ingest(
     options: ReadOptions | None = None, mapper: Mapper = local_map, replace: bool = False,
     progress: RunProgress | None = None,
 ) -> None:
-    """Read every record, find its article, and publish the new unique ones, chunk by chunk.
+    """Read every record, find its article, and write the new unique ones, chunk by chunk.
 
     Records are read here; finding the articles in them (the heavy part) runs through
     ``mapper`` a few batches at a time, so a Dask cluster can share it out. Each chunk is
     deduplicated against everything published before it, checked (row-level checks) and
     published in its own transaction; the run-level checks (every record accounted for, the
-    quarantine rate) come at the end. The stage writes the private working copy: a failed check
-    throws the whole run away (flows.writer), so the published warehouse never sees it.
+    quarantine rate) come at the end. The chunks go to the run's private working copy: a failed
+    check throws the whole run away (flows.writer), so the published warehouse never sees it.
     With ``replace``, what earlier runs loaded from these files is removed first and replaced
     by what they hold now (corrected dates, fields).
     """
@@ -141,12 +141,13 @@ def ingest(
     tally.gates.append(run_gate("ingest", {"run": run_stats.to_pandas()}, params, partial=True))
     record_gate(wh, run_id, combined("ingest", tally.gates), summary)
     summary.near_duplicates = tally.near
-    wh.drop_staged("run_sources", "replaced", "successors")
+    # staging.run_sources stays for the run: a failed run clears its files' quarantine rows.
+    wh.drop_staged("replaced", "successors")
 
 
 def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.DataFrame]],
                 tally: _Tally, params: dict, summary: RunSummary) -> None:
-    """Deduplicate, check and publish one chunk of built articles and quarantined records."""
+    """Deduplicate, check and write one chunk of built articles and quarantined records."""
     raw = pl.concat([a for a, _ in built]).with_columns(
         seq=pl.int_range(tally.staged, tally.staged + pl.len()))
     quarantined = pl.concat([q for _, q in built])
@@ -185,6 +186,10 @@ def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.D
     if so_far.failed_for_good:
         record_gate(wh, run_id, so_far, summary)  # raises GateFailed
     rejected = quarantine_bad_rows(wh, run_id, gate, {"articles": articles_batch})
+    if rejected:  # nor do they stay in the near-duplicate index
+        for staged in ("new_sigs", "new_bands"):
+            wh.con.execute(f"DELETE FROM staging.{staged} WHERE doc_id NOT IN "
+                           "(SELECT doc_id FROM staging.new_articles)")
     tally.quarantined += rejected
     tally.rejected += rejected
     loaded, near, by_file_time, first, last = wh.con.execute(
@@ -214,6 +219,10 @@ def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.D
             """,
             [run_id],
         )
+    # A replaced article whose text came back (the same doc_id) is an article again: later
+    # chunks may link their copies to it.
+    wh.con.execute("DELETE FROM staging.replaced WHERE doc_id IN "
+                   "(SELECT doc_id FROM staging.new_articles)")
     wh.drop_staged("raw_articles", "quarantine", "new_articles", "new_sigs", "new_bands")
 
 

@@ -62,7 +62,7 @@ def _definition_changed(wh: Warehouse, current: str) -> bool:
     stored = _state(wh, "fingerprint")
     if stored is not None:
         return stored != current
-    # No fingerprint: a warehouse of an earlier version (or a run that died in the marts):
+    # No fingerprint: a warehouse of an earlier version:
     # whatever is there was not built by this definition.
     return bool(wh.scalar(
         "SELECT EXISTS (SELECT 1 FROM articles) OR EXISTS (SELECT 1 FROM country_weekly) "
@@ -157,8 +157,8 @@ def _recompute_weeks(
             record_gate(wh, run_id, combined("marts", parts), summary)
         with wh.transaction() as con:
             if group == 0:
-                # Until the run has written everything, the marts are not of one definition:
-                # if it dies half-way and its changes stay, the next run rebuilds them all.
+                # Until the run has written everything, the marts are not of one definition
+                # (a safety net: a run that fails is thrown away whole, see flows.writer).
                 con.execute("DELETE FROM mart_state WHERE key = 'fingerprint'")
             for name, frame in built.items():
                 con.execute(f"DELETE FROM {name} WHERE week IN "

@@ -1,6 +1,8 @@
+from datetime import UTC, datetime
+
 import pandas as pd
 
-from expectations.gate import load_suite, run_gate
+from expectations.gate import ExpectationResult, GateResult, combined, load_suite, run_gate
 
 
 def test_every_suite_is_declarative_with_severities():
@@ -30,3 +32,29 @@ def test_gate_fails_on_bad_rows_and_names_the_expectation():
     assert "expect_column_values_to_be_between(share)" in failed
     assert "expect_column_values_to_be_in_set(country)" in failed
     assert "expect_column_pair_values_a_to_be_greater_than_b(country_b,country_a)" in failed
+
+
+def _result(success, severity="fail", checked=10, unexpected=0, mostly=None, threshold=None):
+    return ExpectationResult(stage="ingest", suite="ingest.articles",
+                             expectation="expect_column_values_to_not_be_null(lang)",
+                             success=success, severity=severity, observed=None,
+                             checked_at=datetime.now(UTC), threshold=threshold,
+                             checked=checked, unexpected=unexpected, mostly=mostly)
+
+
+def test_chunks_combine_into_one_result_judged_over_all_rows():
+    # 1 of 10 and 0 of 10 rows without a language: 95% over both chunks holds, though the
+    # first chunk alone (90%) did not.
+    parts = [GateResult("ingest", (_result(False, "warn", unexpected=1, mostly=0.95),)),
+             GateResult("ingest", (_result(True, "warn", unexpected=0, mostly=0.95),))]
+    (merged,) = combined("ingest", parts).results
+    assert merged.success and (merged.checked, merged.unexpected) == (20, 1)
+    # Without a share, one failing chunk fails the run whatever the counts.
+    parts = [GateResult("ingest", (_result(False, unexpected=0),)),
+             GateResult("ingest", (_result(True),))]
+    assert not combined("ingest", parts).passed
+    # A fail and a warn check of the same column and bounds stay two results.
+    parts = [GateResult("ingest", (_result(False, "fail", unexpected=3, threshold="max=1"),
+                                   _result(False, "warn", unexpected=3, threshold="max=1")))]
+    merged = combined("ingest", parts)
+    assert len(merged.results) == 2 and not merged.passed

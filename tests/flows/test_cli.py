@@ -225,14 +225,16 @@ def test_a_second_writer_gets_one_line_naming_the_run_writing(tmp_path):
 
 
 def test_an_analyst_holding_the_published_file_does_not_stop_a_run(tmp_path):
-    """Even a read-write connection to the published file (the DuckDB CLI's default): the run
-    publishes beside it; the analyst keeps the snapshot they opened."""
+    """Even a read-write connection to the published file (the DuckDB CLI's default) that
+    wrote into it: the run publishes beside it, readers open the new file (the connection's
+    log is set aside), the analyst keeps the snapshot they opened."""
     db = tmp_path / "w.duckdb"
     feed = _undated_jsonl(tmp_path)
     assert runner.invoke(app, ["ingest", str(feed), "--db", str(db)]).exit_code == 0
     analyst = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, time\n"
          f"con = duckdb.connect({str(db)!r})\n"
+         "con.execute('create table mine as select 1 as x')\n"  # a write-ahead log now
          "print(con.execute('select count(*) from articles').fetchall()[0][0], flush=True)\n"
          "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:

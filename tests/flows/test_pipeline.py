@@ -103,3 +103,34 @@ def test_a_run_failing_after_chunks_were_written_publishes_only_its_record(tmp_p
                          "FROM quality_results WHERE run_id = ?", [failed]) == 0
         assert not wh.scalar("SELECT bool_and(success) FROM quality_results WHERE run_id = ?",
                              [failed])
+
+
+def test_replacing_a_file_over_several_chunks_keeps_its_copies_linked(tmp_path, monkeypatch):
+    """The story and its copy chunks apart in one file: after --replace (same texts), the copy
+    still points at the story, as in a fresh load."""
+    from flows.stages import ingest
+
+    monkeypatch.setattr(ingest, "INGEST_CHUNK", 2)
+    monkeypatch.setattr(ingest, "INGEST_BATCH", 1)
+    monkeypatch.setattr(ingest, "BATCHES_IN_FLIGHT", 1)
+    others = [
+        "The central bank kept its main rate unchanged on Thursday and said inflation in the "
+        "euro zone was easing faster than expected, although wages were still rising quickly.",
+        "Heavy rain flooded roads across the north of the country overnight, cutting power to "
+        "thousands of homes and forcing schools to close while rescue teams searched villages.",
+        "The club signed a young striker from Brazil for a record fee, and its coach said the "
+        "player would join training next week after a medical examination in the capital.",
+        "Researchers published a study showing that a new battery design lasts twice as long in "
+        "cold weather, which could make electric cars more practical in northern regions.",
+    ]
+    stories = [STORY, *others, COPY]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": str(i), "title": f"Trade talks {i}", "text": text,
+                                        "published": "2024-03-04"}) + "\n"
+                            for i, text in enumerate(stories)))
+    db, fresh = tmp_path / "w.duckdb", tmp_path / "fresh.duckdb"
+    assert run_pipeline([str(feed)], db, None).near_duplicates == 1
+    again = run_pipeline([str(feed)], db, None, replace=True)
+    assert again.replaced == len(stories) and again.near_duplicates == 1
+    run_pipeline([str(feed)], fresh, None)
+    assert _tables(db) == _tables(fresh)
