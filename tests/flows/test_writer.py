@@ -19,7 +19,21 @@ def _table(wh: Warehouse) -> None:
 
 def _rows(db: Path) -> list[int]:
     with Warehouse(db, read_only=True) as wh:
-        return [x for (x,) in wh.con.execute("SELECT x FROM t ORDER BY x").fetchall()]
+        return _values(wh)
+
+
+def _values(wh: Warehouse) -> list[int]:
+    return [x for (x,) in wh.con.execute("SELECT x FROM t ORDER BY x").fetchall()]
+
+
+def _published(db: Path, run_id: str, value: int) -> Writer:
+    """A run that adds ``value`` to table t and publishes; returns its writer (closed)."""
+    writer = Writer(db, run_id)
+    with writer as wh:
+        _table(wh)
+        wh.con.execute("INSERT INTO t VALUES (?)", [value])
+        writer.publish()
+    return writer
 
 
 def test_work_is_seen_only_once_published(tmp_path):
@@ -29,21 +43,13 @@ def test_work_is_seen_only_once_published(tmp_path):
         wh.con.execute("INSERT INTO t VALUES (1)")
         assert not db.exists()  # nothing published while the run works
     assert not db.exists()  # ended without publishing: nothing
-    writer = Writer(db, "two")
-    with writer as wh:
-        _table(wh)
-        wh.con.execute("INSERT INTO t VALUES (2)")
-        writer.publish()
+    _published(db, "two", 2)
     assert _rows(db) == [2]  # run "one"'s unpublished row did not survive into run "two"
 
 
 def test_a_run_that_dies_leaves_the_published_file_and_the_next_run_starts_from_it(tmp_path):
     db = tmp_path / "w.duckdb"
-    writer = Writer(db, "first")
-    with writer as wh:
-        _table(wh)
-        wh.con.execute("INSERT INTO t VALUES (1)")
-        writer.publish()
+    _published(db, "first", 1)
     # A run killed halfway: its work is in the working copy, never published.
     script = ("import os\nfrom pathlib import Path\nfrom flows.writer import Writer\n"
               f"w = Writer(Path({str(db)!r}), 'killed')\nwh = w.__enter__()\n"
@@ -51,40 +57,30 @@ def test_a_run_that_dies_leaves_the_published_file_and_the_next_run_starts_from_
               "os._exit(9)")
     assert subprocess.run([sys.executable, "-c", script]).returncode == 9
     assert _rows(db) == [1]
-    writer = Writer(db, "next")
-    with writer as wh:
-        assert [x for (x,) in wh.con.execute("SELECT x FROM t").fetchall()] == [1]
-        wh.con.execute("INSERT INTO t VALUES (2)")
-        writer.publish()
+    with Writer(db, "next") as wh:
+        assert _values(wh) == [1]  # the killed run's 99 is gone
+    _published(db, "next", 2)
     assert _rows(db) == [1, 2]
 
 
 def test_a_published_file_replaced_by_the_user_is_what_the_next_run_starts_from(tmp_path):
     db = tmp_path / "w.duckdb"
-    writer = Writer(db, "first")
-    with writer as wh:
-        _table(wh)
-        wh.con.execute("INSERT INTO t VALUES (1)")
-        writer.publish()
+    _published(db, "first", 1)
     db.unlink()
     with Warehouse(db) as wh:  # e.g. restored from a backup
         _table(wh)
         wh.con.execute("INSERT INTO t VALUES (7)")
     with Writer(db, "next") as wh:
-        assert [x for (x,) in wh.con.execute("SELECT x FROM t").fetchall()] == [7]
+        assert _values(wh) == [7]
 
 
 def test_discard_throws_the_runs_work_away(tmp_path):
     db = tmp_path / "w.duckdb"
-    writer = Writer(db, "first")
+    _published(db, "first", 1)
+    writer = Writer(db, "second")
     with writer as wh:
-        _table(wh)
-        wh.con.execute("INSERT INTO t VALUES (1)")
-        writer.publish()
-        wh = writer.wh
         wh.con.execute("INSERT INTO t VALUES (2)")
-        wh = writer.discard()
-        assert [x for (x,) in wh.con.execute("SELECT x FROM t").fetchall()] == [1]
+        assert _values(writer.discard()) == [1]
 
 
 def test_one_writer_at_a_time_and_the_lock_names_the_run(tmp_path):
