@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from flows.warehouse import Warehouse, sql_string
+from flows.warehouse import Warehouse, articles_at, sql_string
 from transforms import neardup
 
 # Candidates kept per article, the ones sharing most LSH bands with it.
@@ -64,12 +64,10 @@ def repair_index(wh: Warehouse, batch_size: int = 2000) -> None:
                        "(SELECT doc_id FROM articles)")
     wh.con.execute("DELETE FROM dedup.article_bands WHERE doc_id NOT IN "
                    "(SELECT doc_id FROM dedup.article_signatures)")
-    missing = wh.frame("SELECT doc_id FROM articles WHERE doc_id NOT IN "
-                       "(SELECT doc_id FROM dedup.article_signatures) ORDER BY doc_id")["doc_id"]
+    missing = wh.frame("SELECT rowid FROM articles WHERE doc_id NOT IN "
+                       "(SELECT doc_id FROM dedup.article_signatures) ORDER BY rowid")["rowid"]
     for start in range(0, len(missing), batch_size):
-        signatures, bands = _signed(wh.frame(
-            "SELECT doc_id, body FROM articles WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
-            [missing.slice(start, batch_size).to_list()]))
+        signatures, bands = _signed(articles_at(wh, missing.slice(start, batch_size).to_list()))
         wh.insert("dedup.article_signatures", signatures)
         wh.insert("dedup.article_bands", bands)
 

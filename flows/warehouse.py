@@ -26,6 +26,16 @@ ANALYTIC_TABLES = (
 ARTICLE_WEEK = "date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE"
 
 
+def articles_at(wh: Warehouse, rowids: list[int]) -> pl.DataFrame:
+    """doc_id, title, body, dup_of and week of the articles at these row ids (what enrichment,
+    term counting and signing read), in row order. By row id, not doc_id: a batch of nearby
+    rows reads only their row groups, where a doc_id list would scan every article's text."""
+    return wh.frame(
+        f"SELECT doc_id, title, body, dup_of, {ARTICLE_WEEK} AS week FROM articles "
+        "WHERE rowid BETWEEN ? AND ? AND rowid IN (SELECT unnest(?::BIGINT[])) ORDER BY rowid",
+        [min(rowids), max(rowids), rowids])
+
+
 def duckdb_memory_limit() -> str:
     """DuckDB's memory cap (COMENTION_DUCKDB_MEMORY): beyond it, it spills to disk."""
     return os.environ.get("COMENTION_DUCKDB_MEMORY", "512MB")

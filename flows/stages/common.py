@@ -13,7 +13,7 @@ import polars as pl
 
 from expectations.gate import GateFailed, GateResult
 from expectations.gate import thresholds as gate_thresholds
-from flows.warehouse import ARTICLE_WEEK, Warehouse
+from flows.warehouse import Warehouse
 
 INGEST_BATCH = 500
 ENRICH_BATCH = 2000
@@ -48,14 +48,6 @@ class RunSummary:
 
 class NothingToRead(Exception):
     """No input record at all could be read."""
-
-
-def articles_by_id(wh: Warehouse, doc_ids: list[str]) -> pl.DataFrame:
-    """doc_id, title, body, dup_of and week of the published articles with these ids, in id
-    order: what enrichment and term counting read."""
-    return wh.frame(
-        f"SELECT doc_id, title, body, dup_of, {ARTICLE_WEEK} AS week FROM articles "
-        "WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY doc_id", [doc_ids])
 
 
 def described(result, row_counts: bool = True) -> str:

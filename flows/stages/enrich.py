@@ -17,13 +17,12 @@ from flows.stages.common import (
     Mapper,
     RunSummary,
     add_term_counts,
-    articles_by_id,
     local_map,
     quarantine_bad_rows,
     recent_median,
     record_gate,
 )
-from flows.warehouse import Warehouse
+from flows.warehouse import Warehouse, articles_at
 from transforms import trends
 from transforms.countries import article_countries, find_mentions
 from transforms.themes import tag_themes
@@ -54,10 +53,10 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     Returns what it wrote: articles, mentions, and articles with a country / a theme
     (counted before rows are quarantined)."""
     progress = progress or RunProgress()
+    # In storage order: each batch then reads only the row groups it is in.
     pending = wh.frame(
-        "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM enriched_articles) "
-        "ORDER BY doc_id"
-    )["doc_id"]
+        "SELECT rowid, doc_id FROM articles WHERE doc_id NOT IN "
+        "(SELECT doc_id FROM enriched_articles) ORDER BY rowid")
     wh.drop_staged(*STAGED)
     counts = {"articles": len(pending), "mentions": 0, "with_country": 0, "with_theme": 0}
     if len(pending) == 0:
@@ -90,7 +89,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
                     record_gate(wh, run_id, so_far, summary)  # raises GateFailed
                 quarantine_bad_rows(wh, run_id, gate, staged)
                 del staged
-                _publish_chunk(wh, run_id, chunk)
+                _publish_chunk(wh, run_id, chunk["doc_id"])
         per_article = counts["mentions"] / len(pending)
         coverage = pl.DataFrame(
             {"share_with_country": [counts["with_country"] / len(pending)],
@@ -106,16 +105,16 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     return counts
 
 
-def _stage_chunk(wh: Warehouse, chunk: pl.Series, mapper: Mapper, advance) -> dict[str, int]:
-    """Compute one chunk, a mapper window at a time, into fresh staging tables; returns its
-    counters. Only one window's results are held in memory."""
+def _stage_chunk(wh: Warehouse, chunk: pl.DataFrame, mapper: Mapper, advance) -> dict[str, int]:
+    """Compute one chunk (rowid, doc_id of its articles), a mapper window at a time, into fresh
+    staging tables; returns its counters. Only one window's results are held in memory."""
     wh.drop_staged(*STAGED)
     found = {"mentions": 0, "with_country": 0, "with_theme": 0}
     window = ENRICH_BATCH * BATCHES_IN_FLIGHT
     for offset in range(0, len(chunk), window):
-        ids = chunk.slice(offset, window)
-        batches = [articles_by_id(wh, ids.slice(start, ENRICH_BATCH).to_list())
-                   for start in range(0, len(ids), ENRICH_BATCH)]
+        rows = chunk["rowid"].slice(offset, window)
+        batches = [articles_at(wh, rows.slice(start, ENRICH_BATCH).to_list())
+                   for start in range(0, len(rows), ENRICH_BATCH)]
         for result in mapper(enrich_batch, batches):
             for name, frame in result.items():
                 wh.append_staged(name, frame)
@@ -123,11 +122,11 @@ def _stage_chunk(wh: Warehouse, chunk: pl.Series, mapper: Mapper, advance) -> di
             # A chunk holds whole articles: per-batch distinct counts add up.
             found["with_country"] += result["article_countries"]["doc_id"].n_unique()
             found["with_theme"] += result["article_themes"]["doc_id"].n_unique()
-        advance(len(ids))
+        advance(len(rows))
     return found
 
 
-def _publish_chunk(wh: Warehouse, run_id: str, chunk: pl.Series) -> None:
+def _publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series) -> None:
     """The chunk's staged rows, its enriched_articles rows and its term counts, in one
     transaction of the chunk's size."""
     with wh.transaction() as con:
@@ -135,7 +134,7 @@ def _publish_chunk(wh: Warehouse, run_id: str, chunk: pl.Series) -> None:
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM staging.{name}")
         con.execute(
             "INSERT INTO enriched_articles SELECT unnest(?::VARCHAR[]), ?",
-            [chunk.to_list(), run_id],
+            [doc_ids.to_list(), run_id],
         )
         # Term counts add up across chunks and runs: each article is enriched once.
         add_term_counts(wh, "SELECT * FROM staging.terms")

@@ -21,13 +21,12 @@ from flows.stages.common import (
     NothingToRead,
     RunSummary,
     add_term_counts,
-    articles_by_id,
     local_map,
     quarantine_bad_rows,
     recent_median,
     record_gate,
 )
-from flows.warehouse import ARTICLE_WEEK, Warehouse
+from flows.warehouse import ARTICLE_WEEK, Warehouse, articles_at
 from transforms import trends
 from transforms.articles import build_articles
 
@@ -274,11 +273,11 @@ def _remove_replaced(wh: Warehouse) -> int:
 
 def _term_counts(wh: Warehouse, where: str) -> pl.DataFrame:
     """week, term, articles of the published articles matching ``where``, in bounded batches."""
-    ids = wh.frame(f"SELECT doc_id FROM articles WHERE {where} ORDER BY doc_id")["doc_id"]
+    rows = wh.frame(f"SELECT rowid FROM articles WHERE {where} ORDER BY rowid")["rowid"]
     parts = [pl.DataFrame(schema={"week": pl.Date, "term": pl.Utf8, "articles": pl.Int64})]
-    for start in range(0, len(ids), ENRICH_BATCH):
+    for start in range(0, len(rows), ENRICH_BATCH):
         parts.append(trends.docs_term_weekly(
-            articles_by_id(wh, ids.slice(start, ENRICH_BATCH).to_list())))
+            articles_at(wh, rows.slice(start, ENRICH_BATCH).to_list())))
     return pl.concat(parts).group_by("week", "term").agg(pl.col("articles").sum())
 
 
