@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from expectations.gate import GateFailed, GateResult
+from expectations.gate import GateFailed, GateResult, combined
 from expectations.gate import thresholds as gate_thresholds
 from flows.warehouse import Warehouse
 
@@ -74,6 +74,16 @@ def record_gate(wh: Warehouse, run_id: str, gate: GateResult, summary: RunSummar
     summary.warnings.extend(f"{r.stage}: {described(r)}" for r in gate.warnings)
     if not gate.passed:
         raise GateFailed(gate)
+
+
+def check_chunk(wh: Warehouse, run_id: str, gate: GateResult, parts: list[GateResult],
+                summary: RunSummary) -> None:
+    """Add a chunk's gate result to the stage's parts; when the run can no longer pass, record
+    the stage's results so far and stop it (GateFailed)."""
+    parts.append(gate)
+    so_far = combined(gate.stage, parts)
+    if so_far.failed_for_good:
+        record_gate(wh, run_id, so_far, summary)
 
 
 Mapper = Callable[[Callable, list], list]

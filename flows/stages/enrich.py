@@ -17,6 +17,7 @@ from flows.stages.common import (
     Mapper,
     RunSummary,
     add_term_counts,
+    check_chunk,
     local_map,
     quarantine_bad_rows,
     recent_median,
@@ -83,10 +84,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
                        for name in ("article_countries", "article_themes")},
                 }
                 gate = run_gate("enrich", staged, params, partial=True)
-                parts.append(gate)
-                so_far = combined("enrich", parts)
-                if so_far.failed_for_good:
-                    record_gate(wh, run_id, so_far, summary)  # raises GateFailed
+                check_chunk(wh, run_id, gate, parts, summary)
                 quarantine_bad_rows(wh, run_id, gate, staged)
                 del staged
                 _publish_chunk(wh, run_id, chunk["doc_id"])

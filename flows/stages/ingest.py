@@ -21,6 +21,7 @@ from flows.stages.common import (
     NothingToRead,
     RunSummary,
     add_term_counts,
+    check_chunk,
     local_map,
     quarantine_bad_rows,
     recent_median,
@@ -71,8 +72,8 @@ def ingest(
 
     Records are read here; finding the articles in them (the heavy part) runs through
     ``mapper`` a few batches at a time, so a Dask cluster can share it out. Each chunk is
-    deduplicated against everything published before it, checked (row-level checks) and
-    published in its own transaction; the run-level checks (every record accounted for, the
+    deduplicated against everything written before it, checked (row-level checks) and
+    written in its own transaction; the run-level checks (every record accounted for, the
     quarantine rate) come at the end. The chunks go to the run's private working copy: a failed
     check throws the whole run away (flows.writer), so the published warehouse never sees it.
     With ``replace``, what earlier runs loaded from these files is removed first and replaced
@@ -180,10 +181,7 @@ def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.D
                               "FROM staging.new_articles").to_pandas()
     # Bodies stay in DuckDB: the checks see their length, not their text.
     gate = run_gate("ingest", {"articles": articles_batch}, params, partial=True)
-    tally.gates.append(gate)
-    so_far = combined("ingest", tally.gates)
-    if so_far.failed_for_good:
-        record_gate(wh, run_id, so_far, summary)  # raises GateFailed
+    check_chunk(wh, run_id, gate, tally.gates, summary)
     rejected = quarantine_bad_rows(wh, run_id, gate, {"articles": articles_batch})
     if rejected:  # nor do they stay in the near-duplicate index
         for staged in ("new_sigs", "new_bands"):

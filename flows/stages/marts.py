@@ -25,7 +25,7 @@ import polars as pl
 from expectations.gate import GateResult, combined, run_gate
 from flows.check import country_share_drift, gate_params, missing_weeks
 from flows.settings import MartSettings
-from flows.stages.common import RunSummary, record_gate
+from flows.stages.common import RunSummary, check_chunk, record_gate
 from flows.warehouse import ARTICLE_WEEK, STAGING, Warehouse
 from transforms import comention, trends
 from transforms.themes import taxonomy_terms
@@ -151,10 +151,8 @@ def _recompute_weeks(
         counts.append(built.pop("theme_counts"))
         gate = run_gate("marts", {name: frame.to_pandas() for name, frame in built.items()},
                         params=params, partial=True)
-        parts.append(gate)
-        if not gate.passed:
-            # Nothing of this group is written; the run's changes are thrown away.
-            record_gate(wh, run_id, combined("marts", parts), summary)
+        # A failing group is not written; the run's changes are thrown away.
+        check_chunk(wh, run_id, gate, parts, summary)
         with wh.transaction() as con:
             if group == 0:
                 # Until the run has written everything, the marts are not of one definition
