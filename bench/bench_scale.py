@@ -359,23 +359,27 @@ RERUN_RECORDS = 1_000
 
 
 def rerun_table(corpus: Path, db: Path, workdir: Path) -> Table:
-    """An hourly run that brings nothing new, on the warehouse the main run filled: the
+    """Hourly runs that bring nothing new, on the warehouse the main run filled: the
     `comention run` command end to end (process start, gates, publish, report) on a file of
-    records already loaded; and the sizes that publishing copies."""
+    records already loaded, twice (the first after the main run, then one more); and the size
+    of the file published."""
     again = workdir / "nothing-new.jsonl"
     with corpus.open() as source, again.open("w") as target:
         target.writelines(itertools.islice(source, RERUN_RECORDS))
-    started = time.perf_counter()
-    done = subprocess.run([*comention_command(), "run", str(again), "--db", str(db),
-                           "--out", str(workdir / "reports")], capture_output=True, text=True)
-    seconds = time.perf_counter() - started
     table = Table(title=f"rerun with nothing new: {RERUN_RECORDS:,} records already loaded")
     for col in ("", "seconds", "exit", "published file GB"):
         table.add_column(col, justify="left" if not col else "right")
-    table.add_row("comention run (CLI, end to end)", f"{seconds:.2f}", str(done.returncode),
-                  f"{db.stat().st_size / 1e9:.2f}")
-    if done.returncode:
-        table.caption = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1]
+    for which in ("first", "second"):
+        started = time.perf_counter()
+        done = subprocess.run([*comention_command(), "run", str(again), "--db", str(db),
+                               "--out", str(workdir / "reports")], capture_output=True,
+                              text=True)
+        seconds = time.perf_counter() - started
+        table.add_row(f"comention run (CLI, end to end), {which}", f"{seconds:.2f}",
+                      str(done.returncode), f"{db.stat().st_size / 1e9:.2f}")
+        if done.returncode:
+            table.caption = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1]
+            break
     return table
 
 

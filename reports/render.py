@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -69,8 +69,9 @@ def _cards(wh, week: date) -> list[dict]:
                count(DISTINCT site) FILTER (WHERE dup_of IS NULL) AS sites,
                count(DISTINCT lang) FILTER (WHERE dup_of IS NULL) AS langs,
                count(*) FILTER (WHERE dup_of IS NOT NULL) AS copies
-        FROM articles GROUP BY 1
-        """
+        FROM articles WHERE published_at >= ? AND published_at < ? GROUP BY 1
+        """,
+        [_week_start(week - timedelta(days=7)), _week_start(week + timedelta(days=7))],
     )
 
     def pick(w: date) -> dict:
@@ -197,21 +198,39 @@ def _network(wh, week: date) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _pair_examples(wh, week: date, pairs: pl.DataFrame) -> list[dict]:
-    examples = []
-    for pair in pairs.head(5).iter_rows(named=True):
+    """The top five pairs, each with up to three headlines of the week that name both."""
+    top = pairs.head(5)
+    if top.is_empty():
+        return []
+    with wh.incoming(top.select("country_a", "country_b")):
         headlines = wh.frame(
             """
-            SELECT a.title, a.site FROM articles a
-            JOIN article_countries x ON x.doc_id = a.doc_id AND x.country = ?
-            JOIN article_countries y ON y.doc_id = a.doc_id AND y.country = ?
-            WHERE date_trunc('week', a.published_at AT TIME ZONE 'UTC')::DATE = ?
-              AND a.title IS NOT NULL
-            ORDER BY x.mentions + y.mentions DESC, a.doc_id LIMIT 3
+            WITH week AS (SELECT doc_id, title, site FROM articles
+                          WHERE published_at >= ? AND published_at < ? AND title IS NOT NULL),
+                 named AS (SELECT doc_id, country, mentions FROM article_countries
+                           WHERE doc_id IN (SELECT doc_id FROM week))
+            SELECT p.country_a, p.country_b, w.title, w.site FROM _incoming p
+            JOIN named x ON x.country = p.country_a
+            JOIN named y ON y.country = p.country_b AND y.doc_id = x.doc_id
+            JOIN week w ON w.doc_id = x.doc_id
+            QUALIFY row_number() OVER (PARTITION BY p.country_a, p.country_b
+                                       ORDER BY x.mentions + y.mentions DESC, w.doc_id) <= 3
+            ORDER BY x.mentions + y.mentions DESC, w.doc_id
             """,
-            [pair["country_a"], pair["country_b"], week],
+            [_week_start(week), _week_start(week + timedelta(days=7))],
         )
-        examples.append({**pair, "headlines": headlines.to_dicts()})
-    return examples
+    return [
+        {**pair, "headlines": headlines.filter(
+            (pl.col("country_a") == pair["country_a"]) & (pl.col("country_b") == pair["country_b"])
+        ).select("title", "site").to_dicts()}
+        for pair in top.iter_rows(named=True)
+    ]
+
+
+def _week_start(week: date) -> datetime:
+    """Midnight UTC opening ``week``: articles filtered on published_at itself, so DuckDB
+    skips the row groups outside it (a feed is stored roughly in time order)."""
+    return datetime.combine(week, time(), UTC)
 
 
 def _heatmap(wh, week: date) -> pl.DataFrame:

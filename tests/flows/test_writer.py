@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import filecmp
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from flows.warehouse import Warehouse
-from flows.writer import Writer, WriterBusy
+from flows.writer import CHECKSUM, HEADERS, Writer, WriterBusy
 
 
 def _table(wh: Warehouse) -> None:
@@ -92,6 +94,62 @@ def test_one_writer_at_a_time_and_the_lock_names_the_run(tmp_path):
     assert told and told[0].startswith("waiting for run holder")
     with Writer(db, "third"):  # released with its run
         pass
+
+
+def _equals_work(writer: Writer) -> bool:
+    return filecmp.cmp(writer.db, writer.work, shallow=False)
+
+
+def test_a_publish_rewrites_the_spare_and_keeps_the_file_it_replaced_as_the_next(tmp_path):
+    db = tmp_path / "w.duckdb"
+    spare = Path(f"{db}.writer/spare.duckdb")
+    _published(db, "first", 1)
+    made, first = spare.stat().st_ino, db.stat().st_ino  # it replaced no file: it made one
+    writer = _published(db, "second", 2)
+    assert db.stat().st_ino == made and spare.stat().st_ino == first
+    assert _equals_work(writer)
+    writer = _published(db, "third", 3)
+    assert db.stat().st_ino == first
+    assert _equals_work(writer) and _rows(db) == [1, 2, 3]
+
+
+def test_a_file_a_reader_still_has_open_is_not_rewritten(tmp_path):
+    db = tmp_path / "w.duckdb"
+    _published(db, "first", 1)
+    first = db.stat().st_ino
+    with Warehouse(db, read_only=True) as reader:
+        _published(db, "second", 2)
+        writer = _published(db, "third", 3)  # the spare is the first file: the reader's
+        assert db.stat().st_ino != first
+        assert _values(reader) == [1]
+    assert _equals_work(writer) and _rows(db) == [1, 2, 3]
+
+
+def test_a_spare_changed_behind_its_checksums_is_copied_whole(tmp_path):
+    db = tmp_path / "w.duckdb"
+    _published(db, "first", 1)
+    _published(db, "second", 2)
+    spare = Path(f"{db}.writer/spare.duckdb")
+    size = spare.stat().st_size
+    with spare.open("rb+") as handle:  # every block's body changes, no checksum does
+        for offset in range(HEADERS + CHECKSUM, size, 4096):
+            handle.seek(offset)
+            handle.write(b"\xff")
+    writer = _published(db, "third", 3)
+    assert _equals_work(writer) and _rows(db) == [1, 2, 3]
+
+
+def test_what_a_killed_publish_left_is_cleared_by_the_next(tmp_path):
+    db = tmp_path / "w.duckdb"
+    _published(db, "first", 1)
+    _published(db, "second", 2)
+    folder = Path(f"{db}.writer")
+    # Killed after taking the spare, before the swap: the spare half rewritten, a link left.
+    os.replace(folder / "spare.duckdb", f"{db}.partial")
+    os.link(db, folder / "spare.duckdb.next")
+    writer = _published(db, "third", 3)
+    assert _equals_work(writer) and _rows(db) == [1, 2, 3]
+    assert not Path(f"{db}.partial").exists() and not (folder / "spare.duckdb.next").exists()
 
 
 READER = """

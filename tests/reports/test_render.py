@@ -1,0 +1,63 @@
+"""The report's queries: what they pick for the week."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+
+from flows.warehouse import Warehouse
+from reports.render import _cards, _pair_examples
+
+WEEK = date(2024, 3, 4)  # a Monday
+
+
+@pytest.fixture
+def wh(tmp_path):
+    with Warehouse(tmp_path / "r.duckdb") as wh:
+        wh.con.execute("CREATE TABLE articles (doc_id VARCHAR, title VARCHAR, site VARCHAR, "
+                       "lang VARCHAR, published_at TIMESTAMPTZ, dup_of VARCHAR)")
+        wh.con.execute("CREATE TABLE article_countries (doc_id VARCHAR, country VARCHAR, "
+                       "mentions INTEGER)")
+        wh.con.execute("CREATE TABLE runs (quarantined INTEGER, duplicates INTEGER, "
+                       "started_at TIMESTAMPTZ)")
+        yield wh
+
+
+def _article(wh, doc_id: str, published: datetime, countries: dict[str, int],
+             dup_of: str | None = None) -> None:
+    wh.con.execute("INSERT INTO articles VALUES (?, ?, 'site', 'en', ?, ?)",
+                   [doc_id, f"title {doc_id}", published, dup_of])
+    for country, mentions in countries.items():
+        wh.con.execute("INSERT INTO article_countries VALUES (?, ?, ?)",
+                       [doc_id, country, mentions])
+
+
+def test_pair_examples_are_the_weeks_headlines_naming_both_most_mentioned_first(wh):
+    monday, sunday = datetime(2024, 3, 4, 0, 0, tzinfo=UTC), datetime(2024, 3, 10, 23, tzinfo=UTC)
+    _article(wh, "a", monday, {"FR": 1, "DE": 1})
+    _article(wh, "b", sunday, {"FR": 5, "DE": 2})
+    _article(wh, "c", monday, {"FR": 3, "DE": 3, "IT": 1})
+    _article(wh, "d", monday, {"FR": 9, "DE": 9})
+    _article(wh, "e", monday, {"FR": 1})  # names one of the two
+    _article(wh, "before", datetime(2024, 3, 3, 23, 59, tzinfo=UTC), {"FR": 9, "DE": 9})
+    _article(wh, "after", datetime(2024, 3, 11, 0, 0, tzinfo=UTC), {"FR": 9, "DE": 9})
+    pairs = pl.DataFrame({"country_a": ["DE", "DE", "ES"], "country_b": ["FR", "IT", "PT"],
+                          "articles": [4, 1, 0]})
+    examples = _pair_examples(wh, WEEK, pairs)
+    assert [(e["country_a"], e["country_b"]) for e in examples] == [
+        ("DE", "FR"), ("DE", "IT"), ("ES", "PT")]
+    titles = [[h["title"] for h in e["headlines"]] for e in examples]
+    assert titles == [["title d", "title b", "title c"], ["title c"], []]
+
+
+def test_cards_count_the_week_against_the_one_before(wh):
+    _article(wh, "a", datetime(2024, 3, 5, tzinfo=UTC), {})
+    _article(wh, "b", datetime(2024, 3, 6, tzinfo=UTC), {})
+    _article(wh, "copy", datetime(2024, 3, 6, tzinfo=UTC), {}, dup_of="b")
+    _article(wh, "earlier", datetime(2024, 2, 27, tzinfo=UTC), {})
+    _article(wh, "later", datetime(2024, 3, 12, tzinfo=UTC), {})
+    cards = {card["label"]: card for card in _cards(wh, WEEK)}
+    assert cards["articles"]["value"] == 2 and cards["articles"]["change"] == 1
+    assert cards["near-duplicate copies set aside"]["value"] == 1
