@@ -1,8 +1,10 @@
-"""Enrich-stage wall time on N generated articles: local runner against Dask with 2 workers.
+"""Enrich-stage wall time on N generated articles: one process, the CorePool on every usable
+core (what `comention run` uses) and Dask with 2 workers.
 
-The corpus is ingested once; the warehouse is copied, and the enrich stage runs on each copy,
-here and on a LocalCluster of two single-threaded worker processes (what `comention run
---runner dask` starts when no address is given). Both copies must end identical.
+The corpus is ingested once; the warehouse is copied, and the enrich stage runs on each copy:
+here, on the CorePool's worker processes, and on a LocalCluster of two single-threaded worker
+processes (what `comention run --runner dask` starts when no address is given). All copies must
+end identical.
 
     python -m bench.bench_dask [--articles 100000]
 """
@@ -20,6 +22,7 @@ from rich.table import Table
 
 import flows  # noqa: F401  (quiet Prefect defaults)
 from flows import pipeline, stages
+from flows.pool import CorePool, usable_cores
 from flows.sample import write_sample
 from flows.warehouse import Warehouse
 from transforms.gazetteer import countries_reference
@@ -54,7 +57,10 @@ def main() -> None:
             stages.ingest.ingest(wh, "bench", [str(corpus)], summary)
             pipeline.finish_run(wh, summary, "success", None)
         shutil.copy(base, Path(tmp) / "dask.duckdb")
+        shutil.copy(base, Path(tmp) / "pool.duckdb")
         local_seconds, local_tables = _enrich(base, pipeline.local_map)
+        with CorePool(local_batches=0) as pool:
+            pool_seconds, pool_tables = _enrich(Path(tmp) / "pool.duckdb", pool)
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
             def on_cluster(function, items):
@@ -65,11 +71,12 @@ def main() -> None:
     for col in ("runner", "seconds", "articles/s"):
         table.add_column(col, justify="left" if col == "runner" else "right")
     for name, seconds in (("local (1 process)", local_seconds),
+                          (f"CorePool, {usable_cores()} worker processes", pool_seconds),
                           ("Dask, 2 worker processes", dask_seconds)):
         table.add_row(name, f"{seconds:.1f}", f"{summary.articles_loaded / seconds:,.0f}")
     Console().print(table)
-    Console().print("published tables identical: "
-                    f"{'yes' if local_tables == dask_tables else 'NO'}")
+    same = local_tables == dask_tables == pool_tables
+    Console().print(f"published tables identical: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":

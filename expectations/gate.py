@@ -217,6 +217,7 @@ def run_gate(
     With ``partial``, only the suite's batches present in ``batches`` are checked: a stage
     checks each chunk's rows as it goes and its run-level batch at the end, and ``combined``
     makes one result of them."""
+    batches = _checked_columns(load_suite(stage), batches)
     helper = _helper
     if helper is not None and sum(len(frame) for frame in batches.values()) <= HELPER_MAX_ROWS:
         try:
@@ -224,6 +225,21 @@ def run_gate(
         except BrokenProcessPool:
             pass  # the helper died (out of memory?): validate here instead
     return _validate(stage, batches, params, partial)
+
+
+def _checked_columns(suite: dict, batches: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each batch with only the columns its expectations name (all of them check columns):
+    GX fingerprints every batch, by pickling it whole when a column holds lists, and the
+    helper process is sent a copy; neither needs the rest."""
+    out = {}
+    for name, frame in batches.items():
+        named = set()
+        for spec in suite["batches"].get(name, []):
+            kwargs = spec["kwargs"]
+            named.update(kwargs[key] for key in ("column", "column_A", "column_B") if key in kwargs)
+            named.update(kwargs.get("column_list", []))
+        out[name] = frame[[column for column in frame.columns if column in named]]
+    return out
 
 
 def combined(stage: str, parts: list[GateResult]) -> GateResult:

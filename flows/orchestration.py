@@ -7,7 +7,8 @@ start for every command). The stages and their results are the same either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from rich.console import Console
 
-from flows.pipeline import RunSummary, local_map, run_pipeline
+from flows.pipeline import RunSummary, run_pipeline
 from flows.progress import RunProgress
 from flows.sources import ReadOptions
+from flows.stages.common import BATCHES_IN_FLIGHT
 
 
 def as_task(function: Callable) -> Callable:
@@ -44,7 +46,7 @@ def comention_flow(
     options = ReadOptions(fields=fields or {}, clean_exports=clean_exports)
     progress = RunProgress(Console(), live=Console(stderr=True)) if verbose else None
 
-    def pipeline(mapper=local_map) -> RunSummary:
+    def pipeline(mapper=None) -> RunSummary:
         return run_pipeline(paths, Path(db), Path(out) if out else None, week, options, mapper,
                             replace=replace, progress=progress, as_task=as_task, wait=wait)
 
@@ -55,9 +57,11 @@ def comention_flow(
     # The DaskTaskRunner connects to its cluster on the first submitted task.
     _cluster_ready.submit().result()
     with get_dask_client() as client:
-        def on_cluster(function: Callable, items: list) -> list:
-            # Scattered, the batches go straight to the workers instead of into the graph.
-            return client.gather(client.map(function, client.scatter(items), pure=False))
+        def on_cluster(function: Callable, items: Iterable) -> Iterator:
+            items = iter(items)
+            while window := list(itertools.islice(items, BATCHES_IN_FLIGHT)):
+                # Scattered, the batches go straight to the workers instead of into the graph.
+                yield from client.gather(client.map(function, client.scatter(window), pure=False))
 
         return pipeline(on_cluster)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from expectations.gate import GateFailed, GateResult
+from flows.pool import CorePool, WorkerDied
 from flows.progress import RunProgress, plural
 from flows.sources import ReadOptions
 from flows.stages.common import Mapper, NothingToRead, RunSummary, described, local_map
@@ -128,7 +129,7 @@ def create_warehouse(db: Path) -> None:
 
 def run_pipeline(
     paths: list[str], db: Path, out: Path | None, week: date | None = None,
-    options: ReadOptions | None = None, mapper: Mapper = local_map, *, replace: bool = False,
+    options: ReadOptions | None = None, mapper: Mapper | None = None, *, replace: bool = False,
     progress: RunProgress | None = None, as_task: StageWrapper = plain, wait: float = 0.0,
     before_publish: Callable[[Warehouse, RunSummary], None] | None = None,
 ) -> RunSummary:
@@ -136,7 +137,9 @@ def run_pipeline(
     RunFailed or NothingToRead (after publishing the failed run's record: its checks and the
     records it quarantined, nothing else of it).
 
-    ``as_task`` wraps each stage function (flows.orchestration makes them Prefect tasks);
+    ``mapper`` runs the batches of extraction and enrichment (default: a CorePool over every
+    usable core); ``as_task`` wraps each stage function (flows.orchestration makes them
+    Prefect tasks);
     ``progress`` prints a line per stage (silent by default); ``wait``: seconds to wait for
     another run writing the same warehouse; ``before_publish`` adds the caller's own rows
     (the inbox deployment records the files it processed) to a successful run.
@@ -151,7 +154,9 @@ def run_pipeline(
         wh.drop_staged("touched_weeks")
         wh.con.execute("CREATE TABLE staging.touched_weeks (week DATE)")
         try:
-            _stages(wh, run_id, paths, summary, options, mapper, replace, progress, as_task)
+            with CorePool() if mapper is None else contextlib.nullcontext(mapper) as batches:
+                _stages(wh, run_id, paths, summary, options, batches, replace, progress,
+                        as_task)
             if before_publish is not None:
                 before_publish(wh, summary)
             finish_run(wh, summary, "success", None)
@@ -167,6 +172,10 @@ def run_pipeline(
             # Out of memory or disk, mostly: the run's work is thrown away.
             message = (f"{summary.stage} failed in DuckDB, nothing of the run was published: "
                        f"{str(exc).splitlines()[0]}")
+            _publish_failure(writer, summary, message)
+            raise RunFailed(message, summary) from None
+        except WorkerDied as exc:
+            message = f"{summary.stage} failed, nothing of the run was published: {exc}"
             _publish_failure(writer, summary, message)
             raise RunFailed(message, summary) from None
         except BaseException as exc:

@@ -3,7 +3,7 @@ cluster), recording a gate's results and sending the rows it rejected to quarant
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -86,12 +86,14 @@ def check_chunk(wh: Warehouse, run_id: str, gate: GateResult, parts: list[GateRe
         record_gate(wh, run_id, so_far, summary)
 
 
-Mapper = Callable[[Callable, list], list]
+# ``mapper(function, batches)``: the results, in the batches' order, as they come; it reads
+# ahead of what it has handed back by a bounded window (BATCHES_IN_FLIGHT or so), no more.
+Mapper = Callable[[Callable, Iterable], Iterator]
 
 
-def local_map(function: Callable, items: list) -> list:
-    """Run the batches here, one after the other (the default runner)."""
-    return [function(item) for item in items]
+def local_map(function: Callable, items: Iterable) -> Iterator:
+    """Run the batches here, one after the other, as they are asked for."""
+    return map(function, items)
 
 
 def recent_median(wh: Warehouse, sql: str) -> float | None:

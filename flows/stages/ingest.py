@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -14,7 +15,6 @@ from flows.dedup import INDEX_TABLES, attach_index, link_near_duplicates
 from flows.progress import RunProgress
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.stages.common import (
-    BATCHES_IN_FLIGHT,
     ENRICH_BATCH,
     INGEST_BATCH,
     Mapper,
@@ -93,31 +93,31 @@ def ingest(
     params = gate_params(wh)
     tally = _Tally()
     now = datetime.now(UTC)
-    batch: list[dict] = []
-    pending: list[tuple[pl.DataFrame, datetime]] = []
-    built: list[tuple[pl.DataFrame, pl.DataFrame]] = []
 
-    def flush(final: bool = False) -> None:
-        if batch:
-            pending.append((pl.DataFrame(batch, schema=RAW_SCHEMA), now))
-            batch.clear()
-        if pending and (len(pending) >= BATCHES_IN_FLIGHT or final):
-            built.extend(mapper(_articles_of, pending))
-            pending.clear()
-        if built and (final or sum(a.height + q.height for a, q in built) >= INGEST_CHUNK):
-            _load_chunk(wh, run_id, built, tally, params, summary)
-            built.clear()
-
-    with progress.counter("reading", unit="records") as advance:
+    def raw_batches(advance) -> Iterator[tuple[pl.DataFrame, datetime]]:
+        batch: list[dict] = []
         for path in files:
             for record in read_records(path, options):
                 batch.append(record)
                 tally.records += 1
-                if len(batch) >= INGEST_BATCH:
+                if len(batch) == INGEST_BATCH:
                     advance(len(batch))
-                    flush()
-        advance(len(batch))
-        flush(final=True)
+                    yield pl.DataFrame(batch, schema=RAW_SCHEMA), now
+                    batch = []
+        if batch:
+            advance(len(batch))
+            yield pl.DataFrame(batch, schema=RAW_SCHEMA), now
+
+    with progress.counter("reading", unit="records") as advance:
+        # The mapper reads ahead while the chunk before is written here.
+        built: list[tuple[pl.DataFrame, pl.DataFrame]] = []
+        for articles, quarantined in mapper(_articles_of, raw_batches(advance)):
+            built.append((articles, quarantined))
+            if sum(a.height + q.height for a, q in built) >= INGEST_CHUNK:
+                _load_chunk(wh, run_id, built, tally, params, summary)
+                built = []
+        if built:
+            _load_chunk(wh, run_id, built, tally, params, summary)
     if tally.records == 0:
         raise NothingToRead(f"no records found in {', '.join(paths)}")
     if replace:
