@@ -12,6 +12,10 @@ Both halves are then printed, per source and language, before (today's rule: py3
 classify on the first 600 characters, any of its labels) and after (transforms.articles'
 language_of: ISO 639-1 labels, normalised probability at least the floor).
 
+Speed, in texts/s, of the rule before, of today's rule one text at a time (py3langid's classify
+per text, as identify_language was) and batched (identify_languages, transforms.language); the
+batched answers must be the per-text ones (same label, confidence within 1e-9), else exit 1.
+
     python -m bench.bench_lang [--data ../shared/data]
 """
 
@@ -36,12 +40,15 @@ from transforms.articles import (
     LANG_MIN_CONFIDENCE,
     LANG_SAMPLE_CHARS,
     MIN_WORDS,
-    identify_language,
+    identify_languages,
+    py3langid_identifier,
 )
 
 FLOORS = [round(0.01 * i, 2) for i in range(100)]
 # At most one label in a thousand wrong.
 MAX_WRONG_SHARE = 0.001
+# Batched confidences count as the per-text ones within this (they are the same float32s).
+SAME_CONFIDENCE = 1e-9
 
 
 @dataclass
@@ -79,6 +86,12 @@ def labelled_texts(data: Path) -> list[Text]:
 def before(text: str) -> str | None:
     """Today's rule: py3langid's best label of the first characters, however unsure."""
     return py3langid.classify(text[:LANG_SAMPLE_CHARS])[0]
+
+
+def one_by_one(text: str) -> tuple[str | None, float]:
+    """Today's rule as identify_language applied it before batching: py3langid per text."""
+    sample = text[:LANG_SAMPLE_CHARS]
+    return py3langid_identifier().classify(sample) if sample.strip() else (None, 0.0)
 
 
 def _labelled(truth: list[str], scored: list[tuple[str | None, float]], floor: float
@@ -127,15 +140,19 @@ def table(texts: list[Text], old: list[str | None], new: list[str | None], floor
     return out
 
 
-def _timed(rule, texts: list[Text]) -> tuple[list, float]:
-    """The rule's answers and its texts/s, the better of two runs (the machine is shared)."""
-    rule("warm up the model")
+def _timed(identify, texts: list[str]) -> tuple[list, float]:
+    """identify(texts) and its texts/s, the better of two runs (the machine is shared)."""
+    identify(["warm up the model"])
     rates = []
     for _ in range(2):
         started = time.perf_counter()
-        answers = [rule(t.text) for t in texts]
+        answers = identify(texts)
         rates.append(len(texts) / (time.perf_counter() - started))
     return answers, max(rates)
+
+
+def _per_text(rule):
+    return lambda texts: [rule(text) for text in texts]
 
 
 def main() -> int:
@@ -146,8 +163,12 @@ def main() -> int:
         print(f"no data at {args.data}")
         return 0
     texts = labelled_texts(args.data)
-    old, old_rate = _timed(before, texts)
-    scored, new_rate = _timed(identify_language, texts)
+    raw = [t.text for t in texts]
+    old, old_rate = _timed(_per_text(before), raw)
+    per_text, per_text_rate = _timed(_per_text(one_by_one), raw)
+    scored, new_rate = _timed(identify_languages, raw)
+    same_label = sum(a == b for (a, _), (b, _) in zip(scored, per_text, strict=True))
+    confidence_gap = max(abs(a - b) for (_, a), (_, b) in zip(scored, per_text, strict=True))
 
     tune = [i for i, t in enumerate(texts) if t.half == "tune"]
     floor = choose_floor([texts[i].lang for i in tune], [scored[i] for i in tune])
@@ -167,8 +188,14 @@ def main() -> int:
         f"{source} {n['tune']} + {n['check']}" for source, n in sorted(dropped.items())))
     console.print(f"floor chosen on the tune half: {floor:.2f} "
                   f"(transforms.articles.LANG_MIN_CONFIDENCE = {LANG_MIN_CONFIDENCE})")
-    console.print(f"texts/s: before {old_rate:,.0f}, after {new_rate:,.0f}")
-    return 0
+    console.print(f"texts/s: before {old_rate:,.0f}; after, one text at a time "
+                  f"{per_text_rate:,.0f}, batched {new_rate:,.0f} "
+                  f"({new_rate / per_text_rate:.1f} times)")
+    identical = same_label == len(texts) and confidence_gap <= SAME_CONFIDENCE
+    console.print(f"batched = one at a time: {same_label:,} of {len(texts):,} labels the same, "
+                  f"largest confidence difference {confidence_gap:.1e}"
+                  + ("" if identical else " — NOT IDENTICAL"))
+    return 0 if identical else 1
 
 
 if __name__ == "__main__":
