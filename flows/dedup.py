@@ -83,9 +83,25 @@ def _signed(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return signatures, neardup.band_keys(docs["doc_id"].to_list(), sigs)
 
 
+# What with_signatures adds to a batch of articles.
+SIGNATURE_COLUMNS = ("minhash", "shingles", "band_keys")
+
+
+def with_signatures(articles: pl.DataFrame) -> pl.DataFrame:
+    """``articles`` (with a body) and their signature and LSH band keys, computed where the
+    batch is (a worker process): link_near_duplicates then only moves them in DuckDB."""
+    sigs, sizes = neardup.signatures(articles["body"])
+    return articles.with_columns(
+        minhash=pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)),
+        shingles=pl.Series(sizes, dtype=pl.Int32),
+        band_keys=pl.Series(neardup.band_key_matrix(sigs).tolist(), dtype=pl.List(pl.UInt64)),
+    )
+
+
 def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
                          replaced: str = "staging.replaced") -> None:
-    """Set staging.new_articles.dup_of to the first copy of each near-duplicate story.
+    """Set staging.new_articles.dup_of to the first copy of each near-duplicate story (its
+    articles carry their signatures: with_signatures).
 
     Candidates share an LSH band with a published article or with an earlier article of this
     run; they are kept when their MinHash similarity reaches neardup.THRESHOLD. Published
@@ -94,16 +110,12 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
     first copy (their copies follow the replacing article when it is published).
     """
     total = wh.scalar("SELECT count(*) FROM staging.new_articles")
-    signatures, bands = _signed(pl.DataFrame(schema={"doc_id": pl.Utf8, "body": pl.Utf8}))
-    wh.stage("new_sigs", signatures)
-    wh.stage("new_bands", bands)
-    # In batches, so memory does not grow with the number of new articles.
-    for offset in range(0, total, batch_size):
-        signatures, bands = _signed(wh.frame(
-            "SELECT doc_id, body FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?",
-            [batch_size, offset]))
-        wh.append_staged("new_sigs", signatures)
-        wh.append_staged("new_bands", bands)
+    wh.con.execute("CREATE OR REPLACE TABLE staging.new_sigs AS SELECT doc_id, minhash, "
+                   "shingles FROM staging.new_articles")
+    # DuckDB unnests the two lists side by side: band i, the article's key of band i.
+    wh.con.execute(f"CREATE OR REPLACE TABLE staging.new_bands AS SELECT "
+                   f"unnest(range({neardup.BANDS}))::SMALLINT AS band, unnest(band_keys) AS key, "
+                   f"doc_id FROM staging.new_articles")
     if total == 0:
         return
     # Candidates: for each band bucket, its three earliest members only (published articles

@@ -89,20 +89,24 @@ def signatures(bodies: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return filled, sizes.astype(np.int64)
 
 
-def band_keys(doc_ids: list[str], sigs: np.ndarray) -> pl.DataFrame:
-    """doc_id, band, key: one LSH key per band (the hash of the band's 4 values)."""
-    if len(doc_ids) == 0:
-        return pl.DataFrame(schema={"doc_id": pl.Utf8, "band": pl.Int16, "key": pl.UInt64})
-    bands = sigs.reshape(len(doc_ids), BANDS, ROWS_PER_BAND)
-    key = np.zeros((len(doc_ids), BANDS), dtype=np.uint64)
+def band_key_matrix(sigs: np.ndarray) -> np.ndarray:
+    """(len(sigs), BANDS) uint64: one LSH key per band (the hash of the band's values)."""
+    bands = sigs.reshape(len(sigs), BANDS, ROWS_PER_BAND)
+    key = np.zeros((len(sigs), BANDS), dtype=np.uint64)
     for row in range(ROWS_PER_BAND):
         key = _mix(key ^ bands[:, :, row])
-    key = _mix(key ^ np.arange(BANDS, dtype=np.uint64))
+    return _mix(key ^ np.arange(BANDS, dtype=np.uint64))
+
+
+def band_keys(doc_ids: list[str], sigs: np.ndarray) -> pl.DataFrame:
+    """doc_id, band, key: one row per band of each document."""
+    if len(doc_ids) == 0:
+        return pl.DataFrame(schema={"doc_id": pl.Utf8, "band": pl.Int16, "key": pl.UInt64})
     return pl.DataFrame(
         {
             "doc_id": np.repeat(np.array(doc_ids, dtype=object), BANDS),
             "band": np.tile(np.arange(BANDS, dtype=np.int16), len(doc_ids)),
-            "key": key.ravel(),
+            "key": band_key_matrix(sigs).ravel(),
         },
         schema={"doc_id": pl.Utf8, "band": pl.Int16, "key": pl.UInt64},
     )

@@ -11,7 +11,13 @@ import polars as pl
 
 from expectations.gate import GateResult, combined, run_gate
 from flows.check import gate_params
-from flows.dedup import INDEX_TABLES, attach_index, link_near_duplicates
+from flows.dedup import (
+    INDEX_TABLES,
+    SIGNATURE_COLUMNS,
+    attach_index,
+    link_near_duplicates,
+    with_signatures,
+)
 from flows.progress import RunProgress
 from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
 from flows.stages.common import (
@@ -40,8 +46,11 @@ INGEST_CHUNK = 20_000
 
 
 def _articles_of(args: tuple[pl.DataFrame, datetime]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A batch's articles, signed for the near-duplicate index (flows.dedup), and its
+    quarantined records: the mapper's share of the work."""
     raw, now = args
-    return build_articles(raw, now)
+    articles, quarantined = build_articles(raw, now)
+    return with_signatures(articles), quarantined
 
 
 @dataclass
@@ -177,8 +186,8 @@ def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.D
         "AS excerpt FROM staging.quarantine GROUP BY source, record_key, reason "
         "ON CONFLICT DO NOTHING", [run_id])
     tally.quarantined += quarantined.height
-    articles_batch = wh.frame("SELECT * EXCLUDE (seq, body), length(body) AS body_chars "
-                              "FROM staging.new_articles").to_pandas()
+    articles_batch = wh.frame(f"SELECT * EXCLUDE (seq, body, {', '.join(SIGNATURE_COLUMNS)}), "
+                              "length(body) AS body_chars FROM staging.new_articles").to_pandas()
     # Bodies stay in DuckDB: the checks see their length, not their text.
     gate = run_gate("ingest", {"articles": articles_batch}, params, partial=True)
     check_chunk(wh, run_id, gate, tally.gates, summary)
