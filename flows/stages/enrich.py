@@ -104,23 +104,22 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
 
 
 def _stage_chunk(wh: Warehouse, chunk: pl.DataFrame, mapper: Mapper, advance) -> dict[str, int]:
-    """Compute one chunk (rowid, doc_id of its articles), a mapper window at a time, into fresh
-    staging tables; returns its counters. Only one window's results are held in memory."""
+    """Compute one chunk (rowid, doc_id of its articles) into fresh staging tables; returns its
+    counters. Only the mapper's window of batches is held in memory."""
     wh.drop_staged(*STAGED)
     found = {"mentions": 0, "with_country": 0, "with_theme": 0}
-    window = ENRICH_BATCH * BATCHES_IN_FLIGHT
-    for offset in range(0, len(chunk), window):
-        rows = chunk["rowid"].slice(offset, window)
-        batches = [articles_at(wh, rows.slice(start, ENRICH_BATCH).to_list())
-                   for start in range(0, len(rows), ENRICH_BATCH)]
-        for result in mapper(enrich_batch, batches):
-            for name, frame in result.items():
-                wh.append_staged(name, frame)
-            found["mentions"] += result["country_mentions"].height
-            # A chunk holds whole articles: per-batch distinct counts add up.
-            found["with_country"] += result["article_countries"]["doc_id"].n_unique()
-            found["with_theme"] += result["article_themes"]["doc_id"].n_unique()
-        advance(len(rows))
+    rows = chunk["rowid"]
+    # Read as the mapper asks for them: the next batches are read while workers enrich.
+    batches = (articles_at(wh, rows.slice(start, ENRICH_BATCH).to_list())
+               for start in range(0, len(rows), ENRICH_BATCH))
+    for done, result in enumerate(mapper(enrich_batch, batches)):
+        for name, frame in result.items():
+            wh.append_staged(name, frame)
+        found["mentions"] += result["country_mentions"].height
+        # A chunk holds whole articles: per-batch distinct counts add up.
+        found["with_country"] += result["article_countries"]["doc_id"].n_unique()
+        found["with_theme"] += result["article_themes"]["doc_id"].n_unique()
+        advance(min(ENRICH_BATCH, len(rows) - done * ENRICH_BATCH))
     return found
 
 
