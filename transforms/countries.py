@@ -138,11 +138,10 @@ class _Candidates:
 
 
 class _Neighbours:
-    """The words next to candidate mentions, read straight from the texts (no copies)."""
+    """The words next to candidate mentions, read straight from the texts."""
 
     def __init__(self, texts: list[str]):
         self.texts = texts
-        self.reversed: dict[int, str] = {}
 
     def next_word(self, text: int, end: int) -> str | None:
         found = _WORD.match(self.texts[text], end, end + CONTEXT)
@@ -152,21 +151,18 @@ class _Neighbours:
         found = _WORDS.match(self.texts[text], end, end + CONTEXT)
         return found.groups() if found else _NO_WORDS
 
-    def _reversed(self, text: int) -> str:
-        if text not in self.reversed:
-            self.reversed[text] = self.texts[text][::-1]
-        return self.reversed[text]
+    def _before(self, text: int, start: int) -> str:
+        """The CONTEXT characters before ``start``, reversed: matching forwards in them reads
+        backwards from ``start``."""
+        return self.texts[text][max(0, start - CONTEXT):start][::-1]
 
     def previous_word(self, text: int, start: int) -> str | None:
-        # Matching forwards in the reversed text finds the word that ends before ``start``.
-        backwards, at = self._reversed(text), len(self.texts[text]) - start
-        found = _WORD.match(backwards, at, at + CONTEXT)
+        found = _WORD.match(self._before(text, start))
         return found.group(1)[::-1] if found else None
 
     def previous_character(self, text: int, start: int) -> str:
         """The character before ``start`` past spaces and tabs ("" at a line start)."""
-        backwards, at = self._reversed(text), len(self.texts[text]) - start
-        found = _CHARACTER.match(backwards, at, at + CONTEXT)
+        found = _CHARACTER.match(self._before(text, start))
         return found.group(1) if found else ""
 
 

@@ -67,6 +67,9 @@ def top_level_codes() -> list[str]:
 
 @cache
 def _matcher() -> tuple[Automaton, pl.DataFrame]:
+    """The automaton over every term and shadow phrase, and the scoring rows: payload, term,
+    theme, parent, weight. Terms and themes are Enums in alphabetical order, so that they are
+    grouped and sorted as integers and sort as their names do."""
     rows = []
     for code, spec in taxonomy()["themes"].items():
         # A subtheme's evidence is its parent's too; shadow phrases weigh nothing and only
@@ -83,50 +86,59 @@ def _matcher() -> tuple[Automaton, pl.DataFrame]:
         for term, payload in zip(terms["term"], terms["payload"], strict=True)
         for form in case_variants(term)
     )
-    return automaton, term_themes
+    theme_enum = pl.Enum(sorted(taxonomy()["themes"]))
+    scoring = term_themes.filter(pl.col("weight") > 0).select(
+        "payload",
+        pl.col("term").cast(pl.Enum(sorted(terms["term"]))),
+        pl.col("theme").cast(theme_enum),
+        pl.col("theme").replace_strict(_parents(), default=None).cast(theme_enum).alias("parent"),
+        "weight",
+    )
+    # Shadow phrases are matched, so that they hide the terms inside them, but score nothing.
+    return automaton, scoring
 
 
 def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
     """Themes of each article in ``docs`` (doc_id, title, body): doc_id, theme, score, terms."""
     if docs.is_empty():
         return pl.DataFrame(schema=THEME_SCHEMA)
-    automaton, term_themes = _matcher()
-    doc_ids = docs["doc_id"]
-    hits = []
-    for field, field_weight in (("title", TITLE_WEIGHT), ("body", 1.0)):
-        spans = find_spans(docs[field].fill_null("").to_list(), automaton)
-        hits.append(pl.DataFrame(
-            {"doc": spans.doc, "payload": spans.payload},
-            schema={"doc": pl.Int64, "payload": pl.Int64},
-        ).with_columns(in_title=pl.lit(field == "title"), field_weight=pl.lit(field_weight)))
-    rules = taxonomy()
-    per_term = (
-        pl.concat(hits)
-        .join(term_themes, on="payload")
-        .filter(pl.col("weight") > 0)
-        .group_by("doc", "theme", "term", "in_title")
-        .agg(
-            hits=pl.len(),
-            weight=pl.col("weight").first() * pl.col("field_weight").first(),
-        )
-        .with_columns(points=pl.col("weight") * pl.min_horizontal("hits", MAX_HITS_PER_TERM))
+    automaton, scoring = _matcher()
+    # Titles and bodies are scanned as one batch: text i < n is title i, text n + i body i.
+    n = docs.height
+    spans = find_spans(
+        docs["title"].fill_null("").to_list() + docs["body"].fill_null("").to_list(), automaton
     )
-    per_theme = per_term.group_by("doc", "theme").agg(
-        score=pl.col("points").sum(),
-        n_terms=pl.col("term").n_unique(),
-        title_hit=pl.col("in_title").any(),
-        body_hit=(~pl.col("in_title")).any(),
+    rules = taxonomy()
+    # Hits are counted per term before the join: a term counts for each theme it is in. The
+    # parent goes along with its theme, for the comparison with siblings below.
+    per_term = (
+        pl.DataFrame({"doc": spans.doc % n, "payload": spans.payload, "in_title": spans.doc < n})
+        .group_by("doc", "payload", "in_title")
+        .agg(hits=pl.len())
+        .join(scoring, on="payload")
+        .group_by("doc", "theme", "parent", "term", "in_title")
+        .agg(hits=pl.col("hits").sum(), weight=pl.col("weight").first())
+        .with_columns(
+            points=pl.col("weight") * pl.when("in_title").then(TITLE_WEIGHT).otherwise(1.0)
+            * pl.min_horizontal("hits", MAX_HITS_PER_TERM)
+        )
+    )
+    per_theme = (
+        per_term.group_by("doc", "theme", "parent", "term")
+        .agg(points=pl.col("points").sum(), best=pl.col("points").max(),
+             title_hit=pl.col("in_title").any(), body_hit=(~pl.col("in_title")).any())
         # Strongest first, ties by name: the same list whatever order the groups came in.
-        terms=pl.col("term").sort_by(["points", "term"], descending=[True, False])
-        .unique(maintain_order=True),
+        .sort(["best", "term"], descending=[True, False])
+        .group_by("doc", "theme", "parent", maintain_order=True)
+        .agg(score=pl.col("points").sum(), n_terms=pl.len(), title_hit=pl.col("title_hit").any(),
+             body_hit=pl.col("body_hit").any(), terms="term")
     )
     # Long articles touch many subjects in passing: the bar rises with the square root of the
     # length, and a theme must carry a fair share of the article's strongest theme.
     n_words = docs["body"].fill_null("").str.count_matches(r"\S+")
-    lengths = pl.DataFrame({"doc": pl.int_range(docs.height, eager=True, dtype=pl.Int64),
-                            "n_words": n_words})
     bar = rules["min_score"] * (
-        pl.max_horizontal(pl.col("n_words") / rules["words_per_min_score"], 1.0).sqrt()
+        pl.max_horizontal(pl.lit(n_words).gather("doc") / rules["words_per_min_score"], 1.0)
+        .sqrt()
     )
     # Top-level themes are compared with each other, subthemes with their siblings.
     strongest = pl.col("score").max().over("doc", "parent")
@@ -135,16 +147,13 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
         & (pl.col("score") >= rules["min_share_of_top"] * strongest)
         & ((pl.col("n_terms") >= rules["min_terms"]) | (pl.col("title_hit") & pl.col("body_hit")))
     )
-    per_theme = per_theme.join(lengths, on="doc", how="left").with_columns(
-        parent=pl.col("theme").replace_strict(_parents(), default=None, return_dtype=pl.Utf8)
-    )
     return (
         per_theme.filter(supported)
-        .with_columns(
-            doc_id=pl.col("doc").replace_strict(
-                list(range(len(doc_ids))), doc_ids.to_list(), return_dtype=pl.Utf8
-            )
+        .select(
+            pl.lit(docs["doc_id"]).gather("doc").alias("doc_id"),
+            pl.col("theme").cast(pl.Utf8),
+            "score",
+            pl.col("terms").cast(pl.List(pl.Utf8)),
         )
-        .select("doc_id", "theme", "score", "terms")
         .sort("doc_id", "theme")
     )

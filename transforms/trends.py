@@ -191,42 +191,55 @@ NEWS_STOPWORDS = set(STOPWORDS) | set(
 )
 
 
-def article_terms(docs: pl.DataFrame) -> pl.DataFrame:
-    """doc_id, term: the distinct words and two-word phrases of each title and lead (first
-    60 words), lower-cased, without function words or numbers."""
+TOKEN = r"[\p{L}][\p{L}'’-]+"
+# Characters read for a lead: news runs about six a word, so this prefix nearly always holds
+# more than LEAD_WORDS tokens, and the first LEAD_WORDS of a prefix that does are the text's
+# own. The few texts whose prefix holds fewer are tokenised whole.
+LEAD_CHARS = LEAD_WORDS * 8
+
+
+def _lead_tokens(docs: pl.DataFrame) -> pl.DataFrame:
+    """doc_id, week and token lists: the first LEAD_WORDS words of each title and lead,
+    lower-cased."""
     text = pl.concat_str([pl.col("title").fill_null(""), pl.col("body").fill_null("")],
-                         separator=" . ")
-    tokens = (
-        docs.select("doc_id", token=text.str.to_lowercase().str.extract_all(r"[\p{L}][\p{L}'’-]+"))
-        .with_columns(pl.col("token").list.head(LEAD_WORDS))
-        .explode("token")
-        .drop_nulls("token")
-        .with_columns(position=pl.int_range(pl.len()).over("doc_id"))
+                         separator=" . ").str.to_lowercase()
+    lead = docs.select("doc_id", "week", text=text).with_columns(
+        token=pl.col("text").str.slice(0, LEAD_CHARS).str.extract_all(TOKEN)
     )
+    cut_short = ((pl.col("token").list.len() <= LEAD_WORDS)
+                 & (pl.col("text").str.len_chars() > LEAD_CHARS))
+    return pl.concat([
+        lead.filter(~cut_short),
+        lead.filter(cut_short).with_columns(token=pl.col("text").str.extract_all(TOKEN)),
+    ]).select("doc_id", "week", pl.col("token").list.head(LEAD_WORDS))
+
+
+def article_terms(docs: pl.DataFrame) -> pl.DataFrame:
+    """doc_id, week, term: the distinct words and two-word phrases of each title and lead
+    (first 60 words) of ``docs`` (doc_id, title, body, week), lower-cased, without function
+    words or numbers."""
     stop = list(NEWS_STOPWORDS)
-    informative = ~pl.col("token").is_in(stop) & (pl.col("token").str.len_chars() > 2)
-    unigrams = tokens.filter(informative).select("doc_id", term=pl.col("token"))
-    following = pl.col("token").shift(-1).over("doc_id")
-    bigrams = tokens.with_columns(next_token=following).filter(
-        informative & pl.col("next_token").is_not_null()
-        & ~pl.col("next_token").is_in(stop) & (pl.col("next_token").str.len_chars() > 2)
-    ).select("doc_id", term=pl.concat_str(["token", "next_token"], separator=" "))
+
+    def informative(column: str) -> pl.Expr:
+        return ~pl.col(column).is_in(stop) & (pl.col(column).str.len_chars() > 2)
+
+    tokens = (
+        _lead_tokens(docs)
+        .with_columns(next_token=pl.col("token").list.shift(-1))
+        .explode("token", "next_token")
+        .filter(informative("token"))
+    )
+    unigrams = tokens.select("doc_id", "week", term=pl.col("token"))
+    bigrams = tokens.filter(informative("next_token")).select(
+        "doc_id", "week", term=pl.concat_str(["token", "next_token"], separator=" ")
+    )
     return pl.concat([unigrams, bigrams]).unique()
 
 
-def term_weekly(weeks: pl.DataFrame, terms: pl.DataFrame) -> pl.DataFrame:
-    """week, term, articles: how many articles of the week use each term."""
-    return (
-        terms.join(weeks.select("doc_id", "week"), on="doc_id")
-        .group_by("week", "term")
-        .agg(articles=pl.len().cast(pl.Int64))
-    )
-
-
 def docs_term_weekly(docs: pl.DataFrame) -> pl.DataFrame:
-    """week, term, articles of documents (doc_id, title, body, week): what they add to
-    term_weekly, and what replacing them takes away."""
-    return term_weekly(docs.select("doc_id", "week"), article_terms(docs))
+    """week, term, articles (how many of the week use each term) of documents (doc_id, title,
+    body, week): what they add to term_weekly, and what replacing them takes away."""
+    return article_terms(docs).group_by("week", "term").agg(articles=pl.len().cast(pl.Int64))
 
 
 def emerging_terms(

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from transforms import matching
@@ -53,3 +54,19 @@ def test_chunked_parallel_scan_matches_text_by_text(automaton, monkeypatch):
     monkeypatch.setattr(matching, "_MIN_CHUNK_BYTES", 1000)
     monkeypatch.setattr(matching, "_cores", lambda: 4)
     assert found(texts, automaton) == expected
+
+
+def test_leftmost_longest_equals_a_sweep_over_every_candidate():
+    def swept(starts, ends):
+        chosen, last_end = [], -1
+        for i in np.lexsort((starts - ends, starts)).tolist():
+            if starts[i] >= last_end:
+                chosen.append(i)
+                last_end = ends[i]
+        return chosen
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        starts = rng.integers(0, 60, rng.integers(0, 30))
+        ends = starts + rng.integers(1, 12, len(starts))
+        assert matching._leftmost_longest(starts, ends).tolist() == swept(starts, ends)

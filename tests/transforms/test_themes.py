@@ -40,6 +40,14 @@ def test_terms_are_recorded_as_evidence():
     assert {"troops", "army"} <= set(row["terms"])
 
 
+def test_evidence_lists_the_strongest_terms_first_then_by_name():
+    docs = pl.DataFrame({"doc_id": ["d"], "title": ["Army drills"],
+                         "body": ["Troops and missiles moved; the army held drills."]})
+    terms = tag_themes(docs).filter(pl.col("theme") == "MILITARY")["terms"].item().to_list()
+    # A title hit counts double: "army" (title and body) outranks the body-only terms.
+    assert terms[0] == "army" and terms[1:] == sorted(terms[1:])
+
+
 @needs(DATA / "gold-countries" / "gold.jsonl")
 def test_accuracy_gate_on_gold_themes():
     from bench.bench_themes import gold_scores

@@ -6,7 +6,10 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from transforms.trends import (
+    LEAD_CHARS,
+    LEAD_WORDS,
     all_weeks,
+    docs_term_weekly,
     emerging_terms,
     theme_counts,
     theme_statistics,
@@ -152,3 +155,23 @@ def test_week_marts_count_stories_once_and_every_copy_in_articles_raw():
     assert built["country_pairs_weekly"].select("country_a", "country_b", "articles_raw").rows() \
         == [("CN", "US", 1)]
     assert built["theme_country_weekly"]["articles_raw"].to_list() == [1, 3]
+
+
+def test_term_counts_read_the_first_lead_words_of_title_and_body():
+    def terms(title: str, body: str) -> set[str]:
+        docs = pl.DataFrame({"doc_id": ["d"], "title": [title], "body": [body],
+                             "week": [MONDAY]})
+        counted = docs_term_weekly(docs)
+        assert counted["articles"].to_list() == [1] * counted.height
+        return set(counted["term"])
+
+    words = [f"word{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(2 * LEAD_WORDS)]
+    lead = terms("Pipeline talks", " ".join(words))
+    # The title's two words come first: the body gives LEAD_WORDS - 2.
+    last = LEAD_WORDS - 3
+    assert {"pipeline", "talks", "pipeline talks", "talks wordaa", words[last],
+            f"{words[last - 1]} {words[last]}"} <= lead
+    assert words[last + 1] not in lead and f"{words[last]} {words[last + 1]}" not in lead
+    # Numbers are no words: a long run of them does not cut the lead short.
+    padded = terms("", "2024 " * LEAD_CHARS + "Gas pipeline")
+    assert padded == {"gas", "pipeline", "gas pipeline"}
