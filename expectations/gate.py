@@ -173,8 +173,9 @@ def _observed(result) -> str | None:
 
 
 # Batches of up to this many rows in all go to the helper process (see
-# gx_loading_in_background); larger ones are validated here, where they need no copying.
-HELPER_MAX_ROWS = 100_000
+# gx_loading_in_background), a copy of their checked columns only; larger ones are validated
+# here, where they need no copying. A chunk of enrich, the largest, has about 200,000.
+HELPER_MAX_ROWS = 1_000_000
 _helper: ProcessPoolExecutor | None = None
 
 
