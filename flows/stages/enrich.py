@@ -112,14 +112,19 @@ def _stage_chunk(wh: Warehouse, chunk: pl.DataFrame, mapper: Mapper, advance) ->
     # Read as the mapper asks for them: the next batches are read while workers enrich.
     batches = (articles_at(wh, rows.slice(start, ENRICH_BATCH).to_list())
                for start in range(0, len(rows), ENRICH_BATCH))
+    terms = []
     for done, result in enumerate(mapper(enrich_batch, batches)):
         for name, frame in result.items():
-            wh.append_staged(name, frame)
+            if name != "terms":
+                wh.append_staged(name, frame)
+        terms.append(result["terms"])
         found["mentions"] += result["country_mentions"].height
         # A chunk holds whole articles: per-batch distinct counts add up.
         found["with_country"] += result["article_countries"]["doc_id"].n_unique()
         found["with_theme"] += result["article_themes"]["doc_id"].n_unique()
         advance(min(ENRICH_BATCH, len(rows) - done * ENRICH_BATCH))
+    # Summed over the chunk first: the batches share most of their weeks' terms.
+    wh.stage("terms", pl.concat(terms).group_by("week", "term").agg(pl.col("articles").sum()))
     return found
 
 
