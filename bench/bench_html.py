@@ -2,8 +2,10 @@
 
 Prints mean token precision / recall / F1 (lower-cased \\w+ tokens, multiset overlap, averaged
 over pages) against the true article body, for trafilatura with its defaults and for comention's
-HTML path (trafilatura with our options, text-dump fallback), body alone and title + body; and
-pages/s.
+HTML path (trafilatura with our options, text-dump fallback), body alone and title + body, over
+all pages and over each half (tune / check by the page id, as bench.bench_extract; options are
+chosen on the tune half); and pages/s (one process, best of 3) of extract_html alone and of the
+whole HTML path of build_articles.
 
     python -m bench.bench_html
 """
@@ -13,19 +15,18 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import trafilatura
 from rich.console import Console
-from rich.table import Table
 
-from bench.bench_extract import prf
+from bench.bench_extract import TIMING_RUNS, best_seconds, print_scores, score_methods
 from bench.data import DATA as SHARED_DATA
 from flows.stages.ingest import RAW_SCHEMA
 from transforms.articles import build_articles
+from transforms.extract_html import extract_html
 
 DATA = SHARED_DATA / "aeb-html"
 
@@ -53,39 +54,33 @@ def comention_outputs(ids: list[str], pages: list[str]) -> list[dict]:
     return [found.get(i, {"title": "", "body": ""}) for i in ids]
 
 
-def mean_prf(outputs: list[str], truths: list[str]) -> tuple[float, float, float]:
-    scores = [prf(o or "", t) for o, t in zip(outputs, truths, strict=True)]
-    return tuple(sum(s[k] for s in scores) / len(scores) for k in range(3))
-
-
-def score(data: Path = DATA) -> dict[str, tuple[float, float, float]]:
-    ids, pages, truths = load(data)
+def score(ids: list[str], pages: list[str], truths: list[str]
+          ) -> dict[str, dict[str, tuple[float, float, float]]]:
+    """Mean P/R/F1 per half and method."""
     ours = comention_outputs(ids, pages)
-    return {
-        "trafilatura defaults (body)": mean_prf(
-            [trafilatura.extract(p) or "" for p in pages], truths),
-        "comention (body)": mean_prf([o["body"] for o in ours], truths),
-        "comention (title + body)": mean_prf(
-            [f"{o['title'] or ''}\n{o['body'] or ''}" for o in ours], truths),
+    methods = {
+        "trafilatura defaults (body)": [trafilatura.extract(p) or "" for p in pages],
+        "comention (body)": [o["body"] for o in ours],
+        "comention (title + body)": [f"{o['title'] or ''}\n{o['body'] or ''}" for o in ours],
     }
+    return score_methods(ids, methods, truths)
 
 
 def main() -> int:
     if not (DATA / "ground-truth.json").exists():
         print(f"no labelled data at {DATA}; nothing to measure")
         return 0
-    ids, pages, _ = load()
-    started = time.perf_counter()
-    comention_outputs(ids, pages)
-    elapsed = time.perf_counter() - started
-    table = Table(title=f"HTML extraction on {len(pages)} pages (aeb-html)")
-    for col in ("method", "precision", "recall", "F1"):
-        table.add_column(col, justify="left" if col == "method" else "right")
-    for name, (p, r, f) in score().items():
-        table.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}")
+    ids, pages, truths = load()
     console = Console()
-    console.print(table)
-    console.print(f"comention HTML path: {len(pages) / elapsed:,.0f} pages/s")
+    # Scored before the timing runs: a page's text must not depend on what the process read
+    # before it.
+    print_scores(console, f"HTML extraction on {len(pages)} pages (aeb-html)",
+                 score(ids, pages, truths), ids)
+    extraction = best_seconds(lambda: [extract_html(page) for page in pages])
+    whole_path = best_seconds(lambda: comention_outputs(ids, pages))
+    console.print(f"extract_html: {len(pages) / extraction:,.0f} pages/s; comention HTML path "
+                  f"(build_articles): {len(pages) / whole_path:,.0f} pages/s "
+                  f"(one process, best of {TIMING_RUNS})")
     return 0
 
 

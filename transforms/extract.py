@@ -10,6 +10,11 @@ around the article is cut off.
 
 All line features are computed for a whole batch of pages at once with Polars expressions; only
 the per-page segment search walks the (few hundred) line scores.
+
+Speed: Rust's regex engine leaves its fast automata for a slow one when a pattern has a Unicode
+word boundary and the line is not ASCII, and more so under (?i). So case-insensitive patterns
+are matched against the lower-cased line, alternatives that slow each other are matched one by
+one, and the byline-date pattern only reads the few lines that can be a date line.
 """
 
 from __future__ import annotations
@@ -60,27 +65,32 @@ _REL_TIME = (
     r"|d|days?|w|weeks?|months?|years?)\b"
 )
 _AGO = r"\b\d+\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?)\s+ago\b"
+# Patterns matched against the lower-cased line: case-insensitive without (?i).
 _CALL_TO_ACTION = (
-    r"(?i)\b(?:leave a comment|comments?\s*\(\d+\)|sign up|sign in|log in|subscribe|newsletter"
+    r"\b(?:leave a comment|comments?\s*\(\d+\)|sign up|sign in|log in|subscribe|newsletter"
     r"|download (?:the|our)|get the app|read more|more top reads|related (?:articles|stories)"
     r"|share (?:this|on)|follow us|back to (?:top|homepage)|advertisement|cookie"
     r"|all rights reserved|terms of (?:use|service)|privacy policy|click here|you may also like"
     r"|recommended for you|most popular|trending now|skip to)\b"
 )
+# Matched one by one: as one alternation, the Unicode word boundaries of some slow down all.
+# Each needs a digit or "Vol.".
 _TICKER = (
-    r"(?:^|\s)[+\-−]\d+(?:[.,]\d+)?%?(?:\s|$)|\b\d+\.\d+[KMB]\b|\bVol\."
-    r"|^[A-Z][A-Z&.\s]{1,24}\s[+\-−]?\d+\.\d+$"
+    r"(?:^|\s)[+\-−]\d+(?:[.,]\d+)?%?(?:\s|$)",
+    r"\b\d+\.\d+[KMB]\b",
+    r"\bVol\.",
+    r"^[A-Z][A-Z&.\s]{1,24}\s[+\-−]?\d+\.\d+$",
 )
 _SENTENCE_END = r"[.!?…:;。！？」』]['\"’”)\]]*$"
 # Words of scripts written without spaces count one per two characters.
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
-# Legal and footer lines: chrome however long they are.
+# Legal and footer lines: chrome however long they are (lower-cased line).
 _LEGAL = (
-    r"(?i)©|\(c\) ?\d{4}|\ball rights reserved\b|\bregistered trademarks?\b|\bcookies?\b.*\b(?:use|"
+    r"©|\(c\) ?\d{4}|\ball rights reserved\b|\bregistered trademarks?\b|\bcookies?\b.*\b(?:use|"
     r"accept|consent)|\bterms (?:of|and) (?:use|service|conditions)\b|\bprivacy (?:policy|notice)\b"
 )
 # Where the article ends: a comment thread or a block of other stories. Lines after one of
-# these (once the page has had some prose) are probably not the article.
+# these (once the page has had some prose) are probably not the article (lower-cased line).
 _SECTION_END_STARTS = (
     r"\d+\s+(?:comments?|responses?|replies|thoughts)\b",
     r"(?:leave|post|add|write) a (?:reply|comment)",
@@ -104,19 +114,23 @@ _SECTION_END_STARTS = (
     r"berita terkait", r"artikel terkait", r"komentar", r"читайте также", r"похожие",
     r"комментарии", r"関連記事", r"コメント", r"相关文章",
 )
-_SECTION_END = r"(?i)^\W*(?:" + "|".join(_SECTION_END_STARTS) + r")|\bsays:$"
+# A comment's byline: "12. jane says:" (lower-cased line).
+_SAYS = r"\bsays:$"
+# Matched one by one (as one alternation they are slower).
+_SECTION_END = (r"^\W*(?:" + "|".join(_SECTION_END_STARTS) + r")", _SAYS)
 # An author line: "By Jane Roe", "Von …", "Par …", "Por …".
 _BYLINE = r"^(?:[•·*-]\s*)?(?:By|BY|Von|Par|Por|Di|Door|Oleh|Автор)\s+\p{Lu}"
-# Picture credits and captions.
+# Picture credits and captions (lower-cased line).
 _CAPTION = (
-    r"(?i)^(?:photo|image|picture|pic|credit|foto|bild|source)s?(?: by| credit)?\s*[:：]"
+    r"^(?:photo|image|picture|pic|credit|foto|bild|source)s?(?: by| credit)?\s*[:：]"
     r"|\((?:photo|image|picture|credit)s?\b[^)]*\)$|^image \d+ of|getty images$"
     r"|^\(?(?:ap|afp|reuters)(?: photo)?\)?$"
     # Wire-photo captions: "In this Nov. 5, 2019, file photo, …", "… (AP Photo/Jane Roe)".
     r"|^in this .{0,80}\bphoto\b|\((?:ap|afp|reuters|getty)?\s?(?:photo|images?)\s?/[^)]*\)\W*$"
 )
-# A comment's byline: "12. jane says:", "Reply", "Report abuse".
-_COMMENT_BYLINE = r"(?i)\bsays:$|^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$"
+# A comment's byline or its buttons: "12. jane says:", "Reply", "Report abuse" (lower-cased
+# line; matched one by one).
+_COMMENT_BYLINE = (_SAYS, r"^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$")
 _TEASER_CUT = r"(?:…|\.\.\.|\[(?:…|\.\.\.)\]|\(…\))$"
 _HEADING_MAX_WORDS = 30
 # Prose words an article has before a section-end marker can close it (menus above an
@@ -125,6 +139,10 @@ _PROSE_BEFORE_END = 100
 _TITLE_LOOKBACK = 10
 # A byline is a short line; a date inside a sentence is not the article's (see _date_hint).
 _BYLINE_MAX_WORDS = 20
+# Tokens of a line that is just a date, maybe with a name (see date_line).
+_DATE_LINE_MAX_TOKENS = 6
+# Every printed date has a year of two or more digits (transforms.dates).
+_TWO_DIGITS = r"\d\d"
 
 
 def _line_frame(texts: list[str], sites: list[str | None] | None) -> pl.DataFrame:
@@ -150,46 +168,61 @@ def _line_frame(texts: list[str], sites: list[str | None] | None) -> pl.DataFram
 
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add per-line features and a content score; vectorised over every page of the batch."""
-    words = pl.col("text").str.to_lowercase().str.extract_all(r"[^\W\d_]+")
+    text, lower, n_cjk = pl.col("text"), pl.col("lower"), pl.col("n_cjk")
     n_pages_of_site = pl.col("page").n_unique().over("site")
-    n_cjk = pl.col("text").str.count_matches(_CJK)
-    previous_text = pl.col("text").shift(1).over("page")
-    next_text = pl.col("text").shift(-1).over("page")
+    previous_text = text.shift(1).over("page")
+    next_text = text.shift(-1).over("page")
+    has_digit = pl.col("has_digit")
+    may_be_ticker = has_digit | text.str.contains("Vol.", literal=True)
+    may_be_date_line = (
+        (pl.col("n_tokens") <= _DATE_LINE_MAX_TOKENS) & pl.col("two_digits")
+        # (Embedded posts end in "— Name (@handle) date": not a section end.)
+        & ~text.str.contains(r"@|^[—–-]")
+    )
     return (
-        lines.with_columns(
-            n_words=(pl.col("text").str.replace_all(_CJK, " ").str.count_matches(r"\S+")
+        lines.with_columns(lower=text.str.to_lowercase())
+        # Read by several features below.
+        .with_columns(
+            words=lower.str.extract_all(r"[^\W\d_]+"),
+            n_tokens=text.str.count_matches(r"\S+"),
+            n_cjk=text.str.count_matches(_CJK),
+            has_digit=text.str.contains(r"\d"),
+            two_digits=text.str.contains(_TWO_DIGITS),
+        )
+        .with_columns(
+            # Lines without CJK script (most) have as many words as tokens.
+            n_words=(pl.when(n_cjk > 0)
+                     .then(_text_where(n_cjk > 0).str.replace_all(_CJK, " ")
+                           .str.count_matches(r"\S+"))
+                     .otherwise(pl.col("n_tokens"))
                      + n_cjk // 2).cast(pl.Int64),
-            cjk_share=n_cjk / pl.col("text").str.len_chars(),
-            n_stop=words.list.eval(pl.element().is_in(STOPWORDS)).list.sum(),
-            n_alpha_words=words.list.len(),
-            sentence_end=pl.col("text").str.contains(_SENTENCE_END),
-            inner_sentences=pl.col("text").str.count_matches(r"[.!?;。！？][\"”’)]?\s+\p{Lu}"),
+            cjk_share=n_cjk / text.str.len_chars(),
+            n_stop=pl.col("words").list.eval(pl.element().is_in(STOPWORDS)).list.sum(),
+            n_alpha_words=pl.col("words").list.len(),
+            sentence_end=text.str.contains(_SENTENCE_END),
+            inner_sentences=text.str.count_matches(r"[.!?;。！？][\"”’)]?\s+\p{Lu}"),
             bullet=pl.col("line").str.contains(_BULLET),
-            rel_time=pl.col("text").str.contains(_REL_TIME) | pl.col("text").str.contains(_AGO),
-            call_to_action=pl.col("text").str.contains(_CALL_TO_ACTION),
-            legal=pl.col("text").str.contains(_LEGAL),
-            comment_byline=pl.col("text").str.contains(_COMMENT_BYLINE),
-            section_end=pl.col("text").str.contains(_SECTION_END),
+            rel_time=_contains_where(has_digit, _REL_TIME) | _contains_where(has_digit, _AGO),
+            call_to_action=lower.str.contains(_CALL_TO_ACTION),
+            legal=lower.str.contains(_LEGAL),
+            comment_byline=pl.any_horizontal(lower.str.contains(p) for p in _COMMENT_BYLINE),
+            section_end=pl.any_horizontal(lower.str.contains(p) for p in _SECTION_END),
             # A line that is just a date (and maybe a name): a byline or a comment's stamp.
-            # (Embedded posts end in "— Name (@handle) date": not a section end.)
-            date_line=pl.col("text").str.contains("(?i)" + BYLINE_DATE_PATTERN)
-            & (pl.col("text").str.count_matches(r"\S+") <= 6)
-            & ~pl.col("text").str.contains(r"@|^[—–-]"),
-            ticker=pl.col("text").str.contains(_TICKER),
-            teaser_cut=pl.col("text").str.contains(_TEASER_CUT),
-            caption=pl.col("text").str.contains(_CAPTION),
-            symbols_only=~pl.col("text").str.contains(r"[\p{L}\p{N}]"),
-            numbered=pl.col("text").str.contains(r"^\d{1,3}[.)]\s+\S"),
-            byline=pl.col("text").str.contains(_BYLINE)
-            & (pl.col("text").str.count_matches(r"\S+") <= 12),
-            table_row=pl.col("text").str.count_matches(r"\S(?:\s{2,}|\t)\S") >= 2,
-            all_caps=pl.col("text").str.contains(r"^[^a-z]*[A-Z]{2}[^a-z]*$"),
+            date_line=_contains_where(may_be_date_line, "(?i)" + BYLINE_DATE_PATTERN),
+            ticker=pl.any_horizontal(_contains_where(may_be_ticker, p) for p in _TICKER),
+            teaser_cut=text.str.contains(_TEASER_CUT),
+            caption=lower.str.contains(_CAPTION),
+            symbols_only=~text.str.contains(r"[\p{L}\p{N}]"),
+            numbered=text.str.contains(r"^\d{1,3}[.)]\s+\S"),
+            byline=text.str.contains(_BYLINE) & (pl.col("n_tokens") <= 12),
+            table_row=text.str.count_matches(r"\S(?:\s{2,}|\t)\S") >= 2,
+            all_caps=text.str.contains(r"^[^a-z]*[A-Z]{2}[^a-z]*$"),
             # Printed twice in a row: a teaser. Elsewhere on the page: a menu entry if short;
             # a long sentence repeated later is a pull quote, so only later copies go.
-            printed_twice=(pl.col("text") == previous_text).fill_null(False)
-            | (pl.col("text") == next_text).fill_null(False),
-            repeated=(pl.len().over("page", "text") > 1) & (pl.col("text").str.len_chars() < 60),
-            later_copy=pl.int_range(pl.len()).over("page", "text") > 0,
+            printed_twice=(text == previous_text).fill_null(False)
+            | (text == next_text).fill_null(False),
+            repeated=(pl.len().over("page", "text") > 1) & (text.str.len_chars() < 60),
+            later_copy=~pl.struct("page", "text").is_first_distinct(),
             # A line on most pages of the same site is the site's template.
             template=(
                 (n_pages_of_site >= 5)
@@ -225,6 +258,18 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         .with_columns(chrome=_chrome_expr())
         .with_columns(score=_score_expr())
     )
+
+
+def _text_where(candidate: pl.Expr) -> pl.Expr:
+    """The line's text where candidate holds, else the empty string: a slow pattern or
+    replacement applied to it reads only the candidate lines."""
+    return pl.when(candidate).then(pl.col("text")).otherwise(pl.lit(""))
+
+
+def _contains_where(candidate: pl.Expr, pattern: str) -> pl.Expr:
+    """The line matches pattern and candidate holds; the pattern reads only the candidate
+    lines."""
+    return candidate & _text_where(candidate).str.contains(pattern)
 
 
 def _prose_expr() -> pl.Expr:
@@ -296,84 +341,92 @@ def best_segment(scores: np.ndarray) -> tuple[int, int]:
     return best if best_sum > 0 else (0, -1)
 
 
-def _is_heading(row: dict) -> bool:
-    return (
-        2 <= row["n_words"] <= _HEADING_MAX_WORDS
-        and not row["rel_time"]
-        and not row["call_to_action"]
-        and not row["ticker"]
-        and not row["teaser_cut"]
-        and not row["repeated"]
-        and not row["template"]
-        and not row["text"].endswith((".", ",", ":", ";"))
-        and find_date_hint(row["text"]) is None
+def _is_heading(lines: dict[str, list], i: int) -> bool:
+    """A title candidate: shaped like one, and printing no date."""
+    return lines["heading_shape"][i] and not (
+        lines["two_digits"][i] and find_date_hint(lines["text"][i]) is not None
     )
 
 
-def _pick_title(rows: list[dict], start: int) -> int | None:
+def _pick_title(lines: dict[str, list], start: int) -> int | None:
     """The heading right above the body; prefer one of four or more words, the nearest first."""
-    above = rows[max(0, start - _TITLE_LOOKBACK) : start]
-    headings = [i for i, r in enumerate(above) if _is_heading(r)]
-    strong = [i for i in headings if above[i]["n_words"] >= 4]
+    above = range(max(0, start - _TITLE_LOOKBACK), start)
+    headings = [i for i in above if _is_heading(lines, i)]
+    strong = [i for i in headings if lines["n_words"][i] >= 4]
     chosen = strong or headings
-    if not chosen:
-        return None
-    return max(0, start - _TITLE_LOOKBACK) + chosen[-1]
+    return chosen[-1] if chosen else None
 
 
-def _after_byline(rows: list[dict], start: int, end: int) -> int:
+def _after_byline(lines: dict[str, list], start: int, end: int) -> int:
     """Where the article starts: after a byline (author, date) early in the segment.
 
     Teasers of other stories right above an article look like prose too; the article's own
     byline separates them from it. Moved only when most of the segment's prose follows it.
     """
-    prose = [r["n_words"] if r["prose"] else 0 for r in rows[start : end + 1]]
-    total = sum(prose)
+    n_words, prose = lines["n_words"], lines["prose"]
+    total = sum(n_words[i] for i in range(start, end + 1) if prose[i])
     before = 0
-    for offset, row in enumerate(rows[start : end + 1]):
+    for i in range(start, end + 1):
         if before > 0.3 * total:
             break
-        if offset > 0 and (row["date_line"] or row["byline"]):
-            return start + offset + 1
-        before += prose[offset]
+        if i > start and (lines["date_line"][i] or lines["byline"][i]):
+            return i + 1
+        before += n_words[i] if prose[i] else 0
     return start
 
 
-def _through_numbered_list(rows: list[dict], end: int) -> int:
+def _through_numbered_list(lines: dict[str, list], end: int) -> int:
     """Extend the article over a numbered list right after it (a listicle's items), each item
     with up to two lines of its own (a link, a note), stopping at chrome."""
+    numbered = lines["numbered"]
+
     def usable(index: int) -> bool:
-        return index < len(rows) and not rows[index]["chrome"] and not rows[index]["after_end"]
+        return (index < len(numbered) and not lines["chrome"][index]
+                and not lines["after_end"][index])
 
     last, index = end, end + 1
-    while usable(index) and rows[index]["numbered"]:
+    while usable(index) and numbered[index]:
         last, index = index, index + 1
         for _ in range(2):
-            if not usable(index) or rows[index]["numbered"]:
+            if not usable(index) or numbered[index]:
                 break
             last, index = index, index + 1
     return last
 
 
-def _through_announced_list(rows: list[dict], end: int) -> int:
+def _through_announced_list(lines: dict[str, list], end: int) -> int:
     """Extend the article over the list its last line announces ("The tour dates:"), up to
     the first chrome line or section end."""
-    if not rows[end]["text"].endswith(":"):
+    if not lines["text"][end].endswith(":"):
         return end
     last = end
-    for index in range(end + 1, len(rows)):
-        row = rows[index]
-        if row["chrome"] or row["section_end"] or row["after_end"] or row["n_words"] > 40:
+    for index in range(end + 1, len(lines["text"])):
+        if (lines["chrome"][index] or lines["section_end"][index] or lines["after_end"][index]
+                or lines["n_words"][index] > 40):
             break
         last = index
     return last
 
 
-def _clean_line(row: dict) -> str:
-    text = row["text"]
-    if row["bullet"]:
-        text = text.lstrip("•·▪►‣◦*-– \t")
-    return text
+def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
+    """The columns the per-page steps read, with the per-line decisions they take made once
+    for the whole batch."""
+    text = pl.col("text")
+    return features.select(
+        "page", "score", "text", "line_no", "n_words", "two_digits", "prose", "chrome",
+        "after_end", "section_end", "date_line", "byline", "numbered",
+        # Shaped like a title (whether it prints a date is asked per line: _is_heading).
+        heading_shape=pl.col("n_words").is_between(2, _HEADING_MAX_WORDS)
+        & ~pl.any_horizontal("rel_time", "call_to_action", "ticker", "teaser_cut", "repeated",
+                             "template")
+        & ~pl.any_horizontal(text.str.ends_with(mark) for mark in (".", ",", ":", ";")),
+        # Chrome inside the article (ads, share bars, captions) is left out; headings stay, and
+        # so do short lines the article itself repeats (recipe steps, refrains).
+        in_body=~pl.any_horizontal("chrome", "symbols_only")
+        & ~(pl.col("later_copy") & ~pl.col("repeated")),
+        body_text=pl.when(pl.col("bullet")).then(text.str.strip_chars_start("•·▪►‣◦*-– \t"))
+        .otherwise(text),
+    )
 
 
 def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl.DataFrame:
@@ -387,43 +440,47 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
     }
     if not texts:
         return pl.DataFrame(schema=schema)
-    features = line_features(_line_frame(texts, sites))
+    columns = _per_page_columns(line_features(_line_frame(texts, sites)))
+    # Pages are runs of consecutive lines; each is walked in Python lists, converted once.
+    scores = columns["score"].to_numpy()
+    pages = columns["page"].to_numpy()
+    values = {name: columns[name].to_list() for name in columns.columns
+              if name not in ("page", "score")}
+    page_starts = np.flatnonzero(np.diff(pages, prepend=-1))
+    page_stops = np.append(page_starts[1:], len(pages))
     out = {k: [None] * len(texts) for k in schema}
-    for (page,), group in features.group_by("page", maintain_order=True):
-        rows = group.to_dicts()
-        start, end = best_segment(group["score"].to_numpy())
+    for page, first, stop in zip(pages[page_starts].tolist(), page_starts.tolist(),
+                                 page_stops.tolist(), strict=True):
+        start, end = best_segment(scores[first:stop])
         if end < start:
             continue
-        start = _after_byline(rows, start, end)
-        end = _through_announced_list(rows, _through_numbered_list(rows, end))
-        title_idx = _pick_title(rows, start)
-        # Chrome inside the article (ads, share bars, captions) is left out; headings stay, and
-        # so do short lines the article itself repeats (recipe steps, refrains).
-        body_rows = [
-            r for r in rows[start : end + 1]
-            if not r["chrome"] and not r["symbols_only"]
-            and not (r["later_copy"] and not r["repeated"])
-        ]
-        out["title"][page] = rows[title_idx]["text"] if title_idx is not None else None
-        out["body"][page] = "\n\n".join(_clean_line(r) for r in body_rows)
-        out["body_start"][page] = rows[start]["line_no"]
-        out["body_end"][page] = rows[end]["line_no"]
-        out["date_hint"][page] = _date_hint(rows, start, title_idx)
+        lines = {name: column[first:stop] for name, column in values.items()}
+        start = _after_byline(lines, start, end)
+        end = _through_announced_list(lines, _through_numbered_list(lines, end))
+        title = _pick_title(lines, start)
+        out["title"][page] = lines["text"][title] if title is not None else None
+        out["body"][page] = "\n\n".join(
+            text for text, kept in zip(lines["body_text"][start : end + 1],
+                                       lines["in_body"][start : end + 1], strict=True) if kept
+        )
+        out["body_start"][page] = lines["line_no"][start]
+        out["body_end"][page] = lines["line_no"][end]
+        out["date_hint"][page] = _date_hint(lines, start, title)
     return pl.DataFrame(out, schema=schema)
 
 
-def _date_hint(rows: list[dict], start: int, title_idx: int | None) -> datetime | None:
+def _date_hint(lines: dict[str, list], start: int, title: int | None) -> datetime | None:
     """The date of the article's byline: printed between the title and the body or in the
     body's first lines, else in the lines just above the title (a dateline above the
     headline, or a headline the title search passed over), the nearest first; a publication
     date before an update's. Only short lines count: a date in a sentence or a caption is
     what the story is about."""
-    window_from = title_idx if title_idx is not None else max(0, start - _TITLE_LOOKBACK)
-    below = rows[window_from : min(len(rows), start + 3)]
-    above = rows[max(0, window_from - _TITLE_LOOKBACK) : window_from][::-1]
+    window_from = title if title is not None else max(0, start - _TITLE_LOOKBACK)
+    below = range(window_from, min(len(lines["text"]), start + 3))
+    above = range(window_from - 1, max(0, window_from - _TITLE_LOOKBACK) - 1, -1)
     return first_publication_date(
-        printed_dates(row["text"]) for row in (*below, *above)
-        if row["n_words"] <= _BYLINE_MAX_WORDS
+        printed_dates(lines["text"][i]) for i in (*below, *above)
+        if lines["n_words"][i] <= _BYLINE_MAX_WORDS and lines["two_digits"][i]
     )
 
 

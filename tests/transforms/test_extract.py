@@ -2,7 +2,13 @@ import numpy as np
 
 from bench.bench_extract import score_extractor
 from tests.conftest import DATA, SEED_PAGE, needs
-from transforms.extract import best_segment, extract_page, extract_pages
+from transforms.extract import (
+    _line_frame,
+    best_segment,
+    extract_page,
+    extract_pages,
+    line_features,
+)
 
 # Accuracy gate (like trafilatura's tests/eval_gate.py): raise it as the extractor improves,
 # never lower it.
@@ -66,3 +72,22 @@ def test_accuracy_gate_on_real_text_dumps():
     f1 = scores["comention"][2]
     assert f1 >= TEXTDUMPS_MIN_F1, f"text-dump extraction F1 {f1:.3f} < {TEXTDUMPS_MIN_F1}"
     assert f1 > scores["naive rule (12+ words, punctuated)"][2]
+
+
+def test_case_insensitive_patterns_read_any_case():
+    # They are matched against the lower-cased line (the regex engine is slow under (?i)).
+    lines = ["SIGN UP FOR OUR NEWSLETTER", "Sign Up For Our Newsletter", "COMMENTS (12) READ MORE",
+             "© 2024 NEWS CORP. ALL RIGHTS RESERVED", "PHOTO: Jane Roe", "JANE SAYS:"]
+    features = line_features(_line_frame(["\n".join(lines)], None))
+    assert features["call_to_action"].to_list()[:3] == [True, True, True]
+    assert features["legal"][3] and features["caption"][4]
+    assert features["section_end"][2] and features["comment_byline"][5]
+
+
+def test_date_lines_are_short_dated_lines():
+    page = "\n".join(["Nov. 19, 2019", "JANE ROE 2019-11-19", "— Jane (@jane) November 19, 2019",
+                      "The council met on Nov. 19, 2019 to vote on the budget, officials said.",
+                      "Posted 3 days ago"])
+    features = line_features(_line_frame([page], None))
+    assert features["date_line"].to_list() == [True, True, False, False, False]
+    assert features["rel_time"].to_list() == [False, False, False, False, True]
