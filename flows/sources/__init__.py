@@ -6,6 +6,10 @@ recursively, as streams in bounded memory. A reader never raises for bad input: 
 cannot read comes out with ``error`` (the reason) and ``error_code`` (its
 transforms.reasons.ReasonCode) set, and goes to quarantine; a file it cannot read at all comes
 out as one such record for the whole file.
+
+Readers yield records one by one (dicts), and those that read columns (CSV, Parquet) yield
+batches of articles (Polars frames) too; ``read_records`` gives every record as a dict,
+``read_record_batches`` as frames of RAW_SCHEMA, the same records in the same order.
 """
 
 from __future__ import annotations
@@ -18,19 +22,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from flows.sources import archives, pages, structured, warc
-from transforms.reasons import ReasonCode
+import polars as pl
 
-RAW_FIELDS = ("source", "record_key", "kind", "url", "site", "title", "author", "text",
-              "date_raw", "crawl_date", "file_mtime", "error", "error_code")
+from flows.sources import archives, delimited, jsonl, pages, parquet, warc
+from flows.sources.raw import RAW_FIELDS, ArticleBatch, records_frame
+from flows.sources.raw import RAW_SCHEMA as RAW_SCHEMA  # the frames' schema, for their users
+from transforms.reasons import ReasonCode
 
 READERS = {
     "text": pages.read_text,
     "html": pages.read_html,
-    "jsonl": structured.read_jsonl,
-    "json": structured.read_json,
-    "csv": structured.read_csv,
-    "parquet": structured.read_parquet,
+    "jsonl": jsonl.read_jsonl,
+    "json": jsonl.read_json,
+    "csv": delimited.read_csv,
+    "parquet": parquet.read_parquet,
     "warc": warc.read_warc,
 }
 EXTENSIONS = {
@@ -51,6 +56,8 @@ class ReadOptions:
     clean_exports: bool = False
     max_expanded_bytes: int = int(os.environ.get("COMENTION_MAX_EXPANDED_BYTES", 4 * 2**30))
     max_archive_depth: int = 4
+    # Read CSV and Parquet as columns where that gives the same records; False: row by row.
+    columnar: bool = True
 
 
 class InputNotFound(Exception):
@@ -108,7 +115,7 @@ def sniff_format(name: str, head: bytes) -> str | None:
 
 
 def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archives.Budget,
-                depth: int = 0, fmt_name: str | None = None) -> Iterator[dict]:
+                depth: int = 0, fmt_name: str | None = None) -> Iterator[dict | pl.DataFrame]:
     """Records of one stream: decompress, open archives, or hand over to a format reader.
 
     ``name`` is the record-key path (file, archive members); ``fmt_name`` the name the format
@@ -149,17 +156,49 @@ def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archi
 
 def read_records(path: Path, options: ReadOptions | None = None) -> Iterator[dict]:
     """Every raw record of one dump file (and of the archives and compressed files inside)."""
-    options = options or ReadOptions()
+    for item in _read(path, options or ReadOptions()):
+        if isinstance(item, ArticleBatch):
+            yield from item.records()
+        else:
+            yield item
+
+
+def read_record_batches(path: Path, options: ReadOptions | None = None,
+                        batch_rows: int = 500) -> Iterator[pl.DataFrame]:
+    """``read_records`` as frames of RAW_SCHEMA: records read one by one come ``batch_rows``
+    at a time, batches read as columns as they are."""
+    pending: list[dict] = []
+    for item in _read(path, options or ReadOptions()):
+        if isinstance(item, ArticleBatch):
+            if pending:
+                yield records_frame(pending)
+                pending = []
+            yield item.raw_frame()
+            continue
+        pending.append(item)
+        if len(pending) >= batch_rows:
+            yield records_frame(pending)
+            pending = []
+    if pending:
+        yield records_frame(pending)
+
+
+def _read(path: Path, options: ReadOptions) -> Iterator[dict | ArticleBatch]:
+    """The file's records, each a whole raw record, or articles read as columns."""
+    source = str(path)
     try:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
         if path.stat().st_size == 0:
             yield file_error(path, ReasonCode.EMPTY_FILE, "empty file")
             return
         budget = archives.Budget(options.max_expanded_bytes)
+        blank = {**dict.fromkeys(RAW_FIELDS), "source": source, "file_mtime": mtime}
         with path.open("rb") as handle:
-            for record in read_stream(handle, path.name, options, budget):
-                yield {**dict.fromkeys(RAW_FIELDS), "source": str(path), "file_mtime": mtime,
-                       **record}
+            for item in read_stream(handle, path.name, options, budget):
+                if isinstance(item, pl.DataFrame):
+                    yield ArticleBatch(item, source, mtime)
+                else:
+                    yield {**blank, **item}
     except archives.UnreadableArchive as exc:
         yield file_error(path, exc.code, str(exc), exc.key)
     except OSError as exc:

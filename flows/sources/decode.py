@@ -9,6 +9,7 @@ import codecs
 import re
 
 import ftfy
+import polars as pl
 from charset_normalizer import from_bytes
 from ftfy.badness import is_bad
 
@@ -30,19 +31,23 @@ class NotText(ValueError):
 
 def detect_encoding(data: bytes) -> str:
     """The encoding of ``data`` (a sample is enough): BOM, UTF-8, else charset-normalizer."""
+    return _sniff(data)[1]
+
+
+def _sniff(data: bytes) -> tuple[str | None, str]:
+    """The encoding of ``data``, and its text when that is UTF-8 already decoded whole."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return encoding
-    if b"\x00" in data[:4096]:
+            return None, encoding
+    if data.find(b"\x00", 0, 4096) >= 0:
         raise NotText("binary content (NUL bytes), not text")
     try:
-        data.decode("utf-8")
-        return "utf-8"
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         # A sample may end inside a multi-byte character: that is still UTF-8.
         if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
-            return "utf-8"
-    return _legacy_encoding(data[:65536])
+            return None, "utf-8"
+    return None, _legacy_encoding(data[:65536])
 
 
 def _legacy_encoding(data: bytes) -> str:
@@ -74,11 +79,12 @@ def _reads_as_latin(data: bytes, encoding: str) -> bool:
 
 def decode_text(data: bytes) -> str:
     """Decoded text with mojibake ("CafÃ©") repaired; NotText for binary data."""
-    encoding = detect_encoding(data)
-    try:
-        text = data.decode(encoding, errors="replace")
-    except LookupError:
-        text = data.decode("cp1252", errors="replace")
+    text, encoding = _sniff(data)
+    if text is None:
+        try:
+            text = data.decode(encoding, errors="replace")
+        except LookupError:
+            text = data.decode("cp1252", errors="replace")
     return repair(text)
 
 
@@ -87,3 +93,12 @@ def repair(text: str) -> str:
     if text.isascii() or not _MOJIBAKE_HINT.search(text):
         return text
     return ftfy.fix_text(text) if is_bad(text) else text
+
+
+def repair_column(values: pl.Series) -> pl.Series:
+    """``repair`` over a column of text: only the values with signs of mojibake go to ftfy."""
+    suspects = values.str.contains(_MOJIBAKE_HINT.pattern).fill_null(False)
+    if not suspects.any():
+        return values
+    rows = suspects.arg_true()
+    return values.scatter(rows, [repair(text) for text in values.gather(rows).to_list()])

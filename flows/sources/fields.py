@@ -4,6 +4,11 @@ A name matches whatever its case and punctuation (``Published_At``, ``publishedA
 ``published at`` are one name). The columns holding each field are resolved once per header
 (CSV, Parquet) or key set (JSON records); an export that cannot give articles — no text column,
 or a ``--field`` naming a column it lacks — is told once, and every record carries the reason.
+
+Fields are picked from one record (``pick_fields``, a dict) or from a table of them at once
+(``pick_columns``, a CSV block or a Parquet batch), by the same rules: the first column with a
+value other than None or "", as a string; for the date, else the first date-like column whose
+value is a plausible date.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+import polars as pl
+import pyarrow as pa
 
 from transforms.dates import is_plausible, parse_date
 from transforms.reasons import ReasonCode
@@ -81,7 +89,7 @@ class ExportColumns:
 
 def columns_of(columns: Iterable[str], overrides: dict[str, str] | None = None) -> ExportColumns:
     """The columns holding each field, by the user's overrides or by the usual names."""
-    return _resolve(tuple(columns), tuple(sorted((overrides or {}).items())))
+    return _resolve(tuple(columns), tuple(sorted(overrides.items())) if overrides else ())
 
 
 @lru_cache(maxsize=256)  # JSON records of one export share their key set
@@ -118,17 +126,16 @@ def _resolve(columns: tuple[str, ...], overrides: tuple[tuple[str, str], ...]) -
 
 def _first(obj: dict, columns: tuple[str, ...]):
     """The value of the first of the columns the record fills, or None."""
-    return next((obj[c] for c in columns if obj.get(c) not in (None, "")), None)
+    for column in columns:
+        value = obj.get(column)
+        if value not in (None, ""):
+            return value
+    return None
 
 
-def _date_value(obj: dict, export: ExportColumns):
-    """The value of the first usual date column the record fills, as it is (a bad one is
-    reported, not passed over); else of the first other date-like column whose value is a
-    plausible date."""
-    named = _first(obj, export.targets["date_raw"])
-    if named is not None:
-        return named
-    for column in export.guessed_dates:
+def _guessed_date(obj: dict, columns: tuple[str, ...]):
+    """The value of the first of the date-like columns whose value is a plausible date."""
+    for column in columns:
         parsed = parse_date(obj.get(column) or None)
         if parsed is not None and is_plausible(parsed):
             return obj[column]
@@ -136,10 +143,17 @@ def _date_value(obj: dict, export: ExportColumns):
 
 
 def pick_fields(obj: dict, export: ExportColumns) -> dict:
-    """The record's text, title, author, url, site, date and id (strings, or None)."""
+    """The record's text, title, author, url, site, date and id (strings, or None).
+
+    The date is the value of the first usual date column the record fills, as it is (a bad one
+    is reported, not passed over); else that of the first other date-like column whose value is
+    a plausible date.
+    """
     out = {}
     for target, columns in export.targets.items():
-        value = _date_value(obj, export) if target == "date_raw" else _first(obj, columns)
+        value = _first(obj, columns) if columns else None
+        if value is None and target == "date_raw" and export.guessed_dates:
+            value = _guessed_date(obj, export.guessed_dates)
         out[target] = None if value is None else str(value)
     return out
 
@@ -147,3 +161,39 @@ def pick_fields(obj: dict, export: ExportColumns) -> dict:
 def record_id_of(obj: dict, export: ExportColumns) -> str | None:
     value = _first(obj, export.targets["record_id"])
     return None if value is None else str(value)
+
+
+def pick_columns(table: pa.Table | pa.RecordBatch, export: ExportColumns) -> pl.DataFrame:
+    """``pick_fields`` for every row of ``table``: one column per field, null for None."""
+    # Named by position: a header may hold any name, one Polars would read as a pattern too.
+    used = {column: f"c{i}" for i, column in enumerate(
+        dict.fromkeys(c for columns in export.targets.values() for c in columns))}
+    filled = pl.DataFrame([_filled_text(table.column(column)).alias(alias)
+                           for column, alias in used.items()])
+    picked = filled.select(**{
+        target: pl.coalesce([used[c] for c in columns]) if columns else pl.lit(None, pl.String)
+        for target, columns in export.targets.items()
+    })
+    undated = picked.get_column("date_raw").is_null()
+    if export.guessed_dates and undated.any():
+        # Rows without a usual date: value by value, as pick_fields reads them.
+        values = {column: table.column(column).to_pylist() for column in export.guessed_dates}
+        rows = undated.arg_true()
+        dates = [_guessed_date({column: values[column][row] for column in values},
+                               export.guessed_dates) for row in rows]
+        picked = picked.with_columns(picked.get_column("date_raw").scatter(
+            rows, [None if value is None else str(value) for value in dates]))
+    return picked
+
+
+def _filled_text(values: pa.Array | pa.ChunkedArray) -> pl.Series:
+    """A column's values as ``_first`` and ``str`` read them: null where None or ""."""
+    kind = values.type
+    if pa.types.is_null(kind) or pa.types.is_integer(kind):
+        # Integers print as str() prints them; nothing else converts the way Python does.
+        return pl.from_arrow(values).cast(pl.String)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        text = pl.from_arrow(values)
+        return text.set(text == "", None)
+    return pl.Series([None if value in (None, "") else str(value)
+                      for value in values.to_pylist()], dtype=pl.String)

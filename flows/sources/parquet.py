@@ -1,0 +1,67 @@
+"""Parquet exports: one article per row, read in record batches by pyarrow.
+
+The batches become articles as columns; only an export whose rows are all quarantined (no text
+column, a ``--field`` naming none) or whose column names repeat is read row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import polars as pl
+import pyarrow as pa
+
+from flows.sources.articles import article, article_kind, articles, bad, numbered_keys
+from flows.sources.fields import columns_of, pick_columns
+from transforms.reasons import ReasonCode
+
+# Read 1000 rows at a time, as ever: a corrupt file fails after the same records. Polars pays
+# per call, so the batches are picked FRAME_ROWS at a time.
+BATCH_ROWS = 1000
+FRAME_ROWS = 20_000
+
+
+def read_parquet(stream: BinaryIO, name: str, options) -> Iterator[dict | pl.DataFrame]:
+    try:
+        import pyarrow.parquet as pq  # here: it costs start-up time to every other format
+
+        parquet = pq.ParquetFile(stream)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        yield bad(name, ReasonCode.UNREADABLE_FILE, f"unreadable Parquet file: {exc}")
+        return
+    names = parquet.schema_arrow.names
+    export = columns_of(names, options.fields)
+    kind = article_kind(options)
+    batches = parquet.iter_batches(batch_size=BATCH_ROWS)
+    index = 0
+    if options.columnar and not export.problem and len(set(names)) == len(names):
+        for group in _groups(batches):
+            table = pa.Table.from_batches(group)
+            keys = numbered_keys(f"{name}[", index, table.num_rows, "]")
+            yield articles(keys, pick_columns(table, export), kind)
+            index += table.num_rows
+        return
+    for batch in batches:
+        for obj in batch.to_pylist():
+            yield article(f"{name}[{index}]", obj, export, kind)
+            index += 1
+
+
+def _groups(batches: Iterator[pa.RecordBatch]) -> Iterator[list[pa.RecordBatch]]:
+    """The batches, FRAME_ROWS rows at a time; those read before an error come before it."""
+    group: list[pa.RecordBatch] = []
+    rows = 0
+    try:
+        for batch in batches:
+            group.append(batch)
+            rows += batch.num_rows
+            if rows >= FRAME_ROWS:
+                yield group
+                group, rows = [], 0
+    except Exception:
+        if group:
+            yield group
+        raise
+    if group:
+        yield group
