@@ -24,7 +24,7 @@ from rich.console import Console
 
 from bench.bench_extract import TIMING_RUNS, best_seconds, print_scores, score_methods
 from bench.data import DATA as SHARED_DATA
-from flows.stages.ingest import RAW_SCHEMA
+from flows.sources import RAW_SCHEMA
 from transforms.articles import build_articles
 from transforms.extract_html import extract_html
 

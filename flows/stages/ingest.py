@@ -19,7 +19,7 @@ from flows.dedup import (
     with_signatures,
 )
 from flows.progress import RunProgress
-from flows.sources import RAW_FIELDS, ReadOptions, discover, read_records
+from flows.sources import ReadOptions, discover, read_record_batches
 from flows.stages.common import (
     ENRICH_BATCH,
     INGEST_BATCH,
@@ -36,9 +36,6 @@ from flows.stages.common import (
 from flows.warehouse import ARTICLE_WEEK, Warehouse, articles_at
 from transforms import trends
 from transforms.articles import build_articles
-
-RAW_SCHEMA = {name: pl.Utf8 for name in RAW_FIELDS} | {"file_mtime": pl.Datetime("us", "UTC")}
-
 
 # Records read, checked and published together: a run of any size is a series of bounded
 # chunks, each in its own short transaction on the private working copy (flows.writer).
@@ -104,18 +101,11 @@ def ingest(
     now = datetime.now(UTC)
 
     def raw_batches(advance) -> Iterator[tuple[pl.DataFrame, datetime]]:
-        batch: list[dict] = []
         for path in files:
-            for record in read_records(path, options):
-                batch.append(record)
-                tally.records += 1
-                if len(batch) == INGEST_BATCH:
-                    advance(len(batch))
-                    yield pl.DataFrame(batch, schema=RAW_SCHEMA), now
-                    batch = []
-        if batch:
-            advance(len(batch))
-            yield pl.DataFrame(batch, schema=RAW_SCHEMA), now
+            for batch in read_record_batches(path, options, batch_rows=INGEST_BATCH):
+                tally.records += batch.height
+                advance(batch.height)
+                yield batch, now
 
     with progress.counter("reading", unit="records") as advance:
         # The mapper reads ahead while the chunk before is written here.

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from flows.stages.ingest import RAW_SCHEMA
+from flows.sources import RAW_SCHEMA
 from transforms.articles import (
     QUARANTINE_SCHEMA,
     ReasonCode,
