@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from flows.stages.common import BATCHES_IN_FLIGHT
-
 # Batches of a run mapped here before the workers start: a rerun of a few thousand records
 # is over before they would have imported what they need.
 LOCAL_BATCHES = 8
+# Batches submitted per worker ahead of the one handed back: enough for the workers to go on
+# while the run's process checks and writes a chunk, few enough to bound memory.
+AHEAD_PER_WORKER = 8
 
 
 class WorkerDied(RuntimeError):
@@ -53,8 +54,8 @@ class CorePool:
         self._pool: ProcessPoolExecutor | None = None
 
     def __call__(self, function: Callable, items: Iterable) -> Iterator:
-        """The results in order, as they come; at most ``BATCHES_IN_FLIGHT`` per worker are
-        submitted ahead of the one handed back (memory stays bounded)."""
+        """The results in order, as they come; at most AHEAD_PER_WORKER batches per worker
+        are submitted ahead of the one handed back."""
         pending: deque[Future] = deque()
         for item in items:
             if self._pool is None and (self.workers < 2 or self._mapped < self.local_batches):
@@ -62,7 +63,7 @@ class CorePool:
                 yield function(item)
                 continue
             pending.append(self._started().submit(function, item))
-            if len(pending) >= BATCHES_IN_FLIGHT * self.workers:
+            if len(pending) >= AHEAD_PER_WORKER * self.workers:
                 yield self._result(pending.popleft(), function)
         while pending:
             yield self._result(pending.popleft(), function)

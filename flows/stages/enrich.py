@@ -28,8 +28,8 @@ from transforms import trends
 from transforms.countries import article_countries, find_mentions
 from transforms.themes import tag_themes
 
-# Articles checked and written together: a few mapper windows, so the gate's frames and the
-# publishing transaction stay small (one transaction for 200,000 articles ran out of memory).
+# Articles checked and written together, so the gate's frames and the publishing transaction
+# stay small (one transaction for 200,000 articles ran out of memory).
 ENRICH_CHUNK = ENRICH_BATCH * BATCHES_IN_FLIGHT * 2
 PUBLISHED = ("country_mentions", "article_countries", "article_themes")
 STAGED = (*PUBLISHED, "terms")
@@ -71,23 +71,28 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
         "ORDER BY r.started_at DESC LIMIT ?",
     )
     parts: list[GateResult] = []
+    # Batches never straddle chunks; the batches of every chunk go through the mapper in one
+    # stream, read as it asks for them, so workers go on while a chunk is checked and written.
+    batch = min(ENRICH_BATCH, ENRICH_CHUNK)
+    per_chunk = max(1, ENRICH_CHUNK // batch)
+    starts = range(0, len(pending), batch)
+    batches = (articles_at(wh, pending["rowid"].slice(start, batch).to_list()) for start in starts)
     try:
         with progress.counter("enriching", total=len(pending), unit="articles") as advance:
-            for offset in range(0, len(pending), ENRICH_CHUNK):
-                chunk = pending.slice(offset, ENRICH_CHUNK)
-                found = _stage_chunk(wh, chunk, mapper, advance)
-                for key, value in found.items():
-                    counts[key] += value
-                staged = {
-                    "country_mentions": mentions_batch(wh, "staging.country_mentions"),
-                    **{name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
-                       for name in ("article_countries", "article_themes")},
-                }
-                gate = run_gate("enrich", staged, params, partial=True)
-                check_chunk(wh, run_id, gate, parts, summary)
-                quarantine_bad_rows(wh, run_id, gate, staged)
-                del staged
-                _publish_chunk(wh, run_id, chunk["doc_id"])
+            terms: list[pl.DataFrame] = []
+            for index, result in enumerate(mapper(enrich_batch, batches)):
+                _stage_batch(wh, result, counts, terms)
+                advance(min(batch, len(pending) - starts[index]))
+                if (index + 1) % per_chunk and index + 1 < len(starts):
+                    continue
+                # Summed over the chunk first: its batches share most of their weeks' terms.
+                wh.stage("terms", pl.concat(terms).group_by("week", "term")
+                         .agg(pl.col("articles").sum()))
+                terms = []
+                first = starts[index - (index % per_chunk)]
+                _check_and_publish_chunk(
+                    wh, run_id, pending["doc_id"].slice(first, starts[index] + batch - first),
+                    params, parts, summary)
         per_article = counts["mentions"] / len(pending)
         coverage = pl.DataFrame(
             {"share_with_country": [counts["with_country"] / len(pending)],
@@ -103,29 +108,32 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     return counts
 
 
-def _stage_chunk(wh: Warehouse, chunk: pl.DataFrame, mapper: Mapper, advance) -> dict[str, int]:
-    """Compute one chunk (rowid, doc_id of its articles) into fresh staging tables; returns its
-    counters. Only the mapper's window of batches is held in memory."""
-    wh.drop_staged(*STAGED)
-    found = {"mentions": 0, "with_country": 0, "with_theme": 0}
-    rows = chunk["rowid"]
-    # Read as the mapper asks for them: the next batches are read while workers enrich.
-    batches = (articles_at(wh, rows.slice(start, ENRICH_BATCH).to_list())
-               for start in range(0, len(rows), ENRICH_BATCH))
-    terms = []
-    for done, result in enumerate(mapper(enrich_batch, batches)):
-        for name, frame in result.items():
-            if name != "terms":
-                wh.append_staged(name, frame)
-        terms.append(result["terms"])
-        found["mentions"] += result["country_mentions"].height
-        # A chunk holds whole articles: per-batch distinct counts add up.
-        found["with_country"] += result["article_countries"]["doc_id"].n_unique()
-        found["with_theme"] += result["article_themes"]["doc_id"].n_unique()
-        advance(min(ENRICH_BATCH, len(rows) - done * ENRICH_BATCH))
-    # Summed over the chunk first: the batches share most of their weeks' terms.
-    wh.stage("terms", pl.concat(terms).group_by("week", "term").agg(pl.col("articles").sum()))
-    return found
+def _stage_batch(wh: Warehouse, result: dict[str, pl.DataFrame], counts: dict[str, int],
+                 terms: list[pl.DataFrame]) -> None:
+    """One enriched batch into the chunk's staging tables (its terms kept aside) and counts."""
+    for name, frame in result.items():
+        if name != "terms":
+            wh.append_staged(name, frame)
+    terms.append(result["terms"])
+    counts["mentions"] += result["country_mentions"].height
+    # A chunk holds whole articles: per-batch distinct counts add up.
+    counts["with_country"] += result["article_countries"]["doc_id"].n_unique()
+    counts["with_theme"] += result["article_themes"]["doc_id"].n_unique()
+
+
+def _check_and_publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series, params: dict,
+                             parts: list[GateResult], summary: RunSummary) -> None:
+    """The staged chunk through the gate's row-level checks, then written."""
+    staged = {
+        "country_mentions": mentions_batch(wh, "staging.country_mentions"),
+        **{name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
+           for name in ("article_countries", "article_themes")},
+    }
+    gate = run_gate("enrich", staged, params, partial=True)
+    check_chunk(wh, run_id, gate, parts, summary)
+    quarantine_bad_rows(wh, run_id, gate, staged)
+    del staged
+    _publish_chunk(wh, run_id, doc_ids)
 
 
 def _publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series) -> None:
@@ -140,3 +148,4 @@ def _publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series) -> None:
         )
         # Term counts add up across chunks and runs: each article is enriched once.
         add_term_counts(wh, "SELECT * FROM staging.terms")
+    wh.drop_staged(*STAGED)  # the next chunk stages afresh

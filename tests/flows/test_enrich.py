@@ -48,19 +48,21 @@ def _enriched(db: Path, corpus: Path, chunk: int, monkeypatch, mapper=local_map)
 
 def test_small_chunks_publish_what_one_chunk_does(corpus, tmp_path, monkeypatch):
     calls: list[int] = []
+    publish_chunk = enrich_stage._publish_chunk
 
-    def counting(function, items):
+    def counting(*args):
         calls.append(1)
-        return local_map(function, items)
+        return publish_chunk(*args)
 
     whole, whole_summary, whole_counts = _enriched(tmp_path / "whole.duckdb", corpus,
                                                    100_000, monkeypatch)
+    monkeypatch.setattr(enrich_stage, "_publish_chunk", counting)
     chunked, chunked_summary, chunked_counts = _enriched(tmp_path / "chunked.duckdb", corpus,
-                                                         7, monkeypatch, counting)
+                                                         7, monkeypatch)
     try:
         articles = whole_counts["articles"]
         assert articles > 14 and whole.checksum("articles")[0] == articles
-        assert len(calls) == -(-articles // 7)  # one mapper call per chunk
+        assert len(calls) == -(-articles // 7)  # one transaction per chunk
         assert chunked_counts == whole_counts
         assert chunked_counts["mentions"] > 0
         for table in TABLES:
