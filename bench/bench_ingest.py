@@ -1,11 +1,14 @@
-"""Ingest throughput and peak memory: 100k JSON Lines records and 10k HTML pages (generated).
+"""Ingest throughput and peak memory: JSON Lines records, HTML pages and text page dumps.
 
 Inputs are generated from the sample corpus's article generator: a JSON Lines export of N
-records, and N HTML pages (navigation, article, related links, footer) in a gzipped tar. Each is
-ingested into a fresh warehouse by the real ingest stage (read, extract, dedup, near-dup, gate,
-publish), and the table shows records/s and the peak RSS of the process.
+records, N HTML pages (navigation, article, related links, footer) and N text page dumps (the
+sample's page layout: menus, teasers, tickers around the article), each set of pages in a
+gzipped tar. Each is ingested into a fresh warehouse by the real ingest stage (read, extract,
+dedup, near-dup, gate, write) twice in the same run: in one process, and on the CorePool over
+every usable core (what `comention run` uses). The table shows records/s and the peak RSS of
+the process tree.
 
-    python -m bench.bench_ingest [--jsonl 100000] [--html 10000]
+    python -m bench.bench_ingest [--jsonl 100000] [--html 10000] [--pages 20000]
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from rich.table import Table
 import flows  # noqa: F401  (quiet Prefect defaults)
 from bench.measure import measure
 from flows import pipeline, stages
-from flows.sample import SITES, WEEKS, _article
+from flows.pool import CorePool, usable_cores
+from flows.sample import SITES, WEEKS, _article, _page
 from flows.warehouse import Warehouse
 from transforms.gazetteer import countries_reference
 from transforms.themes import themes_reference
@@ -67,11 +71,21 @@ def write_html_tar(path: Path, n: int, rng: random.Random) -> None:
             tar.addfile(info, io.BytesIO(data))
 
 
-def ingest(path: Path, db: Path) -> pipeline.RunSummary:
+def write_page_tar(path: Path, n: int, rng: random.Random) -> None:
+    with tarfile.open(path, "w:gz") as tar:
+        for i in range(n):
+            site = SITES[i % len(SITES)]
+            data = _page(rng, site, _article(rng, i % WEEKS, i)).encode()
+            info = tarfile.TarInfo(f"{site}/{site}_story-{i:06d}.txt")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def ingest(path: Path, db: Path, mapper) -> pipeline.RunSummary:
     summary = pipeline.RunSummary(run_id="bench", db=db)
     with Warehouse(db) as wh:
         wh.ensure_schema(countries_reference(), themes_reference())
-        stages.ingest.ingest(wh, "bench", [str(path)], summary)
+        stages.ingest.ingest(wh, "bench", [str(path)], summary, mapper=mapper)
     return summary
 
 
@@ -79,27 +93,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jsonl", type=int, default=100_000)
     parser.add_argument("--html", type=int, default=10_000)
+    parser.add_argument("--pages", type=int, default=20_000)
     args = parser.parse_args()
     rng = random.Random(5)
     results, summaries = {}, {}
+    cores = usable_cores()
     with tempfile.TemporaryDirectory() as tmp:
         inputs = {
             f"{args.jsonl:,} JSON Lines records": (Path(tmp) / "export.jsonl", write_jsonl,
                                                     args.jsonl),
             f"{args.html:,} HTML pages (tar.gz)": (Path(tmp) / "pages.tar.gz", write_html_tar,
                                                    args.html),
+            f"{args.pages:,} text page dumps (tar.gz)": (Path(tmp) / "dumps.tar.gz",
+                                                         write_page_tar, args.pages),
         }
         for name, (path, writer, n) in inputs.items():
             writer(path, n, rng)
-            with measure(results, name):
-                summaries[name] = ingest(path, Path(tmp) / f"{path.stem}.duckdb")
-    table = Table(title="Ingest stage (read, extract, dedup, near-dup, gate, publish)")
-    for col in ("input", "records", "articles", "seconds", "records/s", "peak RSS MB"):
-        table.add_column(col, justify="left" if col == "input" else "right")
-    for name, (seconds, peak) in results.items():
-        s = summaries[name]
-        table.add_row(name, f"{s.records_seen:,}", f"{s.articles_loaded:,}", f"{seconds:.1f}",
-                      f"{s.records_seen / seconds:,.0f}", f"{peak:,.0f}")
+            for runner in ("1 process", f"{cores} cores"):
+                key = (name, runner)
+                with measure(results, key), CorePool(1 if runner == "1 process" else cores,
+                                                     local_batches=0) as pool:
+                    db = Path(tmp) / f"{path.stem}-{len(summaries)}.duckdb"
+                    summaries[key] = ingest(path, db, pool)
+    table = Table(title="Ingest stage (read, extract, dedup, near-dup, gate, write)")
+    for col in ("input", "runner", "records", "articles", "seconds", "records/s",
+                "peak RSS MB"):
+        table.add_column(col, justify="left" if col in ("input", "runner") else "right")
+    for (name, runner), (seconds, peak) in results.items():
+        s = summaries[(name, runner)]
+        table.add_row(name, runner, f"{s.records_seen:,}", f"{s.articles_loaded:,}",
+                      f"{seconds:.1f}", f"{s.records_seen / seconds:,.0f}", f"{peak:,.0f}")
     Console().print(table)
 
 

@@ -54,6 +54,7 @@ from rich.text import Text
 import flows  # noqa: F401  (quiet Prefect defaults, before anything imports Prefect)
 from bench import reuters
 from bench.data import DATA
+from bench.measure import tree_rss_mb
 from flows.warehouse import duckdb_memory_limit
 
 BBC = DATA / "bbc"
@@ -152,19 +153,6 @@ def corpus_path(workdir: Path, articles: int, seed: int) -> Path:
 
 
 # --- measuring ------------------------------------------------------------------------------
-
-def tree_rss_mb(process: psutil.Process) -> float:
-    """RSS of the process and all its descendants (the GX helper of a run, say), in MB."""
-    try:
-        family = [process, *process.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0
-    for member in family:
-        with contextlib.suppress(psutil.Error):  # it may end between listing and reading
-            total += member.memory_info().rss
-    return total / 2**20
-
 
 class PeakRss:
     """Peak tree_rss_mb of a process, sampled every SAMPLE_EVERY s in a thread while in the

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from contextlib import contextmanager
 
+import psutil
+
+
+def tree_rss_mb(process: psutil.Process) -> float:
+    """RSS of the process and all its descendants (worker processes, the GX helper), in MB."""
+    try:
+        family = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for member in family:
+        with contextlib.suppress(psutil.Error):  # it may end between listing and reading
+            total += member.memory_info().rss
+    return total / 2**20
+
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    """tree_rss_mb of this process."""
+    return tree_rss_mb(psutil.Process())
 
 
 @contextmanager
