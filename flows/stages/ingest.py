@@ -101,11 +101,13 @@ def ingest(
     now = datetime.now(UTC)
 
     def raw_batches(advance) -> Iterator[tuple[pl.DataFrame, datetime]]:
-        for path in files:
-            for batch in read_record_batches(path, options, batch_rows=INGEST_BATCH):
-                tally.records += batch.height
-                advance(batch.height)
-                yield batch, now
+        # Batches of INGEST_BATCH records across files: pages saved one per file are
+        # extracted together, so the text-dump extractor learns each site's template lines.
+        for batch in _rebatched(read_record_batches(path, options, batch_rows=INGEST_BATCH)
+                                for path in files):
+            tally.records += batch.height
+            advance(batch.height)
+            yield batch, now
 
     with progress.counter("reading", unit="records") as advance:
         # The mapper reads ahead while the chunk before is written here.
@@ -142,6 +144,24 @@ def ingest(
     summary.near_duplicates = tally.near
     # staging.run_sources stays for the run: a failed run clears its files' quarantine rows.
     wh.drop_staged("replaced", "successors")
+
+
+def _rebatched(files: Iterator[Iterator[pl.DataFrame]]) -> Iterator[pl.DataFrame]:
+    """The record frames of every file, in order, cut and joined into frames of INGEST_BATCH
+    rows (the last may be shorter)."""
+    pending: list[pl.DataFrame] = []
+    rows = 0
+    for frames in files:
+        for frame in frames:
+            pending.append(frame)
+            rows += frame.height
+            while rows >= INGEST_BATCH:
+                joined = pl.concat(pending)
+                yield joined.slice(0, INGEST_BATCH)
+                rest = joined.slice(INGEST_BATCH)
+                pending, rows = [rest], rest.height
+    if rows:
+        yield pl.concat(pending)
 
 
 def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.DataFrame]],

@@ -133,3 +133,25 @@ def test_replacing_a_file_over_several_chunks_keeps_its_copies_linked(tmp_path, 
     assert again.replaced == len(stories) and again.near_duplicates == 1
     run_pipeline([str(feed)], fresh, None)
     assert _tables(db) == _tables(fresh)
+
+
+def test_pages_saved_one_per_file_are_extracted_in_batches_across_files(tmp_path, monkeypatch):
+    """The text-dump extractor learns a site's template lines from the pages of a batch: a
+    folder of page files makes full batches, not one batch per file."""
+    from flows.sample import write_sample
+    from flows.stages import ingest
+
+    write_sample(tmp_path / "pages", articles=40, seed=3)
+    monkeypatch.setattr(ingest, "INGEST_BATCH", 16)
+    heights = []
+
+    def spying(function, items):
+        for item in items:
+            if function is ingest._articles_of:
+                heights.append(item[0].height)
+            yield function(item)
+
+    summary = run_pipeline([str(tmp_path / "pages")], tmp_path / "w.duckdb", None,
+                           mapper=spying)
+    assert summary.records_seen == sum(heights) > 40
+    assert all(height == 16 for height in heights[:-1]) and 0 < heights[-1] <= 16
