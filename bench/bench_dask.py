@@ -12,6 +12,7 @@ end identical.
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import tempfile
 import time
@@ -22,6 +23,7 @@ from rich.table import Table
 
 import flows  # noqa: F401  (quiet Prefect defaults)
 from flows import pipeline, stages
+from flows.orchestration import cluster_map
 from flows.pool import CorePool, usable_cores
 from flows.sample import write_sample
 from flows.warehouse import Warehouse
@@ -63,9 +65,7 @@ def main() -> None:
             pool_seconds, pool_tables = _enrich(Path(tmp) / "pool.duckdb", pool)
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
-            def on_cluster(function, items):
-                return client.gather(client.map(function, client.scatter(items), pure=False))
-
+            on_cluster = functools.partial(cluster_map, client)
             dask_seconds, dask_tables = _enrich(Path(tmp) / "dask.duckdb", on_cluster)
     table = Table(title=f"Enrich stage on {summary.articles_loaded:,} articles")
     for col in ("runner", "seconds", "articles/s"):

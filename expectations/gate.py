@@ -228,17 +228,27 @@ def run_gate(
     return _validate(stage, batches, params, partial)
 
 
+# The kwargs of a column expectation that name columns; an expectation with other ways to
+# name them (row_condition, table-level checks) sees the whole batch.
+_COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
+
+
 def _checked_columns(suite: dict, batches: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Each batch with only the columns its expectations name (all of them check columns):
-    GX fingerprints every batch, by pickling it whole when a column holds lists, and the
-    helper process is sent a copy; neither needs the rest."""
+    """Each batch with only the columns its expectations name: GX fingerprints every batch,
+    by pickling it whole when a column holds lists, and the helper process is sent a copy;
+    neither needs the rest."""
     out = {}
     for name, frame in batches.items():
+        specs = suite["batches"].get(name, [])
+        if any("row_condition" in spec["kwargs"] or spec["expectation"].startswith(
+                "expect_table_") for spec in specs):
+            out[name] = frame
+            continue
         named = set()
-        for spec in suite["batches"].get(name, []):
-            kwargs = spec["kwargs"]
-            named.update(kwargs[key] for key in ("column", "column_A", "column_B") if key in kwargs)
-            named.update(kwargs.get("column_list", []))
+        for spec in specs:
+            for key in _COLUMN_KWARGS:
+                value = spec["kwargs"].get(key, [])
+                named.update([value] if isinstance(value, str) else value)
         out[name] = frame[[column for column in frame.columns if column in named]]
     return out
 

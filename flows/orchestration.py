@@ -7,6 +7,7 @@ start for every command). The stages and their results are the same either way.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -57,13 +58,15 @@ def comention_flow(
     # The DaskTaskRunner connects to its cluster on the first submitted task.
     _cluster_ready.submit().result()
     with get_dask_client() as client:
-        def on_cluster(function: Callable, items: Iterable) -> Iterator:
-            items = iter(items)
-            while window := list(itertools.islice(items, BATCHES_IN_FLIGHT)):
-                # Scattered, the batches go straight to the workers instead of into the graph.
-                yield from client.gather(client.map(function, client.scatter(window), pure=False))
+        return pipeline(functools.partial(cluster_map, client))
 
-        return pipeline(on_cluster)
+
+def cluster_map(client, function: Callable, items: Iterable) -> Iterator:
+    """The Mapper of a Dask cluster: BATCHES_IN_FLIGHT batches at a time."""
+    items = iter(items)
+    while window := list(itertools.islice(items, BATCHES_IN_FLIGHT)):
+        # Scattered, the batches go straight to the workers instead of into the graph.
+        yield from client.gather(client.map(function, client.scatter(window), pure=False))
 
 
 @task(cache_policy=NO_CACHE)

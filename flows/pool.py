@@ -57,16 +57,21 @@ class CorePool:
         """The results in order, as they come; at most AHEAD_PER_WORKER batches per worker
         are submitted ahead of the one handed back."""
         pending: deque[Future] = deque()
-        for item in items:
-            if self._pool is None and (self.workers < 2 or self._mapped < self.local_batches):
-                self._mapped += 1
-                yield function(item)
-                continue
-            pending.append(self._started().submit(function, item))
-            if len(pending) >= AHEAD_PER_WORKER * self.workers:
-                yield self._result(pending.popleft(), function)
-        while pending:
-            yield self._result(pending.popleft(), function)
+        try:
+            for item in items:
+                if self._pool is None and (self.workers < 2
+                                           or self._mapped < self.local_batches):
+                    self._mapped += 1
+                    yield function(item)
+                    continue
+                pending.append(self._started().submit(function, item))
+                if len(pending) >= AHEAD_PER_WORKER * self.workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except BrokenProcessPool:  # from a result, or from submitting once a worker died
+            raise WorkerDied(f"a worker process died during {function.__name__} "
+                             "(out of memory, or killed)") from None
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -74,14 +79,6 @@ class CorePool:
             self._pool = ProcessPoolExecutor(self.workers, initializer=_quiet_worker,
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
-
-    @staticmethod
-    def _result(future: Future, function: Callable):
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            raise WorkerDied(f"a worker process died during {function.__name__} "
-                             "(out of memory, or killed)") from None
 
     def close(self) -> None:
         if self._pool is not None:

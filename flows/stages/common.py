@@ -87,7 +87,7 @@ def check_chunk(wh: Warehouse, run_id: str, gate: GateResult, parts: list[GateRe
 
 
 # ``mapper(function, batches)``: the results, in the batches' order, as they come; it reads
-# ahead of what it has handed back by a bounded window (BATCHES_IN_FLIGHT or so), no more.
+# ahead of what it has handed back by a bounded window of batches, no more.
 Mapper = Callable[[Callable, Iterable], Iterator]
 
 

@@ -45,5 +45,6 @@ def test_results_come_in_order_and_a_small_run_starts_no_workers():
 
 
 def test_a_worker_that_dies_is_one_error_naming_the_work():
-    with CorePool(workers=2, local_batches=0) as pool, pytest.raises(WorkerDied, match="_die"):
-        list(pool(_die, range(4)))
+    for batches in (4, 40):  # fewer than the window, and more (a submit finds the pool broken)
+        with CorePool(workers=2, local_batches=0) as pool, pytest.raises(WorkerDied, match="_die"):
+            list(pool(_die, range(batches)))
