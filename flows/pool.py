@@ -9,6 +9,7 @@ in order, so the tables are those of one process. A small run never starts the w
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import signal
@@ -16,13 +17,18 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 # Batches of a run mapped here before the workers start: a rerun of a few thousand records
 # is over before they would have imported what they need.
 LOCAL_BATCHES = 8
 # Batches submitted per worker ahead of the one handed back: enough for the workers to go on
-# while the run's process checks and writes a chunk, few enough to bound memory.
+# while the run's process checks and writes a chunk, few enough to bound memory (on any
+# number of cores: MAX_AHEAD in all).
 AHEAD_PER_WORKER = 8
+MAX_AHEAD = 32
+# cgroup v2: "<quota> <period>" in microseconds, or "max <period>" for no limit.
+CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")
 
 
 class WorkerDied(RuntimeError):
@@ -30,12 +36,19 @@ class WorkerDied(RuntimeError):
 
 
 def usable_cores() -> int:
-    """The cores this process may run on (its affinity mask, as a container or taskset set
-    it), not the machine's."""
+    """The cores this process may run on: its affinity mask (taskset, a container's CPU set),
+    and no more than its cgroup's CPU quota (``docker --cpus``, a Kubernetes limit)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # no affinity masks (macOS)
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = CPU_QUOTA.read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 quota here
+    return cores
 
 
 def _quiet_worker() -> None:
@@ -55,7 +68,7 @@ class CorePool:
 
     def __call__(self, function: Callable, items: Iterable) -> Iterator:
         """The results in order, as they come; at most AHEAD_PER_WORKER batches per worker
-        are submitted ahead of the one handed back."""
+        (MAX_AHEAD in all) are submitted ahead of the one handed back."""
         pending: deque[Future] = deque()
         try:
             for item in items:
@@ -65,7 +78,7 @@ class CorePool:
                     yield function(item)
                     continue
                 pending.append(self._started().submit(function, item))
-                if len(pending) >= AHEAD_PER_WORKER * self.workers:
+                if len(pending) >= min(AHEAD_PER_WORKER * self.workers, MAX_AHEAD):
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()

@@ -6,8 +6,9 @@ import os
 
 import pytest
 
+from flows import pool as pool_module
 from flows.pipeline import run_pipeline
-from flows.pool import CorePool, WorkerDied
+from flows.pool import CorePool, WorkerDied, usable_cores
 from flows.sample import write_sample
 from flows.stages import enrich, ingest
 from flows.stages.common import local_map
@@ -48,3 +49,14 @@ def test_a_worker_that_dies_is_one_error_naming_the_work():
     for batches in (4, 40):  # fewer than the window, and more (a submit finds the pool broken)
         with CorePool(workers=2, local_batches=0) as pool, pytest.raises(WorkerDied, match="_die"):
             list(pool(_die, range(batches)))
+
+
+def test_usable_cores_keep_to_the_cgroups_quota(tmp_path, monkeypatch):
+    quota = tmp_path / "cpu.max"
+    monkeypatch.setattr(pool_module, "CPU_QUOTA", quota)
+    monkeypatch.setattr(pool_module.os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert usable_cores() == 64  # no quota file
+    quota.write_text("max 100000\n")
+    assert usable_cores() == 64
+    quota.write_text("150000 100000\n")  # docker --cpus 1.5
+    assert usable_cores() == 2
