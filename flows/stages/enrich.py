@@ -33,6 +33,7 @@ from transforms.themes import tag_themes
 ENRICH_CHUNK = ENRICH_BATCH * BATCHES_IN_FLIGHT * 2
 PUBLISHED = ("country_mentions", "article_countries", "article_themes")
 STAGED = (*PUBLISHED, "terms")
+RUN_STAGED = ("run_terms", "merged_weeks")
 
 
 def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -58,7 +59,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     pending = wh.frame(
         "SELECT rowid, doc_id FROM articles WHERE doc_id NOT IN "
         "(SELECT doc_id FROM enriched_articles) ORDER BY rowid")
-    wh.drop_staged(*STAGED)
+    wh.drop_staged(*STAGED, *RUN_STAGED)
     counts = {"articles": len(pending), "mentions": 0, "with_country": 0, "with_theme": 0}
     if len(pending) == 0:
         return counts
@@ -93,6 +94,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
                 _check_and_publish_chunk(
                     wh, run_id, pending["doc_id"].slice(first, starts[index] + batch - first),
                     params, parts, summary)
+        _add_run_terms(wh)
         per_article = counts["mentions"] / len(pending)
         coverage = pl.DataFrame(
             {"share_with_country": [counts["with_country"] / len(pending)],
@@ -104,7 +106,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
         # One result per expectation for the whole run, as if it had been one batch.
         record_gate(wh, run_id, combined("enrich", parts), summary)
     finally:
-        wh.drop_staged(*STAGED)
+        wh.drop_staged(*STAGED, *RUN_STAGED)
     return counts
 
 
@@ -137,8 +139,8 @@ def _check_and_publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series, par
 
 
 def _publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series) -> None:
-    """The chunk's staged rows, its enriched_articles rows and its term counts, in one
-    transaction of the chunk's size."""
+    """The chunk's staged rows and its enriched_articles rows, in one transaction of the
+    chunk's size; its term counts are kept for the end of the stage."""
     with wh.transaction() as con:
         for name in PUBLISHED:
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM staging.{name}")
@@ -146,6 +148,35 @@ def _publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series) -> None:
             "INSERT INTO enriched_articles SELECT unnest(?::VARCHAR[]), ?",
             [doc_ids.to_list(), run_id],
         )
-        # Term counts add up across chunks and runs: each article is enriched once.
-        add_term_counts(wh, "SELECT * FROM staging.terms")
+        # Term counts add up across chunks and runs (each article is enriched once); they go
+        # into term_weekly after the last chunk (_add_run_terms).
+        con.execute("CREATE TABLE IF NOT EXISTS staging.run_terms AS "
+                    "SELECT * FROM staging.terms LIMIT 0")
+        con.execute("INSERT INTO staging.run_terms SELECT * FROM staging.terms")
     wh.drop_staged(*STAGED)  # the next chunk stages afresh
+
+
+# Term counts merged into term_weekly per MERGE at most: each MERGE reads all of term_weekly
+# (13.7 million rows at a million articles), so a run merges a few times, not once a chunk.
+TERM_MERGE_ROWS = 5_000_000
+
+
+def _add_run_terms(wh: Warehouse) -> None:
+    """The run's term counts (staging.run_terms) into term_weekly, weeks at a time."""
+    if not wh.has_staged("run_terms"):
+        return
+    weeks: list = []
+    rows = 0
+    counted = wh.frame("SELECT week, count(*) AS n FROM staging.run_terms GROUP BY week "
+                       "ORDER BY week").iter_rows()
+    for week, n in [*counted, (None, TERM_MERGE_ROWS)]:  # the sentinel merges the rest
+        if week is not None:
+            weeks.append(week)
+            rows += n
+        if weeks and (rows >= TERM_MERGE_ROWS or week is None):
+            wh.stage("merged_weeks", pl.DataFrame({"week": weeks}, schema={"week": pl.Date}))
+            with wh.transaction():
+                add_term_counts(wh, "SELECT * FROM staging.run_terms WHERE week IN "
+                                    "(SELECT week FROM staging.merged_weeks)")
+            weeks, rows = [], 0
+    wh.drop_staged(*RUN_STAGED)

@@ -57,12 +57,18 @@ def test_small_chunks_publish_what_one_chunk_does(corpus, tmp_path, monkeypatch)
     whole, whole_summary, whole_counts = _enriched(tmp_path / "whole.duckdb", corpus,
                                                    100_000, monkeypatch)
     monkeypatch.setattr(enrich_stage, "_publish_chunk", counting)
+    merged = []
+    add_run_terms = enrich_stage.add_term_counts
+    monkeypatch.setattr(enrich_stage, "TERM_MERGE_ROWS", 40)  # term counts merged in parts
+    monkeypatch.setattr(enrich_stage, "add_term_counts",
+                        lambda *args: (merged.append(1), add_run_terms(*args)))
     chunked, chunked_summary, chunked_counts = _enriched(tmp_path / "chunked.duckdb", corpus,
                                                          7, monkeypatch)
     try:
         articles = whole_counts["articles"]
         assert articles > 14 and whole.checksum("articles")[0] == articles
         assert len(calls) == -(-articles // 7)  # one transaction per chunk
+        assert len(merged) > 1
         assert chunked_counts == whole_counts
         assert chunked_counts["mentions"] > 0
         for table in TABLES:
