@@ -74,13 +74,11 @@ def repair_index(wh: Warehouse, batch_size: int = 2000) -> None:
 
 def _signed(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The signature rows and the band rows of documents (doc_id, body)."""
-    sigs, sizes = neardup.signatures(docs["body"])
-    signatures = pl.DataFrame(
-        {"doc_id": docs["doc_id"],
-         "minhash": pl.Series(sigs.tolist(), dtype=pl.List(pl.UInt64)), "shingles": sizes},
-        schema={"doc_id": pl.Utf8, "minhash": pl.List(pl.UInt64), "shingles": pl.Int32},
-    )
-    return signatures, neardup.band_keys(docs["doc_id"].to_list(), sigs)
+    signed = with_signatures(docs)
+    bands = signed.select(
+        band=pl.int_ranges(0, neardup.BANDS, dtype=pl.Int16), key="band_keys", doc_id="doc_id",
+    ).explode("band", "key")
+    return signed.select("doc_id", "minhash", "shingles"), bands
 
 
 # What with_signatures adds to a batch of articles.
