@@ -32,7 +32,6 @@ from transforms.themes import tag_themes
 # stay small (one transaction for 200,000 articles ran out of memory).
 ENRICH_CHUNK = ENRICH_BATCH * BATCHES_IN_FLIGHT * 2
 PUBLISHED = ("country_mentions", "article_countries", "article_themes")
-STAGED = (*PUBLISHED, "terms")
 RUN_STAGED = ("run_terms", "merged_weeks")
 
 
@@ -59,7 +58,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     pending = wh.frame(
         "SELECT rowid, doc_id FROM articles WHERE doc_id NOT IN "
         "(SELECT doc_id FROM enriched_articles) ORDER BY rowid")
-    wh.drop_staged(*STAGED, *RUN_STAGED)
+    wh.drop_staged(*PUBLISHED, *RUN_STAGED)
     counts = {"articles": len(pending), "mentions": 0, "with_country": 0, "with_theme": 0}
     if len(pending) == 0:
         return counts
@@ -86,9 +85,10 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
                 advance(min(batch, len(pending) - starts[index]))
                 if (index + 1) % per_chunk and index + 1 < len(starts):
                     continue
-                # Summed over the chunk first: its batches share most of their weeks' terms.
-                wh.stage("terms", pl.concat(terms).group_by("week", "term")
-                         .agg(pl.col("articles").sum()))
+                # Summed over the chunk first (its batches share most of their weeks' terms),
+                # kept for term_weekly until the last chunk (_add_run_terms).
+                wh.append_staged("run_terms", pl.concat(terms).group_by("week", "term")
+                                 .agg(pl.col("articles").sum()))
                 terms = []
                 first = starts[index - (index % per_chunk)]
                 _check_and_publish_chunk(
@@ -106,7 +106,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
         # One result per expectation for the whole run, as if it had been one batch.
         record_gate(wh, run_id, combined("enrich", parts), summary)
     finally:
-        wh.drop_staged(*STAGED, *RUN_STAGED)
+        wh.drop_staged(*PUBLISHED, *RUN_STAGED)
     return counts
 
 
@@ -140,7 +140,7 @@ def _check_and_publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series, par
 
 def _publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series) -> None:
     """The chunk's staged rows and its enriched_articles rows, in one transaction of the
-    chunk's size; its term counts are kept for the end of the stage."""
+    chunk's size (its term counts wait in staging.run_terms for the end of the stage)."""
     with wh.transaction() as con:
         for name in PUBLISHED:
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM staging.{name}")
@@ -148,12 +148,7 @@ def _publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series) -> None:
             "INSERT INTO enriched_articles SELECT unnest(?::VARCHAR[]), ?",
             [doc_ids.to_list(), run_id],
         )
-        # Term counts add up across chunks and runs (each article is enriched once); they go
-        # into term_weekly after the last chunk (_add_run_terms).
-        con.execute("CREATE TABLE IF NOT EXISTS staging.run_terms AS "
-                    "SELECT * FROM staging.terms LIMIT 0")
-        con.execute("INSERT INTO staging.run_terms SELECT * FROM staging.terms")
-    wh.drop_staged(*STAGED)  # the next chunk stages afresh
+    wh.drop_staged(*PUBLISHED)  # the next chunk stages afresh
 
 
 # Term counts merged into term_weekly per MERGE at most: each MERGE reads all of term_weekly
@@ -165,18 +160,18 @@ def _add_run_terms(wh: Warehouse) -> None:
     """The run's term counts (staging.run_terms) into term_weekly, weeks at a time."""
     if not wh.has_staged("run_terms"):
         return
-    weeks: list = []
+    groups: list[list] = [[]]
     rows = 0
-    counted = wh.frame("SELECT week, count(*) AS n FROM staging.run_terms GROUP BY week "
-                       "ORDER BY week").iter_rows()
-    for week, n in [*counted, (None, TERM_MERGE_ROWS)]:  # the sentinel merges the rest
-        if week is not None:
-            weeks.append(week)
-            rows += n
-        if weeks and (rows >= TERM_MERGE_ROWS or week is None):
-            wh.stage("merged_weeks", pl.DataFrame({"week": weeks}, schema={"week": pl.Date}))
-            with wh.transaction():
-                add_term_counts(wh, "SELECT * FROM staging.run_terms WHERE week IN "
-                                    "(SELECT week FROM staging.merged_weeks)")
-            weeks, rows = [], 0
+    for week, n in wh.con.execute("SELECT week, count(*) FROM staging.run_terms GROUP BY week "
+                                  "ORDER BY week").fetchall():
+        if rows >= TERM_MERGE_ROWS:
+            groups.append([])
+            rows = 0
+        groups[-1].append(week)
+        rows += n
+    for weeks in groups:
+        wh.stage("merged_weeks", pl.DataFrame({"week": weeks}, schema={"week": pl.Date}))
+        with wh.transaction():
+            add_term_counts(wh, "SELECT * FROM staging.run_terms WHERE week IN "
+                                "(SELECT week FROM staging.merged_weeks)")
     wh.drop_staged(*RUN_STAGED)
