@@ -116,14 +116,19 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
                    f"doc_id FROM staging.new_articles")
     if total == 0:
         return
+    # The published articles sharing a band key with this run: one scan of the index, on the
+    # key alone (it hashes the band in); the small result is then matched on (band, key).
+    wh.con.execute(
+        "CREATE OR REPLACE TABLE staging.band_hits AS SELECT band, key, doc_id "
+        "FROM dedup.article_bands WHERE key IN (SELECT key FROM staging.new_bands)")
     # Candidates: for each band bucket, its three earliest members only (published articles
     # come first), so one popular bucket cannot explode into all its pairs; then the ten
-    # candidates sharing most bands per article. Verified in chunks: memory stays bounded.
+    # candidates sharing most bands per article.
     wh.con.execute(
         f"""
         CREATE OR REPLACE TABLE staging.dup_candidates AS
         WITH keys AS (
-            SELECT band, key, doc_id, -1 AS rank FROM dedup.article_bands
+            SELECT band, key, doc_id, -1 AS rank FROM staging.band_hits
             WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
               AND doc_id NOT IN (SELECT doc_id FROM {replaced})
             UNION ALL
@@ -145,38 +150,47 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
                                    other) <= {MAX_DUP_CANDIDATES}
         """
     )
+    # The published candidates' signatures and first copies, read once for the whole chunk;
+    # the candidates are then verified in batches from staging alone: memory stays bounded.
+    wh.con.execute(
+        """
+        CREATE OR REPLACE TABLE staging.published_candidates AS
+        SELECT o.doc_id, o.minhash, o.shingles, a.dup_of
+        FROM dedup.article_signatures o LEFT JOIN articles a USING (doc_id)
+        WHERE o.doc_id IN (SELECT other FROM staging.dup_candidates WHERE other_rank = -1)
+        """
+    )
     verified = []
     for offset in range(0, total, batch_size):
         candidates = wh.frame(
             f"""
-            SELECT c.doc_id, coalesce(a.dup_of, c.other) AS other, c.other_rank,
-                   s.minhash AS a, coalesce(t.minhash, o.minhash) AS b,
-                   s.shingles AS size_a, coalesce(t.shingles, o.shingles) AS size_b
+            SELECT c.doc_id, coalesce(p.dup_of, c.other) AS other, c.other_rank,
+                   s.minhash AS a, coalesce(t.minhash, p.minhash) AS b,
+                   s.shingles AS size_a, coalesce(t.shingles, p.shingles) AS size_b
             FROM staging.dup_candidates c
             JOIN (SELECT doc_id FROM staging.new_articles ORDER BY seq LIMIT ? OFFSET ?) n
                  USING (doc_id)
             JOIN staging.new_sigs s ON s.doc_id = c.doc_id
             LEFT JOIN staging.new_sigs t ON t.doc_id = c.other
-            LEFT JOIN dedup.article_signatures o ON o.doc_id = c.other
             -- a published candidate stands for its own first copy (an article of this run
             -- may share its doc_id with the published article it replaces: not that one)
-            LEFT JOIN articles a ON a.doc_id = c.other AND c.other_rank = -1
-            WHERE coalesce(a.dup_of, c.other) <> c.doc_id
+            LEFT JOIN staging.published_candidates p
+                 ON p.doc_id = c.other AND c.other_rank = -1
+            WHERE coalesce(p.dup_of, c.other) <> c.doc_id
               -- a published copy of a story being replaced is nobody's first copy
               AND (c.other_rank >= 0
-                   OR coalesce(a.dup_of, c.other) NOT IN (SELECT doc_id FROM {replaced}))
+                   OR coalesce(p.dup_of, c.other) NOT IN (SELECT doc_id FROM {replaced}))
             """,
             [batch_size, offset],
         )
         if candidates.is_empty():
             continue
         similar = neardup.is_near_duplicate(
-            np.array(candidates["a"].to_list(), dtype=np.uint64),
-            np.array(candidates["b"].to_list(), dtype=np.uint64),
+            _matrix(candidates["a"]), _matrix(candidates["b"]),
             candidates["size_a"].to_numpy(), candidates["size_b"].to_numpy(),
         )
         verified.append(candidates.filter(similar).select("doc_id", "other", "other_rank"))
-    wh.drop_staged("dup_candidates")
+    wh.drop_staged("band_hits", "dup_candidates", "published_candidates")
     if not verified:
         return
     links = neardup.resolve_first_copies(pl.concat(verified))
@@ -186,3 +200,8 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
         "WHERE staging.new_articles.doc_id = l.doc_id"
     )
     wh.drop_staged("dup_links")
+
+
+def _matrix(signatures: pl.Series) -> np.ndarray:
+    """(n, NUM_BINS) uint64 from a column of MinHash lists."""
+    return signatures.list.to_array(neardup.NUM_BINS).to_numpy()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from bench.data import shared_folder
 
 # Before anything imports Prefect: a private, throw-away Prefect home for the test session.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="comention-prefect-")
+atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
 SHARED = shared_folder()
 SEED_PAGE = SHARED / "samples" / "page-dump-central-asia.txt"
