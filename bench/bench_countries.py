@@ -1,13 +1,22 @@
-"""Country detection accuracy and speed on ../shared/data/gold-countries (59 hand-labelled
-articles, PROTOCOL.md), side by side with geotext (a bench extra: `pip install geotext`).
+"""Country detection accuracy and speed on every labelled set under ../shared/data, side by side
+with geotext (a bench extra: `pip install geotext`).
 
-Prints (article, country) micro precision/recall/F1, co-mention pair F1 (pairs of countries
-named other than only inside an organisation's name), recall per mention kind, focus accuracy
-(share of articles whose focus set is exactly the labelled one, and focus micro-F1), and MB/s
-(on the 59 articles as one batch, and on them repeated as the pipeline's batch size would be).
-Also, with --reuters, agreement with Reuters-21578 PLACES.
+Sets: gold-59 (gold-countries, PROTOCOL.md); batch2 (gold-countries/batch2) and its sources
+batch2-bbc, batch2-reuters, batch2-german; LGL and TR-News (geoparsing/, README there: country
+gold derived from annotated toponyms, without kinds or focus). Each set is scored on all its
+articles and on its tune and check halves (bench.data.half_of): choose settings on tune, confirm
+on check.
 
-    python -m bench.bench_countries [--reuters]
+Prints, per set, half and method: (article, country) micro precision/recall/F1; co-mention pair
+F1 (pairs of countries named other than only inside an organisation's name; where the gold has
+no kinds, pairs of all its countries); focus accuracy (share of articles whose focus set is
+exactly the labelled one, and focus micro-F1: comention, on sets with focus); recall per mention
+kind (sets with kinds). Then MB/s of each method per set, on its articles repeated into one
+batch of the pipeline's size (best of a few rounds). With --errors, one JSON line per article:
+its false positives and negatives and the mentions behind each predicted country. With
+--reuters, also agreement with Reuters-21578 PLACES.
+
+    python -m bench.bench_countries [--sets gold-59,LGL] [--errors PATH] [--reuters]
 """
 
 from __future__ import annotations
@@ -16,33 +25,79 @@ import argparse
 import json
 import sys
 import time
-from itertools import combinations
+from collections.abc import Callable, Iterator
+from functools import partial
+from itertools import combinations, cycle
 from pathlib import Path
 
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from bench.data import DATA
+from bench.data import DATA, HALVES, half_of
 from transforms.countries import article_countries, find_mentions
 
 KINDS = ("name", "demonym", "capital", "city", "region", "org")
-# The 59 articles are one small batch; the pipeline enriches 2,000 at a time. Speed is also
-# measured on the articles repeated this many times, as one batch.
-BATCH_REPEAT = 20
+GOLD = DATA / "gold-countries"
+GEOPARSING = DATA / "geoparsing"
+# The pipeline enriches 2,000 articles at a time: speed is measured on batches of that size.
+BATCH_SIZE = 2_000
+SPEED_ROUNDS = 3
+
+# A labelled set: its articles (id, title, text) and their gold by id. Gold is as in
+# gold-countries/gold.jsonl: countries (code, kinds: None where the set has none) and focus
+# (absent where the set has none).
+Labelled = tuple[list[dict], dict[str, dict]]
 
 
-def load_gold(folder: Path = DATA / "gold-countries") -> tuple[list[dict], dict[str, dict]]:
-    articles = [json.loads(line) for line in (folder / "articles.jsonl").open()]
-    gold = {g["id"]: g for g in map(json.loads, (folder / "gold.jsonl").open())}
+def _jsonl(path: Path) -> list[dict]:
+    # Line by line, not splitlines(): texts hold U+2028 and other breaks JSON keeps unescaped.
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def load_gold(folder: Path = GOLD, prefix: str = "") -> Labelled:
+    """A gold-countries folder's articles and gold, those whose id starts with ``prefix``."""
+    articles = [a for a in _jsonl(folder / "articles.jsonl") if a["id"].startswith(prefix)]
+    gold = {g["id"]: g for g in _jsonl(folder / "gold.jsonl") if g["id"].startswith(prefix)}
     return articles, gold
+
+
+def load_geoparsing(corpus: str, folder: Path = GEOPARSING) -> Labelled:
+    """A geoparsing corpus ("lgl", "trnews"), its articles identified by url."""
+    articles = [{"id": a["url"], "title": a["title"], "text": a["text"]}
+                for a in _jsonl(folder / f"{corpus}_articles.jsonl")]
+    refs = json.loads((folder / f"{corpus}_gold.json").read_text(encoding="utf-8"))
+    gold = {url: {"countries": [{"code": code, "kinds": None} for code in g["refs"]]}
+            for url, g in refs.items()}
+    return articles, gold
+
+
+SETS: dict[str, Callable[[], Labelled]] = {
+    "gold-59": load_gold,
+    "batch2": partial(load_gold, GOLD / "batch2"),
+    "batch2-bbc": partial(load_gold, GOLD / "batch2", "bbc-"),
+    "batch2-reuters": partial(load_gold, GOLD / "batch2", "reuters-"),
+    "batch2-german": partial(load_gold, GOLD / "batch2", "gnad-"),
+    "LGL": partial(load_geoparsing, "lgl"),
+    "TR-News": partial(load_geoparsing, "trnews"),
+}
+
+
+def gold_of_half(gold: dict[str, dict], half: str) -> dict[str, dict]:
+    """The gold of one half ("all": every article)."""
+    return {doc_id: g for doc_id, g in gold.items() if half in ("all", half_of(doc_id))}
+
+
+def _docs(articles: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame({"doc_id": [a["id"] for a in articles],
+                         "title": [a["title"] for a in articles],
+                         "body": [a["text"] for a in articles]})
 
 
 def comention_predict(articles: list[dict]) -> dict[str, dict]:
     """Per article: countries with their kinds, and focus, as comention finds them."""
-    docs = pl.DataFrame({"doc_id": [a["id"] for a in articles],
-                         "title": [a["title"] for a in articles],
-                         "body": [a["text"] for a in articles]})
+    docs = _docs(articles)
     rolled = article_countries(find_mentions(docs), docs)
     out = {a["id"]: {"countries": {}, "focus": set()} for a in articles}
     for row in rolled.iter_rows(named=True):
@@ -53,13 +108,25 @@ def comention_predict(articles: list[dict]) -> dict[str, dict]:
 
 
 def geotext_predict(articles: list[dict]) -> dict[str, dict]:
+    """Per article: the countries geotext finds (kinds unknown: an empty set; no focus)."""
     from geotext import GeoText
 
     out = {}
     for a in articles:
         found = GeoText(f"{a['title']}\n{a['text']}").country_mentions
-        out[a["id"]] = {"countries": {code: set() for code in found}, "focus": set()}
+        out[a["id"]] = {"countries": {code: set() for code in found}, "focus": None}
     return out
+
+
+def available_methods() -> dict[str, Callable[[list[dict]], dict[str, dict]]]:
+    methods = {"comention": comention_predict}
+    try:
+        import geotext  # noqa: F401
+
+        methods["geotext"] = geotext_predict
+    except ImportError:
+        print("geotext not installed (pip install geotext): comparing comention alone")
+    return methods
 
 
 def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -69,46 +136,96 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 
 def evaluate(predicted: dict[str, dict], gold: dict[str, dict]) -> dict:
+    """Scores of ``predicted`` on the articles of ``gold``: n, country and pair (P, R, F1),
+    kind_recall (None for a kind the gold never has), focus_exact and focus (P, R, F1) (None
+    where the gold or the method has no focus)."""
     tp = fp = fn = 0
     pair_tp = pair_fp = pair_fn = 0
     kind_hit = dict.fromkeys(KINDS, 0)
     kind_all = dict.fromkeys(KINDS, 0)
-    focus_exact = focus_tp = focus_fp = focus_fn = 0
+    with_focus = focus_exact = focus_tp = focus_fp = focus_fn = 0
     for doc_id, g in gold.items():
-        truth = {c["code"]: set(c["kinds"]) for c in g["countries"]}
+        truth = {c["code"]: None if c["kinds"] is None else set(c["kinds"])
+                 for c in g["countries"]}
         pred = predicted[doc_id]["countries"]
         tp += len(truth.keys() & pred.keys())
         fp += len(pred.keys() - truth.keys())
         fn += len(truth.keys() - pred.keys())
-        counted_t = sorted(c for c, k in truth.items() if k - {"org"})
+        # Gold without kinds cannot tell organisation-only countries: all of them count.
+        counted_t = sorted(c for c, k in truth.items() if k is None or k - {"org"})
         counted_p = sorted(c for c, k in pred.items() if not k or k - {"org"})
         pairs_t, pairs_p = set(combinations(counted_t, 2)), set(combinations(counted_p, 2))
         pair_tp += len(pairs_t & pairs_p)
         pair_fp += len(pairs_p - pairs_t)
         pair_fn += len(pairs_t - pairs_p)
         for code, kinds in truth.items():
-            for kind in kinds:
+            for kind in kinds or ():
                 kind_all[kind] += 1
                 kind_hit[kind] += code in pred and (kind in pred[code] or not pred[code])
-        focus_t, focus_p = set(g["focus"]), predicted[doc_id]["focus"]
-        focus_exact += focus_t == focus_p
-        focus_tp += len(focus_t & focus_p)
-        focus_fp += len(focus_p - focus_t)
-        focus_fn += len(focus_t - focus_p)
+        focus_p = predicted[doc_id]["focus"]
+        if "focus" in g and focus_p is not None:
+            focus_t = set(g["focus"])
+            with_focus += 1
+            focus_exact += focus_t == focus_p
+            focus_tp += len(focus_t & focus_p)
+            focus_fp += len(focus_p - focus_t)
+            focus_fn += len(focus_t - focus_p)
     return {
+        "n": len(gold),
         "country": _f1(tp, fp, fn),
         "pair": _f1(pair_tp, pair_fp, pair_fn),
         "kind_recall": {k: kind_hit[k] / kind_all[k] if kind_all[k] else None for k in KINDS},
-        "focus_exact": focus_exact / len(gold),
-        "focus": _f1(focus_tp, focus_fp, focus_fn),
+        "focus_exact": focus_exact / with_focus if with_focus else None,
+        "focus": _f1(focus_tp, focus_fp, focus_fn) if with_focus else None,
     }
 
 
-def mb_per_s(predict, articles: list[dict], rounds: int = 10) -> float:
+def score(set_name: str, half: str = "check", predict=comention_predict) -> dict:
+    """``evaluate`` of comention (or ``predict``) on one half of a labelled set (a name in
+    SETS; half "all", "tune" or "check"): what accuracy gates check."""
+    articles, gold = SETS[set_name]()
+    return evaluate(predict(articles), gold_of_half(gold, half))
+
+
+def mentions_behind(articles: list[dict]) -> dict[str, dict[str, list[dict]]]:
+    """Per article and country comention predicts, the mentions find_mentions found for it."""
+    out = {a["id"]: {} for a in articles}
+    for m in find_mentions(_docs(articles)).iter_rows(named=True):
+        out[m["doc_id"]].setdefault(m["country"], []).append(
+            {k: m[k] for k in ("surface", "kind", "field", "start")})
+    return out
+
+
+def article_errors(set_name: str, articles: list[dict], gold: dict[str, dict],
+                   predicted: dict[str, dict]) -> Iterator[dict]:
+    """One record per article of a set, for error analysis: its half, gold, false positives and
+    negatives, focus, and the mentions behind each predicted country."""
+    behind = mentions_behind(articles)
+    for doc_id, g in gold.items():
+        truth = {c["code"]: c["kinds"] for c in g["countries"]}
+        pred = predicted[doc_id]
+        record = {"set": set_name, "id": doc_id, "half": half_of(doc_id), "gold": truth,
+                  "false_positives": sorted(pred["countries"].keys() - truth.keys()),
+                  "false_negatives": sorted(truth.keys() - pred["countries"].keys())}
+        if "focus" in g:
+            record |= {"gold_focus": sorted(g["focus"]), "focus": sorted(pred["focus"])}
+        yield record | {"mentions": behind[doc_id]}
+
+
+def batch_of(articles: list[dict], size: int = BATCH_SIZE) -> list[dict]:
+    """``articles`` repeated into one batch of ``size``, ids kept distinct as in the pipeline."""
+    return [{**a, "id": f"{a['id']}#{i}"} for i, a in zip(range(size), cycle(articles))]
+
+
+def megabytes(articles: list[dict]) -> float:
+    return sum(len((a["title"] + a["text"]).encode()) for a in articles) / 1e6
+
+
+def mb_per_s(predict, articles: list[dict], rounds: int = SPEED_ROUNDS) -> float:
     """MB/s of ``predict`` over ``articles`` as one batch (best of ``rounds``; the matcher is
     built before timing)."""
     predict(articles[:1])
-    size = sum(len((a["title"] + a["text"]).encode()) for a in articles) / 1e6
+    size = megabytes(articles)
     best = float("inf")
     for _ in range(rounds):
         started = time.perf_counter()
@@ -117,38 +234,70 @@ def mb_per_s(predict, articles: list[dict], rounds: int = 10) -> float:
     return size / best
 
 
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _accuracy_cells(result: dict) -> list[str]:
+    focus_f1 = result["focus"][2] if result["focus"] else None
+    return [str(result["n"]), *map(_fmt, result["country"]), _fmt(result["pair"][2]),
+            _fmt(result["focus_exact"], 2), _fmt(focus_f1, 2),
+            *(_fmt(v, 2) for v in result["kind_recall"].values())]
+
+
+def _set_names(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if unknown := [name for name in names if name not in SETS]:
+        raise argparse.ArgumentTypeError(f"unknown set(s) {', '.join(unknown)}; "
+                                         f"known: {', '.join(SETS)}")
+    return names
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", type=_set_names, default=list(SETS), metavar="NAME,...",
+                        help=f"the sets to measure (default: all of {', '.join(SETS)})")
+    parser.add_argument("--errors", type=Path, metavar="PATH",
+                        help="write each article's errors and mentions as JSON lines")
     parser.add_argument("--reuters", action="store_true", help="also score against Reuters PLACES")
     args = parser.parse_args()
-    if not (DATA / "gold-countries" / "gold.jsonl").exists():
-        print(f"no labelled data under {DATA}; nothing to measure")
+    labelled = {}
+    for name in args.sets:
+        try:
+            labelled[name] = SETS[name]()
+        except FileNotFoundError:
+            print(f"{name}: no labelled data under {DATA}; skipped")
+    if not labelled:
         return 0
-    articles, gold = load_gold()
-    methods = {"comention": comention_predict}
-    try:
-        import geotext  # noqa: F401
-
-        methods["geotext"] = geotext_predict
-    except ImportError:
-        print("geotext not installed (pip install geotext): comparing comention alone")
+    methods = available_methods()
     console = Console()
-    table = Table(title=f"Countries on {len(gold)} hand-labelled articles (gold-countries)")
-    for col in ("method", "country P", "country R", "country F1", "pair F1", "focus exact",
-                "focus F1", "MB/s", f"MB/s ×{BATCH_REPEAT}", *(f"R {k}" for k in KINDS)):
-        table.add_column(col, justify="left" if col == "method" else "right")
-    for name, predict in methods.items():
-        predicted = predict(articles)
-        mb_s = mb_per_s(predict, articles)
-        mb_s_batch = mb_per_s(predict, articles * BATCH_REPEAT)
-        result = evaluate(predicted, gold)
-        p, r, f = result["country"]
-        kinds = [f"{v:.2f}" if v is not None else "—" for v in result["kind_recall"].values()]
-        focus = f"{result['focus_exact']:.2f}" if name == "comention" else "—"
-        focus_f1 = f"{result['focus'][2]:.2f}" if name == "comention" else "—"
-        table.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}", f"{result['pair'][2]:.3f}",
-                      focus, focus_f1, f"{mb_s:.1f}", f"{mb_s_batch:.1f}", *kinds)
-    console.print(table)
+    accuracy = Table(title="Country detection per labelled set and half")
+    for col in ("set", "half", "method", "n", "country P", "country R", "country F1", "pair F1",
+                "focus exact", "focus F1", *(f"R {k}" for k in KINDS)):
+        accuracy.add_column(col, justify="left" if col in ("set", "half", "method") else "right")
+    speed = Table(title=f"MB/s per set, its articles repeated into batches of {BATCH_SIZE:,} "
+                        f"(best of {SPEED_ROUNDS})")
+    for col in ("set", "MB per batch", *methods):
+        speed.add_column(col, justify="left" if col == "set" else "right")
+    errors = []
+    for name, (articles, gold) in labelled.items():
+        predicted = {method: predict(articles) for method, predict in methods.items()}
+        for half in HALVES:
+            for method in methods:
+                result = evaluate(predicted[method], gold_of_half(gold, half))
+                accuracy.add_row(name, half, method, *_accuracy_cells(result))
+        accuracy.add_section()
+        if args.errors:
+            errors.extend(article_errors(name, articles, gold, predicted["comention"]))
+        batch = batch_of(articles)
+        speed.add_row(name, f"{megabytes(batch):.1f}",
+                      *(f"{mb_per_s(predict, batch):.1f}" for predict in methods.values()))
+    console.print(accuracy)
+    console.print(speed)
+    if args.errors:
+        with args.errors.open("w", encoding="utf-8") as out:
+            out.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in errors)
+        console.print(f"{len(errors)} articles' errors written to {args.errors}")
     if args.reuters:
         from bench.reuters import places_agreement
 

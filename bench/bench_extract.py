@@ -12,7 +12,6 @@ and pages/s of the extractor (the extraction alone, one process, best of 3).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import sys
@@ -23,11 +22,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.data import DATA
+from bench.data import DATA, HALVES, half_of
 from transforms.extract import extract_pages
 
 DEFAULT_DATA = DATA / "textdumps"
-HALVES = ("all", "tune", "check")
 TIMING_RUNS = 3
 
 
@@ -54,11 +52,6 @@ def load(data: Path) -> tuple[list[str], list[str], list[str]]:
     ids = sorted(truth)
     pages = [(data / "dumps" / f"{i}.txt").read_text(encoding="utf-8") for i in ids]
     return ids, pages, [truth[i]["articleBody"] for i in ids]
-
-
-def half_of(item_id: str) -> str:
-    """The tune or the check half, by the item's id (as bench.bench_lang splits its texts)."""
-    return "tune" if int(hashlib.sha1(item_id.encode()).hexdigest()[-1], 16) % 2 == 0 else "check"
 
 
 def in_half(ids: list[str], half: str) -> list[int]:

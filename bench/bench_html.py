@@ -3,7 +3,7 @@
 Prints mean token precision / recall / F1 (lower-cased \\w+ tokens, multiset overlap, averaged
 over pages) against the true article body, for trafilatura with its defaults and for comention's
 HTML path (trafilatura with our options, text-dump fallback), body alone and title + body, over
-all pages and over each half (tune / check by the page id, as bench.bench_extract; options are
+all pages and over each half (tune / check by the page id, bench.data.half_of; options are
 chosen on the tune half); and pages/s (one process, best of 3) of extract_html alone and of the
 whole HTML path of build_articles.
 

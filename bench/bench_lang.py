@@ -22,7 +22,6 @@ batched answers must be the per-text ones (same label, confidence within 1e-9), 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -35,7 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import reuters
-from bench.data import DATA
+from bench.data import DATA, half_of
 from transforms.articles import (
     LANG_MIN_CONFIDENCE,
     LANG_SAMPLE_CHARS,
@@ -60,8 +59,7 @@ class Text:
 
     @property
     def half(self) -> str:
-        return "tune" if int(hashlib.sha1(self.id.encode()).hexdigest()[-1], 16) % 2 == 0 \
-            else "check"
+        return half_of(self.id)
 
 
 def _gold(folder: Path, source: str) -> list[Text]:

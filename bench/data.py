@@ -3,6 +3,7 @@ $COMENTION_SHARED/data for a clone elsewhere (CI clones into a temporary folder)
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -15,3 +16,11 @@ def shared_folder() -> Path:
 
 
 DATA = shared_folder() / "data"
+
+HALVES = ("all", "tune", "check")
+
+
+def half_of(item_id: str) -> str:
+    """The tune or the check half of a labelled item, by its id: settings are chosen on the
+    tune half and confirmed on the check half. Every bench splits with this one rule."""
+    return "tune" if int(hashlib.sha1(item_id.encode()).hexdigest()[-1], 16) % 2 == 0 else "check"

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS country_mentions (
     surface  VARCHAR NOT NULL,
     start    INTEGER NOT NULL,
     "end"    INTEGER NOT NULL,
-    field    VARCHAR NOT NULL
+    field    VARCHAR NOT NULL,
+    resolved_by VARCHAR
 );
 COMMENT ON TABLE country_mentions IS 'One row per country mention found in an article, with its evidence.';
 COMMENT ON COLUMN country_mentions.doc_id IS 'The article (articles.doc_id).';
@@ -58,6 +59,7 @@ COMMENT ON COLUMN country_mentions.surface IS 'The text as written in the articl
 COMMENT ON COLUMN country_mentions.start IS 'Character offset of the mention in the field (0-based).';
 COMMENT ON COLUMN country_mentions."end" IS 'Character offset just past the mention in the field.';
 COMMENT ON COLUMN country_mentions.field IS 'title or body.';
+COMMENT ON COLUMN country_mentions.resolved_by IS 'How the country was chosen for a place name several places hold: qualifier (a state, province or country written after it), context (a state or country the article names elsewhere), prior (no evidence: the capital or most populous place); name when the surface has one reading. NULL in rows enriched before this column existed.';
 
 CREATE TABLE IF NOT EXISTS article_countries (
     doc_id       VARCHAR NOT NULL,

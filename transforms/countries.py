@@ -17,6 +17,7 @@ from functools import cache
 import numpy as np
 import polars as pl
 
+from transforms import places
 from transforms.extract import STOPWORDS
 from transforms.gazetteer import KINDS, ambiguity_rules, currency_words, gazetteer
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans
@@ -32,6 +33,12 @@ ORG_WORDS = {
     "Party", "Association", "Federation", "League", "Club", "Society", "Foundation", "Press",
     "Presse", "Reporter", "Securities", "Holdings", "Awards", "Show", "Festival", "Open",
     "Marathon",
+    # Local institutions named after their town, county or state ("Laurel County Sheriff's
+    # Office", "Kentucky State Police", "Paris High School").
+    "State", "Sheriff", "Detention", "Circuit", "Superior", "District", "Department", "Office",
+    "Board", "Commission", "School", "Schools", "High", "College", "Library", "Jail", "Fire",
+    "Municipal", "Community", "Regional", "Memorial", "Public", "Health", "Medical",
+    "Correctional", "Chamber",
 }
 # Words that make the place name after them part of a company's name ("Air Canada").
 ORG_PREFIXES = ("Air ", "Radio ", "Agence ")
@@ -57,6 +64,8 @@ _W = r"((?:[^\W\d_]|['’-])+)"
 _WORD = re.compile(r"[ \t]*" + _W)
 _WORDS = re.compile(rf"[ \t]*{_W}(?:[ \t]+{_W})?(?:[ \t]+{_W})?")
 _NO_WORDS = (None, None, None)
+# A name's initial right before a candidate ("Roy A. Nelson"): the candidate is a surname.
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.[ \t]+$")
 _CHARACTER = re.compile(r"[ \t]*(\S?)")
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
 CONTEXT = 40
@@ -65,7 +74,7 @@ FOCUS_MIN_SHARE = 0.4
 
 MENTION_SCHEMA = {
     "doc_id": pl.Utf8, "country": pl.Utf8, "kind": pl.Utf8, "surface": pl.Utf8,
-    "start": pl.Int64, "end": pl.Int64, "field": pl.Utf8,
+    "start": pl.Int64, "end": pl.Int64, "field": pl.Utf8, "resolved_by": pl.Utf8,
 }
 
 
@@ -132,6 +141,7 @@ class _Candidates:
     payload: np.ndarray
     code: np.ndarray
     kind: np.ndarray
+    resolved: np.ndarray  # index into places.RESOLUTIONS
 
     def __getitem__(self, keep: np.ndarray) -> _Candidates:
         return _Candidates(*(getattr(self, f.name)[keep] for f in fields(self)))
@@ -170,7 +180,8 @@ def _candidates(texts: list[str]) -> _Candidates:
     automaton, entries = _matcher()
     spans = find_spans(texts, automaton)
     return _Candidates(spans.doc, spans.start, spans.end, spans.payload,
-                       entries.code[spans.payload], entries.kind[spans.payload])
+                       entries.code[spans.payload], entries.kind[spans.payload],
+                       np.zeros(len(spans.doc), dtype=np.int8))
 
 
 def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
@@ -222,6 +233,21 @@ def _in_organisation_names(
     return inside | _narrow(led, org_name_ends_here)
 
 
+def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[str],
+                          n_titles: int, eligible: np.ndarray) -> np.ndarray:
+    """One sense per article: a name read as a person once ("Capt. Roy A. Nelson") is that
+    person wherever the article repeats it ("Nelson said")."""
+    if not marked.any():
+        return marked
+    doc = found.text % n_titles
+    surface = [texts[t][s:e] for t, s, e in zip(found.text.tolist(), found.start.tolist(),
+                                                 found.end.tolist(), strict=True)]
+    people = {(int(doc[i]), surface[i]) for i in np.flatnonzero(marked).tolist()}
+    return marked | (eligible & np.fromiter(
+        ((int(d), name) in people for d, name in zip(doc, surface, strict=True)), bool,
+        len(surface)))
+
+
 def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
     """Person, organisation, language and currency rules; all on neighbouring words, read
     only for the candidates a rule applies to."""
@@ -271,7 +297,9 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
     currency = _narrow(currency_able, names_currency)
     person = _narrow(person_like, lambda i: (
         blocking(next_words[i]) or blocking(neighbours.previous_word(*spans[i][:2]))
+        or bool(_INITIAL_BEFORE.search(texts[spans[i][0]], max(0, spans[i][1] - 8), spans[i][1]))
     ))
+    person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
     language = _narrow(language_like, language_name)
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
     stray_abbreviation = _narrow(
@@ -304,21 +332,16 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
     return found[~_narrow(eu_seat, means_the_eu)]
 
 
-def _place_then_region(found: _Candidates, texts: list[str]) -> _Candidates:
-    """"Santa Cruz, Calif.", "Paris, Texas": a place right before ", <region>" is in the
-    region's country."""
-    following = np.arange(1, len(found.start) + 1).clip(max=len(found.start) - 1)
-    qualified = (
-        _kind_is(found.kind, "city", "capital", "region")
-        & (found.text[following] == found.text)
-        & (found.start[following] == found.end + 2)
-        & _kind_is(found.kind[following], "region")
-    )
-    qualified = _narrow(qualified, lambda i: (
-        texts[found.text[i]][found.end[i]:found.end[i] + 2] == ", "
-    ))
-    found.code = np.where(qualified, found.code[following], found.code).astype(object)
-    found.kind = np.where(qualified, KINDS.index("city"), found.kind).astype(np.int8)
+def _resolve_places(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
+    """Names of several places read with the article's context (transforms.places); a name
+    moved off its default reading is a city of the country it moved to (or stays an
+    organisation's)."""
+    code, found.resolved = places.resolve(
+        texts, found.text, found.start, found.end, found.code,
+        [KINDS[k] for k in found.kind.tolist()], n_titles)
+    moved = (code != found.code) & (found.kind != KINDS.index("org"))
+    found.kind = np.where(moved, KINDS.index("city"), found.kind).astype(np.int8)
+    found.code = code
     return found
 
 
@@ -333,7 +356,7 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     n = docs.height
     texts = [t or "" for t in docs["title"].to_list() + docs["body"].to_list()]
     found = _apply_rules(_candidates(texts), texts, n)
-    found = _place_then_region(_apply_document_rules(found, texts, n), texts)
+    found = _resolve_places(_apply_document_rules(found, texts, n), texts, n)
     found = found[found.code != ""]
     # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars
     # for the small frames of a batch).
@@ -350,6 +373,7 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
             "start": found.start,
             "end": found.end,
             "field": np.where(found.text < n, "title", "body").tolist(),
+            "resolved_by": [places.RESOLUTIONS[r] for r in found.resolved.tolist()],
         },
         schema=MENTION_SCHEMA,
     )

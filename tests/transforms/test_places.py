@@ -1,0 +1,82 @@
+"""Place names read with their article's context (transforms.places, through find_mentions)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from transforms.countries import find_mentions
+from transforms.places import qualifier_at, readings
+
+
+def resolved(*bodies: str) -> list[set[tuple[str, str, str]]]:
+    """Per article: (surface, country, resolved_by) of every mention."""
+    docs = pl.DataFrame({"doc_id": [f"d{i}" for i in range(len(bodies))],
+                         "title": [""] * len(bodies), "body": list(bodies)})
+    found = find_mentions(docs)
+    return [set(found.filter(pl.col("doc_id") == f"d{i}")
+                .select("surface", "country", "resolved_by").iter_rows())
+            for i in range(len(bodies))]
+
+
+def test_readings_hold_every_place_of_a_name_most_populous_first():
+    paris = readings()["paris"]
+    assert paris[0].code == "FR"
+    assert {("US", "KY"), ("US", "TX"), ("CA", "08")} <= {(r.code, r.admin1) for r in paris}
+    assert [r.population for r in paris] == sorted((r.population for r in paris), reverse=True)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Paris, Ky., officials", ("US", "KY", False)),
+    ("London, Ontario police", ("CA", "", False)),
+    ("Athens, Greece.", ("GR", "", False)),
+    ("Paris, TX and", ("US", "TX", False)),
+    ("Paris, Texas, Lyon and Nice", ("US", "TX", True)),
+    ("Paris, where", None),
+])
+def test_qualifiers_are_states_provinces_or_countries_after_a_comma(text, expected):
+    assert qualifier_at(text, text.index(",")) == expected
+
+
+def test_a_qualifier_decides_and_holds_for_the_whole_article():
+    first, second = resolved("PARIS, Ky. (AP) - The mayor of Paris said roads were closed.",
+                             "The mayor of Paris said roads were closed.")
+    assert ("Paris", "US", "qualifier") in first
+    assert not any(country == "FR" for _, country, _ in first)
+    assert second == {("Paris", "FR", "prior")}
+
+
+def test_a_state_or_county_named_elsewhere_picks_the_town_there():
+    kentucky, county, abroad = resolved(
+        "Officials in Paris said Kentucky roads were closed.",
+        "The London man was arrested by Laurel County deputies.",
+        "The Ohio senator flew to Paris for the talks.")
+    assert ("Paris", "US", "context") in kentucky
+    assert ("London", "US", "context") in county  # London, Ky. is in Laurel County
+    # No Paris in Ohio: the capital stands, though the article names a US state.
+    assert ("Paris", "FR", "prior") in abroad
+
+
+def test_a_country_named_elsewhere_moves_a_city_only_outside_the_us():
+    england, us, capital = resolved(
+        "Police in Newcastle said the driver was hurt in England.",
+        "Police in Athens said the driver was hurt. United States",
+        "A London-based think tank studies U.S.-Canada trade.")
+    assert ("Newcastle", "GB", "context") in england  # the default is Newcastle, Australia
+    assert ("Athens", "GR", "prior") in us  # US readings need their state
+    assert ("London", "GB", "prior") in capital  # capitals need a qualifier or a state
+
+
+def test_a_list_of_places_is_not_a_qualifier_unless_the_place_lies_there():
+    (found,) = resolved("Flights to Tokyo, Georgia and Armenia resumed.")
+    assert ("Tokyo", "JP", "name") in found
+
+
+def test_a_surname_once_is_a_surname_throughout():
+    (found,) = resolved("Capt. Roy A. Nelson said the music was loud. Later, Nelson said.")
+    assert not any(surface == "Nelson" for surface, _, _ in found)
+
+
+def test_local_institutions_keep_their_place_as_an_organisation():
+    (found,) = resolved("Both were lodged in the Laurel County Detention Center.")
+    assert ("Laurel County", "US", "name") in found

