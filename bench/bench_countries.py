@@ -12,9 +12,10 @@ F1 (pairs of countries named other than only inside an organisation's name; wher
 no kinds, pairs of all its countries); focus accuracy (share of articles whose focus set is
 exactly the labelled one, and focus micro-F1: comention, on sets with focus); recall per mention
 kind (sets with kinds). Then MB/s of each method per set, on its articles repeated into one
-batch of the pipeline's size (best of a few rounds). With --errors, one JSON line per article:
-its false positives and negatives and the mentions behind each predicted country. With
---reuters, also agreement with Reuters-21578 PLACES.
+batch of the pipeline's size (best of a few rounds); comention twice, with each article's
+language known (as ingest gives it in a run) and identifying it itself. With --errors, one
+JSON line per article: its false positives and negatives and the mentions behind each
+predicted country. With --reuters, also agreement with Reuters-21578 PLACES.
 
     python -m bench.bench_countries [--sets gold-59,LGL] [--errors PATH] [--reuters]
 """
@@ -35,6 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.data import DATA, HALVES, half_of
+from transforms.articles import languages_of
 from transforms.countries import article_countries, find_mentions
 
 KINDS = ("name", "demonym", "capital", "city", "region", "org")
@@ -90,9 +92,19 @@ def gold_of_half(gold: dict[str, dict], half: str) -> dict[str, dict]:
 
 
 def _docs(articles: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame({"doc_id": [a["id"] for a in articles],
+    docs = pl.DataFrame({"doc_id": [a["id"] for a in articles],
                          "title": [a["title"] for a in articles],
                          "body": [a["text"] for a in articles]})
+    # A run knows each article's language from ingest; without it find_mentions identifies it.
+    if articles and "lang" in articles[0]:
+        docs = docs.with_columns(lang=pl.Series([a["lang"] for a in articles], dtype=pl.Utf8))
+    return docs
+
+
+def with_languages(articles: list[dict]) -> list[dict]:
+    """The articles with the language ingest would give them."""
+    found = languages_of([f"{a['title']}\n{a['text']}" for a in articles])
+    return [a | {"lang": lang} for a, lang in zip(articles, found, strict=True)]
 
 
 def comention_predict(articles: list[dict]) -> dict[str, dict]:
@@ -277,7 +289,9 @@ def main() -> int:
         accuracy.add_column(col, justify="left" if col in ("set", "half", "method") else "right")
     speed = Table(title=f"MB/s per set, its articles repeated into batches of {BATCH_SIZE:,} "
                         f"(best of {SPEED_ROUNDS})")
-    for col in ("set", "MB per batch", *methods):
+    speed_columns = ("comention, language known (as in a run)", "comention, identifying it",
+                     *(m for m in methods if m != "comention"))
+    for col in ("set", "MB per batch", *speed_columns):
         speed.add_column(col, justify="left" if col == "set" else "right")
     errors = []
     for name, (articles, gold) in labelled.items():
@@ -290,7 +304,9 @@ def main() -> int:
         if args.errors:
             errors.extend(article_errors(name, articles, gold, predicted["comention"]))
         batch = batch_of(articles)
+        known = with_languages(batch)
         speed.add_row(name, f"{megabytes(batch):.1f}",
+                      f"{mb_per_s(comention_predict, known):.1f}",
                       *(f"{mb_per_s(predict, batch):.1f}" for predict in methods.values()))
     console.print(accuracy)
     console.print(speed)

@@ -27,11 +27,12 @@ ARTICLE_WEEK = "date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE"
 
 
 def articles_at(wh: Warehouse, rowids: list[int]) -> pl.DataFrame:
-    """doc_id, title, body, dup_of and week of the articles at these row ids (what enrichment,
-    term counting and signing read), in row order. By row id, not doc_id: a batch of nearby
-    rows reads only their row groups, where a doc_id list would scan every article's text."""
+    """doc_id, title, body, lang, dup_of and week of the articles at these row ids (what
+    enrichment, term counting and signing read), in row order. By row id, not doc_id: a batch
+    of nearby rows reads only their row groups, where a doc_id list would scan every article's
+    text."""
     return wh.frame(
-        f"SELECT doc_id, title, body, dup_of, {ARTICLE_WEEK} AS week FROM articles "
+        f"SELECT doc_id, title, body, lang, dup_of, {ARTICLE_WEEK} AS week FROM articles "
         "WHERE rowid BETWEEN ? AND ? AND rowid IN (SELECT unnest(?::BIGINT[])) ORDER BY rowid",
         [min(rowids), max(rowids), rowids])
 

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from transforms import places
+from transforms.articles import languages_of
 from transforms.extract import STOPWORDS
 from transforms.gazetteer import KINDS, ambiguity_rules, currency_words, gazetteer
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans
@@ -38,7 +39,8 @@ ORG_WORDS = {
     "State", "Sheriff", "Detention", "Circuit", "Superior", "District", "Department", "Office",
     "Board", "Commission", "School", "Schools", "High", "College", "Library", "Jail", "Fire",
     "Municipal", "Community", "Regional", "Memorial", "Public", "Health", "Medical",
-    "Correctional", "Chamber",
+    "Correctional", "Chamber", "City", "Bureau", "Highway", "National", "International",
+    "Arts",
 }
 # Words that make the place name after them part of a company's name ("Air Canada").
 ORG_PREFIXES = ("Air ", "Radio ", "Agence ")
@@ -56,7 +58,14 @@ LANGUAGE_CUES = {
     "learn", "learning", "learned", "in", "into", "from", "native", "teach", "teaches",
 }
 _STOPWORD_SET = frozenset(STOPWORDS)
-_STOP_CAPITALISED = {w.capitalize() for w in STOPWORDS} | {"President", "Minister", "Prime"}
+# Titles after a place name ("Texas Senator John Cornyn", "Ohio Gov. Mike DeWine") leave it a
+# place: they do not make it a person's name.
+TITLE_WORDS = {"President", "Minister", "Prime", "Senator", "Sen", "Governor", "Gov", "Mayor",
+               "Rep", "Representative", "Congressman", "Congresswoman", "Attorney", "Secretary"}
+_STOP_CAPITALISED = {w.capitalize() for w in STOPWORDS} | TITLE_WORDS
+# Titles before a place name make it a person's ("President Bush", "Capt. Nelson").
+PERSON_TITLES = TITLE_WORDS | {"Mr", "Mrs", "Ms", "Dr", "Capt", "Sgt", "Lt", "Officer", "Judge",
+                               "Chief", "Coach", "Detective", "Det", "Deputy", "Sir", "Lady"}
 _EU_CONTEXT = re.compile(r"\bEU\b|\bE\.U\.|European (?:Union|Commission|Parliament|Council)")
 # A word (letters, apostrophes, hyphens) after spaces and tabs; matched in the reversed text it
 # is the word before a position. _WORDS reads up to three.
@@ -69,6 +78,8 @@ _INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.[ \t]+$")
 _CHARACTER = re.compile(r"[ \t]*(\S?)")
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
 CONTEXT = 40
+# The smallest city whose name, next to a candidate, is a place and not a person's name.
+NOT_BLOCKING_MIN_POPULATION = 250_000
 FOCUS_MIN_SCORE = 2.0
 FOCUS_MIN_SHARE = 0.4
 
@@ -85,6 +96,8 @@ class _Entries:
     code: np.ndarray  # ISO code, "" for phrases that only shadow a country word
     kind: np.ndarray  # index into KINDS
     rule: dict[str, np.ndarray]  # rule name (data/ambiguous.csv) → which entries it applies to
+    languages: np.ndarray  # tuple of the article languages an entry counts in; () for all
+    key: np.ndarray  # places.name_key of the surface: how place readings are looked up
 
 
 def _written_forms(surface: str, exact_case: bool, any_case: bool) -> set[str]:
@@ -108,6 +121,9 @@ def _matcher() -> tuple[Automaton, _Entries]:
             name: np.array([name in rules.get(surface, ()) for surface in surfaces])
             for name in ("person", "language", "after_comma", "us_state", "eu_seat")
         },
+        languages=np.array([tuple(langs) for langs in table["languages"].to_list()] + [()],
+                           dtype=object)[:-1],
+        key=np.array([places.name_key(surface) for surface in surfaces], dtype=object),
     )
     forms = (
         (form, payload)
@@ -119,11 +135,13 @@ def _matcher() -> tuple[Automaton, _Entries]:
 
 @cache
 def _not_blocking_words() -> frozenset[str]:
-    """Capitalised words that may stand next to a place: function words, places and the
-    kinds of place inside one ("Edinburgh Airport")."""
-    return frozenset(
-        _STOP_CAPITALISED | PLACE_NOUNS | set(gazetteer()["surface"].to_list())
-    )
+    """Capitalised words that may stand next to a place: function words, kinds of place
+    inside one ("Edinburgh Airport") and places, but not towns small enough to be a person's
+    name too ("George Bush": George, South Africa; Bush, Egypt)."""
+    table = gazetteer()
+    places = table.filter((table["kind"] != "city")
+                          | (table["population"] >= NOT_BLOCKING_MIN_POPULATION))
+    return frozenset(_STOP_CAPITALISED | PLACE_NOUNS | set(places["surface"].to_list()))
 
 
 def _kind_is(kinds: np.ndarray, *names: str) -> np.ndarray:
@@ -184,6 +202,18 @@ def _candidates(texts: list[str]) -> _Candidates:
                        np.zeros(len(spans.doc), dtype=np.int8))
 
 
+def _in_their_language(found: _Candidates, languages: list[str | None]) -> _Candidates:
+    """The candidates whose form counts in their article's language (``languages``, one per
+    article; None: unknown, where only the forms of every language count)."""
+    _, entries = _matcher()
+    held = entries.languages[found.payload]
+    n = len(languages)
+    keep = np.fromiter((not langs or languages[t % n] in langs
+                        for t, langs in zip(found.text.tolist(), held, strict=True)),
+                       bool, len(held))
+    return found[keep]
+
+
 def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
     """``mask`` where ``holds(i)`` is true too: the per-candidate test in Python runs only
     where the array test passed."""
@@ -231,6 +261,11 @@ def _in_organisation_names(
         )
 
     return inside | _narrow(led, org_name_ends_here)
+
+
+def _is_initial(word: str | None) -> bool:
+    """A name's initial written without its full stop ("George W Bush")."""
+    return word is not None and len(word) == 1 and word.isupper()
 
 
 def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[str],
@@ -295,10 +330,14 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
         )
 
     currency = _narrow(currency_able, names_currency)
-    person = _narrow(person_like, lambda i: (
-        blocking(next_words[i]) or blocking(neighbours.previous_word(*spans[i][:2]))
-        or bool(_INITIAL_BEFORE.search(texts[spans[i][0]], max(0, spans[i][1] - 8), spans[i][1]))
-    ))
+    def names_a_person(i: int) -> bool:
+        previous = neighbours.previous_word(*spans[i][:2])
+        return (blocking(next_words[i]) or blocking(previous) or previous in PERSON_TITLES
+                or _is_initial(next_words[i]) or _is_initial(previous)
+                or bool(_INITIAL_BEFORE.search(texts[spans[i][0]], max(0, spans[i][1] - 8),
+                                               spans[i][1])))
+
+    person = _narrow(person_like, names_a_person)
     person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
     language = _narrow(language_like, language_name)
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
@@ -336,9 +375,9 @@ def _resolve_places(found: _Candidates, texts: list[str], n_titles: int) -> _Can
     """Names of several places read with the article's context (transforms.places); a name
     moved off its default reading is a city of the country it moved to (or stays an
     organisation's)."""
-    code, found.resolved = places.resolve(
-        texts, found.text, found.start, found.end, found.code,
-        [KINDS[k] for k in found.kind.tolist()], n_titles)
+    _, entries = _matcher()
+    code, found.resolved = places.resolve(texts, found.text, found.end, found.code, found.kind,
+                                          entries.key[found.payload], n_titles)
     moved = (code != found.code) & (found.kind != KINDS.index("org"))
     found.kind = np.where(moved, KINDS.index("city"), found.kind).astype(np.int8)
     found.code = code
@@ -346,7 +385,9 @@ def _resolve_places(found: _Candidates, texts: list[str], n_titles: int) -> _Can
 
 
 def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
-    """Every country mention in ``docs`` (doc_id, title, body): one row per mention.
+    """Every country mention in ``docs`` (doc_id, title, body, and lang if known: else it is
+    identified here): one row per mention. Forms of one language ("Frankreich", "chinesischen")
+    count only in articles of that language.
 
     Offsets are character offsets into the field (title or body) the mention is in.
     """
@@ -355,7 +396,9 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     # Titles and bodies are scanned as one batch: text i < n is title i, text n + i body i.
     n = docs.height
     texts = [t or "" for t in docs["title"].to_list() + docs["body"].to_list()]
-    found = _apply_rules(_candidates(texts), texts, n)
+    languages = (docs["lang"].to_list() if "lang" in docs.columns else
+                 languages_of([f"{t}\n{b}" for t, b in zip(texts[:n], texts[n:], strict=True)]))
+    found = _apply_rules(_in_their_language(_candidates(texts), languages), texts, n)
     found = _resolve_places(_apply_document_rules(found, texts, n), texts, n)
     found = found[found.code != ""]
     # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars

