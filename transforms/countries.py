@@ -208,10 +208,9 @@ def _in_their_language(found: _Candidates, languages: list[str | None]) -> _Cand
     _, entries = _matcher()
     held = entries.languages[found.payload]
     n = len(languages)
-    keep = np.fromiter((not langs or languages[t % n] in langs
-                        for t, langs in zip(found.text.tolist(), held, strict=True)),
-                       bool, len(held))
-    return found[keep]
+    one_language = np.fromiter(map(bool, held), bool, len(held))
+    wrong = _narrow(one_language, lambda i: languages[found.text[i] % n] not in held[i])
+    return found[~wrong]
 
 
 def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
@@ -311,11 +310,14 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
                 and word not in not_blocking)
 
     into_org = _in_organisation_names(texts, spans, next_words, org_able, neighbours)
-    # "Swiss franc", "U.S. dollars": currency wording, not a mention of the country (the unit
-    # in lower or upper case, so "German Mark Weber" is still German).
+    # "Swiss franc", "U.S. dollars", "US$": currency wording, not a mention of the country (the
+    # unit in lower or upper case, so "German Mark Weber" is still German).
     currencies = currency_words()
 
     def names_currency(i: int) -> bool:
+        text, _, end = spans[i]
+        if texts[text].startswith("$", end):  # "US$5 million", "HK$"
+            return True
         word = next_words[i]
         if word is not None and word.isupper():
             word = word.lower()
@@ -331,11 +333,14 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
 
     currency = _narrow(currency_able, names_currency)
     def names_a_person(i: int) -> bool:
-        previous = neighbours.previous_word(*spans[i][:2])
-        return (blocking(next_words[i]) or blocking(previous) or previous in PERSON_TITLES
-                or _is_initial(next_words[i]) or _is_initial(previous)
-                or bool(_INITIAL_BEFORE.search(texts[spans[i][0]], max(0, spans[i][1] - 8),
-                                               spans[i][1])))
+        following = next_words[i]
+        if blocking(following) or _is_initial(following):
+            return True
+        text, start, _ = spans[i]
+        previous = neighbours.previous_word(text, start)
+        if previous is None:  # "Roy A. Nelson": the word before is an initial, with its stop
+            return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 8), start))
+        return blocking(previous) or previous in PERSON_TITLES or _is_initial(previous)
 
     person = _narrow(person_like, names_a_person)
     person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)

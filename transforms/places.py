@@ -182,6 +182,8 @@ def resolve(
     named_states: dict[int, set[str]] = {}
     named_countries: dict[int, set[str]] = {}
     evidence = ~ambiguous | np.isin(kind, [KINDS.index("name"), KINDS.index("demonym")])
+    # ...only in the articles that have a name to resolve.
+    evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
     for i in np.flatnonzero(evidence).tolist():
         named_countries.setdefault(doc[i], set()).add(code[i])
         if code[i] == "US" and keys[i] in states:
@@ -209,7 +211,8 @@ def resolve(
         if (d, keys[i]) in sense:
             code[i], resolved[i] = sense[(d, keys[i])], RESOLUTIONS.index("qualifier")
             continue
-        if any(r.code == "US" and r.admin1 in named_states.get(d, ()) for r in options):
+        states_named = named_states.get(d)
+        if states_named and any(r.code == "US" and r.admin1 in states_named for r in options):
             code[i], resolved[i] = "US", RESOLUTIONS.index("context")
             continue
         named = named_countries.get(d, set())
