@@ -45,8 +45,11 @@ ORG_WORDS = {
 # Words that make the place name after them part of a company's name ("Air Canada").
 ORG_PREFIXES = ("Air ", "Radio ", "Agence ")
 _ORG_LEADS = (" of ", *ORG_PREFIXES)
-# Kinds of place named after the city or region they are in ("Edinburgh Airport").
+# Kinds of place named after the city or region they are in ("Edinburgh Airport"), and the
+# directions before a region ("Northeast Texas").
 PLACE_NOUNS = {
+    "North", "South", "East", "West", "Northeast", "Northwest", "Southeast", "Southwest",
+    "Northern", "Southern", "Eastern", "Western", "Central", "Upper", "Lower", "Greater",
     "Airport", "Station", "Street", "Road", "Avenue", "Square", "Bridge", "Castle", "Cathedral",
     "Park", "Hospital", "Prison", "Port", "Harbour", "Harbor", "Bay", "Valley", "River", "Lake",
     "Centre", "Center", "Hall", "Palace", "Tower", "Stadium", "Arena", "Metro", "Area",

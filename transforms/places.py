@@ -43,6 +43,10 @@ from transforms.gazetteer import (
 from transforms.refcache import cached_frame, fingerprint
 
 RESOLUTIONS = ("name", "qualifier", "context", "prior")
+# A name held by towns of several US states stands for the state of its biggest when that is a
+# city of at least this size ("Dallas": Texas). 20,000 to 250,000 score the same on the tune
+# halves; without it, one error more.
+ANCHOR_MIN_POPULATION = 100_000
 # Kinds of mention whose name may be another place's: a country's own name too ("Lebanon,
 # Pa.", "Palestine, Texas"), and a local institution's ("the Paris Police Department").
 RESOLVABLE_KINDS = ("name", "capital", "city", "region", "org")
@@ -94,15 +98,37 @@ def us_states() -> dict[str, str]:
 
 
 @cache
-def readings() -> dict[str, tuple[Reading, ...]]:
-    """Lower-case, ASCII-folded place name → its readings, most populous first; only names
-    with more than one (several countries, or several US states)."""
+def _all_readings() -> dict[str, tuple[Reading, ...]]:
+    """name_key of a gazetteer place → its readings, most populous first."""
     table = cached_frame("place-readings", fingerprint([Path(__file__)]) + _sources_key(),
                          _build_readings)
     out: dict[str, list[Reading]] = {}
     for key, code, admin1, population in table.iter_rows():
         out.setdefault(key, []).append(Reading(code, admin1, population))
     return {key: tuple(found) for key, found in out.items()}
+
+
+@cache
+def readings() -> dict[str, tuple[Reading, ...]]:
+    """name_key of a place name → its readings, most populous first; only names with more
+    than one (several countries, or several US states)."""
+    return {key: found for key, found in _all_readings().items() if len(found) > 1}
+
+
+@cache
+def one_country_names() -> dict[str, Reading]:
+    """name_key of a place name whose readings all lie in one country (US towns of one name
+    in several states) → its most populous reading."""
+    return {key: found[0] for key, found in readings().items()
+            if len({r.code for r in found}) == 1}
+
+
+@cache
+def us_town_states() -> dict[str, str]:
+    """name_key of a US town only one place bears → its state: a state named through it
+    ("Lexington" is in Kentucky)."""
+    return {key: found[0].admin1 for key, found in _all_readings().items()
+            if len(found) == 1 and found[0].code == "US" and found[0].admin1}
 
 
 def _build_readings() -> pl.DataFrame:
@@ -124,8 +150,8 @@ def _build_readings() -> pl.DataFrame:
     frame = pl.DataFrame([(*place, population) for place, population in held.items()],
                          schema={"key": pl.Utf8, "code": pl.Utf8, "admin1": pl.Utf8,
                                  "population": pl.Int64}, orient="row")
-    return (frame.filter(pl.len().over("key") > 1)
-            .sort(["key", "population", "code", "admin1"], descending=[False, True, False, False]))
+    return frame.sort(["key", "population", "code", "admin1"],
+                      descending=[False, True, False, False])
 
 
 @cache
@@ -167,6 +193,7 @@ def resolve(
     article); ``kind`` is each candidate's index into KINDS and ``key`` its gazetteer entry's
     name_key."""
     by_name = readings()
+    _one_country = one_country_names()
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
     ambiguous = resolvable & np.fromiter((k in by_name for k in key.tolist()), bool, len(key))
     resolved = np.zeros(len(key), dtype=np.int8)
@@ -177,17 +204,27 @@ def resolve(
     keys = key.tolist()
     states = us_state_anchors()
     # The article's evidence from its unambiguous mentions: the US states it names (a county
-    # stands for the states that have a county of its name) and the countries. A country's
-    # name or demonym names it even where a town shares the name ("Canada").
+    # stands for the states that have a county of its name, a town for its state) and the
+    # countries. A country's name or demonym names it even where a town shares the name
+    # ("Canada").
     named_states: dict[int, set[str]] = {}
     named_countries: dict[int, set[str]] = {}
-    evidence = ~ambiguous | np.isin(kind, [KINDS.index("name"), KINDS.index("demonym")])
+    evidence = (~ambiguous | np.isin(kind, [KINDS.index("name"), KINDS.index("demonym")])
+                | np.fromiter((k in _one_country for k in keys), bool, len(keys)))
     # ...only in the articles that have a name to resolve.
     evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
+    towns = us_town_states()
     for i in np.flatnonzero(evidence).tolist():
+        if keys[i] in _one_country:  # "Dallas": towns in several states, one big city
+            named_countries.setdefault(doc[i], set()).add(_one_country[keys[i]].code)
+            if _one_country[keys[i]].population >= ANCHOR_MIN_POPULATION:
+                named_states.setdefault(doc[i], set()).add(_one_country[keys[i]].admin1)
+            continue
         named_countries.setdefault(doc[i], set()).add(code[i])
         if code[i] == "US" and keys[i] in states:
             named_states.setdefault(doc[i], set()).update(states[keys[i]])
+        elif code[i] == "US" and keys[i] in towns:
+            named_states.setdefault(doc[i], set()).add(towns[keys[i]])
     # Qualified names first: a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
     sense: dict[tuple[int, str], str] = {}
