@@ -48,7 +48,7 @@ _GENERIC = re.compile(
 _NOT_PLACES = {
     "Of", "Male", "Mobile", "Reading", "Nice", "Victoria", "Bat", "Sale", "Split",
     "Orange", "Regina", "Florence", "Aurora", "Mercedes", "Concordia", "Independence", "Unity",
-    "Lakes", "Bay", "Lagos State", "Santa", "Wien", "Roma", "Napoli",
+    "Lakes", "Bay", "Lagos State", "Santa", "Wien", "Roma", "Napoli", "Metro", "Commonwealth",
 }
 
 

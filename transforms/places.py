@@ -186,12 +186,14 @@ def qualifier_at(text: str, end: int) -> tuple[str, str, bool] | None:
 
 def resolve(
     texts: list[str], text: np.ndarray, end: np.ndarray, code: np.ndarray, kind: np.ndarray,
-    key: np.ndarray, n_titles: int,
+    key: np.ndarray, n_titles: int, state_words: tuple[np.ndarray, np.ndarray] = ((), ()),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each candidate's country after resolution, and how it was resolved (an index into
     RESOLUTIONS). ``text`` indexes titles then bodies (text i and n_titles + i are one
     article); ``kind`` is each candidate's index into KINDS and ``key`` its gazetteer entry's
-    name_key."""
+    name_key. ``state_words`` (text, name_key) are US state and county names the article
+    writes where they are not mentions of their own ("Kentucky State Police", "Athens-Clarke
+    County"): they still say which state the article is in."""
     by_name = readings()
     _one_country = one_country_names()
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
@@ -214,6 +216,9 @@ def resolve(
     # ...only in the articles that have a name to resolve.
     evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
     towns = us_town_states()
+    for t, k in zip(*state_words, strict=True):
+        if k in states:
+            named_states.setdefault(int(t) % n_titles, set()).update(states[k])
     for i in np.flatnonzero(evidence).tolist():
         if keys[i] in _one_country:  # "Dallas": towns in several states, one big city
             named_countries.setdefault(doc[i], set()).add(_one_country[keys[i]].code)

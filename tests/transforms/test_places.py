@@ -80,3 +80,13 @@ def test_a_surname_once_is_a_surname_throughout():
 def test_local_institutions_keep_their_place_as_an_organisation():
     (found,) = resolved("Both were lodged in the Laurel County Detention Center.")
     assert ("Laurel County", "US", "name") in found
+
+
+def test_a_state_inside_an_institutions_name_still_places_the_towns():
+    (found,) = resolved("Officials in Athens said the Ohio State Highway Patrol closed the road.")
+    assert ("Athens", "US", "context") in found
+
+
+def test_a_saint_is_not_the_place():
+    (found,) = resolved("The St. George parish and Saint Paris church.")
+    assert not {surface for surface, _, _ in found} & {"George", "Paris"}
