@@ -10,7 +10,7 @@ pay off. The roll-up per article is Polars.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from functools import cache
 
@@ -104,7 +104,6 @@ class _Entries:
     code: np.ndarray  # ISO code, "" for phrases that only shadow a country word
     kind: np.ndarray  # index into KINDS
     rule: dict[str, np.ndarray]  # rule name (data/ambiguous.csv) → which entries it applies to
-    languages: np.ndarray  # tuple of the article languages an entry counts in; () for all
     key: np.ndarray  # places.name_key of the surface: how place readings are looked up
 
 
@@ -119,6 +118,7 @@ def _written_forms(surface: str, exact_case: bool, any_case: bool) -> set[str]:
 
 @cache
 def _matcher() -> tuple[Automaton, _Entries]:
+    """The automaton of the forms that count in every language, and the entries."""
     table = gazetteer()
     rules = ambiguity_rules()
     surfaces = table["surface"].to_list()
@@ -129,16 +129,31 @@ def _matcher() -> tuple[Automaton, _Entries]:
             name: np.array([name in rules.get(surface, ()) for surface in surfaces])
             for name in ("person", "language", "after_comma", "us_state", "eu_seat")
         },
-        languages=np.array([tuple(langs) for langs in table["languages"].to_list()] + [()],
-                           dtype=object)[:-1],
         key=np.array([places.name_key(surface) for surface in surfaces], dtype=object),
     )
-    forms = (
-        (form, payload)
-        for payload, row in enumerate(table.select("surface", "exact_case", "any_case").rows())
-        for form in _written_forms(*row)
-    )
-    return build_automaton(forms), entries
+    return build_automaton(_forms(table, "")), entries
+
+
+@cache
+def _language_automaton(language: str) -> Automaton:
+    """The automaton of an article language: every language's forms and that language's
+    ("Frankreich", "chinesischen", "Wien" in German). Built the first time an article of the
+    language comes, so English batches scan the smaller one alone."""
+    return build_automaton(_forms(gazetteer(), language))
+
+
+def _forms(table: pl.DataFrame, language: str) -> Iterator[tuple[str, int]]:
+    """(written form, payload) of the entries that count in ``language`` ("": in every one)."""
+    for payload, (surface, exact_case, any_case, languages) in enumerate(
+            table.select("surface", "exact_case", "any_case", "languages").rows()):
+        if not languages or language in languages:
+            for form in _written_forms(surface, exact_case, any_case):
+                yield form, payload
+
+
+@cache
+def _languages_with_forms() -> frozenset[str]:
+    return frozenset(gazetteer()["languages"].explode().drop_nulls().unique().to_list())
 
 
 @cache
@@ -202,23 +217,26 @@ class _Neighbours:
         return found.group(1) if found else ""
 
 
-def _candidates(texts: list[str]) -> _Candidates:
+def _candidates(texts: list[str], languages: list[str | None]) -> _Candidates:
+    """Every gazetteer form in the texts, each text scanned with its article's language's
+    automaton (``languages``, one per article: text i and n + i are article i's)."""
     automaton, entries = _matcher()
-    spans = find_spans(texts, automaton)
-    return _Candidates(spans.doc, spans.start, spans.end, spans.payload,
-                       entries.code[spans.payload], entries.kind[spans.payload],
-                       np.zeros(len(spans.doc), dtype=np.int8))
-
-
-def _in_their_language(found: _Candidates, languages: list[str | None]) -> _Candidates:
-    """The candidates whose form counts in their article's language (``languages``, one per
-    article; None: unknown, where only the forms of every language count)."""
-    _, entries = _matcher()
-    held = entries.languages[found.payload]
     n = len(languages)
-    one_language = np.fromiter(map(bool, held), bool, len(held))
-    wrong = _narrow(one_language, lambda i: languages[found.text[i] % n] not in held[i])
-    return found[~wrong]
+    groups: dict[str, list[int]] = {}
+    for i in range(len(texts)):
+        language = languages[i % n]
+        groups.setdefault(language if language in _languages_with_forms() else "", []).append(i)
+    parts = []
+    for language, members in groups.items():
+        spans = find_spans([texts[i] for i in members],
+                           _language_automaton(language) if language else automaton)
+        parts.append((np.asarray(members, dtype=np.int64)[spans.doc], spans.start, spans.end,
+                      spans.payload))
+    text, start, end, payload = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.lexsort((start, text))
+    text, start, end, payload = text[order], start[order], end[order], payload[order]
+    return _Candidates(text, start, end, payload, entries.code[payload], entries.kind[payload],
+                       np.zeros(len(text), dtype=np.int8))
 
 
 def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
@@ -416,7 +434,7 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     texts = [t or "" for t in docs["title"].to_list() + docs["body"].to_list()]
     languages = (docs["lang"].to_list() if "lang" in docs.columns else
                  languages_of([f"{t}\n{b}" for t, b in zip(texts[:n], texts[n:], strict=True)]))
-    candidates = _in_their_language(_candidates(texts), languages)
+    candidates = _candidates(texts, languages)
     # US states and counties as written, before any rule reads one as a person or an
     # institution's name: they still place the article's towns.
     us_regions = candidates[(candidates.code == "US") & _kind_is(candidates.kind, "region")]
