@@ -204,7 +204,7 @@ def mentions_behind(articles: list[dict]) -> dict[str, dict[str, list[dict]]]:
     out = {a["id"]: {} for a in articles}
     for m in find_mentions(_docs(articles)).iter_rows(named=True):
         out[m["doc_id"]].setdefault(m["country"], []).append(
-            {k: m[k] for k in ("surface", "kind", "field", "start")})
+            {k: m[k] for k in ("surface", "kind", "field", "start", "resolved_by")})
     return out
 
 
