@@ -103,7 +103,7 @@ def _docs(articles: list[dict]) -> pl.DataFrame:
 
 def with_languages(articles: list[dict]) -> list[dict]:
     """The articles with the language ingest would give them."""
-    found = languages_of([f"{a['title']}\n{a['text']}" for a in articles])
+    found = languages_of([a["text"] for a in articles])  # from the body, as ingest does
     return [a | {"lang": lang} for a, lang in zip(articles, found, strict=True)]
 
 

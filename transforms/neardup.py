@@ -131,8 +131,10 @@ def resolve_first_copies(pairs: pl.DataFrame) -> pl.DataFrame:
     the earlier copy; chains (c ~ b ~ a) all point to the first copy a."""
     if pairs.is_empty():
         return pl.DataFrame(schema={"doc_id": pl.Utf8, "dup_of": pl.Utf8})
+    # Ties (several published copies: all rank -1) go to the lowest doc_id, so that the links
+    # never depend on the order DuckDB returned the pairs in.
     first = (
-        pairs.sort("other_rank")
+        pairs.sort(["other_rank", "other"], maintain_order=True)
         .group_by("doc_id", maintain_order=True)
         .agg(pl.col("other").first().alias("dup_of"))
     )

@@ -27,11 +27,11 @@ def test_readings_hold_every_place_of_a_name_most_populous_first():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Paris, Ky., officials", ("US", "KY", False)),
-    ("London, Ontario police", ("CA", "", False)),
-    ("Athens, Greece.", ("GR", "", False)),
-    ("Paris, TX and", ("US", "TX", False)),
-    ("Paris, Texas, Lyon and Nice", ("US", "TX", True)),
+    ("Paris, Ky., officials", ("US", "KY", False, "Ky.")),
+    ("London, Ontario police", ("CA", "", False, "Ontario")),
+    ("Athens, Greece.", ("GR", "", False, "Greece")),
+    ("Paris, TX and", ("US", "TX", False, "TX")),
+    ("Paris, Texas, Lyon and Nice", ("US", "TX", True, "Texas")),
     ("Paris, where", None),
 ])
 def test_qualifiers_are_states_provinces_or_countries_after_a_comma(text, expected):
@@ -90,3 +90,49 @@ def test_a_state_inside_an_institutions_name_still_places_the_towns():
 def test_a_saint_is_not_the_place():
     (found,) = resolved("The St. George parish and Saint Paris church.")
     assert not {surface for surface, _, _ in found} & {"George", "Paris"}
+
+
+def test_a_list_of_countries_is_not_a_place_and_its_country():
+    tariffs, summit, strikes, dateline = resolved(
+        "Trump threatened tariffs on China, Mexico and Canada.",
+        "Leaders of China, Japan and South Korea met. China said talks went well.",
+        "Israel struck Lebanon, Syria. Lebanon's government protested.",
+        "BERLIN, DE - Siemens said orders rose.")
+    assert ("China", "CN", "name") in tariffs
+    assert {country for surface, country, _ in summit if surface == "China"} == {"CN"}
+    assert {country for surface, country, _ in strikes if surface == "Lebanon"} == {"LB"}
+    assert ("BERLIN", "DE", "prior") in dateline
+
+
+def test_a_sentence_starting_with_a_is_not_an_initial():
+    texas, war, aggies = resolved("A Texas man was arrested on Monday. Texas police said.",
+                                  "After World War I. Kentucky troops came home.",
+                                  "Texas A&M won the game.")
+    assert {surface for surface, _, _ in texas} == {"Texas"}
+    assert ("Kentucky", "US", "name") in war
+    assert ("Texas", "US", "name") in aggies
+
+
+def test_a_person_named_after_a_state_places_no_town():
+    williams, jones = resolved("Tennessee Williams spent his last summers in Paris.",
+                               "Indiana Jones first appears in Peru.")
+    assert ("Paris", "FR", "prior") in williams
+    assert ("Peru", "PE", "name") in jones
+
+
+def test_english_county_councils_are_not_us_counties():
+    (found,) = resolved("Essex County Council said Colchester roads were closed.")
+    assert not any(country == "US" for _, country, _ in found)
+
+
+def test_german_nouns_next_to_a_city_do_not_make_it_a_person():
+    docs = pl.DataFrame({"doc_id": ["d"], "title": [""], "lang": ["de"], "body": [
+        "Die ukrainische Hauptstadt Kiew wurde angegriffen. In Kiew fiel der Strom aus. "
+        "Die Stadt Wien teilte mit, dass die Polizei in Wien ermittelt."]})
+    found = find_mentions(docs).filter(pl.col("kind") != "demonym")
+    assert found["surface"].to_list() == ["Kiew", "Kiew", "Wien", "Wien"]
+
+
+def test_a_state_named_elsewhere_does_not_move_a_countrys_name():
+    (found,) = resolved("Missouri farmers sell more pork to Mexico.")
+    assert ("Mexico", "MX", "name") in found
