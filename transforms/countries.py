@@ -369,19 +369,18 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         )
 
     currency = _narrow(currency_able, names_currency)
-    def titled_or_initialled(i: int) -> bool:
+    def titled_or_initialled(i: int, previous: str | None) -> bool:
         text, start, end = spans[i]
         if _INITIAL_AFTER.match(texts[text], end):  # "George W Bush"
             return True
-        previous = neighbours.previous_word(text, start)
         if previous is None:  # "Roy A. Nelson": the word before is an initial, with its stop
             return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 24), start))
         return previous in PERSON_TITLES or _is_initial(previous)
 
     def names_a_person(i: int) -> bool:
-        text, start, _ = spans[i]
-        return (blocking(next_words[i]) or blocking(neighbours.previous_word(text, start))
-                or titled_or_initialled(i))
+        previous = neighbours.previous_word(*spans[i][:2])
+        return (blocking(next_words[i]) or blocking(previous)
+                or titled_or_initialled(i, previous))
 
     nouns_capitalised = np.fromiter(
         (languages[t % n_titles] in NOUN_CAPITALISING for t in found.text.tolist()), bool,
@@ -390,10 +389,10 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         # Every noun is capitalised: only a neighbour the language's dictionary does not know
         # ("Alexandra Böckelmann", not "die Stadt Wien") is a name.
         language = languages[spans[i][0] % n_titles]
-        text, start, _ = spans[i]
-        return titled_or_initialled(i) or any(
+        previous = neighbours.previous_word(*spans[i][:2])
+        return titled_or_initialled(i, previous) or any(
             blocking(word) and not simplemma.is_known(word, lang=language)
-            for word in (next_words[i], neighbours.previous_word(text, start)))
+            for word in (next_words[i], previous))
 
     person = (_narrow(person_like & ~nouns_capitalised, names_a_person)
               | _narrow(person_like & nouns_capitalised, names_a_person_in_german))
@@ -466,7 +465,9 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     # US counties as written, before a rule reads one as part of a longer name ("Edgar County
     # Special Education"): no person is called that, and they still place the article's towns.
     _, entries = _matcher()
-    counties = candidates[np.isin(entries.key[candidates.payload], list(places.county_keys()))]
+    county_keys = places.county_keys()
+    counties = candidates[np.fromiter((k in county_keys for k in entries.key[candidates.payload]),
+                                      bool, len(candidates.payload))]
     found = _apply_rules(candidates, texts, n, languages)
     found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties)
     found = found[found.code != ""]
