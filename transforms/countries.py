@@ -434,16 +434,11 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
 
 def _resolve_places(found: _Candidates, texts: list[str], n_titles: int,
                     counties: _Candidates) -> _Candidates:
-    """Names of several places read with the article's context (transforms.places); a name
-    moved off its default reading is a city of the country it moved to (or stays an
-    organisation's)."""
+    """Names of several places read with the article's context (transforms.places)."""
     _, entries = _matcher()
-    code, found.resolved = places.resolve(
-        texts, found.text, found.end, found.code, found.kind, entries.key[found.payload],
-        n_titles, (counties.text, entries.key[counties.payload]))
-    moved = (code != found.code) & (found.kind != KINDS.index("org"))
-    found.kind = np.where(moved, KINDS.index("city"), found.kind).astype(np.int8)
-    found.code = code
+    found.code, found.kind, found.resolved = places.resolve(
+        texts, found.text, found.start, found.end, found.code, found.kind,
+        entries.key[found.payload], n_titles, (counties.text, entries.key[counties.payload]))
     return found
 
 

@@ -173,10 +173,11 @@ def qualifier_forms() -> dict[str, tuple[str, str]]:
     return forms | {form: ("US", state) for form, state in us_states().items()}
 
 
-def qualifier_at(text: str, end: int) -> tuple[str, str, bool, str] | None:
+def qualifier_at(text: str, end: int) -> tuple[str, str, bool, str, int] | None:
     """The state, province or country written right after a place name ending at ``end``
-    (", Ky.", ", Ontario", ", New South Wales"): (country code, US admin1 code or "", whether
-    a list of places goes on after it, the qualifier as written), or None."""
+    (", Ky.", ", Ontario", ", New South Wales", ", ONTARIO"): (country code, US admin1 code or
+    "", whether a list of places goes on after it, the qualifier as written, where it starts),
+    or None."""
     found = _QUALIFIER.match(text, end)
     if not found:
         return None
@@ -184,32 +185,40 @@ def qualifier_at(text: str, end: int) -> tuple[str, str, bool, str] | None:
     parts = found.group(1).split()
     for n in range(len(parts), 0, -1):  # the longest known run of words
         form = " ".join(parts[:n])
-        # "Paris, France." ends a sentence; "Ky." is written with its full stop.
-        for written in (form, form.rstrip(".")):
+        # "Paris, France." ends a sentence; "Ky." is written with its full stop; a dateline
+        # may be all capitals ("LONDON, ONTARIO"), but two capitals are a postal code.
+        variants = (form, form.rstrip("."))
+        if form.isupper() and len(form.rstrip(".")) > 2:
+            variants += tuple(v.title() for v in variants)
+        for written in variants:
             if written in forms:
                 goes_on = bool(_LIST_GOES_ON.match(text, found.start(1) + len(form)))
-                return (*forms[written], goes_on, written)
+                return (*forms[written], goes_on, form, found.start(1))
     return None
 
 
 def resolve(
-    texts: list[str], text: np.ndarray, end: np.ndarray, code: np.ndarray, kind: np.ndarray,
-    key: np.ndarray, n_titles: int, state_words: tuple[np.ndarray, np.ndarray] = ((), ()),
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each candidate's country after resolution, and how it was resolved (an index into
-    RESOLUTIONS). ``text`` indexes titles then bodies (text i and n_titles + i are one
-    article); ``kind`` is each candidate's index into KINDS and ``key`` its gazetteer entry's
-    name_key. ``state_words`` (text, name_key) are US county names the article writes where
-    they are not mentions of their own ("Edgar County Special Education"): they still say
-    which state the article is in."""
+    texts: list[str], text: np.ndarray, start: np.ndarray, end: np.ndarray, code: np.ndarray,
+    kind: np.ndarray, key: np.ndarray, n_titles: int,
+    state_words: tuple[np.ndarray, np.ndarray] = ((), ()),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each candidate's country and kind after resolution, and how it was resolved (an index
+    into RESOLUTIONS): a name moved off its default reading is a city of the country it moved
+    to (an organisation's stays an organisation's), a state written as a qualifier is a US
+    region ("Athens, Georgia": not the country). ``text`` indexes titles then bodies (text i
+    and n_titles + i are one article); ``kind`` is each candidate's index into KINDS and
+    ``key`` its gazetteer entry's name_key. ``state_words`` (text, name_key) are US county
+    names the article writes where they are not mentions of their own ("Edgar County Special
+    Education"): they still say which state the article is in."""
     by_name = readings()
     _one_country = one_country_names()
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
     ambiguous = resolvable & np.fromiter((k in by_name for k in key.tolist()), bool, len(key))
     resolved = np.zeros(len(key), dtype=np.int8)
-    code = code.copy()
     if not ambiguous.any():
-        return code, resolved
+        return code, kind, resolved
+    default, code = code, code.copy()
+    qualifier_states: list[tuple[int, int]] = []  # (text, start) of states written so
     doc = (text % n_titles).tolist()
     keys = key.tolist()
     states = us_state_anchors()
@@ -250,7 +259,7 @@ def resolve(
     for i in np.flatnonzero(ambiguous).tolist():
         qualifier = qualifier_at(texts[int(text[i])], int(end[i]))
         if qualifier is not None and (qualifier[1] or kind[i] != name_kind):
-            q_code, q_state, goes_on, written = qualifier
+            q_code, q_state, goes_on, written, q_start = qualifier
             there = [r for r in by_name[keys[i]]
                      if r.code == q_code and (not q_state or r.admin1 == q_state)]
             # A list goes on ("Tokyo, Georgia and Armenia"), a capital before a country, or
@@ -263,6 +272,7 @@ def resolve(
                 named_countries.setdefault(doc[i], set()).add(q_code)
                 if q_state:
                     named_states.setdefault(doc[i], set()).add(q_state)
+                    qualifier_states.append((int(text[i]), q_start))
                 continue
         pending.append(i)
     for i in pending:
@@ -291,4 +301,13 @@ def resolve(
         # A country's name that stays the country is read by its name ("Mexico", though a
         # Mexico lies in Missouri); other names by the prior.
         resolved[i] = RESOLUTIONS.index("name" if kind[i] == KINDS.index("name") else "prior")
-    return code, resolved
+    moved = (code != default) & (kind != KINDS.index("org"))
+    kind = np.where(moved, KINDS.index("city"), kind).astype(np.int8)
+    if qualifier_states:
+        where = {(t, s): j for j, (t, s) in enumerate(zip(text.tolist(), start.tolist(),
+                                                          strict=True))}
+        for j in (where[at] for at in qualifier_states if at in where):
+            if code[j] != "US":  # "Georgia" read as the country
+                code[j], kind[j] = "US", KINDS.index("region")
+                resolved[j] = RESOLUTIONS.index("qualifier")
+    return code, kind, resolved

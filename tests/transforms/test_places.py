@@ -27,11 +27,12 @@ def test_readings_hold_every_place_of_a_name_most_populous_first():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Paris, Ky., officials", ("US", "KY", False, "Ky.")),
-    ("London, Ontario police", ("CA", "", False, "Ontario")),
-    ("Athens, Greece.", ("GR", "", False, "Greece")),
-    ("Paris, TX and", ("US", "TX", False, "TX")),
-    ("Paris, Texas, Lyon and Nice", ("US", "TX", True, "Texas")),
+    ("Paris, Ky., officials", ("US", "KY", False, "Ky.", 7)),
+    ("London, Ontario police", ("CA", "", False, "Ontario", 8)),
+    ("LONDON, ONTARIO (AP)", ("CA", "", False, "ONTARIO", 8)),
+    ("Athens, Greece.", ("GR", "", False, "Greece.", 8)),
+    ("Paris, TX and", ("US", "TX", False, "TX", 7)),
+    ("Paris, Texas, Lyon and Nice", ("US", "TX", True, "Texas", 7)),
     ("Paris, where", None),
 ])
 def test_qualifiers_are_states_provinces_or_countries_after_a_comma(text, expected):
@@ -136,3 +137,8 @@ def test_german_nouns_next_to_a_city_do_not_make_it_a_person():
 def test_a_state_named_elsewhere_does_not_move_a_countrys_name():
     (found,) = resolved("Missouri farmers sell more pork to Mexico.")
     assert ("Mexico", "MX", "name") in found
+
+
+def test_a_state_written_as_a_qualifier_is_the_us_state():
+    (found,) = resolved("Police in Athens, Georgia, said the road was closed.")
+    assert found == {("Athens", "US", "qualifier"), ("Georgia", "US", "qualifier")}
