@@ -369,6 +369,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         )
 
     currency = _narrow(currency_able, names_currency)
+
     def titled_or_initialled(i: int, previous: str | None) -> bool:
         text, start, end = spans[i]
         if _INITIAL_AFTER.match(texts[text], end):  # "George W Bush"
@@ -379,23 +380,18 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
 
     def names_a_person(i: int) -> bool:
         previous = neighbours.previous_word(*spans[i][:2])
-        return (blocking(next_words[i]) or blocking(previous)
+        language = languages[spans[i][0] % n_titles]
+        if language in NOUN_CAPITALISING:
+            # Every noun is capitalised: only a neighbour the language's dictionary does not
+            # know ("Alexandra Böckelmann", not "die Stadt Wien") is a name.
+            def is_name(word: str | None) -> bool:
+                return blocking(word) and not simplemma.is_known(word, lang=language)
+        else:
+            is_name = blocking
+        return (is_name(next_words[i]) or is_name(previous)
                 or titled_or_initialled(i, previous))
 
-    nouns_capitalised = np.fromiter(
-        (languages[t % n_titles] in NOUN_CAPITALISING for t in found.text.tolist()), bool,
-        len(spans))
-    def names_a_person_in_german(i: int) -> bool:
-        # Every noun is capitalised: only a neighbour the language's dictionary does not know
-        # ("Alexandra Böckelmann", not "die Stadt Wien") is a name.
-        language = languages[spans[i][0] % n_titles]
-        previous = neighbours.previous_word(*spans[i][:2])
-        return titled_or_initialled(i, previous) or any(
-            blocking(word) and not simplemma.is_known(word, lang=language)
-            for word in (next_words[i], previous))
-
-    person = (_narrow(person_like & ~nouns_capitalised, names_a_person)
-              | _narrow(person_like & nouns_capitalised, names_a_person_in_german))
+    person = _narrow(person_like, names_a_person)
     person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
     language = _narrow(language_like, language_name)
     # "St. George", "Saint Paris": a saint, or a place named after one, not that place.

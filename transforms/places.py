@@ -166,8 +166,8 @@ def _build_readings() -> pl.DataFrame:
 def qualifier_forms() -> dict[str, tuple[str, str]]:
     """Written form of a state, province, region or country → (country code, US admin1 code
     or "")."""
-    table = gazetteer().filter(gazetteer()["kind"].is_in(["name", "region"])
-                               & (gazetteer()["code"] != ""))
+    table = gazetteer()
+    table = table.filter(table["kind"].is_in(["name", "region"]) & (table["code"] != ""))
     forms = {surface: (code, "") for surface, code in zip(table["surface"], table["code"],
                                                           strict=True)}
     return forms | {form: ("US", state) for form, state in us_states().items()}
@@ -212,6 +212,7 @@ def resolve(
     Education"): they still say which state the article is in."""
     by_name = readings()
     _one_country = one_country_names()
+    name_kind, capital_kind = KINDS.index("name"), KINDS.index("capital")
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
     ambiguous = resolvable & np.fromiter((k in by_name for k in key.tolist()), bool, len(key))
     resolved = np.zeros(len(key), dtype=np.int8)
@@ -229,7 +230,7 @@ def resolve(
     named_states: dict[int, set[str]] = {}
     named_countries: dict[int, set[str]] = {}
     # A US state's name names it, though towns abroad bear it too ("California", Paraná).
-    evidence = (~ambiguous | np.isin(kind, [KINDS.index("name"), KINDS.index("demonym")])
+    evidence = (~ambiguous | np.isin(kind, [name_kind, KINDS.index("demonym")])
                 | np.fromiter((k in _one_country for k in keys), bool, len(keys))
                 | ((code == "US") & np.fromiter((k in states for k in keys), bool, len(keys))))
     # ...only in the articles that have a name to resolve.
@@ -250,7 +251,6 @@ def resolve(
             named_countries.setdefault(doc[i], set()).add(code[i])
             if code[i] == "US" and keys[i] in towns:
                 named_states.setdefault(doc[i], set()).add(towns[keys[i]])
-    name_kind, capital_kind = KINDS.index("name"), KINDS.index("capital")
     # Qualified names first (a country's name only by a state: "Lebanon, Pa.", not the list
     # "China, Mexico and Canada"): a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
@@ -289,18 +289,19 @@ def resolve(
             code[i], resolved[i] = "US", RESOLUTIONS.index("context")
             continue
         named = named_countries.get(d, set())
-        # A country's name or a capital moves only on a qualifier or a state (capitals moved by
-        # country lost more than they gained on the tune halves); other names also move to a
-        # country the article names when it never names the default's. (A floor on the
-        # reading's share of the default's population, 0.1 or 0.3, only lost cases there.)
-        if kind[i] not in (KINDS.index("name"), KINDS.index("capital")) and code[i] not in named:
+        # A capital moves only on a qualifier or a state (capitals moved by country lost more
+        # than they gained on the tune halves), a country's name only on its qualifier; other
+        # names also move to a country the article names when it never names the default's.
+        # (A floor on the reading's share of the default's population, 0.1 or 0.3, only lost
+        # cases there.)
+        if kind[i] not in (name_kind, capital_kind) and code[i] not in named:
             in_country = [r for r in options if r.code in named]
             if in_country:
                 code[i], resolved[i] = in_country[0].code, RESOLUTIONS.index("context")
                 continue
         # A country's name that stays the country is read by its name ("Mexico", though a
         # Mexico lies in Missouri); other names by the prior.
-        resolved[i] = RESOLUTIONS.index("name" if kind[i] == KINDS.index("name") else "prior")
+        resolved[i] = RESOLUTIONS.index("name" if kind[i] == name_kind else "prior")
     moved = (code != default) & (kind != KINDS.index("org"))
     kind = np.where(moved, KINDS.index("city"), kind).astype(np.int8)
     if qualifier_states:
