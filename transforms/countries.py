@@ -196,31 +196,45 @@ class _Candidates:
 
 
 class _Neighbours:
-    """The words next to candidate mentions, read straight from the texts."""
+    """The words next to candidate mentions, read straight from the texts: each a list with
+    one entry per candidate, None where no word follows (or precedes) or the candidate does not
+    want one."""
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: list[str], spans: list[tuple[int, int, int]]):
         self.texts = texts
+        self.spans = spans
 
-    def next_word(self, text: int, end: int) -> str | None:
-        found = _WORD.match(self.texts[text], end, end + CONTEXT)
-        return found.group(1) if found else None
+    def next_words(self, wanted: np.ndarray) -> list[str | None]:
+        match, texts = _WORD.match, self.texts
+        return [
+            (found.group(1) if (found := match(texts[t], e, e + CONTEXT)) else None) if want
+            else None
+            for (t, _, e), want in zip(self.spans, wanted.tolist(), strict=True)
+        ]
 
-    def next_words(self, text: int, end: int) -> tuple[str | None, str | None, str | None]:
+    def previous_words(self, wanted: np.ndarray) -> list[str | None]:
+        # Matching forwards in the reversed characters before a candidate reads backwards.
+        match, texts = _WORD.match, self.texts
+        return [
+            (found.group(1)[::-1] if (found := match(texts[t][max(0, s - CONTEXT):s][::-1]))
+             else None) if want else None
+            for (t, s, _), want in zip(self.spans, wanted.tolist(), strict=True)
+        ]
+
+    def following(self, i: int) -> tuple[str | None, str | None, str | None]:
+        """Up to three words after candidate ``i``."""
+        text, _, end = self.spans[i]
         found = _WORDS.match(self.texts[text], end, end + CONTEXT)
         return found.groups() if found else _NO_WORDS
 
-    def _before(self, text: int, start: int) -> str:
-        """The CONTEXT characters before ``start``, reversed: matching forwards in them reads
-        backwards from ``start``."""
-        return self.texts[text][max(0, start - CONTEXT):start][::-1]
-
-    def previous_word(self, text: int, start: int) -> str | None:
-        found = _WORD.match(self._before(text, start))
+    def word_before(self, text: int, start: int) -> str | None:
+        found = _WORD.match(self.texts[text][max(0, start - CONTEXT):start][::-1])
         return found.group(1)[::-1] if found else None
 
-    def previous_character(self, text: int, start: int) -> str:
-        """The character before ``start`` past spaces and tabs ("" at a line start)."""
-        found = _CHARACTER.match(self._before(text, start))
+    def previous_character(self, i: int) -> str:
+        """The character before candidate ``i`` past spaces and tabs ("" at a line start)."""
+        text, start, _ = self.spans[i]
+        found = _CHARACTER.match(self.texts[text][max(0, start - CONTEXT):start][::-1])
         return found.group(1) if found else ""
 
 
@@ -250,9 +264,13 @@ def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
     """``mask`` where ``holds(i)`` is true too: the per-candidate test in Python runs only
     where the array test passed."""
     narrowed = np.zeros_like(mask)
-    for i in np.flatnonzero(mask).tolist():
-        narrowed[i] = holds(i)
+    where = np.flatnonzero(mask)
+    narrowed[where] = [holds(i) for i in where.tolist()]
     return narrowed
+
+
+def _flags(values: Iterator[bool], n: int) -> np.ndarray:
+    return np.fromiter(values, bool, n)
 
 
 def _continues_into_org_word(words: tuple[str | None, ...]) -> bool:
@@ -273,23 +291,19 @@ def _in_organisation_names(
     next ("Air France Group"), or after capitalised words that are not titles ("Chinese
     Communist Party", not "French President Macron's Party"); or a name that ends in the place
     ("Air Canada", "Reserve Bank of India")."""
-    inside = candidates & np.fromiter((w in ORG_WORDS for w in next_words), bool, len(spans))
-    capitalised_next = candidates & ~inside & np.fromiter(
-        (w is not None and w[0].isupper() and w not in _STOP_CAPITALISED for w in next_words),
-        bool, len(spans),
-    )
-    inside |= _narrow(capitalised_next, lambda i: _continues_into_org_word(
-        neighbours.next_words(spans[i][0], spans[i][2])[1:]
-    ))
-    led = candidates & ~inside & np.fromiter(
-        (texts[text].endswith(_ORG_LEADS, 0, start) for text, start, _ in spans),
-        bool, len(spans),
-    )
+    n = len(spans)
+    inside = candidates & _flags((w in ORG_WORDS for w in next_words), n)
+    capitalised_next = candidates & ~inside & _flags(
+        (w is not None and w[0].isupper() and w not in _STOP_CAPITALISED for w in next_words), n)
+    inside |= _narrow(capitalised_next,
+                      lambda i: _continues_into_org_word(neighbours.following(i)[1:]))
+    led = candidates & ~inside & _flags(
+        (texts[text].endswith(_ORG_LEADS, 0, start) for text, start, _ in spans), n)
 
     def org_name_ends_here(i: int) -> bool:
         text, start, _ = spans[i]
         return not texts[text].endswith(" of ", 0, start) or (
-            neighbours.previous_word(text, start - 3) in ORG_WORDS
+            neighbours.word_before(text, start - 3) in ORG_WORDS
         )
 
     return inside | _narrow(led, org_name_ends_here)
@@ -308,12 +322,13 @@ def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[st
     if not marked.any():
         return marked
     doc = found.text % n_titles
-    surface = [texts[t][s:e] for t, s, e in zip(found.text.tolist(), found.start.tolist(),
-                                                 found.end.tolist(), strict=True)]
-    people = {(int(doc[i]), surface[i]) for i in np.flatnonzero(marked).tolist()}
-    return marked | (eligible & np.fromiter(
-        ((int(d), name) in people for d, name in zip(doc, surface, strict=True)), bool,
-        len(surface)))
+    # Only the articles that have a person are read again.
+    again = eligible & np.isin(doc, doc[marked])
+    surface = {i: texts[t][s:e] for i, t, s, e in zip(
+        np.flatnonzero(again).tolist(), found.text[again].tolist(), found.start[again].tolist(),
+        found.end[again].tolist(), strict=True)}
+    people = {(int(doc[i]), surface[i]) for i in np.flatnonzero(marked & again).tolist()}
+    return marked | _narrow(again, lambda i: (int(doc[i]), surface[i]) in people)
 
 
 def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
@@ -325,19 +340,17 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     _, entries = _matcher()
     rule = {name: entries.rule[name][found.payload]
             for name in ("person", "language", "after_comma")}
-    neighbours = _Neighbours(texts)
     # (text, start, end) of each candidate.
     spans = list(zip(found.text.tolist(), found.start.tolist(), found.end.tolist(), strict=True))
+    n = len(spans)
+    neighbours = _Neighbours(texts, spans)
     org_able = _kind_is(found.kind, "name", "demonym", "capital", "city", "region")
     currency_able = _kind_is(found.kind, "name", "demonym")
     in_body = found.text >= n_titles
     person_like = rule["person"] | (_kind_is(found.kind, "city", "region") & in_body)
     language_like = rule["language"]
-    wants_next = org_able | person_like | language_like
-    next_words = [
-        neighbours.next_word(t, e) if wanted else None
-        for (t, _, e), wanted in zip(spans, wants_next.tolist(), strict=True)
-    ]
+    next_words = neighbours.next_words(org_able | person_like | language_like)
+    previous_words = neighbours.previous_words(person_like | language_like)
     not_blocking = _not_blocking_words()
 
     def blocking(word: str | None) -> bool:
@@ -361,7 +374,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         return found.code[i] in currencies.get(word, ())
 
     def language_name(i: int) -> bool:
-        previous, following = neighbours.previous_word(*spans[i][:2]), next_words[i]
+        previous, following = previous_words[i], next_words[i]
         return (
             previous is not None and previous.lower() in LANGUAGE_CUES
             # ...and no noun follows: "French and", "Spanish." — but not "French army".
@@ -370,37 +383,41 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
 
     currency = _narrow(currency_able, names_currency)
 
-    def titled_or_initialled(i: int, previous: str | None) -> bool:
+    def titled_or_initialled(i: int) -> bool:
         text, start, end = spans[i]
-        if _INITIAL_AFTER.match(texts[text], end):  # "George W Bush"
+        # "George W Bush": the next word is an initial (an initial is all _INITIAL_AFTER reads).
+        following, previous = next_words[i], previous_words[i]
+        if (following is not None and len(following) == 1
+                and _INITIAL_AFTER.match(texts[text], end)):
             return True
         if previous is None:  # "Roy A. Nelson": the word before is an initial, with its stop
             return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 24), start))
         return previous in PERSON_TITLES or _is_initial(previous)
 
-    def names_a_person(i: int) -> bool:
-        previous = neighbours.previous_word(*spans[i][:2])
-        language = languages[spans[i][0] % n_titles]
-        if language in NOUN_CAPITALISING:
-            # Every noun is capitalised: only a neighbour the language's dictionary does not
-            # know ("Alexandra Böckelmann", not "die Stadt Wien") is a name.
-            def is_name(word: str | None) -> bool:
-                return blocking(word) and not simplemma.is_known(word, lang=language)
-        else:
-            is_name = blocking
-        return (is_name(next_words[i]) or is_name(previous)
-                or titled_or_initialled(i, previous))
+    # A capitalised neighbour. In a language that capitalises every noun, only one the
+    # language's dictionary does not know is a name ("Alexandra Böckelmann", not "die Stadt
+    # Wien").
+    named_neighbour = person_like & (_flags(map(blocking, next_words), n)
+                                     | _flags(map(blocking, previous_words), n))
+    noun_capitalising = _flags((language in NOUN_CAPITALISING for language in languages),
+                               len(languages))[found.text % n_titles]
 
-    person = _narrow(person_like, names_a_person)
+    def unknown_to_the_language(i: int) -> bool:
+        language = languages[spans[i][0] % n_titles]
+        return any(blocking(word) and not simplemma.is_known(word, lang=language)
+                   for word in (next_words[i], previous_words[i]))
+
+    named_neighbour &= ~noun_capitalising | _narrow(named_neighbour & noun_capitalising,
+                                                    unknown_to_the_language)
+    person = named_neighbour | _narrow(person_like & ~named_neighbour, titled_or_initialled)
     person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
     language = _narrow(language_like, language_name)
     # "St. George", "Saint Paris": a saint, or a place named after one, not that place.
-    saint = _narrow(_kind_is(found.kind, "capital", "city", "region"), lambda i: (
-        texts[spans[i][0]].endswith(_SAINTS, 0, spans[i][1])))
+    saint = _narrow(_kind_is(found.kind, "capital", "city", "region"),
+                    lambda i: texts[spans[i][0]].endswith(_SAINTS, 0, spans[i][1]))
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
-    stray_abbreviation = _narrow(
-        rule["after_comma"], lambda i: neighbours.previous_character(*spans[i][:2]) != ","
-    )
+    stray_abbreviation = _narrow(rule["after_comma"],
+                                 lambda i: neighbours.previous_character(i) != ",")
     found.kind = np.where(into_org, KINDS.index("org"), found.kind).astype(np.int8)
     return found[~(person & ~into_org) & ~language & ~stray_abbreviation & ~currency & ~saint]
 

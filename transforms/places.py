@@ -239,18 +239,20 @@ def resolve(
     for t, k in zip(*state_words, strict=True):
         if k in states:
             named_states.setdefault(int(t) % n_titles, set()).update(states[k])
-    for i in np.flatnonzero(evidence).tolist():
-        if code[i] == "US" and keys[i] in states:  # a state, though towns bear its name too
-            named_countries.setdefault(doc[i], set()).add("US")
-            named_states.setdefault(doc[i], set()).update(states[keys[i]])
-        elif keys[i] in _one_country:  # "Dallas": towns in several states, one big city
-            named_countries.setdefault(doc[i], set()).add(_one_country[keys[i]].code)
-            if _one_country[keys[i]].population >= ANCHOR_MIN_POPULATION:
-                named_states.setdefault(doc[i], set()).add(_one_country[keys[i]].admin1)
+    # Each name once per article: articles repeat their names.
+    for d, k, c in set(zip((text[evidence] % n_titles).tolist(), key[evidence].tolist(),
+                           code[evidence].tolist(), strict=True)):
+        if c == "US" and k in states:  # a state, though towns bear its name too
+            named_countries.setdefault(d, set()).add("US")
+            named_states.setdefault(d, set()).update(states[k])
+        elif k in _one_country:  # "Dallas": towns in several states, one big city
+            named_countries.setdefault(d, set()).add(_one_country[k].code)
+            if _one_country[k].population >= ANCHOR_MIN_POPULATION:
+                named_states.setdefault(d, set()).add(_one_country[k].admin1)
         else:
-            named_countries.setdefault(doc[i], set()).add(code[i])
-            if code[i] == "US" and keys[i] in towns:
-                named_states.setdefault(doc[i], set()).add(towns[keys[i]])
+            named_countries.setdefault(d, set()).add(c)
+            if c == "US" and k in towns:
+                named_states.setdefault(d, set()).add(towns[k])
     # Qualified names first (a country's name only by a state: "Lebanon, Pa.", not the list
     # "China, Mexico and Canada"): a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
@@ -275,40 +277,47 @@ def resolve(
                     qualifier_states.append((int(text[i]), q_start))
                 continue
         pending.append(i)
-    for i in pending:
-        d, options = doc[i], by_name[keys[i]]
-        if (d, keys[i]) in sense:
-            code[i], resolved[i] = sense[(d, keys[i])], RESOLUTIONS.index("qualifier")
-            continue
+    def reading_in_context(d: int, name: str, its_kind: int, its_code: str) -> tuple[str, str]:
+        """(country, RESOLUTIONS entry) of a name the article does not qualify where it is."""
+        if (d, name) in sense:
+            return sense[(d, name)], "qualifier"
+        options = by_name[name]
         states_named = named_states.get(d)
         # A country's name moves only on its qualifier ("Lebanon, Pa."), not on a state named
         # elsewhere: "Missouri farmers sell pork to Mexico". (On LGL's tune half moving it cost
         # 4 false positives fewer; its local news has no such trade stories.)
-        if states_named and kind[i] != name_kind and any(
+        if states_named and its_kind != name_kind and any(
                 r.code == "US" and r.admin1 in states_named for r in options):
-            code[i], resolved[i] = "US", RESOLUTIONS.index("context")
-            continue
+            return "US", "context"
         named = named_countries.get(d, set())
         # A capital moves only on a qualifier or a state (capitals moved by country lost more
         # than they gained on the tune halves), a country's name only on its qualifier; other
         # names also move to a country the article names when it never names the default's.
         # (A floor on the reading's share of the default's population, 0.1 or 0.3, only lost
         # cases there.)
-        if kind[i] not in (name_kind, capital_kind) and code[i] not in named:
+        if its_kind not in (name_kind, capital_kind) and its_code not in named:
             in_country = [r for r in options if r.code in named]
             if in_country:
-                code[i], resolved[i] = in_country[0].code, RESOLUTIONS.index("context")
-                continue
+                return in_country[0].code, "context"
         # A country's name that stays the country is read by its name ("Mexico", though a
         # Mexico lies in Missouri); other names by the prior.
-        resolved[i] = RESOLUTIONS.index("name" if kind[i] == name_kind else "prior")
+        return its_code, "name" if its_kind == name_kind else "prior"
+
+    # One reading per article and name where it is not qualified: articles repeat names.
+    readings_in_context: dict[tuple[int, str, int, str], tuple[str, str]] = {}
+    for i in pending:
+        at = (doc[i], keys[i], int(kind[i]), code[i])
+        if at not in readings_in_context:
+            readings_in_context[at] = reading_in_context(*at)
+        code[i], how = readings_in_context[at]
+        resolved[i] = RESOLUTIONS.index(how)
     moved = (code != default) & (kind != KINDS.index("org"))
     kind = np.where(moved, KINDS.index("city"), kind).astype(np.int8)
     if qualifier_states:
-        where = {(t, s): j for j, (t, s) in enumerate(zip(text.tolist(), start.tolist(),
-                                                          strict=True))}
-        for j in (where[at] for at in qualifier_states if at in where):
-            if code[j] != "US":  # "Georgia" read as the country
+        # A state written as a qualifier that was read as a country ("Georgia").
+        written = set(qualifier_states)
+        for j in np.flatnonzero(np.isin(text, [t for t, _ in written])).tolist():
+            if (int(text[j]), int(start[j])) in written and code[j] != "US":
                 code[j], kind[j] = "US", KINDS.index("region")
                 resolved[j] = RESOLUTIONS.index("qualifier")
     return code, kind, resolved
