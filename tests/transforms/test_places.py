@@ -139,6 +139,12 @@ def test_a_state_named_elsewhere_does_not_move_a_countrys_name():
     assert ("Mexico", "MX", "name") in found
 
 
+def test_a_county_of_the_state_moves_a_countrys_name():
+    (found,) = resolved("A Palestine man was sentenced, said the district attorney for "
+                        "Anderson County.")
+    assert ("Palestine", "US", "context") in found
+
+
 def test_a_state_written_as_a_qualifier_is_the_us_state():
     (found,) = resolved("Police in Athens, Georgia, said the road was closed.")
     assert found == {("Athens", "US", "qualifier"), ("Georgia", "US", "qualifier")}
