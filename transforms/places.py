@@ -390,8 +390,9 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, resolved
         return keep, code, resolved
     code, resolved = code.copy(), resolved.copy()
     named = set(zip(doc[~needs_support].tolist(), code[~needs_support].tolist(), strict=True))
-    keep |= pending & np.fromiter(((d, c) in named for d, c in zip(doc.tolist(), code.tolist(),
-                                                                    strict=True)), bool, len(doc))
+    waiting = np.flatnonzero(pending)
+    keep[waiting] = [(d, c) in named for d, c in zip(doc[waiting].tolist(),
+                                                     code[waiting].tolist(), strict=True)]
     pending &= ~keep
     located = _places_by_name()
     # The other place names of each article with a town still unsupported.
