@@ -22,7 +22,9 @@ from transforms.extract import extract_pages
 from transforms.extract_html import extract_html, visible_text
 from transforms.language import BatchLanguageIdentifier
 from transforms.reasons import ReasonCode
+from transforms.words import word_counts
 
+# Fewer words than this is no article (words in any script: transforms.words).
 MIN_WORDS = 20
 _URL_DATE = re.compile(
     r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^\d])"
@@ -260,8 +262,9 @@ def build_articles(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.D
     for rec in good:
         if rec["kind"] == "article":
             rec["body"] = (rec.get("text") or "").strip()
+    lengths = word_counts([rec.get("body") or "" for rec in good])
+    for rec, n_words in zip(good, lengths, strict=True):
         body = rec.get("body") or ""
-        n_words = len(body.split())
         if n_words == 0:
             quarantined.append(
                 _quarantine_row(rec, ReasonCode.NO_ARTICLE_TEXT, "no article text found"))

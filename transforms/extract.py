@@ -30,6 +30,7 @@ from transforms.dates import (
     first_publication_date,
     printed_dates,
 )
+from transforms.words import spaced_tokens, unspaced_characters, word_count
 
 # The most frequent function words of the languages news dumps come in (en, de, fr, es, pt, it,
 # nl, id, ru); their density separates prose from menus and headlines in any of them.
@@ -82,8 +83,6 @@ _TICKER = (
     r"^[A-Z][A-Z&.\s]{1,24}\s[+\-−]?\d+\.\d+$",
 )
 _SENTENCE_END = r"[.!?…:;。！？」』]['\"’”)\]]*$"
-# Words of scripts written without spaces count one per two characters.
-_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
 # Legal and footer lines: chrome however long they are (lower-cased line).
 _LEGAL = (
     r"©|\(c\) ?\d{4}|\ball rights reserved\b|\bregistered trademarks?\b|\bcookies?\b.*\b(?:use|"
@@ -168,7 +167,7 @@ def _line_frame(texts: list[str], sites: list[str | None] | None) -> pl.DataFram
 
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add per-line features and a content score; vectorised over every page of the batch."""
-    text, lower, n_cjk = pl.col("text"), pl.col("lower"), pl.col("n_cjk")
+    text, lower, n_unspaced = pl.col("text"), pl.col("lower"), pl.col("n_unspaced")
     n_pages_of_site = pl.col("page").n_unique().over("site")
     previous_text = text.shift(1).over("page")
     next_text = text.shift(-1).over("page")
@@ -184,19 +183,14 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         # Read by several features below.
         .with_columns(
             words=lower.str.extract_all(r"[^\W\d_]+"),
-            n_tokens=text.str.count_matches(r"\S+"),
-            n_cjk=text.str.count_matches(_CJK),
+            n_tokens=spaced_tokens(text),
+            n_unspaced=unspaced_characters(text),
             has_digit=text.str.contains(r"\d"),
             two_digits=text.str.contains(_TWO_DIGITS),
         )
         .with_columns(
-            # Lines without CJK script (most) have as many words as tokens.
-            n_words=(pl.when(n_cjk > 0)
-                     .then(_text_where(n_cjk > 0).str.replace_all(_CJK, " ")
-                           .str.count_matches(r"\S+"))
-                     .otherwise(pl.col("n_tokens"))
-                     + n_cjk // 2).cast(pl.Int64),
-            cjk_share=n_cjk / text.str.len_chars(),
+            n_words=word_count(text, n_unspaced, pl.col("n_tokens")),
+            unspaced_share=n_unspaced / text.str.len_chars(),
             n_stop=pl.col("words").list.eval(pl.element().is_in(STOPWORDS)).list.sum(),
             n_alpha_words=pl.col("words").list.len(),
             sentence_end=text.str.contains(_SENTENCE_END),
@@ -281,7 +275,7 @@ def _prose_expr() -> pl.Expr:
         (pl.col("sentence_end") & (pl.col("n_words") >= 8)
          | (pl.col("inner_sentences") >= 2) & (pl.col("n_words") >= 20)
          | (pl.col("n_words") >= 20) & (pl.col("stop_density") >= 0.2))
-        & ((pl.col("stop_density") >= 0.12) | (pl.col("cjk_share") >= 0.3))
+        & ((pl.col("stop_density") >= 0.12) | (pl.col("unspaced_share") >= 0.3))
     )
 
 

@@ -124,3 +124,13 @@ def test_language_is_iso_639_1_or_null():
     assert language_of(earnings) in (None, "en")
     assert language_of(german) == "de"
     assert language_of("") is None and language_of("12 34 56") is None
+
+
+def test_length_counts_words_in_scripts_written_without_spaces():
+    chinese = "财政部周一表示，第三季度出口大幅增长，官员预计这一趋势将持续到下一季度。" * 2
+    japanese = "財務省は月曜日、第3四半期の輸出が大幅に増加したと発表した。"
+    articles, quarantined = build(raw(record_key="zh", text=chinese),
+                                  raw(record_key="ja", text=japanese[:12]))
+    assert articles["record_key"].to_list() == ["zh"]
+    assert articles["n_words"][0] >= 30  # two characters a word, not 2 "words" between commas
+    assert quarantined["reason_code"].to_list() == ["too_short"]
