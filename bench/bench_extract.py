@@ -98,11 +98,6 @@ def score_by_half(data: Path) -> dict[str, dict[str, tuple[float, float, float]]
     return score_methods(ids, methods, truths)
 
 
-def score_extractor(data: Path) -> dict[str, tuple[float, float, float]]:
-    """Mean P/R/F1 per method over all pages; also used by the accuracy gate in the tests."""
-    return score_by_half(data)["all"]
-
-
 def print_scores(console: Console, title: str, scores: dict, ids: list[str]) -> None:
     """One table: each method's P/R/F1 on all pages, then on each half."""
     table = Table(title=title)

@@ -2,10 +2,11 @@
 
 Prints mean token precision / recall / F1 (lower-cased \\w+ tokens, multiset overlap, averaged
 over pages) against the true article body, for trafilatura with its defaults and for comention's
-HTML path (trafilatura with our options, text-dump fallback), body alone and title + body, over
+HTML path (trafilatura read twice and the reading chosen by agreement, text-dump fallback),
+body alone and title + body (trafilatura's own title beside its defaults), over
 all pages and over each half (tune / check by the page id, bench.data.half_of; options are
-chosen on the tune half); and pages/s (one process, best of 3) of extract_html alone and of the
-whole HTML path of build_articles.
+chosen on the tune half); and pages/s (one process, best of 3) of extract_html_pages alone and
+of the whole HTML path of build_articles.
 
     python -m bench.bench_html
 """
@@ -26,7 +27,7 @@ from bench.bench_extract import TIMING_RUNS, best_seconds, print_scores, score_m
 from bench.data import DATA as SHARED_DATA
 from flows.sources import RAW_SCHEMA
 from transforms.articles import build_articles
-from transforms.extract_html import extract_html
+from transforms.extract_html import extract_html_pages
 
 DATA = SHARED_DATA / "aeb-html"
 
@@ -58,8 +59,13 @@ def score(ids: list[str], pages: list[str], truths: list[str]
           ) -> dict[str, dict[str, tuple[float, float, float]]]:
     """Mean P/R/F1 per half and method."""
     ours = comention_outputs(ids, pages)
+    bodies = [trafilatura.extract(p) or "" for p in pages]
+    titles = [(metadata.title if (metadata := trafilatura.extract_metadata(p)) else "") or ""
+              for p in pages]
     methods = {
-        "trafilatura defaults (body)": [trafilatura.extract(p) or "" for p in pages],
+        "trafilatura defaults (body)": bodies,
+        "trafilatura defaults (title + body)": [f"{title}\n{body}" for title, body
+                                                in zip(titles, bodies, strict=True)],
         "comention (body)": [o["body"] for o in ours],
         "comention (title + body)": [f"{o['title'] or ''}\n{o['body'] or ''}" for o in ours],
     }
@@ -76,10 +82,10 @@ def main() -> int:
     # before it.
     print_scores(console, f"HTML extraction on {len(pages)} pages (aeb-html)",
                  score(ids, pages, truths), ids)
-    extraction = best_seconds(lambda: [extract_html(page) for page in pages])
+    extraction = best_seconds(lambda: extract_html_pages(pages))
     whole_path = best_seconds(lambda: comention_outputs(ids, pages))
-    console.print(f"extract_html: {len(pages) / extraction:,.0f} pages/s; comention HTML path "
-                  f"(build_articles): {len(pages) / whole_path:,.0f} pages/s "
+    console.print(f"extract_html_pages: {len(pages) / extraction:,.0f} pages/s; comention HTML "
+                  f"path (build_articles): {len(pages) / whole_path:,.0f} pages/s "
                   f"(one process, best of {TIMING_RUNS})")
     return 0
 

@@ -19,7 +19,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from transforms.dates import is_plausible, parse_date
 from transforms.extract import extract_pages
-from transforms.extract_html import extract_html, visible_text
+from transforms.extract_html import extract_html_pages, visible_text
 from transforms.language import BatchLanguageIdentifier
 from transforms.reasons import ReasonCode
 from transforms.words import word_counts
@@ -248,9 +248,11 @@ def build_articles(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.D
             quarantined.append(_quarantine_row(rec, rec.get("error_code"), rec["error"]))
         else:
             good.append(rec)
-    for rec in good:
-        if rec["kind"] == "html":
-            _take_html(rec)
+    html = [rec for rec in good if rec["kind"] == "html"]
+    found = extract_html_pages([rec["text"] for rec in html], [rec.get("url") for rec in html],
+                               [template_group(rec) for rec in html])
+    for rec, page in zip(html, found, strict=True):
+        _take_html(rec, page)
     # Page dumps (and HTML pages trafilatura found no article in) go through the text-dump
     # extractor together, so it can learn each site's template lines across the batch.
     pages = [r for r in good if r["kind"] == "page"]
@@ -303,10 +305,9 @@ def build_articles(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.D
     )
 
 
-def _take_html(rec: dict) -> None:
-    """Fill body, title, url, site and date from the HTML, or turn the record into a text page
-    (keeping the page's site name)."""
-    found = extract_html(rec["text"], rec.get("url"))
+def _take_html(rec: dict, found: dict) -> None:
+    """Fill body, title, url, site and date from what extract_html found in the HTML, or turn
+    the record into a text page (keeping the page's site name)."""
     rec["page_site"] = found["site"]
     if found["body"]:
         rec["body"] = found["body"]

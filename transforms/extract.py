@@ -478,6 +478,21 @@ def _date_hint(lines: dict[str, list], start: int, title: int | None) -> datetim
     )
 
 
+def trim_chrome(texts: list[str], sites: list[str | None] | None = None) -> list[str]:
+    """Each text without the lines the line scorer reads as the site's (calls to action, legal
+    and comment lines, captions, tickers, the site's template) or as coming after the article's
+    end (a comment thread, a block of other stories): for text an HTML extractor has already cut
+    from its page. A line that ends in an ellipsis stays: in a page's own markup it is the
+    writer's, not a teaser's cut."""
+    if not texts:
+        return []
+    lines = line_features(_line_frame(texts, sites))
+    kept = (lines.filter(~(pl.col("chrome") & ~pl.col("teaser_cut")) & ~pl.col("after_end"))
+            .group_by("page").agg(pl.col("text").sort_by("line_no").str.join("\n")))
+    by_page = dict(kept.iter_rows())
+    return [by_page.get(page, "") for page in range(len(texts))]
+
+
 def extract_page(text: str, site: str | None = None) -> dict:
     """Convenience for one page: the same result as extract_pages, as a dict."""
     return extract_pages([text], [site]).row(0, named=True)

@@ -43,3 +43,13 @@ def test_a_page_reads_the_same_however_often_it_is_read():
 
 def test_no_page_gives_nothing():
     assert set(extract_html("").values()) == {None}
+
+
+def test_other_stories_after_the_article_are_not_its_body():
+    teasers = "".join(f"<p><a href='/s{i}'>Mayor closes bridge number {i}</a></p>"
+                      for i in range(6))
+    page = PAGE.replace("</article>", f"<p>{PARAGRAPH * 3}</p><h3>Most read</h3>{teasers}"
+                        "<p>Sign up for our newsletter</p></article>")
+    body = extract_html(page)["body"]
+    assert "The council approved the new budget on Tuesday" in body
+    assert "Mayor closes bridge" not in body and "newsletter" not in body
