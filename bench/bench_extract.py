@@ -4,7 +4,9 @@ Prints mean token precision / recall / F1 (lower-cased \\w+ tokens, multiset ove
 over pages) for the whole page, the naive "12+ words ending in punctuation" rule, and
 comention's extractor, over all pages and over each half (a page is in the tune half or the
 check half by its id: sha1 last hex digit even → tune; settings are chosen on the tune half);
-and pages/s of the extractor (the extraction alone, one process, best of 3).
+the share of titles right per half (against the headline the same page's HTML gives in
+aeb-html: og:title or h1); and pages/s of the extractor (the extraction alone, one process,
+best of 3).
 
     python -m bench.bench_extract [--data ../shared/data/textdumps]
 """
@@ -12,6 +14,7 @@ and pages/s of the extractor (the extraction alone, one process, best of 3).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -19,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import lxml.html
 from rich.console import Console
 from rich.table import Table
 
@@ -85,6 +89,42 @@ def best_seconds(run, runs: int = TIMING_RUNS) -> float:
     return min(timings)
 
 
+# The same pages as HTML: their metadata gives each text dump's reference headline.
+HTML_DATA = DATA / "aeb-html"
+# A title is right when its tokens and the reference's overlap this much (token F1): the page's
+# og:title may add the site's name ("… - Sportsnet.ca") and an h1 may differ from it slightly.
+TITLE_MIN_F1 = 0.8
+
+
+def reference_titles(ids: list[str], html: Path = HTML_DATA) -> list[tuple[str | None, ...]]:
+    """Each page's headline as its HTML gives it: og:title and the first h1 of two or more
+    words (either may be missing)."""
+    references = []
+    for item_id in ids:
+        page = gzip.decompress((html / "html" / f"{item_id}.html.gz").read_bytes())
+        root = lxml.html.fromstring(page.decode("utf-8", "replace"))
+        og = [t.strip() for t in root.xpath("//meta[@property='og:title']/@content")]
+        h1 = [" ".join(h.text_content().split()) for h in root.xpath("//h1")]
+        references.append((next(iter(og), None),
+                           next((h for h in h1 if len(h.split()) >= 2), None)))
+    return references
+
+
+def title_is_right(title: str | None, references: tuple[str | None, ...]) -> bool:
+    return any(prf(title or "", ref)[2] >= TITLE_MIN_F1 for ref in references if ref)
+
+
+def titles_right_by_half(data: Path, html: Path = HTML_DATA) -> dict[str, tuple[int, int]]:
+    """(titles right, pages with a reference) per half, of the text-dump extractor's titles."""
+    ids, pages, _ = load(data)
+    titles = extract_pages(pages)["title"].to_list()
+    right = [(half_of(i), title_is_right(t, refs) if any(refs) else None)
+             for i, t, refs in zip(ids, titles, reference_titles(ids, html), strict=True)]
+    return {half: (sum(1 for h, ok in right if ok and half in ("all", h)),
+                   sum(1 for h, ok in right if ok is not None and half in ("all", h)))
+            for half in HALVES}
+
+
 def score_by_half(data: Path) -> dict[str, dict[str, tuple[float, float, float]]]:
     """Mean P/R/F1 per half and method. The pages are extracted as one batch (the extractor
     learns each site's template lines across it), then scored per half."""
@@ -124,6 +164,11 @@ def main() -> int:
     console = Console()
     print_scores(console, f"Text-dump extraction on {len(pages)} pages ({args.data.name})",
                  score_by_half(args.data), ids)
+    if (HTML_DATA / "html").exists():
+        titles = titles_right_by_half(args.data)
+        shares = "; ".join(f"{half} {ok}/{n} ({ok / n:.0%})" for half, (ok, n) in titles.items())
+        console.print(f"titles right (token F1 >= {TITLE_MIN_F1:.1f} with the page's og:title "
+                      f"or h1): {shares}")
     bodies = extract_pages(pages)["body"].to_list()
     elapsed = best_seconds(lambda: extract_pages(pages))
     console.print(f"comention extractor: {len(pages) / elapsed:,.0f} pages/s "

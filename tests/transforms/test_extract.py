@@ -13,6 +13,7 @@ from transforms.extract import (
 # Accuracy gate on the check half (like trafilatura's tests/eval_gate.py): raise it as the
 # extractor improves, never lower it.
 TEXTDUMPS_MIN_F1 = 0.93
+TITLES_MIN_SHARE = 0.73  # against the headline the page's HTML gives (bench.bench_extract)
 
 
 @needs(SEED_PAGE)
@@ -91,3 +92,26 @@ def test_date_lines_are_short_dated_lines():
     features = line_features(_line_frame([page], None))
     assert features["date_line"].to_list() == [True, True, False, False, False]
     assert features["rel_time"].to_list() == [False, False, False, False, True]
+
+
+def test_the_title_is_the_headline_the_lead_repeats_not_a_byline_or_caption():
+    paragraph = ("The city council approved the new harbour budget on Monday after a long debate, "
+                 "and officials said the harbour money would go to the port and its workers. ")
+    page = "\n".join([
+        "Home", "News", "Sport",
+        "Harbour budget approved after long council debate",
+        "Image 1 of 5",
+        "Photo: Jane Roe/Example Images",
+        "By JANE ROE and JOHN DOE",
+        paragraph * 2, paragraph, paragraph,
+        "Related stories", "Mayor opens new bridge", "Schools close for winter",
+    ])
+    assert extract_page(page)["title"] == "Harbour budget approved after long council debate"
+
+
+@needs(DATA / "aeb-html" / "html")
+def test_titles_gate_on_the_check_half_of_real_text_dumps():
+    from bench.bench_extract import titles_right_by_half
+
+    right, pages = titles_right_by_half(DATA / "textdumps")["check"]
+    assert right / pages >= TITLES_MIN_SHARE, f"titles right on {right}/{pages} pages"
