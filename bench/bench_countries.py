@@ -36,8 +36,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.data import DATA, HALVES, half_of
-from transforms.articles import languages_of
 from transforms.countries import article_countries, find_mentions
+from transforms.language import languages_of
 
 KINDS = ("name", "demonym", "capital", "city", "region", "org")
 GOLD = DATA / "gold-countries"

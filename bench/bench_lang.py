@@ -35,10 +35,10 @@ from rich.table import Table
 
 from bench import reuters
 from bench.data import DATA, half_of
-from transforms.articles import (
+from transforms.articles import MIN_WORDS
+from transforms.language import (
     LANG_MIN_CONFIDENCE,
     LANG_SAMPLE_CHARS,
-    MIN_WORDS,
     identify_languages,
     py3langid_identifier,
 )
@@ -185,7 +185,7 @@ def main() -> int:
     console.print("German and English texts NULL after (tune + check): " + ", ".join(
         f"{source} {n['tune']} + {n['check']}" for source, n in sorted(dropped.items())))
     console.print(f"floor chosen on the tune half: {floor:.2f} "
-                  f"(transforms.articles.LANG_MIN_CONFIDENCE = {LANG_MIN_CONFIDENCE})")
+                  f"(transforms.language.LANG_MIN_CONFIDENCE = {LANG_MIN_CONFIDENCE})")
     console.print(f"texts/s: before {old_rate:,.0f}; after, one text at a time "
                   f"{per_text_rate:,.0f}, batched {new_rate:,.0f} "
                   f"({new_rate / per_text_rate:.1f} times)")

@@ -9,18 +9,15 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from functools import cache
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-import numpy as np
 import polars as pl
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from transforms.dates import is_plausible, parse_date
 from transforms.extract import extract_pages
 from transforms.extract_html import extract_html_pages, visible_text
-from transforms.language import BatchLanguageIdentifier
+from transforms.language import languages_of
 from transforms.reasons import ReasonCode
 from transforms.words import word_counts
 
@@ -40,13 +37,6 @@ ARTICLE_SCHEMA = {
 QUARANTINE_SCHEMA = {"source": pl.Utf8, "record_key": pl.Utf8, "reason": pl.Utf8,
                      "reason_code": pl.Utf8, "excerpt": pl.Utf8}
 
-# The language is given only when py3langid is at least this sure of it (normalised
-# probability over its ISO 639-1 languages). Chosen by bench/bench_lang.py on the tune half of
-# 12,250 labelled texts: the lowest floor with at most one wrong label in 1,000. Below it are
-# number tables and notices (Reuters earnings: "Shr 34 cts vs 1.19 dlrs"), not prose.
-LANG_MIN_CONFIDENCE = 0.16
-# 600 characters identify a language reliably and keep this off the hot path.
-LANG_SAMPLE_CHARS = 600
 
 _LABELS = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
 # Any host a URL may have (the URL says it is one).
@@ -158,53 +148,6 @@ def url_date(url: str | None) -> datetime | None:
     if not match:
         return None
     return parse_date("-".join(match.groups()))
-
-
-@cache
-def py3langid_identifier() -> LanguageIdentifier:
-    """py3langid with normalised probabilities over its ISO 639-1 languages only: its two-letter
-    labels (the others, ISO 639-3 codes such as pcm and bcl, and zxx, are where number tables
-    and lists of names fall). Its per-text classify is what the batched one reproduces."""
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages([code for code in identifier.labels if len(code) == 2])
-    # set_languages keeps a strided view of the model's columns: scoring over a contiguous
-    # copy is about 1.6 times faster.
-    identifier.nb_ptc = np.ascontiguousarray(identifier.nb_ptc)
-    return identifier
-
-
-@cache
-def _batch_identifier() -> BatchLanguageIdentifier:
-    return BatchLanguageIdentifier(py3langid_identifier())
-
-
-def identify_languages(texts: list[str | None]) -> list[tuple[str | None, float]]:
-    """(ISO 639-1 code, confidence 0–1) of each text's language, whatever the confidence;
-    (None, 0.0) for one whose sample is empty or blank."""
-    samples = [(text or "")[:LANG_SAMPLE_CHARS] for text in texts]
-    worded = [i for i, sample in enumerate(samples) if sample.strip()]
-    identified: list[tuple[str | None, float]] = [(None, 0.0)] * len(texts)
-    for i, found in zip(worded, _batch_identifier().classify([samples[i] for i in worded]),
-                        strict=True):
-        identified[i] = found
-    return identified
-
-
-def identify_language(text: str | None) -> tuple[str | None, float]:
-    """identify_languages of one text."""
-    return identify_languages([text])[0]
-
-
-def languages_of(texts: list[str | None], min_confidence: float = LANG_MIN_CONFIDENCE
-                 ) -> list[str | None]:
-    """The ISO 639-1 language of each text, or None when it is not clear enough."""
-    return [lang if confidence >= min_confidence else None
-            for lang, confidence in identify_languages(texts)]
-
-
-def language_of(text: str | None, min_confidence: float = LANG_MIN_CONFIDENCE) -> str | None:
-    """languages_of one text."""
-    return languages_of([text], min_confidence)[0]
 
 
 def _date_and_source(

@@ -19,9 +19,9 @@ import polars as pl
 import simplemma
 
 from transforms import places
-from transforms.articles import languages_of
 from transforms.extract import STOPWORDS
 from transforms.gazetteer import KINDS, ambiguity_rules, currency_words, gazetteer
+from transforms.language import languages_of
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans
 
 # Capitalised words that make a place name before them, or a run of capitalised words ending in

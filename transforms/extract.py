@@ -25,6 +25,7 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 import regex
+import stopwordsiso
 
 from transforms.dates import (
     BYLINE_DATE_PATTERN,
@@ -32,10 +33,14 @@ from transforms.dates import (
     first_publication_date,
     printed_dates,
 )
+from transforms.language import LANG_SAMPLE_CHARS, languages_of
 from transforms.words import UNSPACED, spaced_tokens, unspaced_characters, word_count
 
-# The most frequent function words of the languages news dumps come in (en, de, fr, es, pt, it,
-# nl, id, ru); their density separates prose from menus and headlines in any of them.
+# The most frequent function words of the languages news dumps come in most (en, de, fr, es, pt,
+# it, nl, id, ru); their density separates prose from menus and headlines in any of them. A page
+# in another language also counts its language's stopwords-iso list (50+ languages): not for
+# these nine, whose fuller lists hold menu words ("home", "world", "new").
+STOPWORD_LANGUAGES = frozenset({"en", "de", "fr", "es", "pt", "it", "nl", "id", "ru"})
 STOPWORDS = sorted(set(
     # en
     "a about after all also an and any are as at be because been but by can could did do does "
@@ -160,12 +165,23 @@ _DATE_LINE_MAX_TOKENS = 6
 _TWO_DIGITS = r"\d\d"
 
 
+def page_languages(texts: list[str]) -> list[str | None]:
+    """Each page's language, as its sentences write it (not its menus): identified from its
+    lines of ten words or more."""
+    return languages_of([
+        "\n".join(line for line in text.splitlines() if len(line.split()) >= 10)[:LANG_SAMPLE_CHARS]
+        for text in texts
+    ])
+
+
 def _line_frame(texts: list[str], sites: list[str | None] | None) -> pl.DataFrame:
-    """One row per non-empty line of every page, with the page index and line number."""
+    """One row per non-empty line of every page, with the page index, its site and language,
+    and the line number."""
     pages = pl.DataFrame(
         {
             "page": pl.Series(range(len(texts)), dtype=pl.Int32),
             "site": pl.Series(sites if sites is not None else [None] * len(texts), dtype=pl.Utf8),
+            "lang": pl.Series(page_languages(texts), dtype=pl.Utf8),
             "raw": pl.Series(texts, dtype=pl.Utf8).str.replace_all("\r\n?", "\n"),
         }
     )
@@ -207,7 +223,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             n_words=word_count(text, n_unspaced, pl.col("n_tokens")),
             unspaced_share=n_unspaced / text.str.len_chars(),
-            n_stop=pl.col("words").list.eval(pl.element().is_in(STOPWORDS)).list.sum(),
+            n_stop=_function_word_count(lines),
             n_alpha_words=pl.col("words").list.len(),
             sentence_end=text.str.contains(_SENTENCE_END),
             inner_sentences=text.str.count_matches(r"[.!?;。！？][\"”’)]?\s+\p{Lu}"),
@@ -268,6 +284,20 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         .with_columns(chrome=_chrome_expr())
         .with_columns(score=_score_expr())
     )
+
+
+def _function_word_count(lines: pl.DataFrame) -> pl.Expr:
+    """Function words of each line: those of STOPWORDS, and for a page in a language they do not
+    cover (``lang``), that language's stopwords-iso list too."""
+    words = pl.col("words")
+    count = words.list.eval(pl.element().is_in(STOPWORDS)).list.sum()
+    for language in lines["lang"].unique().drop_nulls().to_list():
+        if language in STOPWORD_LANGUAGES or not stopwordsiso.has_lang(language):
+            continue
+        extra = sorted(stopwordsiso.stopwords(language) - _STOP_SET)
+        count = count + pl.when(pl.col("lang") == language).then(
+            words.list.eval(pl.element().is_in(extra)).list.sum()).otherwise(0)
+    return count
 
 
 def _text_where(candidate: pl.Expr) -> pl.Expr:

@@ -8,9 +8,9 @@ from transforms.articles import (
     ReasonCode,
     build_articles,
     doc_id_of,
-    language_of,
     template_group,
 )
+from transforms.language import language_of
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 BODY = "The finance ministry said on Monday that exports rose sharply in the third quarter. " * 3

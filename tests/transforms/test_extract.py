@@ -115,3 +115,10 @@ def test_titles_gate_on_the_check_half_of_real_text_dumps():
 
     right, pages = titles_right_by_half(DATA / "textdumps")["check"]
     assert right / pages >= TITLES_MIN_SHARE, f"titles right on {right}/{pages} pages"
+
+
+def test_prose_in_a_language_outside_the_nine_counts_its_function_words():
+    czech = ("Vláda ve středu schválila nový rozpočet, který podle ministra financí počítá s "
+             "nižším schodkem než loni a také s vyššími výdaji na školy a na nemocnice.")
+    features = line_features(_line_frame([f"{czech}\n{czech}\n{czech}"], None))
+    assert features["lang"][0] == "cs" and features["prose"].all()

@@ -6,16 +6,16 @@ import pytest
 
 import transforms.language
 from flows.sample import write_sample
-from transforms.articles import (
+from transforms.language import (
     LANG_MIN_CONFIDENCE,
     LANG_SAMPLE_CHARS,
+    BatchLanguageIdentifier,
     identify_language,
     identify_languages,
     language_of,
     languages_of,
     py3langid_identifier,
 )
-from transforms.language import BatchLanguageIdentifier
 
 SENTENCES = {
     "de": ["Die Regierung hat am Dienstag neue Regeln für den Wohnungsbau beschlossen.",
