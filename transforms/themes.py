@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans
+from transforms.words import word_count
 
 TAXONOMY_PATH = Path(__file__).parent / "data" / "themes.toml"
 # Repeating a word does not make an article more about a theme beyond a point.
@@ -135,7 +136,7 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
     )
     # Long articles touch many subjects in passing: the bar rises with the square root of the
     # length, and a theme must carry a fair share of the article's strongest theme.
-    n_words = docs["body"].fill_null("").str.count_matches(r"\S+")
+    n_words = docs.select(word_count(pl.col("body").fill_null(""))).to_series()
     bar = rules["min_score"] * (
         pl.max_horizontal(pl.lit(n_words).gather("doc") / rules["words_per_min_score"], 1.0)
         .sqrt()
