@@ -1,6 +1,8 @@
 """Theme tagging accuracy and speed.
 
-- gold-countries: micro and macro F1 against the hand-labelled ``themes`` of 59 articles;
+- the labelled sets (gold-countries: 59 articles, and batch2's BBC, Reuters and German
+  articles): micro P/R/F1 and macro F1 against their hand-labelled ``themes``, on all
+  articles and on each half (tune / check by the article id; settings are chosen on tune);
 - Reuters-21578: micro-F1 over the seven themes Reuters TOPICS map to (REUTERS_TOPIC_THEMES),
   on every story with at least one topic;
 - articles/s of tagging.
@@ -17,7 +19,9 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from bench.bench_countries import DATA, load_gold
+from bench.bench_countries import DATA, GOLD, load_gold
+from bench.data import HALVES, half_of
+from transforms.language import languages_of
 from transforms.themes import tag_themes, top_level_codes
 
 # Reuters TOPICS → comention themes. Topics not listed (e.g. "acq" is listed, "grain" too;
@@ -50,10 +54,22 @@ REUTERS_TOPIC_THEMES = {
 REUTERS_THEMES = sorted(set(REUTERS_TOPIC_THEMES.values()))
 
 
+# The labelled sets (gold-countries/PROTOCOL.md themes): the first 59 and batch2 by source.
+THEME_SETS = {
+    "gold-59": lambda: load_gold(),
+    "batch2-bbc": lambda: load_gold(GOLD / "batch2", "bbc"),
+    "batch2-reuters": lambda: load_gold(GOLD / "batch2", "reuters"),
+    "batch2-german": lambda: load_gold(GOLD / "batch2", "gnad"),
+}
+
+
 def _docs(items: list[dict]) -> pl.DataFrame:
+    """Articles as tag_themes reads them, with the language ingest would give each."""
+    bodies = [a["text"] for a in items]
     return pl.DataFrame({"doc_id": [a["id"] for a in items],
                          "title": [a["title"] for a in items],
-                         "body": [a["text"] for a in items]})
+                         "body": bodies,
+                         "lang": pl.Series(languages_of(bodies), dtype=pl.Utf8)})
 
 
 def _predicted(items: list[dict]) -> dict[str, set[str]]:
@@ -80,14 +96,16 @@ def _scores(truth: dict[str, set], predicted: dict[str, set], themes: list[str])
             "precision": precision, "recall": recall, "per_theme": per_theme}
 
 
-def gold_scores() -> dict:
-    articles, gold = load_gold()
-    truth = {doc_id: set(g["themes"]) for doc_id, g in gold.items()}
+def gold_scores(set_name: str = "gold-59", half: str = "all") -> dict:
+    """Scores on one half ("all", "tune", "check": bench.data.half_of) of a labelled set."""
+    articles, gold = THEME_SETS[set_name]()
+    truth = {doc_id: set(g["themes"]) for doc_id, g in gold.items()
+             if half in ("all", half_of(doc_id))}
     themes = sorted({t for ts in truth.values() for t in ts})
     # The labels are the 22 top-level codes; subthemes are not scored here.
     top = set(top_level_codes())
-    predicted = {d: ts & top for d, ts in _predicted(articles).items()}
-    return _scores(truth, predicted, themes)
+    predicted = {d: ts & top for d, ts in _predicted(articles).items() if d in truth}
+    return _scores(truth, predicted, themes) | {"n": len(truth)}
 
 
 def reuters_scores() -> dict:
@@ -105,17 +123,22 @@ def main() -> int:
         print(f"no labelled data under {DATA}; nothing to measure")
         return 0
     console = Console()
-    table = Table(title="Theme tagging")
-    for col in ("data", "micro P", "micro R", "micro F1", "macro F1"):
-        table.add_column(col, justify="left" if col == "data" else "right")
+    table = Table(title="Theme tagging (labelled sets: tune and check halves by article id)")
+    for col in ("data", "half", "n", "micro P", "micro R", "micro F1", "macro F1"):
+        table.add_column(col, justify="left" if col in ("data", "half") else "right")
+    for name in THEME_SETS:
+        for half in HALVES:
+            scores = gold_scores(name, half)
+            table.add_row(name, half, str(scores["n"]), f"{scores['precision']:.3f}",
+                          f"{scores['recall']:.3f}", f"{scores['micro_f1']:.3f}",
+                          f"{scores['macro_f1']:.3f}")
+        table.add_section()
     gold = gold_scores()
-    table.add_row("gold-countries (59 articles, 22 themes)", f"{gold['precision']:.3f}",
-                  f"{gold['recall']:.3f}", f"{gold['micro_f1']:.3f}", f"{gold['macro_f1']:.3f}")
     reuters = None
     if (DATA / "reuters21578").exists():
         reuters = reuters_scores()
-        table.add_row(f"Reuters-21578 ({reuters['stories']:,} stories, 7 themes)",
-                      f"{reuters['precision']:.3f}", f"{reuters['recall']:.3f}",
+        table.add_row(f"Reuters-21578 TOPICS ({reuters['stories']:,} stories, 7 themes)", "all",
+                      "", f"{reuters['precision']:.3f}", f"{reuters['recall']:.3f}",
                       f"{reuters['micro_f1']:.3f}", f"{reuters['macro_f1']:.3f}")
     console.print(table)
     per = Table(title="F1 per theme")

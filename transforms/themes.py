@@ -1,8 +1,11 @@
 """Theme tagging against the versioned taxonomy in data/themes.toml.
 
-One Aho-Corasick pass per batch over titles and bodies finds every taxonomy term; a theme is
-tagged when its weighted evidence is real support (several distinct terms, or a title term backed
-by the body), not one passing word.
+One Aho-Corasick pass per batch and language over titles and bodies finds every taxonomy term; a
+theme is tagged when its weighted evidence is real support (several distinct terms, or a title
+term backed by the body), not one passing word. Articles in a language with a term file of its
+own (data/themes_<language>.toml: German) are read with its terms, each lemma with every
+inflected form simplemma's dictionary of the language knows; other articles with the English
+terms.
 """
 
 from __future__ import annotations
@@ -11,15 +14,21 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import simplemma
+from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans
+from transforms.refcache import cached_frame, fingerprint
 from transforms.words import word_count
 
 TAXONOMY_PATH = Path(__file__).parent / "data" / "themes.toml"
 # Repeating a word does not make an article more about a theme beyond a point.
 MAX_HITS_PER_TERM = 3
 TITLE_WEIGHT = 2.0
+# A form of a term's lemma is one of the term's when it begins with the same letters.
+INFLECTION_PREFIX = 4
 
 THEME_SCHEMA = {"doc_id": pl.Utf8, "theme": pl.Utf8, "score": pl.Float64, "terms": pl.List(pl.Utf8)}
 
@@ -28,6 +37,55 @@ THEME_SCHEMA = {"doc_id": pl.Utf8, "theme": pl.Utf8, "score": pl.Float64, "terms
 def taxonomy() -> dict:
     with TAXONOMY_PATH.open("rb") as handle:
         return tomllib.load(handle)
+
+
+def _language_file(language: str) -> Path:
+    return TAXONOMY_PATH.with_name(f"themes_{language}.toml")
+
+
+@cache
+def term_languages() -> frozenset[str]:
+    """The languages with terms of their own."""
+    return frozenset(path.stem.removeprefix("themes_")
+                     for path in TAXONOMY_PATH.parent.glob("themes_*.toml"))
+
+
+@cache
+def language_terms(language: str) -> dict[str, dict[str, float]]:
+    """Theme code → {term lemma: weight} of one language's term file."""
+    with _language_file(language).open("rb") as handle:
+        return {code: spec["terms"] for code, spec in tomllib.load(handle)["themes"].items()}
+
+
+def inflections(language: str) -> dict[str, list[str]]:
+    """Each term of a language's file → the forms it matches in: itself and the forms of its
+    lemma in simplemma's dictionary of the language that begin as it does (the cases and numbers
+    of a noun, not the verb a noun's lemma may be: "Stimme", not "stimmt"). Built once per
+    version of the file and of simplemma (transforms.refcache)."""
+    key = fingerprint([_language_file(language)], ["simplemma"])
+    table = cached_frame(f"theme-forms-{language}", key, lambda: _build_inflections(language))
+    forms: dict[str, list[str]] = {}
+    for term, form in table.iter_rows():
+        forms.setdefault(term, []).append(form)
+    return forms
+
+
+def _build_inflections(language: str) -> pl.DataFrame:
+    forms = DefaultDictionaryFactory().get_dictionary(language)
+    terms = {term for weights in language_terms(language).values() for term in weights}
+    # Of a phrase, its last word is inflected ("seltene Erde": seltenen Erden is left to the
+    # listed forms).
+    heads: dict[str, set[str]] = {}
+    for term in terms:
+        last = term.rsplit(" ", 1)[-1]
+        heads.setdefault(simplemma.lemmatize(last, lang=language), set()).add(term)
+    rows = {(term, term) for term in terms}
+    for form, lemma in forms.items():
+        for term in heads.get(lemma, ()):
+            last = term.rsplit(" ", 1)[-1]
+            if form[:INFLECTION_PREFIX] == last[:INFLECTION_PREFIX]:
+                rows.add((term, term[: len(term) - len(last)] + form))
+    return pl.DataFrame(sorted(rows), schema=["term", "form"], orient="row")
 
 
 def themes_reference() -> pl.DataFrame:
@@ -67,12 +125,16 @@ def top_level_codes() -> list[str]:
 
 
 @cache
-def _matcher() -> tuple[Automaton, pl.DataFrame]:
-    """The automaton over every term and shadow phrase, and the scoring rows: payload, term,
-    theme, parent, weight. Terms and themes are Enums in alphabetical order, so that they are
-    grouped and sorted as integers and sort as their names do."""
+def _matcher(language: str = "") -> tuple[Automaton, pl.DataFrame]:
+    """The automaton over every term and shadow phrase (of ``language``'s file; "": the
+    English ones), and the scoring rows: payload, term, theme, parent, weight. Terms and themes
+    are Enums in alphabetical order, so that they are grouped and sorted as integers and sort as
+    their names do."""
     rows = []
-    for code, spec in taxonomy()["themes"].items():
+    if language:
+        for code, weights in language_terms(language).items():
+            rows += [(term, code, float(w)) for term, w in weights.items()]
+    for code, spec in taxonomy()["themes"].items() if not language else ():
         # A subtheme's evidence is its parent's too; shadow phrases weigh nothing and only
         # stop the term inside them from matching ("tear gas" is not about gas).
         owners = [code] + ([spec["parent"]] if "parent" in spec else [])
@@ -82,10 +144,12 @@ def _matcher() -> tuple[Automaton, pl.DataFrame]:
     term_themes = pl.DataFrame(rows, schema=["term", "theme", "weight"], orient="row")
     terms = term_themes.select("term").unique(maintain_order=True).with_row_index("payload")
     term_themes = term_themes.join(terms, on="term").with_columns(pl.col("payload").cast(pl.Int64))
+    forms = inflections(language) if language else {}
     automaton = build_automaton(
-        (form, payload)
+        (variant, payload)
         for term, payload in zip(terms["term"], terms["payload"], strict=True)
-        for form in case_variants(term)
+        for form in forms.get(term, [term])
+        for variant in case_variants(form)
     )
     theme_enum = pl.Enum(sorted(taxonomy()["themes"]))
     scoring = term_themes.filter(pl.col("weight") > 0).select(
@@ -103,20 +167,31 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
     """Themes of each article in ``docs`` (doc_id, title, body): doc_id, theme, score, terms."""
     if docs.is_empty():
         return pl.DataFrame(schema=THEME_SCHEMA)
-    automaton, scoring = _matcher()
-    # Titles and bodies are scanned as one batch: text i < n is title i, text n + i body i.
     n = docs.height
-    spans = find_spans(
-        docs["title"].fill_null("").to_list() + docs["body"].fill_null("").to_list(), automaton
-    )
+    titles, bodies = docs["title"].fill_null("").to_list(), docs["body"].fill_null("").to_list()
+    languages = docs["lang"].to_list() if "lang" in docs.columns else [None] * n
+    groups: dict[str, list[int]] = {}
+    for i, language in enumerate(languages):
+        groups.setdefault(language if language in term_languages() else "", []).append(i)
+    hits = []
+    for language, members in groups.items():
+        automaton, scoring = _matcher(language)
+        # Titles and bodies are scanned as one batch: text i < m is title i, text m + i body i.
+        m = len(members)
+        spans = find_spans([titles[i] for i in members] + [bodies[i] for i in members], automaton)
+        # Hits are counted per term before the join: a term counts for each theme it is in.
+        # The parent goes along with its theme, for the comparison with siblings below.
+        hits.append(
+            pl.DataFrame({"doc": np.asarray(members, dtype=np.int64)[spans.doc % m],
+                          "payload": spans.payload, "in_title": spans.doc < m})
+            .group_by("doc", "payload", "in_title")
+            .agg(hits=pl.len())
+            .join(scoring, on="payload")
+            .with_columns(pl.col("term").cast(pl.Utf8))
+        )
     rules = taxonomy()
-    # Hits are counted per term before the join: a term counts for each theme it is in. The
-    # parent goes along with its theme, for the comparison with siblings below.
     per_term = (
-        pl.DataFrame({"doc": spans.doc % n, "payload": spans.payload, "in_title": spans.doc < n})
-        .group_by("doc", "payload", "in_title")
-        .agg(hits=pl.len())
-        .join(scoring, on="payload")
+        pl.concat(hits)
         .group_by("doc", "theme", "parent", "term", "in_title")
         .agg(hits=pl.col("hits").sum(), weight=pl.col("weight").first())
         .with_columns(
