@@ -75,10 +75,13 @@ def _build_inflections(language: str) -> pl.DataFrame:
     terms = {term for weights in language_terms(language).values() for term in weights}
     # Of a phrase, its last word is inflected ("seltene Erde": seltenen Erden is left to the
     # listed forms).
+    # A form belongs to a term when the dictionary gives it the term's word as its lemma, or
+    # the lemma of the term's word (where that is a verb: Italian "vaccino", "vaccinare").
     heads: dict[str, set[str]] = {}
     for term in terms:
         last = term.rsplit(" ", 1)[-1]
-        heads.setdefault(simplemma.lemmatize(last, lang=language), set()).add(term)
+        for head in {last, simplemma.lemmatize(last, lang=language)}:
+            heads.setdefault(head, set()).add(term)
     rows = {(term, term) for term in terms}
     for form, lemma in forms.items():
         for term in heads.get(lemma, ()):

@@ -3,7 +3,14 @@ import polars as pl
 import pytest
 
 from tests.conftest import DATA, needs
-from transforms.themes import tag_themes, taxonomy, themes_reference
+from transforms.themes import (
+    language_terms,
+    tag_themes,
+    taxonomy,
+    term_languages,
+    themes_reference,
+    top_level_codes,
+)
 
 # Accuracy gate on the hand-labelled themes: only ever raised.
 GOLD_THEMES_MIN_MICRO_F1 = 0.80
@@ -97,3 +104,18 @@ def test_gdelt_crosswalk_names_real_gkg_themes():
     known = {line.split("\t")[0] for line in (DATA / "gdelt" / "LOOKUP-GKGTHEMES.txt").open()}
     used = {code for codes in themes_reference()["gdelt_themes"] for code in codes}
     assert used and used <= known, used - known
+
+
+@pytest.mark.parametrize("language", sorted(term_languages()))
+def test_every_language_file_tags_each_theme_from_its_strongest_terms(language):
+    # Same codes as the taxonomy's top level; three of a theme's strongest terms tag it.
+    terms = language_terms(language)
+    assert set(terms) == set(top_level_codes())
+    docs = pl.DataFrame({
+        "doc_id": list(terms), "lang": [language] * len(terms), "title": [""] * len(terms),
+        "body": [". ".join(sorted(weights, key=lambda t: (-weights[t], t))[:3]) + "."
+                 for weights in terms.values()],
+    })
+    found = set(tag_themes(docs).select("doc_id", "theme").iter_rows())
+    missed = [code for code in terms if (code, code) not in found]
+    assert not missed, missed
