@@ -214,12 +214,15 @@ class _Neighbours:
             for (t, _, e), want in zip(self.spans, wanted.tolist(), strict=True)
         ]
 
+    def _before(self, text: int, start: int) -> str:
+        """The CONTEXT characters before ``start``, reversed: matching forwards in them reads
+        backwards from ``start``."""
+        return self.texts[text][max(0, start - CONTEXT):start][::-1]
+
     def previous_words(self, wanted: np.ndarray) -> list[str | None]:
-        # Matching forwards in the reversed characters before a candidate reads backwards.
-        match, texts = _WORD.match, self.texts
+        match, before = _WORD.match, self._before
         return [
-            (found.group(1)[::-1] if (found := match(texts[t][max(0, s - CONTEXT):s][::-1]))
-             else None) if want else None
+            (found.group(1)[::-1] if (found := match(before(t, s))) else None) if want else None
             for (t, s, _), want in zip(self.spans, wanted.tolist(), strict=True)
         ]
 
@@ -230,13 +233,12 @@ class _Neighbours:
         return found.groups() if found else _NO_WORDS
 
     def word_before(self, text: int, start: int) -> str | None:
-        found = _WORD.match(self.texts[text][max(0, start - CONTEXT):start][::-1])
+        found = _WORD.match(self._before(text, start))
         return found.group(1)[::-1] if found else None
 
     def previous_character(self, i: int) -> str:
         """The character before candidate ``i`` past spaces and tabs ("" at a line start)."""
-        text, start, _ = self.spans[i]
-        found = _CHARACTER.match(self.texts[text][max(0, start - CONTEXT):start][::-1])
+        found = _CHARACTER.match(self._before(*self.spans[i][:2]))
         return found.group(1) if found else ""
 
 
@@ -457,7 +459,7 @@ def _resolve_places(found: _Candidates, texts: list[str], n_titles: int,
         texts, found.text, found.start, found.end, found.code, found.kind, key, n_titles,
         (counties.text, entries.key[counties.payload]), needs_support)
     keep, found.code, found.resolved = places.supported_towns(
-        found.text % n_titles, key, found.code, found.resolved, needs_support)
+        found.text % n_titles, key, found.code, found.kind, found.resolved, needs_support)
     return found[keep]
 
 

@@ -165,11 +165,14 @@ _DATE_LINE_MAX_TOKENS = 6
 _TWO_DIGITS = r"\d\d"
 
 
-def page_languages(texts: list[str]) -> list[str | None]:
+def page_languages(texts: list[str | None]) -> list[str | None]:
     """Each page's language, as its sentences write it (not its menus): identified from its
-    lines of ten words or more."""
+    lines of ten words or more (of twenty characters or more in scripts written without
+    spaces, transforms.words)."""
     return languages_of([
-        "\n".join(line for line in text.splitlines() if len(line.split()) >= 10)[:LANG_SAMPLE_CHARS]
+        "\n".join(line for line in (text or "").splitlines()
+                  if len(line.split()) >= 10 or len(_UNSPACED.findall(line)) >= 20
+                  )[:LANG_SAMPLE_CHARS]
         for text in texts
     ])
 
@@ -396,13 +399,13 @@ def _content_words(text: str) -> set[str]:
     return words | {a + b for a, b in zip(unspaced, unspaced[1:], strict=False)}
 
 
-def _pick_title(lines: dict[str, list], start: int) -> int | None:
+def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
     """The headline: of the title-shaped lines above the body (not a byline, date, caption,
     counter, menu entry or call to action), the one whose words the article's lead repeats
     most (a headline's words come back in its first paragraphs, another story's teaser's and a
     section name's do not), the nearest on ties; else the heading right above the body."""
     lead_words, lead = 0, []
-    for i in range(start, len(lines["text"])):
+    for i in range(start, end + 1):
         if lines["prose"][i]:
             lead.append(lines["text"][i])
             lead_words += lines["n_words"][i]
@@ -521,6 +524,8 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
     if not texts:
         return pl.DataFrame(schema=schema)
     columns = _per_page_columns(line_features(_line_frame(texts, sites)))
+    if columns.is_empty():  # no page has a line
+        return pl.DataFrame({k: [None] * len(texts) for k in schema}, schema=schema)
     # Pages are runs of consecutive lines; each is walked in Python lists, converted once.
     scores = columns["score"].to_numpy()
     pages = columns["page"].to_numpy()
@@ -537,7 +542,7 @@ def extract_pages(texts: list[str], sites: list[str | None] | None = None) -> pl
         lines = {name: column[first:stop] for name, column in values.items()}
         start = _after_byline(lines, start, end)
         end = _through_announced_list(lines, _through_numbered_list(lines, end))
-        title = _pick_title(lines, start)
+        title = _pick_title(lines, start, end)
         out["title"][page] = lines["text"][title] if title is not None else None
         out["body"][page] = "\n\n".join(
             text for text, kept in zip(lines["body_text"][start : end + 1],

@@ -79,13 +79,23 @@ def extract_html_pages(pages: list[str], urls: list[str | None] | None = None,
     group = [sites[i] for i in read] if sites is not None else None
     recall = trim_chrome([found[i]["body"] for i in read], group)
     n_recall = word_counts(recall)
-    chosen = trim_chrome([found[i].pop("precise") or "" for i in read], group)
-    cut = [k for k, n in enumerate(word_counts(chosen)) if n < PRECISE_MIN_SHARE * n_recall[k]]
+
+    def cut_the_article(readings: list[str], of: list[int]) -> list[int]:
+        """Which of the readings (of the pages ``of`` index in ``read``) keep less than
+        PRECISE_MIN_SHARE of the recall reading's words."""
+        return [k for k, n in zip(of, word_counts(readings), strict=True)
+                if n < PRECISE_MIN_SHARE * n_recall[k]]
+
+    chosen = trim_chrome([found[i].pop("precise") for i in read], group)
+    cut = cut_the_article(chosen, list(range(len(read))))
+    # Trimmed as a batch of their own: their site's template lines are learned from fewer
+    # pages than the first readings' (a template needs five pages of a site).
     fallback = trim_chrome([trafilatura.extract(pages[read[k]], url=urls[read[k]],
                                                 **FALLBACK_READING) or "" for k in cut],
                            [group[k] for k in cut] if group is not None else None)
-    for k, text, n in zip(cut, fallback, word_counts(fallback), strict=True):
-        chosen[k] = text if n >= PRECISE_MIN_SHARE * n_recall[k] else recall[k]
+    failed = set(cut_the_article(fallback, cut))
+    for k, text in zip(cut, fallback, strict=True):
+        chosen[k] = recall[k] if k in failed else text
     for i, body in zip(read, chosen, strict=True):
         found[i]["body"] = body.strip() or None
     return found
@@ -101,12 +111,12 @@ def _read(html: str, url: str | None) -> dict:
     for name, option in READINGS.items():
         document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS, **option)
         texts[name] = (document.text or "").strip() if document is not None else ""
-    if not texts["recall"]:
+    if not (texts["recall"] or texts["precise"]):
         return dict(_NOTHING)
     metadata = page_metadata(tree, url)
     return {
         "title": metadata.title,
-        "body": texts["recall"],
+        "body": texts["recall"] or texts["precise"],
         "precise": texts["precise"],
         "author": metadata.author,
         "date": parse_date(metadata.date) if metadata.date else None,

@@ -309,9 +309,22 @@ def _build_gazetteer() -> pl.DataFrame:
         .unique(subset=["key"], keep="first", maintain_order=True)
         .with_columns(needs_support=(pl.col("kind") == "city")
                       & pl.col("population").is_between(1, CITY_MIN_POPULATION, closed="left"))
+        .pipe(_without_towns_named_after_places)
         .select("surface", "code", "kind", "exact_case", "any_case", "population", "languages",
                 "needs_support")
     )
+
+
+def _without_towns_named_after_places(frame: pl.DataFrame) -> pl.DataFrame:
+    """Without the towns that need support whose name holds a country's name or a capital
+    ("Antigua Guatemala", "Berlin-Köpenick"): as the longer match, an unsupported one would
+    hide the country inside it. (A demonym inside a town's name is no mention of its country:
+    "Indian Trail", North Carolina, stays a town.)"""
+    known = set(frame.filter(pl.col("kind").is_in(["name", "capital"]))["surface"]
+                .str.to_lowercase())
+    holds_one = [needs and any(word in known for word in re.split(r"[\s-]+", surface.lower()))
+                 for surface, needs in zip(frame["surface"], frame["needs_support"], strict=True)]
+    return frame.filter(~pl.Series(holds_one))
 
 
 def countries_reference() -> pl.DataFrame:

@@ -376,13 +376,16 @@ def _nearest_country(town: tuple[np.ndarray, np.ndarray],
     return float(km[nearest]), codes[nearest[0]]
 
 
-def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, resolved: np.ndarray,
-                    needs_support: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np.ndarray,
+                    resolved: np.ndarray, needs_support: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which mentions stand, and their country and resolution, when towns below the
     gazetteer's city cut count only with support: a qualifier or the context resolved them
-    (resolve), the article names their country through another mention, or another place it
-    names lies within SUPPORT_KM of a town of that name ("Danbury" and "New Milford", 20 km
-    apart in Connecticut). ``doc`` is each mention's article."""
+    (resolve), the article names their country through another mention, or a place of another
+    town, capital or region it names lies within SUPPORT_KM of a town of that name ("Danbury"
+    and "New Milford", 20 km apart in Connecticut; not a town called Armenia near Sonsonate when
+    the article names the country). ``doc`` is each mention's article,
+    ``kind`` its index into KINDS."""
     keep = ~needs_support | np.isin(resolved, [RESOLUTIONS.index("qualifier"),
                                                RESOLUTIONS.index("context")])
     pending = needs_support & ~keep
@@ -395,18 +398,21 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, resolved
                                                      code[waiting].tolist(), strict=True)]
     pending &= ~keep
     located = _places_by_name()
-    # The other place names of each article with a town still unsupported.
+    place_kinds = [KINDS.index(k) for k in ("capital", "city", "region", "org")]
+    # The other places each article with a town still unsupported names (towns, capitals,
+    # regions, institutions named after one), in any of their places: two names with places
+    # near each other read each other ("Paris" and "Brant" are in Ontario, whichever Paris the
+    # prior gave). A country's name is no town.
     names: dict[int, set[str]] = {}
-    for j in np.flatnonzero(np.isin(doc, doc[pending])).tolist():
+    for j in np.flatnonzero(np.isin(doc, doc[pending]) & np.isin(kind, place_kinds)).tolist():
         if key[j] in located:
             names.setdefault(int(doc[j]), set()).add(key[j])
     for i in np.flatnonzero(pending).tolist():
         others = names.get(int(doc[i]), set()) - {key[i]}
         if key[i] not in located or not others:
             continue
-        there = [located[name] for name in others]
         km, country = _nearest_country(
-            located[key[i]], (None, np.concatenate([places for _, places in there])))
+            located[key[i]], (None, np.concatenate([located[name][1] for name in others])))
         if km <= SUPPORT_KM:
             keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
     return keep, code, resolved

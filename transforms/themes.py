@@ -58,11 +58,12 @@ def language_terms(language: str) -> dict[str, dict[str, float]]:
 
 
 def inflections(language: str) -> dict[str, list[str]]:
-    """Each term of a language's file → the forms it matches in: itself and the forms of its
-    lemma in simplemma's dictionary of the language that begin as it does (the cases and numbers
-    of a noun, not the verb a noun's lemma may be: "Stimme", not "stimmt"). Built once per
-    version of the file and of simplemma (transforms.refcache)."""
-    key = fingerprint([_language_file(language)], ["simplemma"])
+    """Each term of a language's file → the forms it matches in: itself and the forms
+    simplemma's dictionary of the language gives the term's (last) word, or that word's lemma,
+    as their lemma, that begin as it does (the cases and numbers of a noun, not the verb a
+    noun's lemma may be: "Stimme", not "stimmt"). Built once per version of the file, this
+    module and simplemma (transforms.refcache)."""
+    key = fingerprint([_language_file(language), Path(__file__)], ["simplemma"])
     table = cached_frame(f"theme-forms-{language}", key, lambda: _build_inflections(language))
     forms: dict[str, list[str]] = {}
     for term, form in table.iter_rows():
@@ -77,17 +78,16 @@ def _build_inflections(language: str) -> pl.DataFrame:
     # listed forms).
     # A form belongs to a term when the dictionary gives it the term's word as its lemma, or
     # the lemma of the term's word (where that is a verb: Italian "vaccino", "vaccinare").
-    heads: dict[str, set[str]] = {}
+    heads: dict[str, set[tuple[str, str, str]]] = {}  # lemma → (term, its start, its word)
     for term in terms:
-        last = term.rsplit(" ", 1)[-1]
+        start, _, last = term.rpartition(" ")
         for head in {last, simplemma.lemmatize(last, lang=language)}:
-            heads.setdefault(head, set()).add(term)
+            heads.setdefault(head, set()).add((term, start + " " if start else "", last))
     rows = {(term, term) for term in terms}
     for form, lemma in forms.items():
-        for term in heads.get(lemma, ()):
-            last = term.rsplit(" ", 1)[-1]
+        for term, start, last in heads.get(lemma, ()):
             if form[:INFLECTION_PREFIX] == last[:INFLECTION_PREFIX]:
-                rows.add((term, term[: len(term) - len(last)] + form))
+                rows.add((term, start + form))
     return pl.DataFrame(sorted(rows), schema=["term", "form"], orient="row")
 
 
@@ -167,7 +167,8 @@ def _matcher(language: str = "") -> tuple[Automaton, pl.DataFrame]:
 
 
 def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
-    """Themes of each article in ``docs`` (doc_id, title, body): doc_id, theme, score, terms."""
+    """Themes of each article in ``docs`` (doc_id, title, body, and lang: without it, or for a
+    language without a term file, the English terms): doc_id, theme, score, terms."""
     if docs.is_empty():
         return pl.DataFrame(schema=THEME_SCHEMA)
     n = docs.height

@@ -122,3 +122,8 @@ def test_prose_in_a_language_outside_the_nine_counts_its_function_words():
              "nižším schodkem než loni a také s vyššími výdaji na školy a na nemocnice.")
     features = line_features(_line_frame([f"{czech}\n{czech}\n{czech}"], None))
     assert features["lang"][0] == "cs" and features["prose"].all()
+
+
+def test_pages_without_text_or_lines_give_nothing():
+    found = extract_pages(["", None, "   \n  "])
+    assert found.height == 3 and found["body"].is_null().all()

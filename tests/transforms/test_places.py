@@ -163,3 +163,12 @@ def test_a_town_below_the_city_cut_counts_only_with_support():
     assert near == {("Schaumburg", "US", "context"), ("Northbrook", "US", "context")}
     assert ("Schaumburg", "US", "name") in qualified  # one reading: its state is support
     assert ("Schaumburg", "US", "name") in country_named
+
+
+def test_a_town_named_after_a_country_hides_no_country_and_a_country_supports_no_town():
+    guatemala, armenia = resolved(
+        "Tourists visited Antigua Guatemala last year.",
+        "Armenia and Azerbaijan signed a deal; Sonsonate is quiet.",  # an Armenia lies near it
+    )
+    assert guatemala == {("Guatemala", "GT", "name")}
+    assert {country for _, country, _ in armenia} == {"AM", "AZ"}
