@@ -138,6 +138,7 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
     from flows.progress import RunProgress
     from flows.sources import ReadOptions
     from flows.warehouse import WarehouseError
+    from reports.render import NoArticlesInWeek
 
     progress = RunProgress(console, live=err)
     from flows.schedule import api_healthy
@@ -159,6 +160,8 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
         raise _fail(f"{exc}. Details: quality_results and quarantine in {db}") from None
     except (NothingToRead, WarehouseError) as exc:
         raise _fail(str(exc)) from None
+    except NoArticlesInWeek as exc:
+        raise _fail(f"the run was published, but no report was written: {exc}") from None
     except duckdb.Error as exc:
         raise _fail(f"the warehouse refused the run, nothing more was published: "
                     f"{str(exc).splitlines()[0]}") from None
@@ -234,13 +237,13 @@ def report(
 ) -> None:
     """Write the weekly HTML report from the warehouse."""
     from flows.warehouse import Warehouse, WarehouseError
-    from reports.render import render_report
+    from reports.render import NoArticlesInWeek, render_report
 
     monday = _parse_week(week)
     try:
         with Warehouse(db, read_only=True) as wh:
             path = render_report(wh, out, monday, images=png)
-    except WarehouseError as exc:
+    except (WarehouseError, NoArticlesInWeek) as exc:
         raise _fail(str(exc)) from None
     if path is None:
         raise _fail(f"no articles in {db}: nothing to report")

@@ -41,6 +41,29 @@ def environment() -> Environment:
     )
 
 
+class NoArticlesInWeek(ValueError):
+    """A report asked for a week the data has no article in."""
+
+
+def check_week_has_articles(wh, week: date) -> None:
+    """Raise NoArticlesInWeek, with the weeks the data spans, if ``week`` has no article: a
+    report of blank charts would look like a week in which nothing happened."""
+    first, last, in_week = wh.con.execute(
+        "SELECT min(published_at), max(published_at), "
+        "count(*) FILTER (WHERE published_at >= ? AND published_at < ?) "
+        "FROM articles WHERE dup_of IS NULL",
+        [datetime.combine(week, time(), UTC),
+         datetime.combine(week + timedelta(days=7), time(), UTC)]).fetchall()[0]
+    if in_week:
+        return
+    if first is None:
+        raise NoArticlesInWeek("the warehouse has no articles: nothing to report")
+    first_day, last_day = first.astimezone(UTC).date(), last.astimezone(UTC).date()
+    raise NoArticlesInWeek(
+        f"no articles in {iso_week_label(week)}: the data spans {iso_week_label(first_day)} "
+        f"to {iso_week_label(last_day)} ({first_day} … {last_day})")
+
+
 def default_week(wh) -> date | None:
     """The last complete ISO week in the data (the last week if the data ends mid-week only)."""
     latest = wh.scalar("SELECT max(published_at) FROM articles WHERE dup_of IS NULL")
@@ -357,6 +380,8 @@ def render_report(
 ) -> Path | None:
     """Write ``<out>/comention-YYYY-Www.html`` and refresh ``<out>/index.html``; with
     ``images``, every chart also as PNG and SVG in ``<out>/comention-YYYY-Www/`` (slides)."""
+    if week is not None:
+        check_week_has_articles(wh, week)
     week = week or default_week(wh)
     if week is None:
         return None

@@ -244,3 +244,12 @@ def test_report_exports_every_chart_as_png_and_svg(warehouse, tmp_path):
     assert len(pngs) == len(svgs) == 8
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     assert all(s.read_text().lstrip().startswith("<svg") for s in svgs)
+
+
+def test_a_report_for_a_week_without_data_is_refused(warehouse, tmp_path):
+    db, _ = warehouse
+    result = runner.invoke(app, ["report", "--week", "2031-W05", "--db", str(db),
+                                 "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no articles in 2031-W05: the data spans" in result.output
+    assert not (tmp_path / "r").exists()

@@ -61,3 +61,17 @@ def test_cards_count_the_week_against_the_one_before(wh):
     cards = {card["label"]: card for card in _cards(wh, WEEK)}
     assert cards["articles"]["value"] == 2 and cards["articles"]["change"] == 1
     assert cards["near-duplicate copies set aside"]["value"] == 1
+
+
+def test_a_week_without_articles_is_refused_with_the_weeks_of_the_data(wh):
+    from reports.render import NoArticlesInWeek, check_week_has_articles
+
+    with pytest.raises(NoArticlesInWeek, match="the warehouse has no articles"):
+        check_week_has_articles(wh, WEEK)
+    _article(wh, "a", datetime(2024, 1, 2, tzinfo=UTC), {})
+    _article(wh, "b", datetime(2024, 3, 5, tzinfo=UTC), {})
+    check_week_has_articles(wh, WEEK)  # 2024-W10 has one
+    with pytest.raises(NoArticlesInWeek) as refused:
+        check_week_has_articles(wh, date(2031, 1, 27))
+    assert str(refused.value) == ("no articles in 2031-W05: the data spans 2024-W01 to 2024-W10 "
+                                  "(2024-01-02 … 2024-03-05)")
