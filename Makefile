@@ -53,6 +53,7 @@ example-reuters: $(BIN)/comention
 	mkdir -p reports/out/reuters
 	$(BIN)/python -m bench.reuters --jsonl reports/out/reuters/reuters-21578.jsonl
 	$(BIN)/comention run reports/out/reuters/reuters-21578.jsonl --db reports/out/reuters/reuters.duckdb --out reports/out/reuters
+	$(BIN)/comention report --all-weeks --db reports/out/reuters/reuters.duckdb --out reports/out/reuters
 
 lint: $(BIN)/comention
 	$(BIN)/ruff check --fix .

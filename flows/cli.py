@@ -234,20 +234,26 @@ def report(
     week: Annotated[str | None, typer.Option(help="YYYY-Www; default: last complete week.")] = None,
     png: Annotated[bool, typer.Option("--png", help="Also export every chart as PNG and SVG.")]
     = False,
+    all_weeks: Annotated[bool, typer.Option(
+        "--all-weeks", help="One report for every week that has articles.")] = False,
 ) -> None:
     """Write the weekly HTML report from the warehouse."""
     from flows.warehouse import Warehouse, WarehouseError
-    from reports.render import NoArticlesInWeek, render_report
+    from reports.render import NoArticlesInWeek, render_report, weeks_with_articles
 
+    if all_weeks and week:
+        raise _fail("give --week or --all-weeks, not both")
     monday = _parse_week(week)
     try:
         with Warehouse(db, read_only=True) as wh:
-            path = render_report(wh, out, monday, images=png)
+            weeks = weeks_with_articles(wh) if all_weeks else [monday]
+            paths = [render_report(wh, out, chosen, images=png) for chosen in weeks]
     except (WarehouseError, NoArticlesInWeek) as exc:
         raise _fail(str(exc)) from None
-    if path is None:
+    if not paths or paths[-1] is None:
         raise _fail(f"no articles in {db}: nothing to report")
-    console.print(f"report: {path}")
+    for path in paths:
+        console.print(f"report: {path}")
 
 
 @app.command()

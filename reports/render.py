@@ -13,6 +13,7 @@ import pycountry
 import vl_convert
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from flows.warehouse import ARTICLE_WEEK
 from reports import charts
 from reports.layout import force_layout
 from transforms.dates import iso_week_label
@@ -62,6 +63,13 @@ def check_week_has_articles(wh, week: date) -> None:
     raise NoArticlesInWeek(
         f"no articles in {iso_week_label(week)}: the data spans {iso_week_label(first_day)} "
         f"to {iso_week_label(last_day)} ({first_day} … {last_day})")
+
+
+def weeks_with_articles(wh) -> list[date]:
+    """The Monday of every ISO week (UTC) that has an article, oldest first."""
+    rows = wh.con.execute(f"SELECT DISTINCT {ARTICLE_WEEK} AS week FROM articles "
+                          "WHERE dup_of IS NULL ORDER BY week").fetchall()
+    return [week for (week,) in rows]
 
 
 def default_week(wh) -> date | None:

@@ -253,3 +253,16 @@ def test_a_report_for_a_week_without_data_is_refused(warehouse, tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "no articles in 2031-W05: the data spans" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_all_weeks_writes_a_report_for_every_week_with_articles(warehouse, tmp_path):
+    from flows.warehouse import Warehouse
+    from reports.render import weeks_with_articles
+
+    db, _ = warehouse
+    with Warehouse(db, read_only=True) as wh:
+        weeks = weeks_with_articles(wh)
+    out = tmp_path / "weeks"
+    result = runner.invoke(app, ["report", "--all-weeks", "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(weeks) > 1 and len(list(out.glob("comention-*.html"))) == len(weeks)
