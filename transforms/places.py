@@ -362,11 +362,12 @@ def _places_by_name() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _nearest_country(town: tuple[np.ndarray, np.ndarray],
-                     others: tuple[np.ndarray, np.ndarray]) -> tuple[float, str]:
-    """The great-circle distance in km between the nearest pair of a town's readings and
-    other places, and that reading's country."""
-    (codes, here), (_, there) = town, others
+def _nearest_country(town: tuple[np.ndarray, np.ndarray], there: np.ndarray
+                     ) -> tuple[float, str]:
+    """The great-circle distance in km between the nearest pair of a town's readings (their
+    countries and places, as _places_by_name gives them) and other places, and that reading's
+    country."""
+    codes, here = town
     lat1, lon1 = here[:, None, 0], here[:, None, 1]
     lat2, lon2 = there[None, :, 0], there[None, :, 1]
     h = (np.sin((lat2 - lat1) / 2) ** 2
@@ -412,7 +413,7 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
         if key[i] not in located or not others:
             continue
         km, country = _nearest_country(
-            located[key[i]], (None, np.concatenate([located[name][1] for name in others])))
+            located[key[i]], np.concatenate([located[name][1] for name in others]))
         if km <= SUPPORT_KM:
             keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
     return keep, code, resolved
