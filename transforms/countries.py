@@ -22,7 +22,7 @@ from transforms import places
 from transforms.extract import STOPWORDS
 from transforms.gazetteer import KINDS, ambiguity_rules, currency_words, gazetteer
 from transforms.language import languages_of
-from transforms.matching import Automaton, build_automaton, case_variants, find_spans
+from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
 
 # Capitalised words that make a place name before them, or a run of capitalised words ending in
 # them, part of the name of an organisation or event ("Air France Group", "Chinese Communist
@@ -247,16 +247,13 @@ def _candidates(texts: list[str], languages: list[str | None]) -> _Candidates:
     automaton (``languages``, one per article: text i and n + i are article i's)."""
     automaton, entries = _matcher()
     n = len(languages)
-    groups: dict[str, list[int]] = {}
-    for i in range(len(texts)):
-        language = languages[i % n]
-        groups.setdefault(language if language in _languages_with_forms() else "", []).append(i)
-    parts = []
-    for language, members in groups.items():
-        spans = find_spans([texts[i] for i in members],
-                           _language_automaton(language) if language else automaton)
-        parts.append((np.asarray(members, dtype=np.int64)[spans.doc], spans.start, spans.end,
-                      spans.payload))
+    with_forms = _languages_with_forms()
+    groups = [language if (language := languages[i % n]) in with_forms else ""
+              for i in range(len(texts))]
+    parts = [(spans.doc, spans.start, spans.end, spans.payload)
+             for _, spans in find_spans_by_group(
+                 texts, groups, lambda language: _language_automaton(language) if language
+                 else automaton)]
     text, start, end, payload = (np.concatenate(column) for column in zip(*parts, strict=True))
     order = np.lexsort((start, text))
     text, start, end, payload = text[order], start[order], end[order], payload[order]

@@ -13,7 +13,7 @@ returned in characters of the texts.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -196,3 +196,16 @@ def find_spans(texts: list[str], automaton: Automaton) -> Spans:
     docs = np.searchsorted(text_ends, starts, side="right")
     offsets = np.concatenate([[0], text_ends[:-1]])[docs]
     return Spans(docs, starts - offsets, ends - offsets, payloads)
+
+
+def find_spans_by_group(texts: list[str], groups: list[str],
+                        automaton_of: Callable[[str], Automaton]) -> Iterator[tuple[str, Spans]]:
+    """find_spans of each group's texts (``groups``: one per text) with that group's automaton
+    (a language's terms); each group's Spans index ``texts``."""
+    members: dict[str, list[int]] = {}
+    for i, group in enumerate(groups):
+        members.setdefault(group, []).append(i)
+    for group, indices in members.items():
+        spans = find_spans([texts[i] for i in indices], automaton_of(group))
+        yield group, Spans(np.asarray(indices, dtype=np.int64)[spans.doc], spans.start,
+                           spans.end, spans.payload)

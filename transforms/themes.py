@@ -14,12 +14,11 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import simplemma
 from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
-from transforms.matching import Automaton, build_automaton, case_variants, find_spans
+from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
 from transforms.refcache import cached_frame, fingerprint
 from transforms.words import word_count
 
@@ -174,23 +173,19 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
     n = docs.height
     titles, bodies = docs["title"].fill_null("").to_list(), docs["body"].fill_null("").to_list()
     languages = docs["lang"].to_list() if "lang" in docs.columns else [None] * n
-    groups: dict[str, list[int]] = {}
-    for i, language in enumerate(languages):
-        groups.setdefault(language if language in term_languages() else "", []).append(i)
+    groups = [language if language in term_languages() else "" for language in languages]
     hits = []
-    for language, members in groups.items():
-        automaton, scoring = _matcher(language)
-        # Titles and bodies are scanned as one batch: text i < m is title i, text m + i body i.
-        m = len(members)
-        spans = find_spans([titles[i] for i in members] + [bodies[i] for i in members], automaton)
+    # Titles and bodies are scanned as one batch: text i < n is title i, text n + i body i.
+    for language, spans in find_spans_by_group(titles + bodies, groups * 2,
+                                               lambda language: _matcher(language)[0]):
         # Hits are counted per term before the join: a term counts for each theme it is in.
         # The parent goes along with its theme, for the comparison with siblings below.
         hits.append(
-            pl.DataFrame({"doc": np.asarray(members, dtype=np.int64)[spans.doc % m],
-                          "payload": spans.payload, "in_title": spans.doc < m})
+            pl.DataFrame({"doc": spans.doc % n, "payload": spans.payload,
+                          "in_title": spans.doc < n})
             .group_by("doc", "payload", "in_title")
             .agg(hits=pl.len())
-            .join(scoring, on="payload")
+            .join(_matcher(language)[1], on="payload")
             .with_columns(pl.col("term").cast(pl.Utf8))
         )
     rules = taxonomy()
