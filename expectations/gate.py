@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import signal
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -80,7 +80,18 @@ class GateResult:
 
     @property
     def status(self) -> str:
-        return "fail" if self.failed else "warn" if self.warnings else "pass"
+        return gate_status(r.severity for r in self.results if not r.success)
+
+
+# Severities from worst to mildest: a gate takes the worst of the checks that broke.
+SEVERITIES = ("fail", "quarantine", "warn")
+
+
+def gate_status(broken: Iterable[str]) -> str:
+    """A gate's status from the severities of its checks that broke ("pass" when none did):
+    the one rule the CLI, the report and the data-quality page show."""
+    broken = set(broken)
+    return next((severity for severity in SEVERITIES if severity in broken), "pass")
 
 
 class GateFailed(Exception):
@@ -163,13 +174,29 @@ def _threshold(spec: dict, params: dict) -> str | None:
     return ", ".join(parts) or None
 
 
-def _observed(result) -> str | None:
-    info = result.result or {}
-    for key in ("observed_value", "unexpected_count", "unexpected_percent"):
-        if key in info and info[key] is not None:
-            value = info[key]
-            return f"{key}={value}" if key != "observed_value" else str(value)
-    return None
+def _observed(result, spec: dict, frame: pd.DataFrame) -> str | None:
+    """What a check saw: the value itself for a batch of one row (a run-level figure such as
+    the quarantine rate), else how many of the rows checked broke it."""
+    column = spec["kwargs"].get("column")
+    if len(frame) == 1 and isinstance(column, str) and column in frame.columns:
+        return f"{column}={_readable(frame[column].iloc[0])}"
+    checked, unexpected = _counts(result)
+    if checked is not None:
+        return rows_observed(checked, unexpected)
+    value = (result.result or {}).get("observed_value")
+    return None if value is None else str(value)
+
+
+def rows_observed(checked: int, unexpected: int) -> str:
+    """'12 of 9,751 rows (0.1%)': how many of the rows checked broke a row-level check."""
+    share = f" ({unexpected / checked:.1%})" if checked and unexpected else ""
+    return f"{unexpected:,} of {checked:,} rows{share}"
+
+
+def _readable(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 # Batches of up to this many rows in all go to the helper process (see
@@ -272,7 +299,7 @@ def combined(stage: str, parts: list[GateResult]) -> GateResult:
                          else before.success and result.success)
                 merged[key] = replace(
                     result, checked=checked, unexpected=unexpected, success=holds,
-                    observed=f"unexpected_count={unexpected}")
+                    observed=rows_observed(checked, unexpected))
             elif before.success and not result.success:
                 merged[key] = result
     return GateResult(stage=stage, results=tuple(merged.values()))
@@ -339,7 +366,7 @@ def _validate(
                     expectation=_label(spec),
                     success=bool(outcome.success),
                     severity=spec["severity"],
-                    observed=_observed(outcome),
+                    observed=_observed(outcome, spec, frame),
                     checked_at=checked_at,
                     threshold=_threshold(spec, params),
                     checked=checked,

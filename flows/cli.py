@@ -138,7 +138,7 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
     from flows.progress import RunProgress
     from flows.sources import ReadOptions
     from flows.warehouse import WarehouseError
-    from reports.render import NoArticlesInWeek
+    from reports.queries import NoArticlesInWeek
 
     progress = RunProgress(console, live=err)
     from flows.schedule import api_healthy
@@ -239,7 +239,8 @@ def report(
 ) -> None:
     """Write the weekly HTML report from the warehouse."""
     from flows.warehouse import Warehouse, WarehouseError
-    from reports.render import NoArticlesInWeek, render_report, weeks_with_articles
+    from reports.queries import NoArticlesInWeek, weeks_with_articles
+    from reports.render import render_report
 
     if all_weeks and week:
         raise _fail("give --week or --all-weeks, not both")

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.render import environment
+from expectations.gate import gate_status
+from reports.pages import environment, write_page
 
 STAGES = ("ingest", "enrich", "marts")
 HISTORY_RUNS = 10
@@ -15,8 +16,7 @@ PAGE = "data-quality.html"
 
 
 def _status(rows: list[dict]) -> str:
-    broken = {r["severity"] for r in rows if not r["success"]}
-    return next((s for s in ("fail", "quarantine", "warn") if s in broken), "pass")
+    return gate_status(r["severity"] for r in rows if not r["success"])
 
 
 def render_quality_page(wh, out: Path, report_link: str | None = None) -> Path:
@@ -46,5 +46,5 @@ def render_quality_page(wh, out: Path, report_link: str | None = None) -> Path:
     )
     out.mkdir(parents=True, exist_ok=True)
     path = out / PAGE
-    path.write_text(html, encoding="utf-8")
+    write_page(path, html)
     return path

@@ -115,7 +115,7 @@ def test_report_has_every_chart_and_the_quality_status(warehouse):
     assert pages and (out / "index.html").exists()
     html = pages[-1].read_text()
     for chart_id in ("chart-map", "chart-countries", "chart-pairs", "chart-pmi", "chart-heatmap",
-                     "chart-network", "chart-themes", "chart-theme-countries"):
+                     "chart-themes", "chart-theme-countries"):
         assert f'id="{chart_id}"' in html and f'"{chart_id}": {{' in html
     assert "Data quality" in html and 'class="pass"' in html
     assert 'href="data-quality.html"' in html
@@ -220,7 +220,7 @@ def test_report_renders_in_a_real_browser(warehouse):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(page_path.as_uri())
-        page.wait_for_function("document.querySelectorAll('.chart svg').length >= 8")
+        page.wait_for_function("document.querySelectorAll('.chart svg').length >= 7")
         # Every chart drew marks: Vega renders each mark as an element of a g.mark-* group.
         marks = page.evaluate(
             "() => Object.fromEntries([...document.querySelectorAll('.chart')].map(d => "
@@ -229,8 +229,7 @@ def test_report_renders_in_a_real_browser(warehouse):
         browser.close()
     assert not problems, problems
     assert set(marks) == {"chart-map", "chart-countries", "chart-pairs", "chart-pmi",
-                          "chart-heatmap", "chart-network", "chart-themes",
-                          "chart-theme-countries"}
+                          "chart-heatmap", "chart-themes", "chart-theme-countries"}
     assert all(count > 0 for count in marks.values()), marks
 
 
@@ -241,7 +240,7 @@ def test_report_exports_every_chart_as_png_and_svg(warehouse, tmp_path):
     assert result.exit_code == 0, result.output
     folder = next(p for p in out.iterdir() if p.is_dir())
     pngs, svgs = sorted(folder.glob("*.png")), sorted(folder.glob("*.svg"))
-    assert len(pngs) == len(svgs) == 8
+    assert len(pngs) == len(svgs) == 7
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     assert all(s.read_text().lstrip().startswith("<svg") for s in svgs)
 
@@ -257,7 +256,7 @@ def test_a_report_for_a_week_without_data_is_refused(warehouse, tmp_path):
 
 def test_all_weeks_writes_a_report_for_every_week_with_articles(warehouse, tmp_path):
     from flows.warehouse import Warehouse
-    from reports.render import weeks_with_articles
+    from reports.queries import weeks_with_articles
 
     db, _ = warehouse
     with Warehouse(db, read_only=True) as wh:

@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
+import stopwordsiso
 
 from transforms.comention import country_pairs_weekly, country_weekly, week_totals
 from transforms.extract import STOPWORDS
@@ -214,23 +217,50 @@ def _lead_tokens(docs: pl.DataFrame) -> pl.DataFrame:
     ]).select("doc_id", "week", pl.col("token").list.head(LEAD_WORDS))
 
 
+@cache
+def _language_stopwords() -> pl.DataFrame:
+    """lang, token: every stopwords-iso language's function words (58 languages), which an
+    article's terms leave out along with NEWS_STOPWORDS. Per language: a word one language
+    uses for nothing is another's news ("war" is German for "was")."""
+    return pl.DataFrame(
+        [(lang, word) for lang in sorted(stopwordsiso.langs())
+         for word in sorted(stopwordsiso.stopwords(lang))],
+        schema={"lang": pl.Utf8, "token": pl.Utf8}, orient="row")
+
+
 def article_terms(docs: pl.DataFrame) -> pl.DataFrame:
     """doc_id, week, term: the distinct words and two-word phrases of each title and lead
-    (first 60 words) of ``docs`` (doc_id, title, body, week), lower-cased, without function
-    words or numbers."""
+    (first 60 words) of ``docs`` (doc_id, title, body, week, and lang if known), lower-cased,
+    without function words of the article's language, possessive endings or numbers; a
+    hyphenated word counts when its last part does ("mid-march" does not)."""
     stop = list(NEWS_STOPWORDS)
-
-    def informative(column: str) -> pl.Expr:
-        return ~pl.col(column).is_in(stop) & (pl.col(column).str.len_chars() > 2)
-
+    languages = docs.select("doc_id", lang=pl.col("lang") if "lang" in docs.columns
+                            else pl.lit(None, pl.Utf8))
     tokens = (
         _lead_tokens(docs)
+        .with_columns(pl.col("token").list.eval(pl.element().str.replace(r"['’]s$", "")))
         .with_columns(next_token=pl.col("token").list.shift(-1))
+        .join(languages, on="doc_id", how="left")
         .explode("token", "next_token")
-        .filter(informative("token"))
+        .with_row_index("position")
     )
+    words = _language_stopwords()
+    # A token is informative when its head is (the last part of a hyphenated word: "mid-march"
+    # is a date, "anti-government" about government): long enough, not a news or language
+    # function word.
+    informative = (
+        tokens.select("position", "lang",
+                      part=pl.col("token").str.strip_chars("-'’").str.split("-").list.last())
+        .join(words, left_on=["lang", "part"], right_on=["lang", "token"], how="anti")
+        .filter(~pl.col("part").is_in(stop) & (pl.col("part").str.len_chars() > 2))
+        .select("position")
+    )
+    tokens = tokens.join(informative, on="position", how="semi")
+    following = tokens.select(pl.col("position") - 1, next_informative=pl.lit(True))
+    tokens = tokens.join(following, on="position", how="left")
     unigrams = tokens.select("doc_id", "week", term=pl.col("token"))
-    bigrams = tokens.filter(informative("next_token")).select(
+    bigrams = tokens.filter(pl.col("next_informative").fill_null(False)
+                            & pl.col("next_token").is_not_null()).select(
         "doc_id", "week", term=pl.concat_str(["token", "next_token"], separator=" ")
     )
     return pl.concat([unigrams, bigrams]).unique()
@@ -284,8 +314,34 @@ def emerging_terms(
                       / (pl.col("baseline") + 1.0).sqrt())
         .filter((pl.col("articles") >= min_articles) & (pl.col("ratio") >= min_ratio)
                 & ~pl.col("term").is_in(list(known_terms)))
+        .pipe(_one_term_per_story)
         .sort(["week", "z", "term"], descending=[False, True, False])
         .group_by("week", maintain_order=True).head(top)
         .select(*schema)
         .cast(schema)
     )
+
+
+# A bursting term is the same story as another it shares a word with when that one is in at
+# least this share of as many articles.
+SAME_STORY_SHARE = 0.8
+
+
+def _one_term_per_story(bursts: pl.DataFrame) -> pl.DataFrame:
+    """Of bursting terms of a week that share a word and nearly all their articles ("boca",
+    "raton", "boca raton", "raton fla"), the one that names the story: the longer phrase,
+    then the one in more articles, then the first in order."""
+    ranked = bursts.with_columns(
+        words=pl.col("term").str.split(" "),
+        rank=pl.struct(n=-pl.col("term").str.count_matches(" ").cast(pl.Int64),
+                       a=-pl.col("articles").cast(pl.Int64),
+                       t=pl.col("term")).rank("dense").over("week"))
+    by_word = ranked.select("week", "term", "articles", "rank", word=pl.col("words")).explode(
+        "word")
+    covered = (
+        by_word.join(by_word, on=["week", "word"], suffix="_other")
+        .filter((pl.col("rank_other") < pl.col("rank"))
+                & (pl.col("articles_other") >= SAME_STORY_SHARE * pl.col("articles")))
+        .select("week", "term").unique()
+    )
+    return bursts.join(covered, on=["week", "term"], how="anti")

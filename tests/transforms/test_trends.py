@@ -9,6 +9,7 @@ from transforms.trends import (
     LEAD_CHARS,
     LEAD_WORDS,
     all_weeks,
+    article_terms,
     docs_term_weekly,
     emerging_terms,
     theme_counts,
@@ -175,3 +176,23 @@ def test_term_counts_read_the_first_lead_words_of_title_and_body():
     # Numbers are no words: a long run of them does not cut the lead short.
     padded = terms("", "2024 " * LEAD_CHARS + "Gas pipeline")
     assert padded == {"gas", "pipeline", "gas pipeline"}
+
+
+def test_terms_leave_out_function_words_of_the_articles_language_and_possessives():
+    docs = pl.DataFrame({
+        "doc_id": ["en", "de"], "week": [MONDAY] * 2, "lang": ["en", "de"],
+        "title": ["People's keep mid-march war", "Der Krieg war lang"], "body": ["", ""]})
+    terms = article_terms(docs)
+    english = set(terms.filter(pl.col("doc_id") == "en")["term"])
+    german = set(terms.filter(pl.col("doc_id") == "de")["term"])
+    assert english == {"war"}  # "people's" is "people"; "keep" and "mid-march" say nothing
+    assert "war" not in german and "krieg" in german  # German "war" is "was"
+
+
+def test_a_bursting_story_is_named_once_by_its_longest_phrase():
+    weeks = [MONDAY + timedelta(weeks=w) for w in range(3)]
+    counts = pl.DataFrame({"week": [weeks[2]] * 5,
+                           "term": ["boca", "raton", "boca raton", "raton fla", "cocoa"],
+                           "articles": [21, 21, 21, 18, 8]})
+    found = emerging_terms(counts, all_weeks(pl.DataFrame({"week": weeks})), known_terms=set())
+    assert sorted(found["term"]) == ["boca raton", "cocoa"]

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from flows.warehouse import Warehouse
-from reports.render import _cards, _pair_examples
+from reports.queries import cards, pair_examples
 
 WEEK = date(2024, 3, 4)  # a Monday
 
@@ -45,7 +45,7 @@ def test_pair_examples_are_the_weeks_headlines_naming_both_most_mentioned_first(
     _article(wh, "after", datetime(2024, 3, 11, 0, 0, tzinfo=UTC), {"FR": 9, "DE": 9})
     pairs = pl.DataFrame({"country_a": ["DE", "DE", "ES"], "country_b": ["FR", "IT", "PT"],
                           "articles": [4, 1, 0]})
-    examples = _pair_examples(wh, WEEK, pairs)
+    examples = pair_examples(wh, WEEK, pairs)
     assert [(e["country_a"], e["country_b"]) for e in examples] == [
         ("DE", "FR"), ("DE", "IT"), ("ES", "PT")]
     titles = [[h["title"] for h in e["headlines"]] for e in examples]
@@ -58,13 +58,13 @@ def test_cards_count_the_week_against_the_one_before(wh):
     _article(wh, "copy", datetime(2024, 3, 6, tzinfo=UTC), {}, dup_of="b")
     _article(wh, "earlier", datetime(2024, 2, 27, tzinfo=UTC), {})
     _article(wh, "later", datetime(2024, 3, 12, tzinfo=UTC), {})
-    cards = {card["label"]: card for card in _cards(wh, WEEK)}
-    assert cards["articles"]["value"] == 2 and cards["articles"]["change"] == 1
-    assert cards["near-duplicate copies set aside"]["value"] == 1
+    shown = {card["label"]: card for card in cards(wh, WEEK)}
+    assert shown["articles"]["value"] == 2 and shown["articles"]["change"] == 1
+    assert shown["near-duplicate copies set aside"]["value"] == 1
 
 
 def test_a_week_without_articles_is_refused_with_the_weeks_of_the_data(wh):
-    from reports.render import NoArticlesInWeek, check_week_has_articles
+    from reports.queries import NoArticlesInWeek, check_week_has_articles
 
     with pytest.raises(NoArticlesInWeek, match="the warehouse has no articles"):
         check_week_has_articles(wh, WEEK)
