@@ -188,9 +188,10 @@ def world_map(frame: pl.DataFrame) -> alt.LayerChart:
     )
 
 
-def pairs_by_association(frame: pl.DataFrame) -> alt.LayerChart:
-    """The week's most associated pairs, ranked by the 95% lower bound of their PMI, each bar
-    labelled with the articles behind it."""
+def pairs_by_association(frame: pl.DataFrame, min_articles: int) -> alt.LayerChart:
+    """The week's most associated pairs (of those in ``min_articles`` articles at least),
+    ranked by the 95% lower bound of their PMI, each bar labelled with the articles behind
+    it."""
     tooltip = [alt.Tooltip("pair:N"), alt.Tooltip("articles:Q"),
                alt.Tooltip("pmi:Q", format=".2f", title="PMI"),
                alt.Tooltip("pmi_low:Q", format=".2f", title="PMI, 95% lower bound"),
@@ -203,5 +204,6 @@ def pairs_by_association(frame: pl.DataFrame) -> alt.LayerChart:
         text=alt.Text("articles:Q", format="d"))
     return alt.layer(bars, support, title=alt.Title(
         "Strongest associations this week",
-        subtitle="pairs ranked by how far above chance they are at least (PMI's 95% lower "
-                 "bound); the number is the articles naming both"))
+        subtitle=[f"pairs in {min_articles} articles or more, ranked by how far above chance "
+                  "they are at least (PMI's 95% lower bound)",
+                  "the number is the articles naming both"]))

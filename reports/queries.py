@@ -20,10 +20,11 @@ TREND_WEEKS = 12
 # A theme gets a panel of its own when it carries at least this many articles over the weeks
 # drawn; below that a line is one or two articles coming and going.
 THEME_MIN_ARTICLES = 10
-# Strongest associations: pairs ranked by the one-sided 95% lower bound of their PMI, so a
-# pair seen in three articles does not outrank one seen in thirty by chance alone.
+# Strongest associations: pairs in at least PMI_MIN_ARTICLES articles (as many as a term
+# needs to burst), ranked by the one-sided 95% lower bound of their PMI, so that of two pairs
+# as strongly associated the one more articles back comes first.
 PMI_BOUND_Z = 1.645
-PMI_MIN_ARTICLES = 3
+PMI_MIN_ARTICLES = 5
 # The two-proportion test of theme_weekly.trend compares two 4-week windows.
 TREND_HISTORY_WEEKS = 8
 

@@ -75,3 +75,33 @@ def test_a_week_without_articles_is_refused_with_the_weeks_of_the_data(wh):
         check_week_has_articles(wh, date(2031, 1, 27))
     assert str(refused.value) == ("no articles in 2031-W05: the data spans 2024-W01 to 2024-W10 "
                                   "(2024-01-02 … 2024-03-05)")
+
+
+def _pairs_tables(wh, week_articles: int, countries: dict[str, int],
+                  pairs: dict[tuple[str, str], int]) -> None:
+    wh.con.execute("CREATE TABLE countries (code VARCHAR, name VARCHAR)")
+    wh.con.execute("INSERT INTO countries VALUES ('OM', 'Oman'), ('QA', 'Qatar'), "
+                   "('US', 'United States'), ('JP', 'Japan'), ('KW', 'Kuwait')")
+    wh.con.execute("CREATE TABLE country_weekly (week DATE, country VARCHAR, articles INTEGER, "
+                   "share DOUBLE, week_articles INTEGER)")
+    for code, n in countries.items():
+        wh.con.execute("INSERT INTO country_weekly VALUES (?, ?, ?, ?, ?)",
+                       [WEEK, code, n, n / week_articles, week_articles])
+    wh.con.execute("CREATE TABLE country_pairs_weekly (week DATE, country_a VARCHAR, "
+                   "country_b VARCHAR, articles INTEGER, pmi DOUBLE, lift DOUBLE, "
+                   "week_articles INTEGER)")
+    for (a, b), n in pairs.items():
+        lift = n * week_articles / (countries[a] * countries[b])
+        wh.con.execute("INSERT INTO country_pairs_weekly VALUES (?, ?, ?, ?, log2(?), ?, ?)",
+                       [WEEK, a, b, n, lift, lift, week_articles])
+
+
+def test_associations_rank_by_the_lower_bound_so_more_articles_win_at_equal_pmi(wh):
+    from reports.queries import PMI_MIN_ARTICLES, pairs_by_association
+
+    _pairs_tables(wh, 10000, {"OM": 10, "QA": 10, "JP": 20, "US": 30, "KW": 3},
+                  {("OM", "QA"): 5, ("JP", "US"): 30, ("KW", "OM"): PMI_MIN_ARTICLES - 1})
+    ranked = pairs_by_association(wh, WEEK)  # too few articles name Kuwait with Oman
+    assert ranked["pair"].to_list() == ["Japan – United States", "Oman – Qatar"]
+    assert ranked["pmi"][0] == ranked["pmi"][1]
+    assert (ranked["pmi_low"] < ranked["pmi"]).all()
