@@ -85,6 +85,60 @@ THEME_SENTENCES = {
         "Doctors in {name} warned that the pandemic had strained the health system.",
     ],
 }
+# Headlines as desks write them: several per theme, naming the story's first country in one of
+# its forms (a capital in one, a demonym in another), so no two weeks read alike.
+HEADLINES = {
+    "ENERGY": [
+        "{name_title} Restarts {region} Refinery as Fuel Prices Bite",
+        "{demonym} Gas Bills to Stay High Through Winter, Regulator Says",
+        "{capital} Wins Bigger Say Over Pipeline Supplies",
+        "Oil Exports From {name_title} Climb After Months of Repairs",
+    ],
+    "MILITARY": [
+        "{demonym} Troops Begin Exercises Near Border",
+        "{capital} Raises Army Budget, Orders New Missiles",
+        "Warships to Patrol Waters Off {region} for Weeks",
+        "Defence Ministry in {capital} Defends Deployment Plan",
+    ],
+    "TRADE": [
+        "{name_title}'s Trade Deficit Widens as Machinery Imports Jump",
+        "{capital} Answers New Quotas With Steel and Car Tariffs",
+        "{demonym} Exporters Press for Free Trade Deal Before Summer",
+        "Ports in {region} Brace for Slower Export Season",
+    ],
+    "DIPLOMACY": [
+        "Foreign Minister Heads to Summit as {capital} Seeks Security Pact",
+        "{name_title} and Neighbours Agree Roadmap After Two Days of Talks",
+        "{demonym} Diplomats Expect Treaty Signing at Spring State Visit",
+        "Envoys Gather in {capital} for Regional Talks",
+    ],
+    "CLIMATE_ENVIRONMENT": [
+        "Drought in {region} Reignites {demonym} Climate Debate",
+        "{capital} Unveils Plan to Cut Emissions and Clean Up Air",
+        "{demonym} Scientists Warn Emissions Must Fall Faster",
+        "Record Heat Scorches {region} as Farmers Count Losses",
+        "{name_title} Sets Tougher Carbon Targets After Wildfire Summer",
+    ],
+    "MARKETS_FINANCE": [
+        "{demonym} Bank Shares Rally on Rate Bets",
+        "{name_title}'s Currency Slides as Bond Yields Climb",
+        "Analysts in {capital} See Earnings Beating Forecasts",
+        "Investors Pile Into {demonym} Stocks Before Central Bank Meeting",
+    ],
+    "HEALTH": [
+        "Hospitals in {region} Fill Up as Outbreak Spreads",
+        "{demonym} Health Officials Launch Vaccine Drive",
+        "Doctors Say Pandemic Has Stretched {name_title}'s Hospitals",
+        "{capital} Orders Extra Beds as Virus Cases Rise",
+    ],
+}
+SURGE_HEADLINES = [
+    "India and Pakistan Trade Accusations as Border Tensions Flare",
+    "New Delhi Summons Envoy After Clash on Pakistan Border",
+    "Islamabad Accuses India of Ceasefire Breach",
+    "Indian and Pakistani Negotiators Meet as Crisis Deepens",
+    "Markets Wobble as India-Pakistan Standoff Drags On",
+]
 PAIR_SENTENCES = [
     "Officials from {a_name} and {b_name} traded accusations after the incident along the border.",
     "{a_demonym} and {b_demonym} negotiators met in {a_capital} to discuss the crisis.",
@@ -95,6 +149,9 @@ FILLER = [
     "Critics said the measures did not go far enough and called for a broader debate.",
     "Independent observers said the coming months would show whether the plan can work.",
     "The ministry did not respond to a request for comment on Tuesday.",
+    "Opposition lawmakers said they would seek a vote on the proposal next month.",
+    "Business groups welcomed the decision but asked for more detail on the timetable.",
+    "Local newspapers reported that the plan had been drafted in a hurry.",
 ]
 OFFICIAL_ROLES = ("a senior official", "the deputy minister", "an adviser to the president",
                   "a spokeswoman for the ministry", "the head of the regional council",
@@ -145,11 +202,10 @@ def _article(rng: random.Random, week: int, index: int, weeks: int = WEEKS) -> d
         )
         sentences.append(rng.choice(FILLER))
         paragraphs.append(" ".join(sentences))
-    lead = COUNTRIES[codes[0]]
-    title_theme = theme.replace("_", " ").title().replace("Environment", "and Environment")
-    title = f"{lead[0].removeprefix('the ').title()} Faces New Questions On {title_theme}"
-    if surge:
-        title = "India And Pakistan Trade Accusations As Border Tensions Flare"
+    lead = _slots(codes[0])
+    lead["name_title"] = lead["name"].removeprefix("the ")
+    title = _cap(rng.choice(SURGE_HEADLINES) if surge
+                 else rng.choice(HEADLINES[theme]).format(**lead))
     published = START + timedelta(weeks=week, days=rng.randint(0, 6), hours=rng.randint(6, 20),
                                   minutes=rng.randint(0, 59))
     bullets = [_cap(s.format(**_slots(codes[0])))
