@@ -82,14 +82,17 @@ def render_report(
         "chart-map": charts.with_world_outlines(_spec(charts.world_map(queries.world(wh, week)))),
         "chart-countries": _spec(charts.top_countries(queries.countries(wh, week))),
         "chart-pairs": _spec(charts.top_pairs(pairs)),
-        "chart-pmi": _spec(charts.pairs_by_association(queries.pairs_by_association(wh, week),
-                                                       queries.PMI_MIN_ARTICLES)),
+
         "chart-heatmap": _spec(charts.comention_heatmap(queries.heatmap(wh, week))),
         "chart-themes": _spec(charts.theme_trends(queries.themes(wh, week),
                                                   queries.THEME_MIN_ARTICLES)),
         "chart-theme-countries": _spec(charts.theme_country_heatmap(
             queries.theme_countries(wh, week))),
     }
+    associated = queries.pairs_by_association(wh, week)
+    if associated.height:  # else the page says no pair had the support
+        specs["chart-pmi"] = _spec(charts.pairs_by_association(associated,
+                                                               queries.PMI_MIN_ARTICLES))
     # JSON inside <script>: "</" must not close the tag, whatever an article title contains.
     specs_json = json.dumps(specs).replace("</", "<\\/")
     label = iso_week_label(week)
@@ -104,6 +107,8 @@ def render_report(
         history_weeks=history_weeks,
         trend_history_weeks=queries.TREND_HISTORY_WEEKS,
         new_pairs=queries.new_pairs(wh, week),
+        pmi_min_articles=queries.PMI_MIN_ARTICLES,
+        charts=set(specs),
         emerging=queries.emerging(wh, week),
         run=run,
         gates=gates,

@@ -412,9 +412,16 @@ def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
             if lead_words >= _LEAD_WORDS:
                 break
     in_lead = _content_words(" ".join(lead))
+    above = range(max(0, start - _HEADLINE_LOOKBACK), min(start + 1, len(lines["text"])))
+    # An author box above the headline names the author the byline names ("By Jane Doe - …"),
+    # alone or in a line about them: a name the lead may well repeat, never the headline.
+    authors = [" ".join(lines["text"][i].split()[1:3])
+               for i in range(above.start, min(end + 1, len(lines["text"]))) if lines["byline"][i]]
     best, best_score = None, _HEADLINE_MIN_SCORE
-    for i in range(max(0, start - _HEADLINE_LOOKBACK), min(start + 1, len(lines["text"]))):
+    for i in above:
         if not lines["title_shape"][i] or i == start and lines["prose"][i]:
+            continue
+        if any(lines["text"][i].lstrip(" •·*-").startswith(author) for author in authors):
             continue
         words = _content_words(lines["text"][i])
         shared = len(words & in_lead)

@@ -109,6 +109,19 @@ def test_the_title_is_the_headline_the_lead_repeats_not_a_byline_or_caption():
     assert extract_page(page)["title"] == "Harbour budget approved after long council debate"
 
 
+def test_an_author_box_above_the_headline_is_not_the_title_though_the_lead_quotes_the_name():
+    paragraph = ("Jane Roe said on Monday that the harbour budget had been approved by the council "
+                 "after a long debate about the port and its workers. ")
+    page = "\n".join([
+        "Home", "News",
+        "Jane Roe", "", "Jane Roe covers the city for example.org.", "",
+        "Harbour budget passes", "",
+        "By Jane Roe - Mar 4, 2024, 10:00 UTC",
+        paragraph * 2, paragraph, paragraph,
+    ])
+    assert extract_page(page)["title"] == "Harbour budget passes"
+
+
 @needs(DATA / "aeb-html" / "html")
 def test_titles_gate_on_the_check_half_of_real_text_dumps():
     from bench.bench_extract import titles_right_by_half
