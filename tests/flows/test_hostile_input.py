@@ -363,3 +363,21 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def test_an_inbox_file_whose_name_is_not_utf8_is_recorded_as_processed(tmp_path):
+    from flows.deployments import mark_processed, new_inbox_files
+    from flows.pipeline import create_warehouse
+
+    inbox, db = tmp_path / "inbox", tmp_path / "w.duckdb"
+    inbox.mkdir()
+    path = inbox / os.fsdecode(b"caf\xe9.jsonl")
+    try:
+        path.write_bytes(jsonl(0, 2))
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system takes UTF-8 names only")
+    create_warehouse(db)
+    assert new_inbox_files(db, inbox) == [path]
+    with Warehouse(db) as wh:
+        mark_processed(wh, [path], "run-1")
+    assert new_inbox_files(db, inbox) == []
