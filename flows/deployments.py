@@ -19,7 +19,7 @@ from prefect.tasks import exponential_backoff
 
 from flows.orchestration import as_task
 from flows.pipeline import RunSummary, create_warehouse, run_pipeline
-from flows.sources import discover
+from flows.sources import discover, source_of
 from flows.warehouse import Warehouse, WarehouseError
 from reports.render import render_report
 
@@ -85,12 +85,12 @@ def new_inbox_files(db: Path, inbox: Path) -> list[Path]:
                 seen = {(p, s, m) for p, s, m in wh.con.execute(
                     "SELECT path, size, mtime FROM inbox_files").fetchall()}
     return [f for f in files
-            if (str(f), f.stat().st_size, f.stat().st_mtime) not in seen]
+            if (source_of(f), f.stat().st_size, f.stat().st_mtime) not in seen]
 
 
 def mark_processed(wh: Warehouse, files: list[Path], run_id: str) -> None:
     rows = pl.DataFrame({
-        "path": [str(f) for f in files], "size": [f.stat().st_size for f in files],
+        "path": [source_of(f) for f in files], "size": [f.stat().st_size for f in files],
         "mtime": [f.stat().st_mtime for f in files], "run_id": [run_id] * len(files),
         "processed_at": [datetime.now(UTC)] * len(files),
     })

@@ -4,8 +4,10 @@ A raw record is a dict with the keys of ``RAW_FIELDS``. Readers take a binary st
 (the file, or the archive member path), so compressed files and archives are read the same way,
 recursively, as streams in bounded memory. A reader never raises for bad input: a record it
 cannot read comes out with ``error`` (the reason) and ``error_code`` (its
-transforms.reasons.ReasonCode) set, and goes to quarantine; a file it cannot read at all comes
-out as one such record for the whole file.
+transforms.reasons.ReasonCode) set, and goes to quarantine; a file or archive member whose
+reading fails comes out as its records read until then and one such record saying why
+(``_until_failure``, the one place that turns an exception into a record), and the archive and
+the run read on.
 
 Readers yield records one by one (dicts), and those that read columns (CSV, Parquet) yield
 batches of articles (Polars frames) too; ``read_records`` gives every record as a dict,
@@ -89,8 +91,8 @@ def member_error(key: str, code: ReasonCode, reason: str) -> dict:
 
 
 def file_error(path: Path, code: ReasonCode, reason: str, key: str | None = None) -> dict:
-    return {**dict.fromkeys(RAW_FIELDS), "source": str(path),
-            **member_error(key or path.name, code, reason)}
+    return {**dict.fromkeys(RAW_FIELDS), "source": source_of(path),
+            **member_error(key or archives.utf8(path.name), code, reason)}
 
 
 def sniff_format(name: str, head: bytes) -> str | None:
@@ -139,11 +141,12 @@ def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archi
             yield member_error(name, ReasonCode.ARCHIVE_REFUSED,
                                f"archive nested deeper than {options.max_archive_depth} levels")
             return
-        for member_name, member in archives.members(stream, archive, name, budget):
+        for key, member_name, member in archives.members(stream, archive, name, budget):
             if isinstance(member, archives.Refused):
-                yield member_error(member_name, member.code, member.reason)
+                yield member_error(key, member.code, member.reason)
                 continue
-            yield from read_stream(member, member_name, options, budget, depth + 1)
+            yield from _until_failure(
+                read_stream(member, key, options, budget, depth + 1, member_name), key)
         return
     fmt = sniff_format(fmt_name, head)
     if fmt is None:
@@ -152,6 +155,31 @@ def read_stream(stream: BinaryIO, name: str, options: ReadOptions, budget: archi
                            " (binary content)")
         return
     yield from READERS[fmt](stream, name, options)
+
+
+def _until_failure(records: Iterator, key: str, whole_file: bool = False) -> Iterator:
+    """The records of the file or archive member ``key``, and where reading it fails, one
+    record saying why: those read before stay, and the archive or the run reads on.
+
+    In a member, a failure of a stream the member is read from (the archive's own) and a file
+    past its expansion budget go on up: the reading above it stops too.
+    """
+    try:
+        yield from records
+    except archives.UnreadableArchive as exc:
+        outside = exc.key != key and not exc.key.startswith(f"{key}!")
+        if not whole_file and (outside or isinstance(exc, archives.ExpansionRefused)):
+            raise
+        yield member_error(exc.key, exc.code, str(exc))
+    except Exception as exc:  # noqa: BLE001 (whatever a reader met: its record says what)
+        yield member_error(key, ReasonCode.UNREADABLE_FILE,
+                           f"unreadable: {type(exc).__name__}: {exc}"[:500])
+
+
+def source_of(path: Path) -> str:
+    """The file as records and the warehouse name it (``source``); undecodable bytes of its
+    name escaped."""
+    return archives.utf8(str(path))
 
 
 def read_records(path: Path, options: ReadOptions | None = None) -> Iterator[dict]:
@@ -185,22 +213,25 @@ def read_record_batches(path: Path, options: ReadOptions | None = None,
 
 def _read(path: Path, options: ReadOptions) -> Iterator[dict | ArticleBatch]:
     """The file's records, each a whole raw record, or articles read as columns."""
-    source = str(path)
+    source, name = source_of(path), archives.utf8(path.name)
     try:
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        if path.stat().st_size == 0:
-            yield file_error(path, ReasonCode.EMPTY_FILE, "empty file")
-            return
-        budget = archives.Budget(options.max_expanded_bytes)
-        blank = {**dict.fromkeys(RAW_FIELDS), "source": source, "file_mtime": mtime}
-        with path.open("rb") as handle:
-            for item in read_stream(handle, path.name, options, budget):
-                if isinstance(item, pl.DataFrame):
-                    yield ArticleBatch(item, source, mtime)
-                else:
-                    yield {**blank, **item}
-    except archives.UnreadableArchive as exc:
-        yield file_error(path, exc.code, str(exc), exc.key)
+        stat = path.stat()
+        handle = path.open("rb")
     except OSError as exc:
         yield file_error(path, ReasonCode.UNREADABLE_FILE,
                          f"unreadable file: {exc.strerror or exc}")
+        return
+    mtime = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+    if stat.st_size == 0:
+        handle.close()
+        yield file_error(path, ReasonCode.EMPTY_FILE, "empty file")
+        return
+    budget = archives.Budget(options.max_expanded_bytes)
+    blank = {**dict.fromkeys(RAW_FIELDS), "source": source, "file_mtime": mtime}
+    with handle:
+        for item in _until_failure(read_stream(handle, name, options, budget), name,
+                                   whole_file=True):
+            if isinstance(item, pl.DataFrame):
+                yield ArticleBatch(item, source, mtime)
+            else:
+                yield {**blank, **item}

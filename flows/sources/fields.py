@@ -177,13 +177,30 @@ def pick_columns(table: pa.Table | pa.RecordBatch, export: ExportColumns) -> pl.
     undated = picked.get_column("date_raw").is_null()
     if export.guessed_dates and undated.any():
         # Rows without a usual date: value by value, as pick_fields reads them.
-        values = {column: table.column(column).to_pylist() for column in export.guessed_dates}
+        values = {column: python_values(table.column(column))
+                  for column in export.guessed_dates}
         rows = undated.arg_true()
         dates = [_guessed_date({column: values[column][row] for column in values},
                                export.guessed_dates) for row in rows]
         picked = picked.with_columns(picked.get_column("date_raw").scatter(
             rows, [None if value is None else str(value) for value in dates]))
     return picked
+
+
+def python_values(values: pa.Array | pa.ChunkedArray) -> list:
+    """A column's values as Python objects; a timestamp or date Python cannot hold (a year
+    past 9999) as the text pyarrow writes for it, for the date checks to turn down."""
+    try:
+        return values.to_pylist()
+    except (OverflowError, ValueError):
+        return [_python_value(value) for value in values]
+
+
+def _python_value(value: pa.Scalar):
+    try:
+        return value.as_py()
+    except (OverflowError, ValueError):
+        return value.cast(pa.string()).as_py()
 
 
 def _filled_text(values: pa.Array | pa.ChunkedArray) -> pl.Series:
@@ -196,4 +213,4 @@ def _filled_text(values: pa.Array | pa.ChunkedArray) -> pl.Series:
         text = pl.from_arrow(values)
         return text.set(text == "", None)
     return pl.Series([None if value in (None, "") else str(value)
-                      for value in values.to_pylist()], dtype=pl.String)
+                      for value in python_values(values)], dtype=pl.String)

@@ -41,6 +41,19 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         yield line_no, raw
 
 
+def _parsed(text: str):
+    """``json.loads(text)``, or why it is not JSON we read: malformed, nested past Python's
+    recursion limit, or an integer of more digits than Python converts."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, f"malformed JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return None, "malformed JSON: nested too deeply to read"
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        return None, f"malformed JSON: {exc}"
+
+
 def read_jsonl(stream: BinaryIO, name: str, options) -> Iterator[dict]:
     kind = article_kind(options)
     for line_no, raw in _lines(stream):
@@ -55,11 +68,9 @@ def read_jsonl(stream: BinaryIO, name: str, options) -> Iterator[dict]:
         except NotText as exc:
             yield bad(key, ReasonCode.NOT_TEXT, str(exc))
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield bad(key, ReasonCode.MALFORMED_JSON,
-                      f"malformed JSON: {exc.msg} at column {exc.colno}", line[:200])
+        obj, problem = _parsed(line)
+        if problem:
+            yield bad(key, ReasonCode.MALFORMED_JSON, problem, line[:200])
             continue
         if not isinstance(obj, dict):
             yield bad(key, ReasonCode.NOT_JSON_OBJECT, "JSON line is not an object", line[:200])
@@ -78,13 +89,15 @@ def read_json(stream: BinaryIO, name: str, options) -> Iterator[dict]:
         yield from read_jsonl(io.BytesIO(data), name, options)
         return
     try:
-        doc = json.loads(decode_text(data))
-    except (json.JSONDecodeError, NotText) as exc:
+        doc, problem = _parsed(decode_text(data))
+        code = ReasonCode.MALFORMED_JSON
+    except NotText as exc:
+        doc, problem, code = None, f"malformed JSON: {exc}", ReasonCode.NOT_TEXT
+    if problem:
         if data.count(b"\n") > 1:
             yield from read_jsonl(io.BytesIO(data), name, options)
             return
-        code = ReasonCode.NOT_TEXT if isinstance(exc, NotText) else ReasonCode.MALFORMED_JSON
-        yield bad(name, code, f"malformed JSON: {exc}")
+        yield bad(name, code, problem)
         return
     if isinstance(doc, dict):
         listed = next((doc[k] for k in ("articles", "items", "data", "results", "docs",

@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from flows.sources.articles import article, article_kind, articles, bad, numbered_keys
-from flows.sources.fields import columns_of, pick_columns
+from flows.sources.fields import columns_of, pick_columns, python_values
 from transforms.reasons import ReasonCode
 
 # Read 1000 rows at a time, as ever: a corrupt file fails after the same records. Polars pays
@@ -43,9 +43,18 @@ def read_parquet(stream: BinaryIO, name: str, options) -> Iterator[dict | pl.Dat
             index += table.num_rows
         return
     for batch in batches:
-        for obj in batch.to_pylist():
+        for obj in _rows(batch):
             yield article(f"{name}[{index}]", obj, export, kind)
             index += 1
+
+
+def _rows(batch: pa.RecordBatch) -> list[dict]:
+    try:
+        return batch.to_pylist()
+    except (OverflowError, ValueError):  # a value Python cannot hold: column by column
+        columns = [python_values(column) for column in batch.columns]
+        names = batch.schema.names
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _groups(batches: Iterator[pa.RecordBatch]) -> Iterator[list[pa.RecordBatch]]:

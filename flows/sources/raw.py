@@ -13,6 +13,8 @@ from itertools import repeat
 
 import polars as pl
 
+from flows.sources.archives import utf8
+
 RAW_FIELDS = ("source", "record_key", "kind", "url", "site", "title", "author", "text",
               "date_raw", "crawl_date", "file_mtime", "error", "error_code")
 RAW_SCHEMA = {name: pl.String for name in RAW_FIELDS} | {"file_mtime": pl.Datetime("us", "UTC")}
@@ -45,5 +47,11 @@ class ArticleBatch:
 
 def records_frame(records: list[dict]) -> pl.DataFrame:
     # Column by column: Polars takes lists far faster than it takes dicts.
-    return pl.DataFrame({name: [record[name] for record in records] for name in RAW_FIELDS},
-                        schema=RAW_SCHEMA)
+    columns = {name: [record[name] for record in records] for name in RAW_FIELDS}
+    try:
+        return pl.DataFrame(columns, schema=RAW_SCHEMA)
+    except UnicodeEncodeError:
+        # A lone surrogate (JSON may write "\ud800" in any string) is no UTF-8: escaped, in
+        # the one place text must become it, and only in the rare batch that has one.
+        return pl.DataFrame({name: [utf8(v) if isinstance(v, str) else v for v in values]
+                             for name, values in columns.items()}, schema=RAW_SCHEMA)

@@ -19,7 +19,7 @@ from flows.dedup import (
     with_signatures,
 )
 from flows.progress import RunProgress
-from flows.sources import ReadOptions, discover, read_record_batches
+from flows.sources import ReadOptions, discover, read_record_batches, source_of
 from flows.stages.common import (
     ENRICH_BATCH,
     INGEST_BATCH,
@@ -35,19 +35,57 @@ from flows.stages.common import (
 )
 from flows.warehouse import ARTICLE_WEEK, Warehouse, articles_at
 from transforms import trends
-from transforms.articles import build_articles
+from transforms.articles import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, build_articles
 
 # Records read, checked and published together: a run of any size is a series of bounded
 # chunks, each in its own short transaction on the private working copy (flows.writer).
 INGEST_CHUNK = 20_000
 
 
+# Not yet a transforms.reasons.ReasonCode: a record the article builder raised on.
+UNBUILDABLE_RECORD = "unbuildable_record"
+
+
 def _articles_of(args: tuple[pl.DataFrame, datetime]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A batch's articles, signed for the near-duplicate index (flows.dedup), and its
     quarantined records: the mapper's share of the work."""
     raw, now = args
-    articles, quarantined = build_articles(raw, now)
+    articles, quarantined = _built(raw, now)
     return with_signatures(articles), quarantined
+
+
+def _built(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``build_articles``; where it raises (a date past the datetime range, say), the records
+    it raises on are quarantined with the error and the rest of the batch is built without
+    them: one bad record never stops a run."""
+    try:
+        return build_articles(raw, now)
+    except Exception:  # noqa: BLE001 (found record by record below)
+        pass
+    alone, failed = [], []
+    for index in range(raw.height):
+        record = raw.slice(index, 1)
+        try:
+            alone.append(build_articles(record, now))
+        except Exception as exc:  # noqa: BLE001 (the record's quarantine row says what)
+            failed.append(index)
+            alone.append((pl.DataFrame(schema=ARTICLE_SCHEMA), _unbuildable(record, exc)))
+    unbuildable = [alone[index][1] for index in failed]
+    rest = raw.with_row_index("_row").filter(~pl.col("_row").is_in(failed)).drop("_row")
+    try:
+        # Built together, the others learn from each other as ever (site template lines).
+        articles, quarantined = build_articles(rest, now)
+    except Exception:  # noqa: BLE001 (then as each was built alone)
+        return pl.concat([a for a, _ in alone]), pl.concat([q for _, q in alone])
+    return articles, pl.concat([quarantined, *unbuildable])
+
+
+def _unbuildable(record: pl.DataFrame, exc: Exception) -> pl.DataFrame:
+    return pl.DataFrame({
+        "source": record["source"], "record_key": record["record_key"],
+        "reason": [f"could not be built into an article: {type(exc).__name__}: {exc}"[:500]],
+        "reason_code": [UNBUILDABLE_RECORD], "excerpt": record["text"].str.slice(0, 200),
+    }, schema=QUARANTINE_SCHEMA)
 
 
 @dataclass
@@ -88,7 +126,7 @@ def ingest(
     progress = progress or RunProgress()
     files = discover(paths)
     attach_index(wh)
-    wh.stage("run_sources", pl.DataFrame({"source": [str(f) for f in files]}))
+    wh.stage("run_sources", pl.DataFrame({"source": [source_of(f) for f in files]}))
     wh.con.execute(
         "CREATE OR REPLACE TABLE staging.replaced AS SELECT doc_id, source, record_key "
         "FROM articles WHERE ? AND source IN (SELECT source FROM staging.run_sources)",
