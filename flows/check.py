@@ -8,8 +8,8 @@ import pandas as pd
 import polars as pl
 
 from expectations.gate import GateResult, combined, run_gate, thresholds
-from flows.warehouse import ARTICLE_WEEK, Warehouse
-from transforms.dates import EARLIEST
+from flows.warehouse import Warehouse
+from transforms.dates import ARTICLE_WEEK, EARLIEST
 
 MART_TABLES = ("country_weekly", "country_pairs_weekly", "theme_weekly", "emerging_terms")
 

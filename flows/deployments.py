@@ -7,7 +7,7 @@ COMENTION_REPORTS (``reports/out``).
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -22,6 +22,7 @@ from flows.pipeline import RunSummary, create_warehouse, run_pipeline
 from flows.sources import discover, source_of
 from flows.warehouse import Warehouse, WarehouseError
 from reports.render import render_report
+from transforms.dates import week_start
 
 
 def _path(value: str | None, variable: str, default: str) -> Path:
@@ -159,7 +160,7 @@ def backfill(paths: list[str] | None = None, since: date | None = None,
     with Warehouse(db_path, read_only=True) as wh:
         weeks = wh.frame("SELECT DISTINCT week FROM country_weekly ORDER BY week")["week"]
         for monday in weeks.to_list():
-            if (since is None or monday >= since - timedelta(days=since.weekday())) and (
+            if (since is None or monday >= week_start(since)) and (
                 until is None or monday <= until
             ):
                 written.append(str(render_report(wh, out_path, monday)))

@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from transforms.dates import ARTICLE_WEEK
+
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 STAGING = "staging"
 # Tables that had a PRIMARY KEY in earlier versions and have none now (see schema.sql).
@@ -23,7 +25,6 @@ ANALYTIC_TABLES = (
 
 
 # The ISO week (its Monday, UTC) of an article, as SQL over the articles table: one rule.
-ARTICLE_WEEK = "date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE"
 
 
 def articles_at(wh: Warehouse, rowids: list[int]) -> pl.DataFrame:

@@ -10,8 +10,7 @@ import polars as pl
 import pycountry
 
 from expectations.gate import gate_status
-from flows.warehouse import ARTICLE_WEEK
-from transforms.dates import iso_week_label
+from transforms.dates import ARTICLE_WEEK, iso_week_label, week_start
 
 TOP_COUNTRIES = 20
 TOP_PAIRS = 15
@@ -33,7 +32,7 @@ class NoArticlesInWeek(ValueError):
     """A report asked for a week the data has no article in."""
 
 
-def week_start(week: date) -> datetime:
+def utc_midnight(week: date) -> datetime:
     """Midnight UTC opening ``week``: articles filtered on published_at itself, so DuckDB
     skips the row groups outside it (a feed is stored roughly in time order)."""
     return datetime.combine(week, time(), UTC)
@@ -46,7 +45,7 @@ def check_week_has_articles(wh, week: date) -> None:
         "SELECT min(published_at), max(published_at), "
         "count(*) FILTER (WHERE published_at >= ? AND published_at < ?) "
         "FROM articles WHERE dup_of IS NULL",
-        [week_start(week), week_start(week + timedelta(days=7))]).fetchall()[0]
+        [utc_midnight(week), utc_midnight(week + timedelta(days=7))]).fetchall()[0]
     if in_week:
         return
     if first is None:
@@ -70,7 +69,7 @@ def default_week(wh) -> date | None:
     if latest is None:
         return None
     latest_day = latest.astimezone(UTC).date()
-    last_week = latest_day - timedelta(days=latest_day.weekday())
+    last_week = week_start(latest_day)
     if latest_day.weekday() == 6:
         return last_week
     previous = last_week - timedelta(days=7)
@@ -94,7 +93,7 @@ def cards(wh, week: date) -> list[dict]:
                count(*) FILTER (WHERE dup_of IS NOT NULL) AS copies
         FROM articles WHERE published_at >= ? AND published_at < ? GROUP BY 1
         """,
-        [week_start(week - timedelta(days=7)), week_start(week + timedelta(days=7))],
+        [utc_midnight(week - timedelta(days=7)), utc_midnight(week + timedelta(days=7))],
     )
 
     def pick(w: date) -> dict:
@@ -234,7 +233,7 @@ def pair_examples(wh, week: date, top: pl.DataFrame) -> list[dict]:
                                        ORDER BY x.mentions + y.mentions DESC, w.doc_id) <= 3
             ORDER BY x.mentions + y.mentions DESC, w.doc_id
             """,
-            [week_start(week), week_start(week + timedelta(days=7))],
+            [utc_midnight(week), utc_midnight(week + timedelta(days=7))],
         )
     return [
         {**pair, "headlines": headlines.filter(

@@ -9,12 +9,13 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.countries import COUNTED_KINDS_DEFAULT
+from transforms.dates import week_of
 
 
 def article_weeks(articles: pl.DataFrame) -> pl.DataFrame:
     """doc_id → week (the Monday of the article's ISO week, UTC); other columns are kept."""
     return articles.with_columns(
-        week=pl.col("published_at").dt.convert_time_zone("UTC").dt.truncate("1w").dt.date(),
+        week=week_of(pl.col("published_at")),
     ).drop("published_at")
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+import polars as pl
 from dateutil import parser as dateutil_parser
 
 # Month names as news pages print them, in the languages their dumps come in (en, de, fr, es,
@@ -237,9 +238,20 @@ def is_plausible(value: datetime, now: datetime | None = None) -> bool:
     return EARLIEST <= value <= now + timedelta(days=1)
 
 
+# The week an article counts in: the Monday of its ISO week, in UTC. Defined here once for the
+# three engines that compute it: Python (week_start), Polars (week_of) and DuckDB
+# (ARTICLE_WEEK, on the articles table).
+ARTICLE_WEEK = "date_trunc('week', published_at AT TIME ZONE 'UTC')::DATE"
+
+
 def week_start(value: date) -> date:
-    """The Monday of the ISO week holding ``value``."""
+    """The Monday of the ISO week holding ``value`` (a date: already a UTC day)."""
     return value - timedelta(days=value.weekday())
+
+
+def week_of(published_at: pl.Expr) -> pl.Expr:
+    """The Monday (a Date) of the ISO week, in UTC, of a time-zone-aware datetime column."""
+    return published_at.dt.convert_time_zone("UTC").dt.truncate("1w").dt.date()
 
 
 def parse_iso_week(text: str) -> date:

@@ -26,8 +26,9 @@ from expectations.gate import GateResult, combined, run_gate
 from flows.check import country_share_drift, gate_params, missing_weeks
 from flows.settings import MartSettings
 from flows.stages.common import RunSummary, check_chunk, record_gate
-from flows.warehouse import ARTICLE_WEEK, STAGING, Warehouse
+from flows.warehouse import STAGING, Warehouse
 from transforms import comention, trends
+from transforms.dates import ARTICLE_WEEK
 from transforms.themes import taxonomy_terms
 
 # Bump when what a mart row holds changes: the next run then rebuilds every week.

@@ -20,8 +20,9 @@ from flows.sample import FILLER, START, _article
 from flows.settings import MartSettings
 from flows.stages.common import RunSummary
 from flows.stages.marts import MART_TABLES, marts, week_groups
-from flows.warehouse import ARTICLE_WEEK, Warehouse
+from flows.warehouse import Warehouse
 from transforms import comention, trends
+from transforms.dates import ARTICLE_WEEK
 from transforms.themes import taxonomy_terms
 
 WEEKS = 18

@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -103,3 +103,24 @@ def test_iso_weeks():
     assert iso_week_label(date(2022, 12, 5)) == "2022-W49"
     with pytest.raises(ValueError, match="bad week"):
         parse_iso_week("2022-49")
+
+
+def test_the_week_of_an_article_is_the_same_in_python_polars_and_duckdb():
+    import duckdb
+    import polars as pl
+
+    from transforms.dates import ARTICLE_WEEK, week_of, week_start
+
+    times = [datetime(2024, 3, 10, 23, 59, tzinfo=UTC), datetime(2024, 3, 11, 0, 0, tzinfo=UTC),
+             datetime(2024, 3, 11, 3, 0, tzinfo=timezone(timedelta(hours=5))),  # Sunday UTC
+             datetime(2024, 12, 30, 12, tzinfo=UTC)]  # ISO week 1 of 2025
+    python = [week_start(t.astimezone(UTC).date()) for t in times]
+    frame = pl.DataFrame({"published_at": times})
+    polars = frame.select(week=week_of(pl.col("published_at")))["week"].to_list()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Tokyo'")  # the session's zone must not matter
+    con.execute("CREATE TABLE articles (published_at TIMESTAMPTZ)")
+    con.executemany("INSERT INTO articles VALUES (?)", [[t] for t in times])
+    sql = [w for (w,) in con.execute(f"SELECT {ARTICLE_WEEK} FROM articles").fetchall()]
+    assert python == polars == sql == [date(2024, 3, 4), date(2024, 3, 11), date(2024, 3, 4),
+                                       date(2024, 12, 30)]
