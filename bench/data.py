@@ -1,5 +1,5 @@
-"""Where the labelled research data lives: ../shared/data beside the checkout, or
-$COMENTION_SHARED/data for a clone elsewhere (CI clones into a temporary folder)."""
+"""Where the labelled research data lives: $COMENTION_SHARED/data, else ../shared/data beside
+the checkout. Nothing else is guessed: a clone elsewhere names the folder (.ci/run does)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from pathlib import Path
 def shared_folder() -> Path:
     if os.environ.get("COMENTION_SHARED"):
         return Path(os.environ["COMENTION_SHARED"])
-    beside = Path(__file__).resolve().parents[2] / "shared"
-    return beside if beside.exists() else Path("/work/shared")
+    return Path(__file__).resolve().parents[2] / "shared"
 
 
 DATA = shared_folder() / "data"

@@ -23,7 +23,8 @@ DATA = SHARED / "data"
 
 def needs(path: Path):
     """Skip cleanly where the shared labelled data is absent (e.g. on a user's machine)."""
-    return pytest.mark.skipif(not path.exists(), reason=f"{path} not available")
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} not available (set "
+                              "COMENTION_SHARED to the folder holding data/)")
 
 
 @pytest.fixture(scope="session")
