@@ -19,7 +19,6 @@ from flows.warehouse import Warehouse, articles_at, sql_string
 from transforms import neardup
 
 # Candidates kept per article, the ones sharing most LSH bands with it.
-MAX_DUP_CANDIDATES = 10
 INDEX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup.article_signatures (
     doc_id VARCHAR NOT NULL, minhash UBIGINT[] NOT NULL, shingles INTEGER NOT NULL);
@@ -121,35 +120,19 @@ def link_near_duplicates(wh: Warehouse, batch_size: int = 2000,
     wh.con.execute(
         "CREATE OR REPLACE TABLE staging.band_hits AS SELECT band, key, doc_id "
         "FROM dedup.article_bands WHERE key IN (SELECT key FROM staging.new_bands)")
-    # Candidates: for each band bucket, its three earliest members only (published articles
-    # come first), so one popular bucket cannot explode into all its pairs; then the ten
-    # candidates sharing most bands per article.
-    wh.con.execute(
+    # The candidates, chosen by the rule the bench measures (neardup.candidate_pairs), from
+    # the run's band keys and the published ones they hit (published articles come first).
+    keys = wh.frame(
         f"""
-        CREATE OR REPLACE TABLE staging.dup_candidates AS
-        WITH keys AS (
-            SELECT band, key, doc_id, -1 AS rank FROM staging.band_hits
-            WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
-              AND doc_id NOT IN (SELECT doc_id FROM {replaced})
-            UNION ALL
-            SELECT b.band, b.key, b.doc_id, a.seq FROM staging.new_bands b
-            JOIN staging.new_articles a USING (doc_id)
-        ),
-        firsts AS (
-            SELECT band, key, doc_id AS other, rank AS other_rank FROM keys
-            QUALIFY row_number() OVER (PARTITION BY band, key ORDER BY rank, doc_id) <= 3
-        ),
-        pairs AS (
-            SELECT n.doc_id, f.other, f.other_rank, count(*) AS shared
-            FROM keys n JOIN firsts f USING (band, key)
-            WHERE n.rank >= 0 AND f.other_rank < n.rank
-            GROUP BY n.doc_id, f.other, f.other_rank
-        )
-        SELECT * FROM pairs
-        QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY shared DESC, other_rank,
-                                   other) <= {MAX_DUP_CANDIDATES}
+        SELECT band, key, doc_id, -1::BIGINT AS rank FROM staging.band_hits
+        WHERE (band, key) IN (SELECT (band, key) FROM staging.new_bands)
+          AND doc_id NOT IN (SELECT doc_id FROM {replaced})
+        UNION ALL
+        SELECT b.band, b.key, b.doc_id, a.seq::BIGINT FROM staging.new_bands b
+        JOIN staging.new_articles a USING (doc_id)
         """
     )
+    wh.stage("dup_candidates", neardup.candidate_pairs(keys))
     # The published candidates' signatures and first copies, read once for the whole chunk;
     # the candidates are then verified in batches from staging alone: memory stays bounded.
     wh.con.execute(

@@ -150,22 +150,44 @@ def resolve_first_copies(pairs: pl.DataFrame) -> pl.DataFrame:
                         schema={"doc_id": pl.Utf8, "dup_of": pl.Utf8})
 
 
+# Candidate first copies: the earliest members of each band bucket only, so that one popular
+# bucket (a boilerplate paragraph) cannot explode into all its pairs; then the articles
+# sharing most bands with each article.
+BUCKET_FIRSTS = 3
+MAX_CANDIDATES = 10
+
+
+def candidate_pairs(keys: pl.DataFrame) -> pl.DataFrame:
+    """doc_id, other, other_rank: the articles each article is compared with, from ``keys``
+    (band, key, doc_id, rank: a lower rank is earlier; published articles rank -1). Only an
+    article of rank 0 or more gets candidates, and only earlier ones: in each bucket its
+    BUCKET_FIRSTS earliest members, then the MAX_CANDIDATES sharing most bands with it."""
+    firsts = (
+        keys.sort("rank", "doc_id")
+        .group_by("band", "key", maintain_order=True).head(BUCKET_FIRSTS)
+        .select("band", "key", other="doc_id", other_rank="rank")
+    )
+    return (
+        keys.filter(pl.col("rank") >= 0).join(firsts, on=["band", "key"])
+        .filter(pl.col("other_rank") < pl.col("rank"))
+        .group_by("doc_id", "other", "other_rank").agg(shared=pl.len())
+        .sort(["doc_id", "shared", "other_rank", "other"], descending=[False, True, False, False])
+        .group_by("doc_id", maintain_order=True).head(MAX_CANDIDATES)
+        .select("doc_id", "other", "other_rank")
+    )
+
+
 def link_near_duplicates(doc_ids: list[str], sigs: np.ndarray, sizes: np.ndarray
                          ) -> pl.DataFrame:
-    """doc_id → dup_of among one ordered set of articles (earlier = first copy)."""
+    """doc_id → dup_of among one ordered set of articles (earlier = first copy), with the
+    candidates the pipeline takes (candidate_pairs)."""
+    rank = dict(zip(doc_ids, range(len(doc_ids)), strict=True))
     keys = band_keys(doc_ids, sigs).with_columns(
-        rank=pl.col("doc_id").replace_strict(doc_ids, list(range(len(doc_ids))),
-                                             return_dtype=pl.Int64)
-    )
-    pairs = (
-        keys.join(keys, on=["band", "key"], suffix="_other")
-        .filter(pl.col("rank_other") < pl.col("rank"))
-        .select("doc_id", "rank", other="doc_id_other", other_rank="rank_other")
-        .unique()
-    )
+        rank=pl.col("doc_id").replace_strict(rank, return_dtype=pl.Int64))
+    pairs = candidate_pairs(keys)
     if pairs.is_empty():
         return resolve_first_copies(pairs)
-    a, b = pairs["rank"].to_numpy(), pairs["other_rank"].to_numpy()
+    a = pairs["doc_id"].replace_strict(rank, return_dtype=pl.Int64).to_numpy()
+    b = pairs["other_rank"].to_numpy()
     return resolve_first_copies(
-        pairs.filter(is_near_duplicate(sigs[a], sigs[b], sizes[a], sizes[b]))
-    )
+        pairs.filter(is_near_duplicate(sigs[a], sigs[b], sizes[a], sizes[b])))

@@ -51,3 +51,23 @@ def test_a_copy_inside_boilerplate_with_a_paragraph_cut_is_contained():
     sigs, sizes = signatures(pl.Series([original, copy]))
     links = dict(link_near_duplicates(["o", "c"], sigs, sizes).iter_rows())
     assert links == {"c": "o"}
+
+
+def test_candidates_are_a_buckets_earliest_members_and_the_most_shared_per_article():
+    from transforms.neardup import BUCKET_FIRSTS, MAX_CANDIDATES, candidate_pairs
+
+    # One popular bucket: 20 articles share band 0's key; only its earliest are candidates.
+    crowd = pl.DataFrame({"band": [0] * 20, "key": [7] * 20,
+                          "doc_id": [f"d{i:02d}" for i in range(20)], "rank": list(range(-1, 19))})
+    pairs = candidate_pairs(crowd)
+    assert set(pairs["other"]) == {f"d{i:02d}" for i in range(BUCKET_FIRSTS)}
+    assert pairs.filter(pl.col("doc_id") == "d00").is_empty()  # published: nobody's copy here
+    # An article sharing buckets with many earlier ones keeps those sharing most bands.
+    # (e_j shares j + 1 buckets of its own with it).
+    shared = [(band, 100 * j + band, j) for j in range(15) for band in range(j + 1)]
+    keys = [(band, key, f"e{j:02d}", j) for band, key, j in shared]
+    keys += [(band, key, "last", 99) for band, key, _ in shared]
+    many = pl.DataFrame(keys, schema=["band", "key", "doc_id", "rank"], orient="row")
+    last = candidate_pairs(many).filter(pl.col("doc_id") == "last")
+    assert last.height == MAX_CANDIDATES
+    assert set(last["other"]) == {f"e{j:02d}" for j in range(15 - MAX_CANDIDATES, 15)}
