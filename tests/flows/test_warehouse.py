@@ -187,18 +187,3 @@ def test_staging_appends(warehouse):
     warehouse.append_staged("x", pl.DataFrame({"a": [1]}))
     warehouse.append_staged("x", pl.DataFrame({"a": [2]}))
     assert warehouse.scalar("SELECT sum(a) FROM staging.x") == 3
-
-
-def test_country_share_drift_only_with_the_volume_to_mean_it():
-    from datetime import date
-
-    from flows.check import country_share_drift
-
-    weekly = pl.DataFrame({
-        "week": [date(2024, 1, 1)] * 2 + [date(2024, 1, 8)] * 2,
-        "country": ["US", "CN"] * 2,
-        "articles": [50, 50, 90, 10],
-        "share": [0.5, 0.5, 0.9, 0.1],
-    })
-    assert abs(country_share_drift(weekly, min_articles=50) - 0.4) < 1e-9
-    assert country_share_drift(weekly, min_articles=500) == 0.0
