@@ -1,0 +1,253 @@
+"""Hostile operations (issue 20, defects 3, 6, 7 and 8): links out of the dump, FIFOs and
+devices, hidden and unreadable entries, a file growing during an inbox run, killed runs,
+damaged warehouse files and weeks out of range. Every file here is generated small by the
+test."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.pipeline import RunSummary, run_pipeline
+from flows.sources import ReadOptions, discover
+from flows.stages.common import local_map
+from flows.warehouse import Warehouse
+
+runner = CliRunner()
+WORDS = ("ministers from France and Germany met in Brussels on Monday to discuss trade, energy "
+         "prices, farm subsidies and the next European budget, officials said after the talks")
+SECRET = "the door code is 7349, do not share it with anyone at all"
+
+
+def jsonl(first: int, n: int) -> str:
+    return "".join(json.dumps({"id": f"s{i}", "title": f"Story {i}",
+                               "text": f"{WORDS} (story {i}).", "date": "2024-03-04"}) + "\n"
+                   for i in range(first, first + n))
+
+
+def notes() -> str:
+    return f"My notes\n\n{SECRET}. {WORDS}, and then some more of my own words here.\n"
+
+
+def dump_with_good_stories(tmp_path: Path, n: int = 20) -> Path:
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "good.jsonl").write_text(jsonl(0, n))
+    return dump
+
+
+def ingest(*args: str):
+    """``comention ingest`` (a few seconds: its worker pool starts)."""
+    return runner.invoke(app, ["ingest", *args])
+
+
+def run(paths: list[Path], db: Path, **options) -> RunSummary:
+    """The pipeline as ``comention ingest`` runs it, its batches in this process."""
+    return run_pipeline([str(p) for p in paths], db, None, options=ReadOptions(**options),
+                        mapper=local_map)
+
+
+def published(db: Path, sql: str) -> list[tuple]:
+    with Warehouse(db, read_only=True) as wh:
+        return wh.con.execute(sql).fetchall()
+
+
+def reconciles(db: Path) -> bool:
+    [(seen, loaded, duplicates, quarantined)] = published(
+        db, "SELECT records_seen, articles_loaded, duplicates, quarantined FROM runs "
+            "ORDER BY started_at DESC LIMIT 1")
+    return seen == loaded + duplicates + quarantined
+
+
+# --- links (defect 6) --------------------------------------------------------------------
+
+def test_links_out_of_the_dump_are_quarantined_and_never_read(tmp_path):
+    dump = dump_with_good_stories(tmp_path)
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "notes.txt").write_text(notes())
+    (dump / "notes.txt").symlink_to(private / "notes.txt")
+    (dump / "everything").symlink_to(private)
+    db = tmp_path / "w.duckdb"
+
+    run([dump], db)
+
+    texts = published(db, "SELECT title || ' ' || body FROM articles UNION ALL "
+                          "SELECT coalesce(excerpt, '') FROM quarantine")
+    assert not [t for (t,) in texts if "door code" in t]
+    rows = published(db, "SELECT record_key, reason_code, reason FROM quarantine "
+                         "ORDER BY record_key")
+    assert [(key, code) for key, code, _ in rows] == [("everything", "link_not_followed"),
+                                                      ("notes.txt", "link_not_followed")]
+    assert all("outside the folders given" in reason and "--follow-links" in reason
+               for _, _, reason in rows)
+    assert published(db, "SELECT count(*) FROM articles") == [(20,)]
+    assert reconciles(db)
+
+
+@pytest.mark.slow
+def test_follow_links_reads_links_out_of_the_dump(tmp_path):
+    dump = dump_with_good_stories(tmp_path)
+    (tmp_path / "notes.txt").write_text(notes())
+    (dump / "notes.txt").symlink_to(tmp_path / "notes.txt")
+    db = tmp_path / "w.duckdb"
+
+    result = ingest(str(dump), "--db", str(db), "--follow-links")
+
+    assert result.exit_code == 0, result.output
+    assert published(db, "SELECT count(*) FROM articles WHERE body LIKE '%door code%'") == [(1,)]
+    assert published(db, "SELECT count(*) FROM quarantine") == [(0,)]
+
+
+def test_a_link_inside_the_folder_given_is_followed_and_read_once(tmp_path):
+    dump = tmp_path / "dump"
+    (dump / "a").mkdir(parents=True)
+    (dump / "a" / "x.jsonl").write_text(jsonl(0, 2))
+    (dump / "same.jsonl").symlink_to(dump / "a" / "x.jsonl")
+    (dump / "b").symlink_to(dump / "a")  # a folder link inside: walked, its files once
+    (dump / "a" / "loop").symlink_to(dump)  # a cycle: no endless walk
+
+    assert discover([str(dump)]) == [(dump / "a" / "x.jsonl").resolve()]
+
+
+def test_a_file_link_named_on_the_command_line_keeps_to_its_folder(tmp_path):
+    """A named link is held to the folder it is in: a link file dropped beside the dump
+    files (and matched by a glob) is no way out either."""
+    dump = dump_with_good_stories(tmp_path)
+    (tmp_path / "notes.txt").write_text(notes())
+    (dump / "notes.txt").symlink_to(tmp_path / "notes.txt")
+
+    assert discover([str(dump / "notes.txt")]) == []
+    assert discover([str(dump / "*.txt")]) == []
+    assert discover([str(dump / "*.txt")], follow_links=True) == [tmp_path / "notes.txt"]
+
+
+# --- FIFOs, devices, broken links (defect 7) --------------------------------------------
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _dev_zero(path: Path) -> Path:
+    path.symlink_to("/dev/zero")
+    return path
+
+
+def _dangling(path: Path) -> Path:
+    path.symlink_to(path.parent / "nowhere")
+    return path
+
+
+def _loop(path: Path) -> Path:
+    path.symlink_to(path)
+    return path
+
+
+SPECIALS = {"fifo": (_fifo, "not a regular file (a FIFO)"),
+            "/dev/zero link": (_dev_zero, "outside the folders given"),
+            "dangling link": (_dangling, "broken symbolic link"),
+            "link to itself": (_loop, "symbolic link loop")}
+
+
+@pytest.mark.parametrize("how", ["named", "glob", "in a folder"])
+@pytest.mark.parametrize("special", list(SPECIALS))
+def test_a_fifo_device_or_broken_link_is_quarantined_never_opened(tmp_path, special, how):
+    from flows.sources import find_inputs
+
+    dump = dump_with_good_stories(tmp_path)
+    make, reason = SPECIALS[special]
+    entry = make(dump / "odd.txt")
+    given = {"named": str(entry), "glob": str(dump / "*.txt"), "in a folder": str(dump)}[how]
+
+    found = find_inputs([given])  # returns at once: nothing is opened
+
+    assert [(r.path, reason in r.reason) for r in found.refused] == [(entry, True)]
+    assert discover([given]) == ([] if how != "in a folder" else [dump / "good.jsonl"])
+
+
+def test_a_run_given_a_fifo_ends_in_one_line_not_a_traceback(tmp_path):
+    fifo = _fifo(tmp_path / "feed.jsonl")
+    db = tmp_path / "w.duckdb"
+
+    result = ingest(str(fifo), "--db", str(db))
+
+    assert result.exit_code == 1
+    assert not isinstance(result.exception, RecursionError)
+    assert "not a regular file (a FIFO)" in result.output
+    assert published(db, "SELECT reason_code FROM quarantine") == [("unsupported_file",)]
+
+
+# --- entries not read are counted (defect 3) ---------------------------------------------
+
+def _with_hidden(tmp_path: Path) -> Path:
+    dump = dump_with_good_stories(tmp_path)
+    (dump / ".draft.jsonl").write_text(jsonl(100, 1))
+    (dump / ".git").mkdir()
+    (dump / ".git" / "config").write_text("[core]\n")
+    return dump
+
+
+def test_hidden_entries_are_counted_and_a_named_one_is_read(tmp_path):
+    dump, db = _with_hidden(tmp_path), tmp_path / "w.duckdb"
+
+    summary = run([dump], db)
+
+    assert summary.hidden == [str(dump / ".draft.jsonl"), str(dump / ".git")]
+    assert published(db, "SELECT count(*) FROM articles") == [(20,)]
+    assert run([dump / ".draft.jsonl"], db).hidden == []
+    assert published(db, "SELECT count(*) FROM articles") == [(21,)]
+
+
+@pytest.mark.slow
+def test_the_run_summary_says_what_hidden_entries_it_left_out(tmp_path):
+    dump, db = _with_hidden(tmp_path), tmp_path / "w.duckdb"
+
+    result = ingest(str(dump), "--db", str(db))
+
+    assert result.exit_code == 0, result.output
+    assert ("skipped: left out 2 hidden files or folders (.draft.jsonl, .git): name a "
+            "hidden file to read it") in result.output
+
+
+def test_a_folder_that_cannot_be_listed_is_quarantined(tmp_path, monkeypatch):
+    dump = dump_with_good_stories(tmp_path)
+    locked = dump / "locked"
+    locked.mkdir()
+    (locked / "inside.jsonl").write_text(jsonl(100, 3))
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # as for a folder without read permission (tests may run as root)
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    db = tmp_path / "w.duckdb"
+
+    run([dump], db)
+
+    assert published(db, "SELECT source, reason_code, reason FROM quarantine") == [
+        (str(locked), "unreadable_file", "unreadable folder: Permission denied")]
+    assert reconciles(db)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_a_folder_without_read_permission_is_quarantined(tmp_path):
+    dump = dump_with_good_stories(tmp_path)
+    locked = dump / "locked"
+    locked.mkdir()
+    (locked / "inside.jsonl").write_text(jsonl(100, 3))
+    locked.chmod(0)
+    try:
+        from flows.sources import find_inputs
+
+        [refused] = find_inputs([str(dump)]).refused
+    finally:
+        locked.chmod(0o755)
+    assert refused.path == locked and "Permission denied" in refused.reason
