@@ -251,3 +251,50 @@ def test_a_folder_without_read_permission_is_quarantined(tmp_path):
     finally:
         locked.chmod(0o755)
     assert refused.path == locked and "Permission denied" in refused.reason
+
+
+@pytest.mark.slow
+def test_a_file_growing_during_an_inbox_run_has_the_rest_read_by_the_next(
+        prefect_harness, tmp_path, monkeypatch):
+    from flows.deployments import ingest_inbox
+    from flows.stages import ingest as ingest_stage
+
+    inbox, db = tmp_path / "inbox", tmp_path / "w.duckdb"
+    inbox.mkdir()
+    feed = inbox / "feed.jsonl"
+    feed.write_text(jsonl(0, 30))
+    real, grown = ingest_stage.read_record_batches, []
+
+    def read_then_grow(path, *args, **kwargs):  # the feed's writer appends once it is read
+        yield from real(path, *args, **kwargs)
+        if not grown:
+            with feed.open("a") as more:
+                more.write(jsonl(30, 30))
+            grown.append(path)
+
+    monkeypatch.setattr(ingest_stage, "read_record_batches", read_then_grow)
+
+    assert ingest_inbox(str(inbox), str(db)) == 1
+    assert grown and published(db, "SELECT count(*) FROM articles") == [(30,)]
+    assert published(db, "SELECT size FROM inbox_files") == [(len(jsonl(0, 30)),)]
+    assert ingest_inbox(str(inbox), str(db)) == 1  # it changed since: read again
+    assert published(db, "SELECT count(*) FROM articles") == [(60,)]
+    assert ingest_inbox(str(inbox), str(db)) == 0
+
+
+def test_inbox_entries_refused_are_quarantined_once(prefect_harness, tmp_path):
+    from flows.deployments import ingest_inbox
+
+    inbox, db = tmp_path / "inbox", tmp_path / "w.duckdb"
+    inbox.mkdir()
+    (inbox / "feed.jsonl").write_text(jsonl(0, 20))
+    (tmp_path / "notes.txt").write_text(notes())
+    (inbox / "notes.txt").symlink_to(tmp_path / "notes.txt")
+    _dangling(inbox / "gone.jsonl")
+    (inbox / ".partial.jsonl").write_text(jsonl(50, 2))  # e.g. rsync's file being written
+
+    assert ingest_inbox(str(inbox), str(db)) == 3
+    assert published(db, "SELECT record_key, reason_code FROM quarantine ORDER BY 1") == [
+        ("gone.jsonl", "unreadable_file"), ("notes.txt", "link_not_followed")]
+    assert published(db, "SELECT count(*) FROM articles WHERE body LIKE '%door code%'") == [(0,)]
+    assert ingest_inbox(str(inbox), str(db)) == 0
