@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.pipeline import RunSummary, run_pipeline
+from flows.pipeline import RunFailed, RunSummary, run_pipeline
 from flows.sources import ReadOptions, discover
 from flows.stages.common import local_map
 from flows.warehouse import Warehouse
+from flows.writer import Writer, WriterBusy, writer_folder
 
 runner = CliRunner()
 WORDS = ("ministers from France and Germany met in Brussels on Monday to discuss trade, energy "
@@ -52,9 +57,9 @@ def run(paths: list[Path], db: Path, **options) -> RunSummary:
                         mapper=local_map)
 
 
-def published(db: Path, sql: str) -> list[tuple]:
+def published(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     with Warehouse(db, read_only=True) as wh:
-        return wh.con.execute(sql).fetchall()
+        return wh.con.execute(sql, params or []).fetchall()
 
 
 def reconciles(db: Path) -> bool:
@@ -298,3 +303,62 @@ def test_inbox_entries_refused_are_quarantined_once(prefect_harness, tmp_path):
         ("gone.jsonl", "unreadable_file"), ("notes.txt", "link_not_followed")]
     assert published(db, "SELECT count(*) FROM articles WHERE body LIKE '%door code%'") == [(0,)]
     assert ingest_inbox(str(inbox), str(db)) == 0
+
+
+# --- operations (defect 8) ---------------------------------------------------------------
+
+def _killed_run(dump: Path, db: Path) -> str:
+    """A run SIGKILLed just before it publishes; returns its run id (from the lock)."""
+    script = ("import os, signal\nfrom pathlib import Path\n"
+              "from flows.pipeline import run_pipeline\nfrom flows.stages.common import local_map\n"
+              "def die(wh, summary):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+              f"run_pipeline([{str(dump)!r}], Path({str(db)!r}), None, mapper=local_map, "
+              "before_publish=die)\n")
+    assert subprocess.run([sys.executable, "-c", script]).returncode == -signal.SIGKILL
+    return json.loads((writer_folder(db) / "lock").read_text())["run_id"]
+
+
+@pytest.mark.slow
+def test_a_killed_run_is_recorded_abandoned_by_the_next_even_one_that_fails(tmp_path):
+    dump, db = dump_with_good_stories(tmp_path), tmp_path / "w.duckdb"
+    run([dump], db)
+    (dump / "more.jsonl").write_text(jsonl(100, 5))
+    killed = _killed_run(dump, db)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "short.txt").write_text("too short\n")
+
+    with pytest.raises(RunFailed, match="ingest gate failed"):  # all quarantined
+        run([bad], db)
+
+    [(status, message, inputs, finished)] = published(
+        db, "SELECT status, message, inputs, finished_at FROM runs WHERE run_id = ?", [killed])
+    assert status == "abandoned" and inputs == [str(dump)] and finished is None
+    assert re.match(r"its process \(PID \d+\) ended without finishing .* nothing of it was "
+                    r"published; noticed by run \S+$", message)
+    assert published(db, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)]
+    assert run([dump], db).abandoned == []  # recorded once
+    assert published(db, "SELECT count(*) FROM articles") == [(25,)]
+
+
+def test_a_run_still_writing_is_never_marked_abandoned(tmp_path):
+    dump, db = dump_with_good_stories(tmp_path), tmp_path / "w.duckdb"
+    run([dump], db)
+    with Writer(db, "still-writing", inputs=[str(dump)]), pytest.raises(WriterBusy):
+        run([dump], db)
+    assert run([dump], db).abandoned == []  # it ended, releasing the lock
+    assert published(db, "SELECT count(*) FROM runs WHERE status = 'abandoned'") == [(0,)]
+
+
+def test_a_run_left_running_in_the_warehouse_is_marked_abandoned(tmp_path):
+    """A 'running' row an earlier version (writing in place) left behind."""
+    dump, db = dump_with_good_stories(tmp_path), tmp_path / "w.duckdb"
+    run([dump], db)
+    with Warehouse(db) as wh:
+        wh.con.execute("INSERT INTO runs (run_id, started_at, status) "
+                       "VALUES ('old', now(), 'running')")
+
+    summary = run([dump], db)
+
+    assert summary.abandoned == ["old"]
+    assert published(db, "SELECT status FROM runs WHERE run_id = 'old'") == [("abandoned",)]
