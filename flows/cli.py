@@ -39,6 +39,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _unreadable(db: Path, exc: Exception) -> typer.Exit:
+    """A DuckDB error reading the warehouse, in one line (a damaged file says so)."""
+    from flows.warehouse import damage_message
+
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return _fail(damage_message(db, exc) or f"cannot read {db}: {first}")
+
+
 def _show_version(value: bool) -> None:
     if value:
         console.print(f"comention {version('comention')}")
@@ -55,14 +63,24 @@ def main(
 
 
 def _parse_week(week: str | None):
-    from transforms.dates import parse_iso_week
+    """The Monday of a --week; a week no article can be in (articles are dated from 1900 to
+    now) is refused here, in one line, before any date arithmetic overflows on it."""
+    from datetime import UTC, datetime, timedelta
+
+    from transforms.dates import EARLIEST, iso_week_label, parse_iso_week
 
     if week is None:
         return None
     try:
-        return parse_iso_week(week)
-    except ValueError as exc:
+        monday = parse_iso_week(week)
+    except (ValueError, OverflowError) as exc:
         raise _fail(str(exc)) from None
+    first = EARLIEST.date() - timedelta(days=EARLIEST.weekday())
+    this_week = datetime.now(UTC).date() + timedelta(days=1)  # time zones ahead of UTC
+    if not first <= monday <= this_week:
+        raise _fail(f"bad week {week!r}: articles are dated from {iso_week_label(first)} to "
+                    "this week, so no report can be of it")
+    return monday
 
 
 def _print_summary(summary, started: float) -> None:
@@ -173,7 +191,10 @@ def _run_stages(paths, db, out, week, options, runner, dask_address, replace, wa
     except NoArticlesInWeek as exc:
         raise _fail(f"the run was published, but no report was written: {exc}") from None
     except duckdb.Error as exc:
-        raise _fail(f"the warehouse refused the run, nothing more was published: "
+        from flows.warehouse import damage_message
+
+        raise _fail(damage_message(db, exc) or
+                    f"the warehouse refused the run, nothing more was published: "
                     f"{str(exc).splitlines()[0]}") from None
     except KeyboardInterrupt:
         raise _fail("interrupted: nothing of the run was published") from None
@@ -250,6 +271,8 @@ def report(
         "--all-weeks", help="One report for every week that has articles.")] = False,
 ) -> None:
     """Write the weekly HTML report from the warehouse."""
+    import duckdb
+
     from flows.warehouse import Warehouse, WarehouseError
     from reports.queries import NoArticlesInWeek, weeks_with_articles
     from reports.render import render_report
@@ -263,6 +286,8 @@ def report(
             paths = [render_report(wh, out, chosen, images=png) for chosen in weeks]
     except (WarehouseError, NoArticlesInWeek) as exc:
         raise _fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise _unreadable(db, exc) from None
     if not paths or paths[-1] is None:
         raise _fail(f"no articles in {db}: nothing to report")
     for path in paths:
@@ -298,6 +323,8 @@ def sql(
 @app.command()
 def check(db: DbOption = DEFAULT_DB) -> None:
     """Run every stage's expectation suite against the published tables (read-only)."""
+    import duckdb
+
     from flows.check import check_published
     from flows.warehouse import Warehouse, WarehouseError
 
@@ -306,6 +333,8 @@ def check(db: DbOption = DEFAULT_DB) -> None:
             gates = check_published(wh)
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise _unreadable(db, exc) from None
     table = Table("stage", "expectation", "threshold", "observed", "severity", "result")
     for gate in gates:
         for r in gate.results:

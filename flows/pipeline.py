@@ -30,7 +30,7 @@ from flows.stages.enrich import enrich
 from flows.stages.ingest import clear_file_quarantine, ingest
 from flows.stages.marts import marts
 from flows.stages.report import report
-from flows.warehouse import Warehouse, WarehouseError, sql_string
+from flows.warehouse import Warehouse, WarehouseError, damage_message, sql_string
 from flows.writer import Writer
 from transforms.gazetteer import countries_reference
 from transforms.themes import themes_reference
@@ -207,9 +207,10 @@ def run_pipeline(
             _publish_failure(writer, summary, str(exc))
             raise
         except duckdb.Error as exc:
-            # Out of memory or disk, mostly: the run's work is thrown away.
+            # Out of memory or disk, mostly (or a damaged warehouse file): the run's work is
+            # thrown away.
             message = (f"{summary.stage} failed in DuckDB, nothing of the run was published: "
-                       f"{str(exc).splitlines()[0]}")
+                       f"{damage_message(db, exc) or str(exc).splitlines()[0]}")
             _publish_failure(writer, summary, message)
             raise RunFailed(message, summary) from None
         except WorkerDied as exc:

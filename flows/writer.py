@@ -154,7 +154,7 @@ class Writer:
     def _open(self, repair: bool = False) -> Warehouse:
         """Connect to the working copy and its near-duplicate index; with ``repair``, after
         the copy was made again, the index is brought back in line with its articles."""
-        self.wh = Warehouse(self.work)
+        self.wh = Warehouse(self.work, copy_of=self.db)
         if attach_index(self.wh) or repair:  # a new index, or a copy made again under it
             repair_index(self.wh)
         return self.wh

@@ -362,3 +362,80 @@ def test_a_run_left_running_in_the_warehouse_is_marked_abandoned(tmp_path):
 
     assert summary.abandoned == ["old"]
     assert published(db, "SELECT status FROM runs WHERE run_id = 'old'") == [("abandoned",)]
+
+
+def _staged_tables(db: Path) -> list[tuple]:
+    return published(db, "SELECT schema_name, table_name FROM duckdb_tables() "
+                         "WHERE schema_name <> 'main'")
+
+
+def test_a_failed_gate_leaves_no_staging_table_in_the_warehouse_or_its_copy(tmp_path):
+    dump, db = dump_with_good_stories(tmp_path), tmp_path / "w.duckdb"
+    run([dump], db)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for i in range(3):
+        (bad / f"short{i}.txt").write_text(f"too short {i}\n")
+
+    with pytest.raises(RunFailed, match="ingest gate failed"):
+        run([bad], db)
+
+    assert _staged_tables(db) == []
+    assert _staged_tables(writer_folder(db) / "work.duckdb") == []
+    assert published(db, "SELECT count(*) FROM quarantine") == [(3,)]  # its record stays
+
+
+@pytest.fixture(scope="module")
+def warehouse_file(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("damaged")
+    db = folder / "w.duckdb"
+    run([dump_with_good_stories(folder, 200)], db)
+    return db
+
+
+EVERY_TABLE = ("articles", "country_mentions", "article_countries", "article_themes", "runs",
+               "quality_results", "quarantine", "term_weekly", "country_weekly", "countries")
+
+
+def _damaged(source: Path, folder: Path, how: str) -> Path:
+    data = bytearray(source.read_bytes())
+    if how == "truncated":
+        data = data[:len(data) // 4]
+    elif how == "overwritten":
+        for at in range(8192, len(data), 64 * 1024):
+            data[at:at + 512] = os.urandom(512)
+    else:
+        data = bytearray()
+    damaged = folder / f"{how}.duckdb"
+    damaged.write_bytes(bytes(data))
+    return damaged
+
+
+@pytest.mark.parametrize("command", ["check", "report", "run", "sql"])
+@pytest.mark.parametrize("how", ["truncated", "overwritten", "empty"])
+def test_a_damaged_warehouse_file_is_one_line_not_a_traceback(warehouse_file, tmp_path, how,
+                                                               command):
+    db = _damaged(warehouse_file, tmp_path, how)
+    args = {"check": ["check"], "report": ["report", "--out", str(tmp_path / "out")],
+            "run": ["run", str(dump_with_good_stories(tmp_path, 2)), "--out",
+                    str(tmp_path / "out")],
+            "sql": ["sql", "SELECT " + ", ".join(f"(SELECT sum(hash(t)) FROM {table} t)"
+                                                 for table in EVERY_TABLE)]}[command]
+
+    result = runner.invoke(app, [*args, "--db", str(db)])
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert result.output.startswith(f"error: {db} is damaged (truncated or corrupted: ")
+    assert result.output.count("\n") == 1 and "restore it from a backup" in result.output
+
+
+@pytest.mark.parametrize("command", ["report", "run"])
+@pytest.mark.parametrize("week", ["0001-W01", "9999-W52", "1899-W52"])
+def test_a_week_no_article_can_be_in_is_one_line(tmp_path, week, command):
+    args = ["report"] if command == "report" else ["run", str(tmp_path)]
+
+    result = runner.invoke(app, [*args, "--week", week, "--db", str(tmp_path / "w.duckdb")])
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert result.output == (f"error: bad week '{week}': articles are dated from 1900-W01 to "
+                             "this week, so no report can be of it\n")
