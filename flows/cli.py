@@ -63,9 +63,10 @@ def main(
 
 
 def _parse_week(week: str | None):
-    """The Monday of a --week; a week no article can be in (articles are dated from 1900 to
-    now) is refused here, in one line, before any date arithmetic overflows on it."""
-    from datetime import UTC, datetime, timedelta
+    """The Monday of a --week. Weeks from 1900-W01 (no article is dated before 1900) to
+    9998-W52 (the dates around later weeks overflow Python's): others are refused here, in
+    one line."""
+    from datetime import date, timedelta
 
     from transforms.dates import EARLIEST, iso_week_label, parse_iso_week
 
@@ -76,10 +77,10 @@ def _parse_week(week: str | None):
     except (ValueError, OverflowError) as exc:
         raise _fail(str(exc)) from None
     first = EARLIEST.date() - timedelta(days=EARLIEST.weekday())
-    this_week = datetime.now(UTC).date() + timedelta(days=1)  # time zones ahead of UTC
-    if not first <= monday <= this_week:
-        raise _fail(f"bad week {week!r}: articles are dated from {iso_week_label(first)} to "
-                    "this week, so no report can be of it")
+    last = date.fromisocalendar(9998, 52, 1)
+    if not first <= monday <= last:
+        raise _fail(f"bad week {week!r}: a report week is from {iso_week_label(first)} to "
+                    f"{iso_week_label(last)} (no article is dated before {EARLIEST.year})")
     return monday
 
 

@@ -431,11 +431,11 @@ def test_a_damaged_warehouse_file_is_one_line_not_a_traceback(warehouse_file, tm
 
 @pytest.mark.parametrize("command", ["report", "run"])
 @pytest.mark.parametrize("week", ["0001-W01", "9999-W52", "1899-W52"])
-def test_a_week_no_article_can_be_in_is_one_line(tmp_path, week, command):
+def test_a_week_out_of_range_is_one_line(tmp_path, week, command):
     args = ["report"] if command == "report" else ["run", str(tmp_path)]
 
     result = runner.invoke(app, [*args, "--week", week, "--db", str(tmp_path / "w.duckdb")])
 
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
-    assert result.output == (f"error: bad week '{week}': articles are dated from 1900-W01 to "
-                             "this week, so no report can be of it\n")
+    assert result.output == (f"error: bad week '{week}': a report week is from 1900-W01 to "
+                             "9998-W52 (no article is dated before 1900)\n")
