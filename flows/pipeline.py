@@ -294,9 +294,12 @@ def _publish_failure(writer: Writer, summary: RunSummary, message: str) -> None:
                     wh.drop_staged("run_sources")
                 else:
                     conflict = " ON CONFLICT DO NOTHING" if table == "quarantine" else ""
-                    # An abandoned run may be there as 'running' (written in place before).
-                    verb = "INSERT OR REPLACE" if table == "runs" else "INSERT"
-                    con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM {rows}{conflict}")
+                    if table == "runs" and summary.abandoned:
+                        # A run it found abandoned may be there as 'running' (left by a
+                        # version that wrote in place).
+                        con.execute(f"DELETE FROM runs WHERE run_id IN (SELECT run_id FROM "
+                                    f"{rows})")
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {rows}{conflict}")
             if "runs" not in kept:
                 start_run(wh, summary.run_id, [])
             finish_run(wh, summary, "failed", message)

@@ -350,17 +350,24 @@ def test_a_run_still_writing_is_never_marked_abandoned(tmp_path):
     assert published(db, "SELECT count(*) FROM runs WHERE status = 'abandoned'") == [(0,)]
 
 
-def test_a_run_left_running_in_the_warehouse_is_marked_abandoned(tmp_path):
+@pytest.mark.parametrize("next_run", ["succeeds", "fails"])
+def test_a_run_left_running_in_the_warehouse_is_marked_abandoned(tmp_path, next_run):
     """A 'running' row an earlier version (writing in place) left behind."""
     dump, db = dump_with_good_stories(tmp_path), tmp_path / "w.duckdb"
     run([dump], db)
     with Warehouse(db) as wh:
         wh.con.execute("INSERT INTO runs (run_id, started_at, status) "
                        "VALUES ('old', now(), 'running')")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "short.txt").write_text("too short\n")
 
-    summary = run([dump], db)
+    if next_run == "succeeds":
+        assert run([dump], db).abandoned == ["old"]
+    else:
+        with pytest.raises(RunFailed):
+            run([bad], db)
 
-    assert summary.abandoned == ["old"]
     assert published(db, "SELECT status FROM runs WHERE run_id = 'old'") == [("abandoned",)]
 
 
