@@ -39,6 +39,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _unreadable(db: Path, exc: Exception) -> typer.Exit:
+    """A DuckDB error reading the warehouse, in one line (a damaged file says so)."""
+    from flows.warehouse import damage_message
+
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return _fail(damage_message(db, exc) or f"cannot read {db}: {first}")
+
+
 def _show_version(value: bool) -> None:
     if value:
         console.print(f"comention {version('comention')}")
@@ -55,14 +63,25 @@ def main(
 
 
 def _parse_week(week: str | None):
-    from transforms.dates import parse_iso_week
+    """The Monday of a --week. Weeks from 1900-W01 (no article is dated before 1900) to
+    9998-W52 (the dates around later weeks overflow Python's): others are refused here, in
+    one line."""
+    from datetime import date, timedelta
+
+    from transforms.dates import EARLIEST, iso_week_label, parse_iso_week
 
     if week is None:
         return None
     try:
-        return parse_iso_week(week)
-    except ValueError as exc:
+        monday = parse_iso_week(week)
+    except (ValueError, OverflowError) as exc:
         raise _fail(str(exc)) from None
+    first = EARLIEST.date() - timedelta(days=EARLIEST.weekday())
+    last = date.fromisocalendar(9998, 52, 1)
+    if not first <= monday <= last:
+        raise _fail(f"bad week {week!r}: a report week is from {iso_week_label(first)} to "
+                    f"{iso_week_label(last)} (no article is dated before {EARLIEST.year})")
+    return monday
 
 
 def _print_summary(summary, started: float) -> None:
@@ -78,6 +97,11 @@ def _print_summary(summary, started: float) -> None:
         highlight=False, soft_wrap=True)
     for warning in summary.warnings:
         console.print(Text.assemble(("warned: ", "yellow"), warning), soft_wrap=True)
+    if summary.hidden:
+        from flows.stages.ingest import hidden_note
+
+        console.print(Text.assemble(("skipped: ", "yellow"), hidden_note(summary.hidden)),
+                      soft_wrap=True)
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_row("warehouse", str(summary.db.resolve()))
     if summary.report:
@@ -101,6 +125,11 @@ ReplaceOption = Annotated[bool, typer.Option(
                       "after correcting --field date=COLUMN.")]
 
 
+FollowLinksOption = Annotated[bool, typer.Option(
+    "--follow-links", help="Also read symbolic links that lead out of the folders given "
+                           "(by default they are quarantined, not read).")]
+
+
 WaitOption = Annotated[float, typer.Option(
     "--wait", help="Seconds to wait for another run writing the same warehouse (default: "
                    "fail at once, naming it).")]
@@ -108,14 +137,15 @@ WaitOption = Annotated[float, typer.Option(
 
 def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] | None = None,
          clean_exports: bool = False, runner: str = "local",
-         dask_address: str | None = None, replace: bool = False, wait: float = 0.0) -> None:
+         dask_address: str | None = None, replace: bool = False, wait: float = 0.0,
+         follow_links: bool = False) -> None:
     started = time.perf_counter()
     from expectations.gate import gx_loading_in_background
 
     # GX's import (3 s) starts first, in its own process; then the cheap checks: a wrong path
     # or flag is reported before anything heavy loads here.
     with gx_loading_in_background():
-        from flows.sources import InputNotFound, discover
+        from flows.sources import InputNotFound, ReadOptions, discover
         from flows.sources.fields import parse_field_overrides
 
         try:
@@ -125,18 +155,18 @@ def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] |
                 raise ValueError(f"unknown runner {runner!r}: use local or dask")
         except (InputNotFound, ValueError) as exc:
             raise _fail(str(exc)) from None
-        summary = _run_stages(paths, db, out, week, overrides, clean_exports, runner,
-                              dask_address, replace, wait)
+        options = ReadOptions(fields=overrides, clean_exports=clean_exports,
+                              follow_links=follow_links)
+        summary = _run_stages(paths, db, out, week, options, runner, dask_address, replace,
+                              wait)
     _print_summary(summary, started)
 
 
-def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_address, replace,
-                wait):
+def _run_stages(paths, db, out, week, options, runner, dask_address, replace, wait):
     import duckdb
 
     from flows.pipeline import NothingToRead, RunFailed, run_pipeline
     from flows.progress import RunProgress
-    from flows.sources import ReadOptions
     from flows.warehouse import WarehouseError
     from reports.queries import NoArticlesInWeek
 
@@ -150,12 +180,11 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
                     "without Prefect")
     try:
         if runner == "dask" or api:
-            summary = _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports,
-                                           runner, dask_address, replace, wait)
+            summary = _run_as_prefect_flow(paths, db, out, week, options, runner,
+                                           dask_address, replace, wait)
         else:
-            summary = run_pipeline(
-                paths, db, out, week, ReadOptions(fields=overrides, clean_exports=clean_exports),
-                replace=replace, progress=progress, wait=wait)
+            summary = run_pipeline(paths, db, out, week, options, replace=replace,
+                                   progress=progress, wait=wait)
     except RunFailed as exc:
         raise _fail(f"{exc}. Details: quality_results and quarantine in {db}") from None
     except (NothingToRead, WarehouseError) as exc:
@@ -163,7 +192,10 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
     except NoArticlesInWeek as exc:
         raise _fail(f"the run was published, but no report was written: {exc}") from None
     except duckdb.Error as exc:
-        raise _fail(f"the warehouse refused the run, nothing more was published: "
+        from flows.warehouse import damage_message
+
+        raise _fail(damage_message(db, exc) or
+                    f"the warehouse refused the run, nothing more was published: "
                     f"{str(exc).splitlines()[0]}") from None
     except KeyboardInterrupt:
         raise _fail("interrupted: nothing of the run was published") from None
@@ -173,8 +205,7 @@ def _run_stages(paths, db, out, week, overrides, clean_exports, runner, dask_add
     return summary
 
 
-def _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports, runner, dask_address,
-                         replace, wait):
+def _run_as_prefect_flow(paths, db, out, week, options, runner, dask_address, replace, wait):
     """The run as a Prefect flow, recorded by the configured Prefect API (or a temporary one
     for Dask), with Prefect's own run logs kept out of the way: the CLI says what happened."""
     import logging
@@ -185,8 +216,8 @@ def _run_as_prefect_flow(paths, db, out, week, overrides, clean_exports, runner,
         logging.getLogger(name).setLevel(logging.CRITICAL)
     chosen = dask_flow(dask_address) if runner == "dask" else comention_flow
     return chosen(paths=paths, db=str(db), out=str(out) if out else None, week=week,
-                  fields=overrides, clean_exports=clean_exports, runner=runner,
-                  replace=replace, verbose=True, wait=wait)
+                  fields=options.fields, clean_exports=options.clean_exports, runner=runner,
+                  replace=replace, verbose=True, wait=wait, follow_links=options.follow_links)
 
 
 @app.command()
@@ -204,6 +235,7 @@ def run(
         help="Scheduler of an existing Dask cluster (tcp://host:8786); default: a local "
              "cluster of 2 workers.")] = None,
     wait: WaitOption = 0.0,
+    follow_links: FollowLinksOption = False,
 ) -> None:
     """Read the dumps, find countries and themes, update the weekly tables, write the report.
 
@@ -211,7 +243,7 @@ def run(
     (PREFECT_API_URL), the run is a Prefect flow recorded there.
     """
     _run(paths, db, out, _parse_week(week), field, clean_exports, runner, dask_address, replace,
-         wait)
+         wait, follow_links)
 
 
 @app.command()
@@ -222,9 +254,11 @@ def ingest(
     clean_exports: CleanOption = False,
     replace: ReplaceOption = False,
     wait: WaitOption = 0.0,
+    follow_links: FollowLinksOption = False,
 ) -> None:
     """Like run, without writing a report."""
-    _run(paths, db, None, None, field, clean_exports, replace=replace, wait=wait)
+    _run(paths, db, None, None, field, clean_exports, replace=replace, wait=wait,
+         follow_links=follow_links)
 
 
 @app.command()
@@ -238,6 +272,8 @@ def report(
         "--all-weeks", help="One report for every week that has articles.")] = False,
 ) -> None:
     """Write the weekly HTML report from the warehouse."""
+    import duckdb
+
     from flows.warehouse import Warehouse, WarehouseError
     from reports.queries import NoArticlesInWeek, weeks_with_articles
     from reports.render import render_report
@@ -251,6 +287,8 @@ def report(
             paths = [render_report(wh, out, chosen, images=png) for chosen in weeks]
     except (WarehouseError, NoArticlesInWeek) as exc:
         raise _fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise _unreadable(db, exc) from None
     if not paths or paths[-1] is None:
         raise _fail(f"no articles in {db}: nothing to report")
     for path in paths:
@@ -286,6 +324,8 @@ def sql(
 @app.command()
 def check(db: DbOption = DEFAULT_DB) -> None:
     """Run every stage's expectation suite against the published tables (read-only)."""
+    import duckdb
+
     from flows.check import check_published
     from flows.warehouse import Warehouse, WarehouseError
 
@@ -294,6 +334,8 @@ def check(db: DbOption = DEFAULT_DB) -> None:
             gates = check_published(wh)
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise _unreadable(db, exc) from None
     table = Table("stage", "expectation", "threshold", "observed", "severity", "result")
     for gate in gates:
         for r in gate.results:

@@ -19,7 +19,8 @@ from prefect.tasks import exponential_backoff
 
 from flows.orchestration import as_task
 from flows.pipeline import RunSummary, create_warehouse, run_pipeline
-from flows.sources import discover, source_of
+from flows.sources import Inputs, find_inputs, source_of
+from flows.stages.ingest import hidden_note
 from flows.warehouse import Warehouse, WarehouseError
 from reports.render import render_report
 from transforms.dates import week_start
@@ -43,14 +44,15 @@ def _transient(task, task_run, state) -> bool:
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(10),
       retry_condition_fn=_transient)
 def run_stages(paths: list[str], db: Path, out: Path | None,
-               inbox_files: bool = False) -> RunSummary:
-    """The pipeline; with ``inbox_files``, the run also records its files as processed, in
-    what it publishes (a run that fails leaves them to be read again)."""
+               inbox_files: list[FileState] | None = None) -> RunSummary:
+    """The pipeline; with ``inbox_files`` (the states of ``paths`` before the run), the run
+    also records its files as processed, in what it publishes (a run that fails leaves them
+    to be read again)."""
     def record_files(wh: Warehouse, summary: RunSummary) -> None:
-        mark_processed(wh, [Path(p) for p in paths], summary.run_id)
+        mark_processed(wh, [Path(p) for p in paths], summary.run_id, inbox_files)
 
     return run_pipeline(paths, db, out, as_task=as_task,
-                        before_publish=record_files if inbox_files else None)
+                        before_publish=record_files if inbox_files is not None else None)
 
 
 def _nothing_to_report(why: str, key: str) -> None:
@@ -73,28 +75,60 @@ def _summary_markdown(summary: RunSummary, files: list[Path]) -> str:
     )
 
 
+# A file as the inbox records it: (path as in the warehouse, size, modification time).
+FileState = tuple[str, int, float]
+
+
+def file_state(path: Path) -> FileState:
+    """``path`` as the inbox records it; a link as itself (a broken one has no target)."""
+    info = path.lstat() if path.is_symlink() else path.stat()
+    return source_of(path), info.st_size, info.st_mtime
+
+
 def new_inbox_files(db: Path, inbox: Path) -> list[Path]:
-    """Files in the inbox not yet processed (a file changed since counts as new), by the
-    published warehouse (read-only, as an analyst reads it: the run's writer is not open yet)."""
+    """Files in the inbox not yet processed (a file changed since counts as new)."""
+    return list(new_inbox_states(db, inbox))
+
+
+def new_inbox_states(db: Path, inbox: Path, found: Inputs | None = None
+                     ) -> dict[Path, FileState]:
+    """The inbox's entries not yet processed, each with its state now, by the published
+    warehouse (read-only, as an analyst reads it: the run's writer is not open yet). The
+    entries the finder refuses (links out of the inbox, FIFOs) come too: the run quarantines
+    them, once. The state is taken before the run reads: a file that grows while it is read
+    is recorded at the size it had, and read again (its new records) the next time.
+    ``found``: what the inbox holds, if the caller has listed it already."""
     if not inbox.exists():
-        return []
-    files = discover([str(inbox)])
+        return {}
+    found = found or find_inputs([str(inbox)])
+    entries = found.files + [refused.path for refused in found.refused]
     seen = set()
     if db.exists():
         with Warehouse(db, read_only=True) as wh:
             if wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'inbox_files'"):
                 seen = {(p, s, m) for p, s, m in wh.con.execute(
                     "SELECT path, size, mtime FROM inbox_files").fetchall()}
-    return [f for f in files
-            if (source_of(f), f.stat().st_size, f.stat().st_mtime) not in seen]
+    states = {}
+    for entry in entries:
+        try:
+            state = file_state(entry)
+        except OSError:  # gone since it was listed
+            continue
+        if state not in seen:
+            states[entry] = state
+    return states
 
 
-def mark_processed(wh: Warehouse, files: list[Path], run_id: str) -> None:
+def mark_processed(wh: Warehouse, files: list[Path], run_id: str,
+                   states: list[FileState] | None = None) -> None:
+    """Record ``files`` as processed by ``run_id``, in the ``states`` they were read in
+    (default: as they are now)."""
+    states = states if states is not None else [file_state(f) for f in files]
     rows = pl.DataFrame({
-        "path": [source_of(f) for f in files], "size": [f.stat().st_size for f in files],
-        "mtime": [f.stat().st_mtime for f in files], "run_id": [run_id] * len(files),
-        "processed_at": [datetime.now(UTC)] * len(files),
-    })
+        "path": [path for path, _, _ in states], "size": [size for _, size, _ in states],
+        "mtime": [mtime for _, _, mtime in states], "run_id": [run_id] * len(states),
+        "processed_at": [datetime.now(UTC)] * len(states),
+    }, schema_overrides={"size": pl.Int64, "mtime": pl.Float64})
     # A file another run recorded meanwhile stays recorded once.
     with wh.transaction(), wh.incoming(rows):
         wh.con.execute("INSERT OR IGNORE INTO inbox_files BY NAME SELECT * FROM _incoming")
@@ -112,12 +146,18 @@ def ingest_inbox(inbox: str | None = None, db: str | None = None) -> int:
     db_path = _path(db, "COMENTION_DB", "comention.duckdb")
     db_path.parent.mkdir(parents=True, exist_ok=True)  # e.g. COMENTION_DB in a new folder
     create_warehouse(db_path)
-    files = new_inbox_files(db_path, inbox_path)
+    found = find_inputs([str(inbox_path)]) if inbox_path.exists() else Inputs()
+    states = new_inbox_states(db_path, inbox_path, found)
+    files = list(states)
+    hidden = f"\n\n{hidden_note([str(p) for p in found.hidden])}." if found.hidden else ""
     if not files:
-        create_markdown_artifact(f"No new files in `{inbox_path}`.", key="comention-ingest")
+        create_markdown_artifact(f"No new files in `{inbox_path}`.{hidden}",
+                                 key="comention-ingest")
         return 0
-    summary = run_stages([str(f) for f in files], db_path, None, inbox_files=True)
-    create_markdown_artifact(_summary_markdown(summary, files), key="comention-ingest")
+    summary = run_stages([str(f) for f in files], db_path, None,
+                         inbox_files=list(states.values()))
+    create_markdown_artifact(_summary_markdown(summary, files) + hidden,
+                             key="comention-ingest")
     return len(files)
 
 

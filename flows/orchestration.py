@@ -34,17 +34,20 @@ def comention_flow(
     paths: list[str], db: str = "comention.duckdb", out: str | None = "reports/out",
     week: date | None = None, fields: dict[str, str] | None = None, clean_exports: bool = False,
     runner: str = "local", replace: bool = False, verbose: bool = False, wait: float = 0.0,
+    follow_links: bool = False,
 ) -> RunSummary:
     """Ingest the dumps at ``paths`` into ``db`` and write the weekly report into ``out``.
 
     ``fields`` maps record fields to export columns (``{"text": "maintext"}``);
     ``clean_exports`` runs page cleaning on the text of structured exports too; ``replace``
     reloads files read before; ``verbose`` prints a line per stage; ``wait``: seconds to wait
-    for another run writing ``db``. With ``runner="dask"``
+    for another run writing ``db``; ``follow_links``: read symbolic links out of the folders
+    given too. With ``runner="dask"``
     (and the flow run on a DaskTaskRunner, see ``dask_flow``) extraction and enrichment
     batches run on the Dask cluster.
     """
-    options = ReadOptions(fields=fields or {}, clean_exports=clean_exports)
+    options = ReadOptions(fields=fields or {}, clean_exports=clean_exports,
+                          follow_links=follow_links)
     progress = RunProgress(Console(), live=Console(stderr=True)) if verbose else None
 
     def pipeline(mapper=None) -> RunSummary:

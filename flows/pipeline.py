@@ -30,7 +30,7 @@ from flows.stages.enrich import enrich
 from flows.stages.ingest import clear_file_quarantine, ingest
 from flows.stages.marts import marts
 from flows.stages.report import report
-from flows.warehouse import Warehouse, WarehouseError, sql_string
+from flows.warehouse import Warehouse, WarehouseError, damage_message, sql_string
 from flows.writer import Writer
 from transforms.gazetteer import countries_reference
 from transforms.themes import themes_reference
@@ -64,6 +64,36 @@ def start_run(wh: Warehouse, run_id: str, paths: list[str]) -> None:
         "INSERT INTO runs (run_id, started_at, status, inputs) VALUES (?, ?, 'running', ?)",
         [run_id, datetime.now(UTC), paths],
     )
+
+
+def mark_abandoned(wh: Warehouse, run_id: str, abandoned: dict | None) -> list[str]:
+    """Record as 'abandoned' the runs whose process ended without finishing (killed, out of
+    memory, the machine stopped): the one the writer's lock still named (``abandoned``, see
+    flows.writer), and any run still 'running' in the warehouse (left by an earlier version,
+    which wrote in place). Called holding the writer's lock, so none of them is still
+    writing. Returns their run ids."""
+    why = ("ended without finishing (killed, out of memory or the machine stopped): nothing "
+           f"of it was published; noticed by run {run_id}")
+    if abandoned and not abandoned["run_id"].startswith(CREATE_PREFIX):
+        wh.con.execute(
+            "INSERT INTO runs (run_id, started_at, status, inputs, message) "
+            "VALUES (?, ?, 'abandoned', ?, ?) ON CONFLICT DO NOTHING",
+            [abandoned["run_id"], _started_at(abandoned.get("started_at")),
+             [str(p) for p in abandoned.get("inputs") or []],
+             f"its process (PID {abandoned.get('pid', '?')}) {why}"])
+    wh.con.execute("UPDATE runs SET status = 'abandoned', message = ? "
+                   "WHERE status = 'running' AND run_id <> ?", [f"its process {why}", run_id])
+    return [found for (found,) in wh.con.execute(
+        "SELECT run_id FROM runs WHERE status = 'abandoned' AND message LIKE ?",
+        [f"%noticed by run {run_id}"]).fetchall()]
+
+
+def _started_at(text: str | None) -> datetime:
+    """When the lock says its run started (now, if it cannot say)."""
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return datetime.now(UTC)
 
 
 def finish_run(wh: Warehouse, summary: RunSummary, status: str, message: str | None) -> None:
@@ -116,12 +146,15 @@ def _warn(summary: RunSummary, replace: bool, progress: RunProgress) -> None:
             "whose text is already loaded stay as they were.")
 
 
+CREATE_PREFIX = "create-"  # the writer's run id when it only creates a warehouse
+
+
 def create_warehouse(db: Path) -> None:
     """Publish an empty warehouse (schema and reference tables) at ``db`` if none is there, so
     analysts and reports find the tables before the first articles arrive."""
     if db.exists():
         return
-    writer = Writer(db, f"create-{new_run_id()}")
+    writer = Writer(db, f"{CREATE_PREFIX}{new_run_id()}")
     with writer as wh:
         wh.ensure_schema(countries_reference(), themes_reference())
         writer.publish()
@@ -147,9 +180,14 @@ def run_pipeline(
     progress = progress or RunProgress()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, db=db)
-    writer = Writer(db, run_id, wait=wait, on_wait=progress.say)
+    writer = Writer(db, run_id, wait=wait, on_wait=progress.say, inputs=paths)
     with writer as wh:
         wh.ensure_schema(countries_reference(), themes_reference())
+        summary.abandoned = mark_abandoned(wh, run_id, writer.abandoned)
+        if summary.abandoned:
+            progress.warn(f"{plural(len(summary.abandoned), 'earlier run')} ended without "
+                          "finishing (killed?) and published nothing: recorded as abandoned "
+                          f"({', '.join(summary.abandoned)})")
         start_run(wh, run_id, paths)
         wh.drop_staged("touched_weeks")
         wh.con.execute("CREATE TABLE staging.touched_weeks (week DATE)")
@@ -169,9 +207,10 @@ def run_pipeline(
             _publish_failure(writer, summary, str(exc))
             raise
         except duckdb.Error as exc:
-            # Out of memory or disk, mostly: the run's work is thrown away.
+            # Out of memory or disk, mostly (or a damaged warehouse file): the run's work is
+            # thrown away.
             message = (f"{summary.stage} failed in DuckDB, nothing of the run was published: "
-                       f"{str(exc).splitlines()[0]}")
+                       f"{damage_message(db, exc) or str(exc).splitlines()[0]}")
             _publish_failure(writer, summary, message)
             raise RunFailed(message, summary) from None
         except WorkerDied as exc:
@@ -224,7 +263,8 @@ def _stages(wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary,
 # records it quarantined (nothing read is ever lost), in the files as they are now.
 _FAILURE_RECORD = {  # in this order: the files' earlier quarantine rows go before its own come
     "run_sources": "SELECT * FROM staging.run_sources",
-    "runs": "SELECT * FROM runs WHERE run_id = '{run}'",
+    # With the runs it found abandoned (flows.writer): recorded even if it fails.
+    "runs": "SELECT * FROM runs WHERE run_id = '{run}' OR run_id IN ({abandoned})",
     "quality_results": "SELECT * FROM quality_results WHERE run_id = '{run}'",
     "quarantine": "SELECT * FROM quarantine WHERE run_id = '{run}' AND stage = 'ingest'",
 }
@@ -239,7 +279,7 @@ def _publish_failure(writer: Writer, summary: RunSummary, message: str) -> None:
     folder.mkdir()
     try:
         wh = writer.reopen()
-        kept = _save_failure_record(wh, summary.run_id, folder)
+        kept = _save_failure_record(wh, summary, folder)
         wh = writer.discard()
         wh.ensure_schema(countries_reference(), themes_reference())
         with wh.transaction() as con:
@@ -254,6 +294,11 @@ def _publish_failure(writer: Writer, summary: RunSummary, message: str) -> None:
                     wh.drop_staged("run_sources")
                 else:
                     conflict = " ON CONFLICT DO NOTHING" if table == "quarantine" else ""
+                    if table == "runs" and summary.abandoned:
+                        # A run it found abandoned may be there as 'running' (left by a
+                        # version that wrote in place).
+                        con.execute(f"DELETE FROM runs WHERE run_id IN (SELECT run_id FROM "
+                                    f"{rows})")
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {rows}{conflict}")
             if "runs" not in kept:
                 start_run(wh, summary.run_id, [])
@@ -266,13 +311,15 @@ def _publish_failure(writer: Writer, summary: RunSummary, message: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _save_failure_record(wh: Warehouse, run_id: str, folder: Path) -> dict[str, Path]:
+def _save_failure_record(wh: Warehouse, summary: RunSummary, folder: Path) -> dict[str, Path]:
+    run_id = summary.run_id
     kept = {}
     for table, query in _FAILURE_RECORD.items():
         if table == "run_sources" and not wh.has_staged("run_sources"):
             continue
         path = folder / f"{table}.parquet"
-        wh.con.execute(f"COPY ({query.format(run=run_id)}) TO {sql_string(path)} "
-                       "(FORMAT parquet)")
+        abandoned = ", ".join(sql_string(found) for found in summary.abandoned) or "NULL"
+        rows = query.format(run=run_id, abandoned=abandoned)
+        wh.con.execute(f"COPY ({rows}) TO {sql_string(path)} (FORMAT parquet)")
         kept[table] = path
     return kept

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
-from flows.warehouse import Warehouse, WarehouseError
+from flows.warehouse import Warehouse, WarehouseError, damage_message
 
 TERMINAL_ROWS = 50  # default --limit for a table on a terminal
 BATCH = 2048  # rows fetched from DuckDB at a time
@@ -68,7 +68,7 @@ def run_query(db: Path, query: str, fmt: str = "table", limit: int | None = None
     try:
         _interruptible(con, lambda stop: _print(con, query, fmt, limit, out, err, stop), timeout)
     except duckdb.Error as exc:
-        raise QueryError(str(exc).rstrip()) from None
+        raise QueryError(damage_message(db, exc) or str(exc).rstrip()) from None
     except BrokenPipeError:
         pass  # the reader (`| head`) has all it wants: not an error
     finally:

@@ -220,7 +220,7 @@ COMMENT ON TABLE runs IS 'One row per pipeline run.';
 COMMENT ON COLUMN runs.run_id IS 'Run id (UTC timestamp and a random suffix).';
 COMMENT ON COLUMN runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN runs.finished_at IS 'When the run ended; NULL while running.';
-COMMENT ON COLUMN runs.status IS 'running, success or failed.';
+COMMENT ON COLUMN runs.status IS 'running, success, failed, or abandoned (its process ended without finishing, e.g. killed: recorded by the next run, see message).';
 COMMENT ON COLUMN runs.records_seen IS 'Input records read (every record is an article, a duplicate or quarantined).';
 COMMENT ON COLUMN runs.articles_loaded IS 'New articles published.';
 COMMENT ON COLUMN runs.duplicates IS 'Records whose article was already loaded (this run or earlier).';

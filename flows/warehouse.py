@@ -53,6 +53,23 @@ class WarehouseError(Exception):
     """The database file cannot be opened or used; the message says why."""
 
 
+# What DuckDB says of a file cut short or overwritten (a full disk, a copy interrupted).
+_DAMAGE = re.compile(r"Could not read enough bytes|Corrupt database file|not a valid DuckDB "
+                     r"database file|does not match stored checksum")
+
+
+def damage_message(path: Path, exc: BaseException) -> str | None:
+    """One line for a database file that is damaged (truncated or corrupted), naming ``path``
+    and what to do; None if ``exc`` says something else."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if not _DAMAGE.search(text):
+        return None
+    # The file is named once, first (it may be the writer's copy of it).
+    detail = re.sub(r'file "[^"]*"', "file", re.sub(r' from file "[^"]*"', "", text))
+    return (f"{path} is damaged (truncated or corrupted: {detail}): restore it from a "
+            "backup, or move it aside to start a new warehouse")
+
+
 def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> str:
     """Why the file could not be opened, in one line; a lock held by another process (DuckDB
     allows one writer) names that process, so the user knows what to wait for."""
@@ -67,15 +84,18 @@ def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> str:
         return (f"{path} is in use by another process ({process}): DuckDB allows one writer "
                 "at a time, and readers only while nobody writes. Try again when that run "
                 "has finished.")
-    return f"cannot open database {path}: {text.splitlines()[0]}"
+    return damage_message(path, exc) or f"cannot open database {path}: {text.splitlines()[0]}"
 
 
 class Warehouse:
-    def __init__(self, path: str | Path, read_only: bool = False, sandboxed: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, sandboxed: bool = False,
+                 copy_of: Path | None = None):
         """Open the warehouse at ``path``. ``sandboxed`` (read-only too): no statement can
         write, read other files or change settings — ``read_only`` alone still allows ATTACH …
-        READ_WRITE and COPY TO (../shared/DEPENDENCIES.md)."""
+        READ_WRITE and COPY TO (../shared/DEPENDENCIES.md). ``copy_of``: the file ``path`` is
+        a copy of (flows.writer's working copy), the one a damaged copy is reported as."""
         self.path = Path(path)
+        self.copy_of = copy_of
         read_only = read_only or sandboxed
         if read_only and not self.path.exists():
             raise WarehouseError(f"no database at {self.path}: run `comention run` first")
@@ -86,7 +106,8 @@ class Warehouse:
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.Error as exc:
-            raise WarehouseError(_open_error(self.path, exc, read_only)) from None
+            message = copy_of and damage_message(copy_of, exc)
+            raise WarehouseError(message or _open_error(self.path, exc, read_only)) from None
         self.read_only = read_only
 
     def close(self) -> None:
@@ -171,8 +192,12 @@ class Warehouse:
         self.con.register("_incoming", frame.to_arrow())
         try:
             yield
-        finally:
-            self.con.unregister("_incoming")
+        except BaseException:
+            # Not to hide the error: a transaction it aborted refuses the unregister too.
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister("_incoming")
+            raise
+        self.con.unregister("_incoming")
 
     def stage(self, name: str, frame: pl.DataFrame) -> None:
         """Replace staging.<name> with ``frame``."""

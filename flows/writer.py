@@ -8,7 +8,9 @@ run never opens the published file. Beside ``comention.duckdb`` it keeps a folde
 
 - ``work.duckdb``: the working copy the run writes, chunk by chunk (a copy of the published file);
 - ``work.duckdb.dedup``: the near-duplicate index of its articles (flows.dedup), never published;
-- ``lock``: held while a run writes (flock); it names that run, for the one that has to wait;
+- ``lock``: held while a run writes (flock); it names that run, for the one that has to wait,
+  and is emptied when the run ends: a run that finds it naming another run (and gets the
+  lock: that run's process is gone) knows that run was abandoned (``Writer.abandoned``);
 - ``synced``: the identity of the published file the working copy equals, untouched since;
 - ``spare.duckdb`` and the ``*.digests`` manifests: see flows.filecopy.
 
@@ -48,13 +50,19 @@ def index_of(db: Path) -> Path:
     return index_path(writer_folder(db) / "work.duckdb")
 
 
-def _holder(lock_file) -> str:
-    """Who holds the lock, in words: "run … (PID …, started … UTC, … s ago)"."""
+def _held(lock_file) -> dict:
+    """The lock's record of the run holding it (run_id, pid, started_at, inputs), or {}."""
     lock_file.seek(0)
     try:
         held = json.loads(lock_file.read() or "{}")
     except ValueError:
-        held = {}
+        return {}
+    return held if isinstance(held, dict) and "run_id" in held else {}
+
+
+def _holder(lock_file) -> str:
+    """Who holds the lock, in words: "run … (PID …, started … UTC, … s ago)"."""
+    held = _held(lock_file)
     if not held:
         return "another run"
     started = datetime.fromisoformat(held["started_at"])
@@ -68,11 +76,14 @@ class Writer:
 
     ``wait``: seconds to wait for another run to finish (``on_wait`` is told once whom it
     waits for); then WriterBusy names that run. ``publish()`` swaps the working copy in;
-    ``discard()`` throws the run's changes away.
+    ``discard()`` throws the run's changes away. ``inputs``: what the run reads, kept in the
+    lock for the run after it should this one be killed. ``abandoned``, once entered: the
+    lock's record of a run that held it and ended without releasing it (killed), or None.
     """
 
     def __init__(self, db: Path, run_id: str, wait: float = 0.0,
-                 on_wait: Callable[[str], None] | None = None):
+                 on_wait: Callable[[str], None] | None = None,
+                 inputs: list[str] | None = None):
         self.db = Path(db)
         self.run_id = run_id
         self.folder = writer_folder(self.db)
@@ -80,6 +91,8 @@ class Writer:
         self.synced = self.folder / "synced"
         self.wait = wait
         self.on_wait = on_wait
+        self.inputs = inputs or []
+        self.abandoned: dict | None = None
         self.wh: Warehouse | None = None
         self._lock = None
 
@@ -123,10 +136,12 @@ class Writer:
                     self.on_wait(f"waiting for {holder} to finish writing {self.db}")
                     told = True
                 time.sleep(0.5)
+        self.abandoned = _held(self._lock) or None  # emptied by every run that ended
         self._lock.seek(0)
         self._lock.truncate()
         self._lock.write(json.dumps({"run_id": self.run_id, "pid": os.getpid(),
-                                     "started_at": datetime.now(UTC).isoformat()}))
+                                     "started_at": datetime.now(UTC).isoformat(),
+                                     "inputs": self.inputs}))
         self._lock.flush()
 
     def _release(self) -> None:
@@ -139,7 +154,7 @@ class Writer:
     def _open(self, repair: bool = False) -> Warehouse:
         """Connect to the working copy and its near-duplicate index; with ``repair``, after
         the copy was made again, the index is brought back in line with its articles."""
-        self.wh = Warehouse(self.work)
+        self.wh = Warehouse(self.work, copy_of=self.db)
         if attach_index(self.wh) or repair:  # a new index, or a copy made again under it
             repair_index(self.wh)
         return self.wh

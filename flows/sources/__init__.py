@@ -16,7 +16,6 @@ batches of articles (Polars frames) too; ``read_records`` gives every record as 
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,11 @@ from typing import BinaryIO
 import polars as pl
 
 from flows.sources import archives, delimited, jsonl, pages, parquet, warc
+from flows.sources.finder import InputNotFound as InputNotFound
+from flows.sources.finder import Inputs as Inputs
+from flows.sources.finder import Refused
+from flows.sources.finder import discover as discover
+from flows.sources.finder import find_inputs as find_inputs
 from flows.sources.raw import RAW_FIELDS, ArticleBatch, records_frame
 from flows.sources.raw import RAW_SCHEMA as RAW_SCHEMA  # the frames' schema, for their users
 from transforms.reasons import ReasonCode
@@ -60,29 +64,8 @@ class ReadOptions:
     max_archive_depth: int = 4
     # Read CSV and Parquet as columns where that gives the same records; False: row by row.
     columnar: bool = True
-
-
-class InputNotFound(Exception):
-    """A path given on the command line matches nothing."""
-
-
-def discover(paths: list[str]) -> list[Path]:
-    """Files under the given paths: files as they are, folders recursively, globs expanded."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file()))
-        else:
-            matches = sorted(Path(m) for m in glob.glob(raw, recursive=True))
-            if not matches:
-                raise InputNotFound(f"no such file, folder or glob match: {raw}")
-            for match in matches:
-                found.extend(discover([str(match)]))
-    # A file named twice is read once; order stays stable for reproducible runs.
-    return list(dict.fromkeys(p.resolve() for p in found if not p.name.startswith(".")))
+    # Follow symbolic links out of the folders given (flows.sources.finder).
+    follow_links: bool = False
 
 
 def member_error(key: str, code: ReasonCode, reason: str) -> dict:
@@ -93,6 +76,12 @@ def member_error(key: str, code: ReasonCode, reason: str) -> dict:
 def file_error(path: Path, code: ReasonCode, reason: str, key: str | None = None) -> dict:
     return {**dict.fromkeys(RAW_FIELDS), "source": source_of(path),
             **member_error(key or archives.utf8(path.name), code, reason)}
+
+
+def refused_records(refused: list[Refused]) -> pl.DataFrame:
+    """The entries the finder did not read (links out of the folders given, FIFOs, devices,
+    folders that cannot be listed), one record each saying why, as a frame of RAW_SCHEMA."""
+    return records_frame([file_error(r.path, r.code, r.reason) for r in refused])
 
 
 def sniff_format(name: str, head: bytes) -> str | None:

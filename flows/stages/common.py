@@ -42,6 +42,11 @@ class RunSummary:
     # This run's most common quarantine reasons: (reason, records, an example source).
     quarantine_reasons: list[tuple[str, int, str]] = field(default_factory=list)
     report: Path | None = None
+    # Hidden files and folders (names starting with a dot) found in the folders given and
+    # left out (flows.sources.finder): the run summary counts them.
+    hidden: list[str] = field(default_factory=list)
+    # Runs found abandoned when this one started (their process gone): recorded so.
+    abandoned: list[str] = field(default_factory=list)
     # The stage running (or the last one that ran), for messages about a failure.
     stage: str = "setup"
 

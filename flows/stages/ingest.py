@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import polars as pl
 
@@ -19,7 +21,13 @@ from flows.dedup import (
     with_signatures,
 )
 from flows.progress import RunProgress
-from flows.sources import ReadOptions, discover, read_record_batches, source_of
+from flows.sources import (
+    ReadOptions,
+    find_inputs,
+    read_record_batches,
+    refused_records,
+    source_of,
+)
 from flows.stages.common import (
     ENRICH_BATCH,
     INGEST_BATCH,
@@ -124,9 +132,16 @@ def ingest(
     by what they hold now (corrected dates, fields).
     """
     progress = progress or RunProgress()
-    files = discover(paths)
+    options = options or ReadOptions()
+    inputs = find_inputs(paths, follow_links=options.follow_links)
+    files = inputs.files
+    summary.hidden = [str(path) for path in inputs.hidden]
     attach_index(wh)
-    wh.stage("run_sources", pl.DataFrame({"source": [source_of(f) for f in files]}))
+    # What the finder refused (links out of the folders given, FIFOs, unreadable folders) is
+    # a record of the run too: one quarantine row each, replaced when it is met again.
+    refused = refused_records(inputs.refused)
+    wh.stage("run_sources", pl.DataFrame({"source": [source_of(f) for f in files]
+                                          + refused["source"].to_list()}))
     wh.con.execute(
         "CREATE OR REPLACE TABLE staging.replaced AS SELECT doc_id, source, record_key "
         "FROM articles WHERE ? AND source IN (SELECT source FROM staging.run_sources)",
@@ -141,8 +156,10 @@ def ingest(
     def raw_batches(advance) -> Iterator[tuple[pl.DataFrame, datetime]]:
         # Batches of INGEST_BATCH records across files: pages saved one per file are
         # extracted together, so the text-dump extractor learns each site's template lines.
-        for batch in _rebatched(read_record_batches(path, options, batch_rows=INGEST_BATCH)
-                                for path in files):
+        readers = (read_record_batches(path, options, batch_rows=INGEST_BATCH)
+                   for path in files)
+        for batch in _rebatched(itertools.chain([[refused]] if refused.height else [],
+                                                readers)):
             tally.records += batch.height
             advance(batch.height)
             yield batch, now
@@ -158,7 +175,8 @@ def ingest(
         if built:
             _load_chunk(wh, run_id, built, tally, params, summary)
     if tally.records == 0:
-        raise NothingToRead(f"no records found in {', '.join(paths)}")
+        hidden = (f" ({hidden_note(summary.hidden)})" if summary.hidden else "")
+        raise NothingToRead(f"no records found in {', '.join(paths)}{hidden}")
     if replace:
         _relink_copies(wh, run_id)
 
@@ -182,6 +200,13 @@ def ingest(
     summary.near_duplicates = tally.near
     # staging.run_sources stays for the run: a failed run clears its files' quarantine rows.
     wh.drop_staged("replaced", "successors")
+
+
+def hidden_note(hidden: list[str]) -> str:
+    """What a run left out as hidden, in words for its summary."""
+    names = ", ".join(Path(path).name for path in hidden[:3]) + (", …" if len(hidden) > 3 else "")
+    things = "hidden file or folder" if len(hidden) == 1 else "hidden files or folders"
+    return f"left out {len(hidden):,} {things} ({names}): name a hidden file to read it"
 
 
 def _rebatched(files: Iterator[Iterator[pl.DataFrame]]) -> Iterator[pl.DataFrame]:

@@ -177,7 +177,8 @@ def test_per_article_tables_of_an_earlier_version_lose_their_key_and_keep_their_
 
 def test_unopenable_database_is_a_readable_error(tmp_path):
     (tmp_path / "bad.duckdb").write_bytes(b"not a database at all" * 100)
-    with pytest.raises(WarehouseError, match="cannot open database"):
+    with pytest.raises(WarehouseError, match=r"bad.duckdb is damaged \(truncated or "
+                                             "corrupted: .*not a valid DuckDB database file"):
         Warehouse(tmp_path / "bad.duckdb")
     with pytest.raises(WarehouseError, match="no database at"):
         Warehouse(tmp_path / "missing.duckdb", read_only=True)
