@@ -62,10 +62,19 @@ class ReadOptions:
     clean_exports: bool = False
     max_expanded_bytes: int = int(os.environ.get("COMENTION_MAX_EXPANDED_BYTES", 4 * 2**30))
     max_archive_depth: int = 4
+    # Quarantined records of one input file listed one by one, at most: the rest are counted
+    # in the run and in one row (a few KB of xz can expand into tens of millions of bad lines).
+    max_quarantined_per_file: int = int(os.environ.get("COMENTION_MAX_QUARANTINED_PER_FILE",
+                                                       100_000))
     # Read CSV and Parquet as columns where that gives the same records; False: row by row.
     columnar: bool = True
     # Follow symbolic links out of the folders given (flows.sources.finder).
     follow_links: bool = False
+
+
+# Text (title and text) in one frame of records read one by one, at most: a frame of 500
+# lines of 9 MB would hold 4.5 GB.
+BATCH_BYTES = 8 * 2**20
 
 
 def member_error(key: str, code: ReasonCode, reason: str) -> dict:
@@ -181,21 +190,25 @@ def read_records(path: Path, options: ReadOptions | None = None) -> Iterator[dic
 
 
 def read_record_batches(path: Path, options: ReadOptions | None = None,
-                        batch_rows: int = 500) -> Iterator[pl.DataFrame]:
+                        batch_rows: int = 500, batch_bytes: int = BATCH_BYTES
+                        ) -> Iterator[pl.DataFrame]:
     """``read_records`` as frames of RAW_SCHEMA: records read one by one come ``batch_rows``
-    at a time, batches read as columns as they are."""
+    at a time, or fewer where their text reaches ``batch_bytes``; batches read as columns as
+    they are."""
     pending: list[dict] = []
+    size = 0
     for item in _read(path, options or ReadOptions()):
         if isinstance(item, ArticleBatch):
             if pending:
                 yield records_frame(pending)
-                pending = []
+                pending, size = [], 0
             yield item.raw_frame()
             continue
         pending.append(item)
-        if len(pending) >= batch_rows:
+        size += len(item["text"] or "") + len(item["title"] or "")
+        if len(pending) >= batch_rows or size >= batch_bytes:
             yield records_frame(pending)
-            pending = []
+            pending, size = [], 0
     if pending:
         yield records_frame(pending)
 

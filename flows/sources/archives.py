@@ -11,7 +11,9 @@ import bz2
 import gzip
 import io
 import lzma
+import shutil
 import tarfile
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -27,6 +29,10 @@ _MAGIC = {
     b"\xfd7zXZ\x00": "xz",
     b"\x28\xb5\x2f\xfd": "zst",
 }
+# A zip read from a stream (a zip inside a compressed file) is copied here first, since its
+# directory is at its end: in memory up to this size, then on disk (the expansion budget
+# bounds both).
+ZIP_SPOOL_MEMORY = 32 * 2**20
 _SUFFIXES = {"gz": (".gz", ".gzip", ".tgz"), "bz2": (".bz2",), "xz": (".xz",),
              "zst": (".zst", ".zstd")}
 
@@ -269,9 +275,16 @@ def utf8(text: str) -> str:
 
 
 def _zip_members(stream, name, budget):
-    if not stream.seekable():
-        data = stream.read()
-        stream = io.BytesIO(data)
+    if stream.seekable():
+        yield from _zip_archive_members(stream, name, budget)
+        return
+    with tempfile.SpooledTemporaryFile(ZIP_SPOOL_MEMORY, prefix="comention-zip-") as spool:
+        shutil.copyfileobj(stream, spool, 1 << 20)
+        spool.seek(0)
+        yield from _zip_archive_members(spool, name, budget)
+
+
+def _zip_archive_members(stream, name, budget):
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError) as exc:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +23,7 @@ from flows.dedup import (
 )
 from flows.progress import RunProgress
 from flows.sources import (
+    BATCH_BYTES,
     ReadOptions,
     find_inputs,
     read_record_batches,
@@ -48,10 +50,14 @@ from transforms.articles import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, build_article
 # Records read, checked and published together: a run of any size is a series of bounded
 # chunks, each in its own short transaction on the private working copy (flows.writer).
 INGEST_CHUNK = 20_000
+# ... or fewer, where their articles' text reaches this size.
+INGEST_CHUNK_BYTES = 256 * 2**20
 
 
-# Not yet a transforms.reasons.ReasonCode: a record the article builder raised on.
+# Not yet transforms.reasons.ReasonCodes: a record the article builder raised on; the row
+# standing for a file's quarantined records past ReadOptions.max_quarantined_per_file.
 UNBUILDABLE_RECORD = "unbuildable_record"
+MORE_QUARANTINED = "more_quarantined"
 
 
 def _articles_of(args: tuple[pl.DataFrame, datetime]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -96,6 +102,68 @@ def _unbuildable(record: pl.DataFrame, exc: Exception) -> pl.DataFrame:
     }, schema=QUARANTINE_SCHEMA)
 
 
+class _QuarantineCap:
+    """Quarantined records of each file listed one by one up to ``limit``; the rest counted
+    (by reason code), for one row per file that says how many more there were and why."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.read_errors: dict[str, int] = {}  # records the readers could not read, per file
+        self.listed: dict[str, int] = {}  # quarantine rows kept, per file
+        self.unlisted: dict[str, Counter] = {}
+
+    def read_batch(self, raw: pl.DataFrame) -> pl.DataFrame:
+        """``raw`` without its unreadable records past the limit (before they are built)."""
+        unreadable = pl.col("error").is_not_null()
+        if raw.get_column("error").null_count() == raw.height:
+            return raw
+        ranked = raw.with_columns(_nth=unreadable.cum_sum().over("source")
+                                  + self._before(self.read_errors))
+        for source, n in raw.filter(unreadable).group_by("source").len().iter_rows():
+            self.read_errors[source] = self.read_errors.get(source, 0) + n
+        over = unreadable & (pl.col("_nth") > self.limit)
+        self._count(ranked.filter(over), "error_code")
+        return ranked.filter(~over).drop("_nth")
+
+    def quarantined(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """A chunk's quarantine rows, without those past the limit of their file."""
+        ranked = rows.with_columns(_nth=pl.int_range(1, pl.len() + 1).over("source")
+                                   + self._before(self.listed))
+        over = pl.col("_nth") > self.limit
+        kept = ranked.filter(~over).drop("_nth")
+        for source, n in kept.group_by("source").len().iter_rows():
+            self.listed[source] = self.listed.get(source, 0) + n
+        self._count(ranked.filter(over), "reason_code")
+        return kept
+
+    @staticmethod
+    def _before(counts: dict[str, int]) -> pl.Expr:
+        """Per row, the count of its file so far."""
+        if not counts:
+            return pl.lit(0, pl.Int64)
+        return pl.col("source").replace_strict(counts, default=0, return_dtype=pl.Int64)
+
+    def _count(self, dropped: pl.DataFrame, code: str) -> None:
+        for source, reason_code, n in dropped.group_by("source", code).len().iter_rows():
+            counts = self.unlisted.setdefault(source, Counter())
+            counts[reason_code or "unreadable_file"] += n
+
+    def rows(self) -> pl.DataFrame:
+        """One quarantine row per file with records past the limit."""
+        rows = [{"source": source, "record_key": f"{Path(source).name} (more quarantined)",
+                 "reason": f"{counts.total():,} more records of this file were quarantined "
+                           f"({', '.join(f'{c} {n:,}' for c, n in counts.most_common())}); "
+                           f"the first {self.limit:,} are listed one by one "
+                           "(COMENTION_MAX_QUARANTINED_PER_FILE)",
+                 "reason_code": MORE_QUARANTINED, "excerpt": None}
+                for source, counts in self.unlisted.items()]
+        return pl.DataFrame(rows, schema=QUARANTINE_SCHEMA)
+
+    @property
+    def total(self) -> int:
+        return sum(counts.total() for counts in self.unlisted.values())
+
+
 @dataclass
 class _Tally:
     """What the chunks of a run add up to, for the summary and the run-level checks."""
@@ -113,6 +181,8 @@ class _Tally:
     # New articles the row-level checks sent to quarantine (counted there, not as duplicates).
     rejected: int = 0
     gates: list[GateResult] = field(default_factory=list)
+    cap: _QuarantineCap = field(default_factory=lambda: _QuarantineCap(
+        ReadOptions().max_quarantined_per_file))
 
 
 def ingest(
@@ -150,7 +220,7 @@ def ingest(
         summary.replaced = _remove_replaced(wh)
     clear_file_quarantine(wh, replace)
     params = gate_params(wh)
-    tally = _Tally()
+    tally = _Tally(cap=_QuarantineCap((options or ReadOptions()).max_quarantined_per_file))
     now = datetime.now(UTC)
 
     def raw_batches(advance) -> Iterator[tuple[pl.DataFrame, datetime]]:
@@ -162,18 +232,24 @@ def ingest(
                                                 readers)):
             tally.records += batch.height
             advance(batch.height)
-            yield batch, now
+            batch = tally.cap.read_batch(batch)
+            if batch.height:
+                yield batch, now
 
     with progress.counter("reading", unit="records") as advance:
         # The mapper reads ahead while the chunk before is written here.
         built: list[tuple[pl.DataFrame, pl.DataFrame]] = []
+        rows = size = 0
         for articles, quarantined in mapper(_articles_of, raw_batches(advance)):
             built.append((articles, quarantined))
-            if sum(a.height + q.height for a, q in built) >= INGEST_CHUNK:
+            rows += articles.height + quarantined.height
+            size += _text_bytes(articles, "body")
+            if rows >= INGEST_CHUNK or size >= INGEST_CHUNK_BYTES:
                 _load_chunk(wh, run_id, built, tally, params, summary)
-                built = []
+                built, rows, size = [], 0, 0
         if built:
             _load_chunk(wh, run_id, built, tally, params, summary)
+    _record_unlisted(wh, run_id, tally)
     if tally.records == 0:
         hidden = (f" ({hidden_note(summary.hidden)})" if summary.hidden else "")
         raise NothingToRead(f"no records found in {', '.join(paths)}{hidden}")
@@ -211,20 +287,52 @@ def hidden_note(hidden: list[str]) -> str:
 
 def _rebatched(files: Iterator[Iterator[pl.DataFrame]]) -> Iterator[pl.DataFrame]:
     """The record frames of every file, in order, cut and joined into frames of INGEST_BATCH
-    rows (the last may be shorter)."""
+    rows, or fewer where their text reaches BATCH_BYTES (the last may be shorter)."""
     pending: list[pl.DataFrame] = []
-    rows = 0
+    rows = size = 0
     for frames in files:
         for frame in frames:
             pending.append(frame)
             rows += frame.height
-            while rows >= INGEST_BATCH:
+            size += _text_bytes(frame)
+            while rows >= INGEST_BATCH or size >= BATCH_BYTES:
                 joined = pl.concat(pending)
-                yield joined.slice(0, INGEST_BATCH)
-                rest = joined.slice(INGEST_BATCH)
-                pending, rows = [rest], rest.height
+                cut = _rows_within(joined)
+                yield joined.slice(0, cut)
+                rest = joined.slice(cut)
+                pending, rows, size = [rest], rest.height, _text_bytes(rest)
     if rows:
         yield pl.concat(pending)
+
+
+def _text_bytes(frame: pl.DataFrame, *columns: str) -> int:
+    """The bytes of text in a frame's ``columns`` (a raw record frame's title and text)."""
+    return sum(frame.get_column(c).str.len_bytes().sum() or 0
+               for c in columns or ("title", "text"))
+
+
+def _rows_within(frame: pl.DataFrame) -> int:
+    """How many of the frame's first rows make a batch: INGEST_BATCH, or fewer where their
+    text reaches BATCH_BYTES; one at least."""
+    sizes = (frame.get_column("title").str.len_bytes().fill_null(0)
+             + frame.get_column("text").str.len_bytes().fill_null(0)).head(INGEST_BATCH)
+    return int((sizes.cum_sum() - sizes < BATCH_BYTES).sum())
+
+
+def _record_unlisted(wh: Warehouse, run_id: str, tally: _Tally) -> None:
+    """The quarantined records not listed one by one: counted, and one row per file."""
+    if not tally.cap.unlisted:
+        return
+    for counts in tally.cap.unlisted.values():
+        for code, n in counts.items():
+            seen = tally.reasons.setdefault(code, [f"quarantined: {code}", 0, None])
+            seen[1] += n
+    tally.quarantined += tally.cap.total
+    wh.stage("unlisted", tally.cap.rows())
+    wh.con.execute(
+        "INSERT INTO quarantine BY NAME SELECT ? AS run_id, 'ingest' AS stage, * "
+        "FROM staging.unlisted ON CONFLICT DO NOTHING", [run_id])
+    wh.drop_staged("unlisted")
 
 
 def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.DataFrame]],
@@ -233,6 +341,8 @@ def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.D
     raw = pl.concat([a for a, _ in built]).with_columns(
         seq=pl.int_range(tally.staged, tally.staged + pl.len()))
     quarantined = pl.concat([q for _, q in built])
+    tally.quarantined += quarantined.height
+    quarantined = tally.cap.quarantined(quarantined)
     wh.stage("raw_articles", raw)
     wh.stage("quarantine", quarantined)
     # First copy of each text wins; texts published before (by earlier runs or chunks) are
@@ -258,7 +368,6 @@ def _load_chunk(wh: Warehouse, run_id: str, built: list[tuple[pl.DataFrame, pl.D
         "record_key, reason, any_value(reason_code) AS reason_code, any_value(excerpt) "
         "AS excerpt FROM staging.quarantine GROUP BY source, record_key, reason "
         "ON CONFLICT DO NOTHING", [run_id])
-    tally.quarantined += quarantined.height
     articles_batch = wh.frame(f"SELECT * EXCLUDE (seq, body, {', '.join(SIGNATURE_COLUMNS)}), "
                               "length(body) AS body_chars FROM staging.new_articles").to_pandas()
     # Bodies stay in DuckDB: the checks see their length, not their text.
