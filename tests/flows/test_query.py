@@ -306,7 +306,7 @@ def test_a_timeout_interrupts_the_query(db):
 def test_ctrl_c_during_a_query_is_a_one_line_error(db):
     process = subprocess.Popen([str(COMENTION), "sql", FOREVER, "--db", str(db)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1)  # started (an import takes about 0.1 s) and inside the query
+    time.sleep(3)  # started (imports take about 0.1 s here, more on a loaded machine), in the query
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
     assert (process.returncode, out, err) == (1, "", "error: interrupted\n")
