@@ -64,8 +64,8 @@ class ReadOptions:
     max_archive_depth: int = 4
     # Quarantined records of one input file listed one by one, at most: the rest are counted
     # in the run and in one row (a few KB of xz can expand into tens of millions of bad lines).
-    max_quarantined_per_file: int = int(os.environ.get("COMENTION_MAX_QUARANTINED_PER_FILE",
-                                                       100_000))
+    max_quarantined_per_file: int = field(default_factory=lambda: int(
+        os.environ.get("COMENTION_MAX_QUARANTINED_PER_FILE", 100_000)))
     # Read CSV and Parquet as columns where that gives the same records; False: row by row.
     columnar: bool = True
     # Follow symbolic links out of the folders given (flows.sources.finder).

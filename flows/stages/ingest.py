@@ -51,7 +51,7 @@ from transforms.articles import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, build_article
 # chunks, each in its own short transaction on the private working copy (flows.writer).
 INGEST_CHUNK = 20_000
 # ... or fewer, where their articles' text reaches this size.
-INGEST_CHUNK_BYTES = 256 * 2**20
+INGEST_CHUNK_BYTES = 64 * 2**20
 
 
 # Not yet transforms.reasons.ReasonCodes: a record the article builder raised on; the row
