@@ -76,12 +76,17 @@ def with_bad_header(record: bytes) -> bytes:
 
 # --- archives and compressed files -------------------------------------------------------
 
-def test_a_zip_member_with_a_flipped_byte_is_quarantined_and_the_others_read(tmp_path):
+def two_member_zip(compression: int) -> bytearray:
+    """A zip of a.jsonl (stories 0-9) and b.jsonl (10-19), to damage."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
         archive.writestr("a.jsonl", jsonl(0, 10))
         archive.writestr("b.jsonl", jsonl(10, 10))
-    data = bytearray(buffer.getvalue())
+    return bytearray(buffer.getvalue())
+
+
+def test_a_zip_member_with_a_flipped_byte_is_quarantined_and_the_others_read(tmp_path):
+    data = two_member_zip(zipfile.ZIP_STORED)
     data[data.find(b"Story 3") + 2] ^= 1  # the CRC no longer matches
     (path := tmp_path / "dump.zip").write_bytes(bytes(data))
     good, bad = read(path)
@@ -93,11 +98,7 @@ def test_a_zip_member_with_a_flipped_byte_is_quarantined_and_the_others_read(tmp
 
 
 def test_a_zip_member_with_corrupt_deflate_data_leaves_the_other_members(tmp_path):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("a.jsonl", jsonl(0, 10))
-        archive.writestr("b.jsonl", jsonl(10, 10))
-    data = bytearray(buffer.getvalue())
+    data = two_member_zip(zipfile.ZIP_DEFLATED)
     start = 30 + len("a.jsonl") + 20
     data[start:start + 8] = bytes(b ^ 0xFF for b in data[start:start + 8])
     (path := tmp_path / "dump.zip").write_bytes(bytes(data))
