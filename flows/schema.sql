@@ -59,7 +59,7 @@ COMMENT ON COLUMN country_mentions.surface IS 'The text as written in the articl
 COMMENT ON COLUMN country_mentions.start IS 'Character offset of the mention in the field (0-based).';
 COMMENT ON COLUMN country_mentions."end" IS 'Character offset just past the mention in the field.';
 COMMENT ON COLUMN country_mentions.field IS 'title or body.';
-COMMENT ON COLUMN country_mentions.resolved_by IS 'How the country was chosen for a place name several places hold: qualifier (a state, province or country written after it), context (a state or country the article names elsewhere), prior (no evidence: the capital or most populous place); name when the surface has one reading, or is a country''s name that stays the country. NULL in rows enriched before this column existed.';
+COMMENT ON COLUMN country_mentions.resolved_by IS 'How the country was chosen for a place name several places hold: qualifier (a state, province or country written after it), context (the article''s evidence, weighed by transforms/place_model.py: states, countries and places it names elsewhere), prior (the default reading, the capital or most populous place, which the evidence did not outweigh); name when the surface has one reading, or is a country''s name that stays the country. NULL in rows enriched before this column existed.';
 
 CREATE TABLE IF NOT EXISTS article_countries (
     doc_id       VARCHAR NOT NULL,

