@@ -20,7 +20,13 @@ import simplemma
 
 from transforms import places
 from transforms.extract import STOPWORDS
-from transforms.gazetteer import KINDS, ambiguity_rules, currency_words, gazetteer
+from transforms.gazetteer import (
+    COUNTY_SUFFIXES,
+    KINDS,
+    ambiguity_rules,
+    currency_words,
+    gazetteer,
+)
 from transforms.language import languages_of
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
 
@@ -348,7 +354,12 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     org_able = _kind_is(found.kind, "name", "demonym", "capital", "city", "region")
     currency_able = _kind_is(found.kind, "name", "demonym")
     in_body = found.text >= n_titles
-    person_like = rule["person"] | (_kind_is(found.kind, "city", "region") & in_body)
+    # A name that says itself what kind of place it is ("Harris County", "Rapides Parish") is
+    # no person's name: a capitalised word after it names an institution ("Harris County
+    # Clerk's office").
+    divisions = _flags((texts[t].endswith(COUNTY_SUFFIXES, s, e) for t, s, e in spans), n)
+    person_like = ~divisions & (rule["person"]
+                                | (_kind_is(found.kind, "city", "region") & in_body))
     language_like = rule["language"]
     next_words = neighbours.next_words(org_able | person_like | language_like)
     previous_words = neighbours.previous_words(person_like | language_like)
@@ -361,6 +372,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
                 and word not in not_blocking)
 
     into_org = _in_organisation_names(texts, spans, next_words, org_able, neighbours)
+    into_org |= divisions & _flags(map(blocking, next_words), n)
     # "Swiss franc", "U.S. dollars", "US$": currency wording, not a mention of the country (the
     # unit in lower or upper case, so "German Mark Weber" is still German).
     currencies = currency_words()

@@ -83,6 +83,11 @@ def test_local_institutions_keep_their_place_as_an_organisation():
     assert ("Laurel County", "US", "name") in found
 
 
+def test_a_county_named_as_such_is_no_persons_name():
+    (found,) = resolved("She is a deputy clerk in the Harris County Clerk's office.")
+    assert ("Harris County", "US", "name") in found
+
+
 def test_a_state_inside_an_institutions_name_still_places_the_towns():
     (found,) = resolved("Officials in Athens said the Ohio State Highway Patrol closed the road.")
     assert ("Athens", "US", "context") in found
