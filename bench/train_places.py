@@ -21,7 +21,7 @@ import numpy as np
 
 from bench.bench_countries import SETS, _docs, with_languages
 from bench.data import half_of
-from transforms import place_model
+from transforms import logit, place_model
 from transforms.countries import find_mentions
 from transforms.places import name_key
 
@@ -76,7 +76,7 @@ def main() -> None:
     # its readings are more often the small domestic town than international news's.
     per_set = {s: counts[f"{s} tune"] for s in TRAINING_SETS}
     share = [len(tune) / len(TRAINING_SETS) / per_set[s] for s, *_ in tune]
-    weights = place_model.fit([x for *_, x, _ in tune], [y for *_, y in tune], share,
+    weights = logit.fit_choice([x for *_, x, _ in tune], [y for *_, y in tune], share,
                               l2=args.l2)
     prior = np.zeros(len(place_model.FEATURES))
     prior[place_model.FEATURES.index("default")] = 1.0

@@ -74,7 +74,7 @@ COMMENT ON COLUMN article_countries.doc_id IS 'The article (articles.doc_id).';
 COMMENT ON COLUMN article_countries.country IS 'ISO 3166-1 alpha-2 code.';
 COMMENT ON COLUMN article_countries.mentions IS 'Number of mentions of the country in title and body.';
 COMMENT ON COLUMN article_countries.kinds IS 'Distinct mention kinds, sorted.';
-COMMENT ON COLUMN article_countries.is_focus IS 'True for the 1-3 countries the article is mainly about (title, lead and frequency).';
+COMMENT ON COLUMN article_countries.is_focus IS 'True for the 1-3 countries the article is mainly about: transforms/focus.py weighs where and how often each is named (title, lead, share, rank).';
 COMMENT ON COLUMN article_countries.focus_score IS 'Weighted mention score behind is_focus (title 3, lead 2, other 1, org 0).';
 
 CREATE TABLE IF NOT EXISTS article_themes (

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import simplemma
 
-from transforms import places
+from transforms import focus, places
 from transforms.extract import STOPWORDS
 from transforms.gazetteer import (
     COUNTY_SUFFIXES,
@@ -97,12 +97,6 @@ COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
 CONTEXT = 40
 # The smallest city whose name, next to a candidate, is a place and not a person's name.
 NOT_BLOCKING_MIN_POPULATION = 250_000
-# Focus: chosen on the tune halves of the four sets with focus labels, where share 0.6 and
-# organisation mentions weighing 1 each improve every set (a grid of 7,000 settings did better on
-# tune but no better on a held-out set); halving the weight of names resolved by prior only lost.
-FOCUS_MIN_SCORE = 2.0
-FOCUS_MIN_SHARE = 0.6
-ORG_FOCUS_WEIGHT = 1.0
 
 MENTION_SCHEMA = {
     "doc_id": pl.Utf8, "country": pl.Utf8, "kind": pl.Utf8, "surface": pl.Utf8,
@@ -521,18 +515,11 @@ def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataF
 
 
 def article_countries(
-    mentions: pl.DataFrame, docs: pl.DataFrame, max_focus: int = 3
+    mentions: pl.DataFrame, docs: pl.DataFrame, max_focus: int = focus.MAX_FOCUS
 ) -> pl.DataFrame:
-    """Roll mentions up to article × country with counts, kinds and the article's focus.
-
-    Focus weighs where a country is named: a title mention counts 3, a mention in the lead
-    (first 400 characters of the body) 2, any other 1, one inside an organisation's name 1
-    (the Duchy of Lancaster, Birmingham City). The
-    focus countries are those with real weight (at least ``FOCUS_MIN_SCORE``: a mention in the
-    title or lead, or two further down) and at least ``FOCUS_MIN_SHARE`` of the top country's,
-    at most ``max_focus``, ties going to the country named first. An article that names
-    countries only in passing has no focus.
-    """
+    """Roll mentions up to article × country with counts, kinds and the article's focus: the
+    at most ``max_focus`` countries it is about (transforms.focus). An article that names
+    countries only in passing has no focus."""
     if mentions.is_empty():
         return pl.DataFrame(
             schema={
@@ -540,29 +527,7 @@ def article_countries(
                 "kinds": pl.List(pl.Utf8), "is_focus": pl.Boolean, "focus_score": pl.Float64,
             }
         )
-    weight = (
-        pl.when(pl.col("kind") == "org").then(ORG_FOCUS_WEIGHT)
-        .when(pl.col("field") == "title").then(3.0)
-        .when(pl.col("start") < 400).then(2.0)
-        .otherwise(1.0)
-    )
-    # Where a country is first named (title before body) breaks ties in focus_score, so that
-    # the same article always gets the same focus.
-    first_seen = pl.col("start") + pl.when(pl.col("field") == "title").then(0).otherwise(1 << 40)
-    rolled = mentions.group_by("doc_id", "country").agg(
-        mentions=pl.len().cast(pl.Int64),
-        kinds=pl.col("kind").unique().sort(),
-        focus_score=weight.sum(),
-        first_seen=first_seen.min(),
-    )
-    # Rank within the article by score, ties going to the country named first.
-    rank = pl.struct(-pl.col("focus_score"), "first_seen").rank("ordinal").over("doc_id")
-    top = pl.col("focus_score").max().over("doc_id")
-    is_focus = (
-        (pl.col("focus_score") >= FOCUS_MIN_SCORE)
-        & (pl.col("focus_score") >= FOCUS_MIN_SHARE * top)
-        & (rank <= max_focus)
-    )
-    return rolled.select(
-        "doc_id", "country", "mentions", "kinds", is_focus.alias("is_focus"), "focus_score"
+    rolled = focus.rolled_up(mentions)
+    return rolled.with_columns(focus.is_focus(rolled, max_focus)).select(
+        "doc_id", "country", "mentions", "kinds", "is_focus", "focus_score"
     ).sort("doc_id", "country")

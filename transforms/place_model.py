@@ -8,9 +8,8 @@ of the highest score is the reading. The weights are fitted by ``bench.train_pla
 tune halves of the labelled sets under ../shared/data and shipped in data/place_model.json with
 what they were fitted on, so a run needs no data beyond this package.
 
-A conditional logit (McFadden) scores every option of one decision with the same weights, so
-one model serves names of two readings and of twenty. Pure NumPy: no training library is
-needed for a dozen weights, and the fit is deterministic (Newton's method, L2 penalty).
+A conditional logit (transforms.logit) scores every option of one decision with the same
+weights, so one model serves names of two readings and of twenty.
 """
 
 from __future__ import annotations
@@ -60,26 +59,3 @@ def weights() -> np.ndarray:
 def choose(features: np.ndarray) -> int:
     """The option of the highest score; ties go to the first (the most populous)."""
     return int(np.argmax(scores(features, weights())))
-
-
-def fit(decisions: list[np.ndarray], chosen: list[int], weight: list[float] | None = None,
-        l2: float = 1.0, iterations: int = 50) -> np.ndarray:
-    """Weights that maximise the penalised, weighted log-likelihood of the ``chosen`` option
-    of each decision (options × FEATURES): Newton's method on a concave objective, so the
-    result does not depend on a seed or a learning rate."""
-    w = np.zeros(len(FEATURES))
-    weight = [1.0] * len(decisions) if weight is None else weight
-    for _ in range(iterations):
-        gradient, hessian = -l2 * w, -l2 * np.eye(len(w))
-        for x, y, v in zip(decisions, chosen, weight, strict=True):
-            s = x @ w
-            p = np.exp(s - s.max())
-            p /= p.sum()
-            mean = p @ x
-            gradient += v * (x[y] - mean)
-            hessian -= v * ((x * p[:, None]).T @ x - np.outer(mean, mean))
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-9:
-            break
-    return w
