@@ -4,10 +4,14 @@ Point `comention run` at saved pages, crawls or exports; it builds a DuckDB ware
 country mentions and themes and writes a weekly HTML report. Errors are one line and exit
 code 1; usage errors (an unknown option, a missing argument) exit 2.
 """
+# Errors: what the user can fix is a flows.errors.UserError, printed by `command` as one line;
+# anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
@@ -18,14 +22,14 @@ from rich.table import Table
 from rich.text import Text
 
 import flows
+from flows.errors import BadOption, UserError
 from flows.progress import plural
-from flows.settings import SettingError, Settings
+from flows.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__,
                   rich_markup_mode=None)  # plain help: flags without a "<bool>" type
 console = Console()
 err = Console(stderr=True)
-
 
 
 def _default(setting: str) -> str:
@@ -42,17 +46,30 @@ OutOption = Annotated[Path | None, typer.Option(
 
 
 def _settings(**flags) -> Settings:
-    """The settings of this command: the environment's, overridden by the flags given."""
-    try:
-        return Settings.from_env().overridden(**flags)
-    except SettingError as exc:
-        raise _fail(str(exc)) from None
+    """The settings of this command: the environment's, overridden by the flags given (a bad
+    value is a SettingError, a UserError)."""
+    return Settings.from_env().overridden(**flags)
 
 
 def _fail(message: str) -> typer.Exit:
     # One line whatever the terminal width, and the message as text, not Rich markup.
     err.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
     return typer.Exit(code=1)
+
+
+def command(**options) -> Callable[[Callable], Callable]:
+    """``app.command(**options)``, where a UserError the command raises becomes its one line
+    and exit code 1. Nothing else is caught: an unexpected exception is a bug, and its
+    traceback is printed as it is."""
+    def register(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except UserError as exc:
+                raise _fail(str(exc)) from None
+        return app.command(**options)(run)
+    return register
 
 
 def _unreadable(db: Path, exc: Exception) -> typer.Exit:
@@ -161,16 +178,13 @@ def _run(paths: list[str], settings: Settings, out: Path | None, week,
     # GX's import (3 s) starts first, in its own process; then the cheap checks: a wrong path
     # or flag is reported before anything heavy loads here.
     with gx_loading_in_background():
-        from flows.sources import InputNotFound, discover
+        from flows.sources import discover
         from flows.sources.fields import parse_field_overrides
 
-        try:
-            overrides = parse_field_overrides(fields or [])
-            discover(paths)
-            if runner not in ("local", "dask"):
-                raise ValueError(f"unknown runner {runner!r}: use local or dask")
-        except (InputNotFound, ValueError) as exc:
-            raise _fail(str(exc)) from None
+        overrides = parse_field_overrides(fields or [])
+        discover(paths)
+        if runner not in ("local", "dask"):
+            raise BadOption(f"unknown runner {runner!r}: use local or dask")
         options = settings.read_options(fields=overrides, clean_exports=clean_exports,
                                         follow_links=follow_links)
         summary = _run_stages(paths, settings, out, week, options, runner, dask_address,
@@ -181,9 +195,8 @@ def _run(paths: list[str], settings: Settings, out: Path | None, week,
 def _run_stages(paths, settings, out, week, options, runner, dask_address, replace, wait):
     import duckdb
 
-    from flows.pipeline import NothingToRead, RunFailed, run_pipeline
+    from flows.pipeline import RunFailed, run_pipeline
     from flows.progress import RunProgress
-    from flows.warehouse import WarehouseError
     from reports.queries import NoArticlesInWeek
 
     progress = RunProgress(console, live=err)
@@ -204,8 +217,6 @@ def _run_stages(paths, settings, out, week, options, runner, dask_address, repla
                                    progress=progress, wait=wait, settings=settings)
     except RunFailed as exc:
         raise _fail(f"{exc}. Details: quality_results and quarantine in {db}") from None
-    except (NothingToRead, WarehouseError) as exc:
-        raise _fail(str(exc)) from None
     except NoArticlesInWeek as exc:
         raise _fail(f"the run was published, but no report was written: {exc}") from None
     except duckdb.Error as exc:
@@ -238,7 +249,7 @@ def _run_as_prefect_flow(paths, db, out, week, options, runner, dask_address, re
                   replace=replace, verbose=True, wait=wait, follow_links=options.follow_links)
 
 
-@app.command()
+@command()
 def run(
     paths: Annotated[list[str], typer.Argument(help="Dump files, folders (recursive) or globs.")],
     db: DbOption = None,
@@ -265,7 +276,7 @@ def run(
          dask_address, replace, wait, follow_links)
 
 
-@app.command()
+@command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Dump files, folders (recursive) or globs.")],
     db: DbOption = None,
@@ -280,7 +291,7 @@ def ingest(
          follow_links=follow_links)
 
 
-@app.command()
+@command()
 def report(
     db: DbOption = None,
     out: OutOption = None,
@@ -293,8 +304,8 @@ def report(
     """Write the weekly HTML report from the warehouse."""
     import duckdb
 
-    from flows.warehouse import Warehouse, WarehouseError
-    from reports.queries import NoArticlesInWeek, weeks_with_articles
+    from flows.warehouse import Warehouse
+    from reports.queries import weeks_with_articles
     from reports.render import render_report
 
     if all_weeks and week:
@@ -307,8 +318,6 @@ def report(
             weeks = weeks_with_articles(wh) if all_weeks else [monday]
             paths = [render_report(wh, settings.reports, chosen, images=png)
                      for chosen in weeks]
-    except (WarehouseError, NoArticlesInWeek) as exc:
-        raise _fail(str(exc)) from None
     except duckdb.Error as exc:
         raise _unreadable(db, exc) from None
     if not paths or paths[-1] is None:
@@ -317,7 +326,7 @@ def report(
         console.print(f"report: {path}")
 
 
-@app.command()
+@command()
 def sql(
     query: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
     db: DbOption = None,
@@ -334,32 +343,27 @@ def sql(
         help="Seconds before the query is interrupted.")] = None,
 ) -> None:
     """Run one read-only SQL statement against the warehouse and print the result."""
-    from flows.query import QueryError, run_query
+    from flows.query import run_query
 
     chosen = "csv" if csv else "json" if json else "markdown" if markdown else fmt
     settings = _settings(db=db)
-    try:
-        run_query(settings.db, query, fmt=chosen, limit=limit, timeout=timeout,
-                  memory_limit=settings.duckdb_memory)
-    except QueryError as exc:
-        raise _fail(str(exc)) from None
+    run_query(settings.db, query, fmt=chosen, limit=limit, timeout=timeout,
+              memory_limit=settings.duckdb_memory)
 
 
-@app.command()
+@command()
 def check(db: DbOption = None) -> None:
     """Run every stage's expectation suite against the published tables (read-only)."""
     import duckdb
 
     from flows.check import check_published
-    from flows.warehouse import Warehouse, WarehouseError
+    from flows.warehouse import Warehouse
 
     settings = _settings(db=db)
     db = settings.db
     try:
         with Warehouse(db, read_only=True, memory_limit=settings.duckdb_memory) as wh:
             gates = check_published(wh)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from None
     except duckdb.Error as exc:
         raise _unreadable(db, exc) from None
     table = Table("stage", "expectation", "threshold", "observed", "severity", "result")
@@ -377,7 +381,7 @@ def check(db: DbOption = None) -> None:
                               + ", ".join(r.expectation for r in g.failed) for g in failed))
 
 
-@app.command()
+@command()
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the sample corpus to.")],
     articles: Annotated[int, typer.Option(help="Number of articles.")] = 480,
@@ -390,7 +394,7 @@ def sample(
     console.print(f"sample corpus: {written} files in {out}")
 
 
-@app.command()
+@command()
 def schedule(
     db: DbOption = None,
     out: OutOption = None,
@@ -401,10 +405,7 @@ def schedule(
 ) -> None:
     """Run the schedule on this machine: a local Prefect server, the work pool, the
     deployments of prefect.yaml and a worker, until Ctrl-C."""
-    from flows.schedule import ScheduleError, run_schedule
+    from flows.schedule import run_schedule
 
     settings = _settings(db=db, reports=out, inbox=inbox)
-    try:
-        run_schedule(db=settings.db, out=settings.reports, inbox=settings.inbox, port=port)
-    except ScheduleError as exc:
-        raise _fail(str(exc)) from None
+    run_schedule(db=settings.db, out=settings.reports, inbox=settings.inbox, port=port)

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from expectations.gate import GateFailed, GateResult
+from flows.errors import UserError
 from flows.pool import CorePool, WorkerDied
 from flows.progress import RunProgress, plural
 from flows.settings import Settings
@@ -39,7 +40,7 @@ from transforms.themes import themes_reference
 __all__ = ["NothingToRead", "RunFailed", "RunSummary", "local_map", "run_pipeline"]
 
 
-class RunFailed(Exception):
+class RunFailed(UserError):
     """A stage did not publish. The message says which stage, which checks and what the input
     looked like, in one line; the summary holds what the run had counted."""
 

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
+from flows.errors import UserError
 from flows.settings import Settings
 from flows.warehouse import Warehouse, WarehouseError, damage_message
 
@@ -28,7 +29,7 @@ TERMINAL_ROWS = 50  # default --limit for a table on a terminal
 BATCH = 2048  # rows fetched from DuckDB at a time
 
 
-class QueryError(Exception):
+class QueryError(UserError):
     """The query cannot be run or was stopped; the message says why."""
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from flows.errors import UserError
 from flows.settings import Settings  # its defaults, as the defaults here
 from transforms.dates import ARTICLE_WEEK
 
@@ -44,8 +45,9 @@ def sql_string(text: str | Path) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-class WarehouseError(Exception):
-    """The database file cannot be opened or used; the message says why."""
+class WarehouseError(UserError):
+    """The database file cannot be opened or used (missing, locked, damaged, out of disk); the
+    message says why."""
 
 
 # What DuckDB says of a file cut short or overwritten (a full disk, a copy interrupted).
