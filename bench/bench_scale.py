@@ -55,7 +55,7 @@ import flows  # noqa: F401  (quiet Prefect defaults, before anything imports Pre
 from bench import reuters
 from bench.data import DATA
 from bench.measure import tree_rss_mb
-from flows.warehouse import duckdb_memory_limit
+from flows.settings import Settings
 
 BBC = DATA / "bbc"
 START = datetime(2023, 1, 1, tzinfo=UTC)
@@ -279,7 +279,7 @@ def comention_run(corpus: Path, workdir: Path) -> ComentionRun:
         # start and stop are part of the end-to-end time.
         with measured(results, TOTAL), gx_loading_in_background():
             summary = run_pipeline([str(corpus)], db, workdir / "reports",
-                                   as_task=stage_timer(results))
+                                   as_task=stage_timer(results), settings=Settings.from_env())
     except (RunFailed, NothingToRead) as exc:
         failure, summary = str(exc), getattr(exc, "summary", None)
     # Two samplers, two sets of instants: the whole run peaked at least where a stage did.
@@ -291,7 +291,7 @@ def comention_run(corpus: Path, workdir: Path) -> ComentionRun:
 
 def stages_table(run: ComentionRun, articles: int) -> Table:
     table = Table(title=f"comention on {articles:,} articles, in-process "
-                        f"(DuckDB memory cap {duckdb_memory_limit()})", min_width=90)
+                        f"(DuckDB memory cap {Settings.from_env().duckdb_memory})", min_width=90)
     for col in ("stage", "seconds", "articles/s", "peak RSS MB"):
         table.add_column(col, justify="left" if col == "stage" else "right")
     for name, (seconds, peak) in run.results.items():
@@ -457,7 +457,7 @@ def local_reads(db: Path, log: ReaderLog, stop: threading.Event) -> None:
 def readers_table(logs: list[ReaderLog], articles: int, before: int | None,
                   after: int | None, skipped: int) -> Table:
     table = Table(title=f"Readers every {READ_EVERY} s during `comention run` of {articles:,} "
-                        f"new articles (DuckDB memory cap {duckdb_memory_limit()})")
+                        f"new articles (DuckDB memory cap {Settings.from_env().duckdb_memory})")
     for col in ("reader", "started", "answered", "refused", "longest wait s", "counts seen",
                 "count went down", "first refusal"):
         table.add_column(col, justify="left" if col in ("reader", "first refusal") else "right",

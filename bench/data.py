@@ -4,14 +4,14 @@ the checkout. Nothing else is guessed: a clone elsewhere names the folder (.ci/r
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
+
+from flows.settings import Settings
 
 
 def shared_folder() -> Path:
-    if os.environ.get("COMENTION_SHARED"):
-        return Path(os.environ["COMENTION_SHARED"])
-    return Path(__file__).resolve().parents[2] / "shared"
+    """$COMENTION_SHARED, else ../shared beside the checkout (flows.settings: Settings.shared)."""
+    return Settings.from_env().shared
 
 
 DATA = shared_folder() / "data"

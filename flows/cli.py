@@ -4,10 +4,14 @@ Point `comention run` at saved pages, crawls or exports; it builds a DuckDB ware
 country mentions and themes and writes a weekly HTML report. Errors are one line and exit
 code 1; usage errors (an unknown option, a missing argument) exit 2.
 """
+# Errors: what the user can fix is a flows.errors.UserError, printed by `command` as one line;
+# anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
@@ -18,25 +22,54 @@ from rich.table import Table
 from rich.text import Text
 
 import flows
+from flows.errors import BadOption, UserError
 from flows.progress import plural
+from flows.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__,
                   rich_markup_mode=None)  # plain help: flags without a "<bool>" type
 console = Console()
 err = Console(stderr=True)
 
-DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.",
-                                        envvar="COMENTION_DB")]
-OutOption = Annotated[Path, typer.Option("--out", help="Folder for the HTML reports.",
-                                         envvar="COMENTION_REPORTS")]
-DEFAULT_DB = Path("comention.duckdb")
-DEFAULT_OUT = Path("reports/out")
+
+def _default(setting: str) -> str:
+    """How a flag's help names its default: the setting's variable, then its default."""
+    field = Settings.__dataclass_fields__[setting]
+    return f"  [env var: {field.metadata['env']}; default: {field.default}]"
+
+
+# The paths' defaults are the settings' (flows.settings reads their variables): None here.
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="DuckDB warehouse file." + _default("db"), show_default=False)]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", help="Folder for the HTML reports." + _default("reports"), show_default=False)]
+
+
+def _settings(**flags) -> Settings:
+    """The settings of this command: the environment's, overridden by the flags given (a bad
+    value is a SettingError, a UserError)."""
+    return Settings.from_env().overridden(**flags)
 
 
 def _fail(message: str) -> typer.Exit:
     # One line whatever the terminal width, and the message as text, not Rich markup.
     err.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
     return typer.Exit(code=1)
+
+
+def command(**options) -> Callable[[Callable], Callable]:
+    """``app.command(**options)``, where a UserError the command raises becomes its one line
+    and exit code 1. Nothing else is caught: an unexpected exception is a bug, and its
+    traceback is printed as it is."""
+    def register(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except UserError as exc:
+                raise _fail(str(exc)) from None
+        return app.command(**options)(run)
+    return register
 
 
 def _unreadable(db: Path, exc: Exception) -> typer.Exit:
@@ -135,8 +168,8 @@ WaitOption = Annotated[float, typer.Option(
                    "fail at once, naming it).")]
 
 
-def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] | None = None,
-         clean_exports: bool = False, runner: str = "local",
+def _run(paths: list[str], settings: Settings, out: Path | None, week,
+         fields: list[str] | None = None, clean_exports: bool = False, runner: str = "local",
          dask_address: str | None = None, replace: bool = False, wait: float = 0.0,
          follow_links: bool = False) -> None:
     started = time.perf_counter()
@@ -145,29 +178,25 @@ def _run(paths: list[str], db: Path, out: Path | None, week, fields: list[str] |
     # GX's import (3 s) starts first, in its own process; then the cheap checks: a wrong path
     # or flag is reported before anything heavy loads here.
     with gx_loading_in_background():
-        from flows.sources import InputNotFound, ReadOptions, discover
+        from flows.sources import discover
         from flows.sources.fields import parse_field_overrides
 
-        try:
-            overrides = parse_field_overrides(fields or [])
-            discover(paths)
-            if runner not in ("local", "dask"):
-                raise ValueError(f"unknown runner {runner!r}: use local or dask")
-        except (InputNotFound, ValueError) as exc:
-            raise _fail(str(exc)) from None
-        options = ReadOptions(fields=overrides, clean_exports=clean_exports,
-                              follow_links=follow_links)
-        summary = _run_stages(paths, db, out, week, options, runner, dask_address, replace,
-                              wait)
+        overrides = parse_field_overrides(fields or [])
+        discover(paths)
+        if runner not in ("local", "dask"):
+            raise BadOption(f"unknown runner {runner!r}: use local or dask")
+        options = settings.read_options(fields=overrides, clean_exports=clean_exports,
+                                        follow_links=follow_links)
+        summary = _run_stages(paths, settings, out, week, options, runner, dask_address,
+                              replace, wait)
     _print_summary(summary, started)
 
 
-def _run_stages(paths, db, out, week, options, runner, dask_address, replace, wait):
+def _run_stages(paths, settings, out, week, options, runner, dask_address, replace, wait):
     import duckdb
 
-    from flows.pipeline import NothingToRead, RunFailed, run_pipeline
+    from flows.pipeline import RunFailed, run_pipeline
     from flows.progress import RunProgress
-    from flows.warehouse import WarehouseError
     from reports.queries import NoArticlesInWeek
 
     progress = RunProgress(console, live=err)
@@ -178,17 +207,16 @@ def _run_stages(paths, db, out, week, options, runner, dask_address, replace, wa
         raise _fail(f"the Prefect API at {api} (PREFECT_API_URL) does not answer: start it "
                     "(comention schedule starts one), or unset PREFECT_API_URL to run "
                     "without Prefect")
+    db = settings.db
     try:
         if runner == "dask" or api:
             summary = _run_as_prefect_flow(paths, db, out, week, options, runner,
                                            dask_address, replace, wait)
         else:
             summary = run_pipeline(paths, db, out, week, options, replace=replace,
-                                   progress=progress, wait=wait)
+                                   progress=progress, wait=wait, settings=settings)
     except RunFailed as exc:
         raise _fail(f"{exc}. Details: quality_results and quarantine in {db}") from None
-    except (NothingToRead, WarehouseError) as exc:
-        raise _fail(str(exc)) from None
     except NoArticlesInWeek as exc:
         raise _fail(f"the run was published, but no report was written: {exc}") from None
     except duckdb.Error as exc:
@@ -207,7 +235,8 @@ def _run_stages(paths, db, out, week, options, runner, dask_address, replace, wa
 
 def _run_as_prefect_flow(paths, db, out, week, options, runner, dask_address, replace, wait):
     """The run as a Prefect flow, recorded by the configured Prefect API (or a temporary one
-    for Dask), with Prefect's own run logs kept out of the way: the CLI says what happened."""
+    for Dask), with Prefect's own run logs kept out of the way: the CLI says what happened.
+    The flow reads the other settings from the same environment as it starts."""
     import logging
 
     from flows.orchestration import comention_flow, dask_flow
@@ -220,11 +249,11 @@ def _run_as_prefect_flow(paths, db, out, week, options, runner, dask_address, re
                   replace=replace, verbose=True, wait=wait, follow_links=options.follow_links)
 
 
-@app.command()
+@command()
 def run(
     paths: Annotated[list[str], typer.Argument(help="Dump files, folders (recursive) or globs.")],
-    db: DbOption = DEFAULT_DB,
-    out: OutOption = DEFAULT_OUT,
+    db: DbOption = None,
+    out: OutOption = None,
     week: Annotated[str | None, typer.Option(help="Report week, YYYY-Www.")] = None,
     field: FieldOption = None,
     clean_exports: CleanOption = False,
@@ -242,14 +271,15 @@ def run(
     Each stage is gated by its data-quality checks. With a Prefect API configured
     (PREFECT_API_URL), the run is a Prefect flow recorded there.
     """
-    _run(paths, db, out, _parse_week(week), field, clean_exports, runner, dask_address, replace,
-         wait, follow_links)
+    settings = _settings(db=db, reports=out)
+    _run(paths, settings, settings.reports, _parse_week(week), field, clean_exports, runner,
+         dask_address, replace, wait, follow_links)
 
 
-@app.command()
+@command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Dump files, folders (recursive) or globs.")],
-    db: DbOption = DEFAULT_DB,
+    db: DbOption = None,
     field: FieldOption = None,
     clean_exports: CleanOption = False,
     replace: ReplaceOption = False,
@@ -257,14 +287,14 @@ def ingest(
     follow_links: FollowLinksOption = False,
 ) -> None:
     """Like run, without writing a report."""
-    _run(paths, db, None, None, field, clean_exports, replace=replace, wait=wait,
+    _run(paths, _settings(db=db), None, None, field, clean_exports, replace=replace, wait=wait,
          follow_links=follow_links)
 
 
-@app.command()
+@command()
 def report(
-    db: DbOption = DEFAULT_DB,
-    out: OutOption = DEFAULT_OUT,
+    db: DbOption = None,
+    out: OutOption = None,
     week: Annotated[str | None, typer.Option(help="YYYY-Www; default: last complete week.")] = None,
     png: Annotated[bool, typer.Option("--png", help="Also export every chart as PNG and SVG.")]
     = False,
@@ -274,19 +304,20 @@ def report(
     """Write the weekly HTML report from the warehouse."""
     import duckdb
 
-    from flows.warehouse import Warehouse, WarehouseError
-    from reports.queries import NoArticlesInWeek, weeks_with_articles
+    from flows.warehouse import Warehouse
+    from reports.queries import weeks_with_articles
     from reports.render import render_report
 
     if all_weeks and week:
         raise _fail("give --week or --all-weeks, not both")
     monday = _parse_week(week)
+    settings = _settings(db=db, reports=out)
+    db = settings.db
     try:
-        with Warehouse(db, read_only=True) as wh:
+        with Warehouse(db, read_only=True, memory_limit=settings.duckdb_memory) as wh:
             weeks = weeks_with_articles(wh) if all_weeks else [monday]
-            paths = [render_report(wh, out, chosen, images=png) for chosen in weeks]
-    except (WarehouseError, NoArticlesInWeek) as exc:
-        raise _fail(str(exc)) from None
+            paths = [render_report(wh, settings.reports, chosen, images=png)
+                     for chosen in weeks]
     except duckdb.Error as exc:
         raise _unreadable(db, exc) from None
     if not paths or paths[-1] is None:
@@ -295,10 +326,10 @@ def report(
         console.print(f"report: {path}")
 
 
-@app.command()
+@command()
 def sql(
     query: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
-    db: DbOption = DEFAULT_DB,
+    db: DbOption = None,
     limit: Annotated[int | None, typer.Option(
         help="Rows to print at most (default: 50 in the terminal, all with --csv/--json/"
              "--markdown or when writing to a file or pipe); 0 for all.")] = None,
@@ -312,28 +343,27 @@ def sql(
         help="Seconds before the query is interrupted.")] = None,
 ) -> None:
     """Run one read-only SQL statement against the warehouse and print the result."""
-    from flows.query import QueryError, run_query
+    from flows.query import run_query
 
     chosen = "csv" if csv else "json" if json else "markdown" if markdown else fmt
-    try:
-        run_query(db, query, fmt=chosen, limit=limit, timeout=timeout)
-    except QueryError as exc:
-        raise _fail(str(exc)) from None
+    settings = _settings(db=db)
+    run_query(settings.db, query, fmt=chosen, limit=limit, timeout=timeout,
+              memory_limit=settings.duckdb_memory)
 
 
-@app.command()
-def check(db: DbOption = DEFAULT_DB) -> None:
+@command()
+def check(db: DbOption = None) -> None:
     """Run every stage's expectation suite against the published tables (read-only)."""
     import duckdb
 
     from flows.check import check_published
-    from flows.warehouse import Warehouse, WarehouseError
+    from flows.warehouse import Warehouse
 
+    settings = _settings(db=db)
+    db = settings.db
     try:
-        with Warehouse(db, read_only=True) as wh:
+        with Warehouse(db, read_only=True, memory_limit=settings.duckdb_memory) as wh:
             gates = check_published(wh)
-    except WarehouseError as exc:
-        raise _fail(str(exc)) from None
     except duckdb.Error as exc:
         raise _unreadable(db, exc) from None
     table = Table("stage", "expectation", "threshold", "observed", "severity", "result")
@@ -351,7 +381,7 @@ def check(db: DbOption = DEFAULT_DB) -> None:
                               + ", ".join(r.expectation for r in g.failed) for g in failed))
 
 
-@app.command()
+@command()
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the sample corpus to.")],
     articles: Annotated[int, typer.Option(help="Number of articles.")] = 480,
@@ -364,19 +394,18 @@ def sample(
     console.print(f"sample corpus: {written} files in {out}")
 
 
-@app.command()
+@command()
 def schedule(
-    db: DbOption = DEFAULT_DB,
-    out: OutOption = DEFAULT_OUT,
-    inbox: Annotated[Path, typer.Option("--inbox", help="Folder the hourly ingest reads.",
-                                        envvar="COMENTION_INBOX")] = Path("inbox"),
+    db: DbOption = None,
+    out: OutOption = None,
+    inbox: Annotated[Path | None, typer.Option(
+        "--inbox", help="Folder the hourly ingest reads." + _default("inbox"),
+        show_default=False)] = None,
     port: Annotated[int, typer.Option(help="Port of the local Prefect server.")] = 4200,
 ) -> None:
     """Run the schedule on this machine: a local Prefect server, the work pool, the
     deployments of prefect.yaml and a worker, until Ctrl-C."""
-    from flows.schedule import ScheduleError, run_schedule
+    from flows.schedule import run_schedule
 
-    try:
-        run_schedule(db=db, out=out, inbox=inbox, port=port)
-    except ScheduleError as exc:
-        raise _fail(str(exc)) from None
+    settings = _settings(db=db, reports=out, inbox=inbox)
+    run_schedule(db=settings.db, out=settings.reports, inbox=settings.inbox, port=port)

@@ -1,12 +1,11 @@
 """Flows for scheduled deployments (prefect.yaml): the hourly inbox ingest, the Monday report,
-and backfills. Paths default to environment variables so a worker's environment configures
-them: COMENTION_INBOX (default ``inbox``), COMENTION_DB (``comention.duckdb``) and
-COMENTION_REPORTS (``reports/out``).
+and backfills. Each flow reads its settings (flows.settings) from the environment as it
+starts, so a worker's environment configures them: the paths default to COMENTION_INBOX
+(default ``inbox``), COMENTION_DB (``comention.duckdb``) and COMENTION_REPORTS (``reports/out``).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from prefect.tasks import exponential_backoff
 
 from flows.orchestration import as_task
 from flows.pipeline import RunSummary, create_warehouse, run_pipeline
+from flows.settings import Settings
 from flows.sources import Inputs, find_inputs, source_of
 from flows.stages.ingest import hidden_note
 from flows.warehouse import Warehouse, WarehouseError
@@ -26,8 +26,9 @@ from reports.render import render_report
 from transforms.dates import week_start
 
 
-def _path(value: str | None, variable: str, default: str) -> Path:
-    return Path(value or os.environ.get(variable) or default)
+def _path(value: str | None, default: Path) -> Path:
+    """The path a flow was given, else the setting's."""
+    return Path(value) if value else default
 
 
 def _transient(task, task_run, state) -> bool:
@@ -43,7 +44,7 @@ def _transient(task, task_run, state) -> bool:
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(10),
       retry_condition_fn=_transient)
-def run_stages(paths: list[str], db: Path, out: Path | None,
+def run_stages(paths: list[str], db: Path, out: Path | None, settings: Settings,
                inbox_files: list[FileState] | None = None) -> RunSummary:
     """The pipeline; with ``inbox_files`` (the states of ``paths`` before the run), the run
     also records its files as processed, in what it publishes (a run that fails leaves them
@@ -52,7 +53,8 @@ def run_stages(paths: list[str], db: Path, out: Path | None,
         mark_processed(wh, [Path(p) for p in paths], summary.run_id, inbox_files)
 
     return run_pipeline(paths, db, out, as_task=as_task,
-                        before_publish=record_files if inbox_files is not None else None)
+                        before_publish=record_files if inbox_files is not None else None,
+                        settings=settings)
 
 
 def _nothing_to_report(why: str, key: str) -> None:
@@ -90,21 +92,22 @@ def new_inbox_files(db: Path, inbox: Path) -> list[Path]:
     return list(new_inbox_states(db, inbox))
 
 
-def new_inbox_states(db: Path, inbox: Path, found: Inputs | None = None
-                     ) -> dict[Path, FileState]:
+def new_inbox_states(db: Path, inbox: Path, found: Inputs | None = None,
+                     memory_limit: str = Settings.duckdb_memory) -> dict[Path, FileState]:
     """The inbox's entries not yet processed, each with its state now, by the published
     warehouse (read-only, as an analyst reads it: the run's writer is not open yet). The
     entries the finder refuses (links out of the inbox, FIFOs) come too: the run quarantines
     them, once. The state is taken before the run reads: a file that grows while it is read
     is recorded at the size it had, and read again (its new records) the next time.
-    ``found``: what the inbox holds, if the caller has listed it already."""
+    ``found``: what the inbox holds, if the caller has listed it already; ``memory_limit``:
+    DuckDB's."""
     if not inbox.exists():
         return {}
     found = found or find_inputs([str(inbox)])
     entries = found.files + [refused.path for refused in found.refused]
     seen = set()
     if db.exists():
-        with Warehouse(db, read_only=True) as wh:
+        with Warehouse(db, read_only=True, memory_limit=memory_limit) as wh:
             if wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'inbox_files'"):
                 seen = {(p, s, m) for p, s, m in wh.con.execute(
                     "SELECT path, size, mtime FROM inbox_files").fetchall()}
@@ -142,19 +145,20 @@ def ingest_inbox(inbox: str | None = None, db: str | None = None) -> int:
     files are read again next time, and deduplication makes that harmless: nothing is lost or
     loaded twice. An empty inbox is a run that completes and does nothing.
     """
-    inbox_path = _path(inbox, "COMENTION_INBOX", "inbox")
-    db_path = _path(db, "COMENTION_DB", "comention.duckdb")
+    settings = Settings.from_env()
+    inbox_path = _path(inbox, settings.inbox)
+    db_path = _path(db, settings.db)
     db_path.parent.mkdir(parents=True, exist_ok=True)  # e.g. COMENTION_DB in a new folder
-    create_warehouse(db_path)
+    create_warehouse(db_path, settings)
     found = find_inputs([str(inbox_path)]) if inbox_path.exists() else Inputs()
-    states = new_inbox_states(db_path, inbox_path, found)
+    states = new_inbox_states(db_path, inbox_path, found, settings.duckdb_memory)
     files = list(states)
     hidden = f"\n\n{hidden_note([str(p) for p in found.hidden])}." if found.hidden else ""
     if not files:
         create_markdown_artifact(f"No new files in `{inbox_path}`.{hidden}",
                                  key="comention-ingest")
         return 0
-    summary = run_stages([str(f) for f in files], db_path, None,
+    summary = run_stages([str(f) for f in files], db_path, None, settings,
                          inbox_files=list(states.values()))
     create_markdown_artifact(_summary_markdown(summary, files) + hidden,
                              key="comention-ingest")
@@ -165,12 +169,13 @@ def ingest_inbox(inbox: str | None = None, db: str | None = None) -> int:
 def weekly_report(db: str | None = None, out: str | None = None,
                   week: date | None = None) -> str | None:
     """Write the weekly report (default: the last complete week) and its data-quality page."""
-    db_path = _path(db, "COMENTION_DB", "comention.duckdb")
-    out_path = _path(out, "COMENTION_REPORTS", "reports/out")
+    settings = Settings.from_env()
+    db_path = _path(db, settings.db)
+    out_path = _path(out, settings.reports)
     if not db_path.exists():
         _nothing_to_report(f"No warehouse at `{db_path}` yet", "comention-weekly-report")
         return None
-    with Warehouse(db_path, read_only=True) as wh:
+    with Warehouse(db_path, read_only=True, memory_limit=settings.duckdb_memory) as wh:
         path = render_report(wh, out_path, week)
     if path is None:
         _nothing_to_report("No articles in the warehouse yet", "comention-weekly-report")
@@ -187,17 +192,18 @@ def backfill(paths: list[str] | None = None, since: date | None = None,
              ) -> list[str]:
     """Ingest ``paths`` (if any), then write the report of every week from ``since`` to
     ``until`` (default: every week in the data)."""
-    db_path = _path(db, "COMENTION_DB", "comention.duckdb")
-    out_path = _path(out, "COMENTION_REPORTS", "reports/out")
+    settings = Settings.from_env()
+    db_path = _path(db, settings.db)
+    out_path = _path(out, settings.reports)
     if paths:
-        summary = run_stages(paths, db_path, None)
+        summary = run_stages(paths, db_path, None, settings)
         create_markdown_artifact(_summary_markdown(summary, [Path(p) for p in paths]),
                                  key="comention-backfill")
     if not db_path.exists():  # nothing ingested yet (no paths, no earlier run)
         _nothing_to_report(f"No warehouse at `{db_path}` yet", "comention-backfill")
         return []
     written = []
-    with Warehouse(db_path, read_only=True) as wh:
+    with Warehouse(db_path, read_only=True, memory_limit=settings.duckdb_memory) as wh:
         weeks = wh.frame("SELECT DISTINCT week FROM country_weekly ORDER BY week")["week"]
         for monday in weeks.to_list():
             if (since is None or monday >= week_start(since)) and (

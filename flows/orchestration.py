@@ -20,7 +20,7 @@ from rich.console import Console
 
 from flows.pipeline import RunSummary, run_pipeline
 from flows.progress import RunProgress
-from flows.sources import ReadOptions
+from flows.settings import Settings
 from flows.stages.common import BATCHES_IN_FLIGHT
 
 
@@ -31,7 +31,7 @@ def as_task(function: Callable) -> Callable:
 
 @flow(name="comention", log_prints=False)
 def comention_flow(
-    paths: list[str], db: str = "comention.duckdb", out: str | None = "reports/out",
+    paths: list[str], db: str = str(Settings.db), out: str | None = str(Settings.reports),
     week: date | None = None, fields: dict[str, str] | None = None, clean_exports: bool = False,
     runner: str = "local", replace: bool = False, verbose: bool = False, wait: float = 0.0,
     follow_links: bool = False,
@@ -44,15 +44,18 @@ def comention_flow(
     for another run writing ``db``; ``follow_links``: read symbolic links out of the folders
     given too. With ``runner="dask"``
     (and the flow run on a DaskTaskRunner, see ``dask_flow``) extraction and enrichment
-    batches run on the Dask cluster.
+    batches run on the Dask cluster. The other settings (DuckDB's memory, the limits of
+    reading, how the marts count) are read from the environment as the flow starts.
     """
-    options = ReadOptions(fields=fields or {}, clean_exports=clean_exports,
-                          follow_links=follow_links)
+    settings = Settings.from_env()
+    options = settings.read_options(fields=fields or {}, clean_exports=clean_exports,
+                                    follow_links=follow_links)
     progress = RunProgress(Console(), live=Console(stderr=True)) if verbose else None
 
     def pipeline(mapper=None) -> RunSummary:
         return run_pipeline(paths, Path(db), Path(out) if out else None, week, options, mapper,
-                            replace=replace, progress=progress, as_task=as_task, wait=wait)
+                            replace=replace, progress=progress, as_task=as_task, wait=wait,
+                            settings=settings)
 
     if runner != "dask":
         return pipeline()

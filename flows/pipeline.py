@@ -22,8 +22,10 @@ from pathlib import Path
 import duckdb
 
 from expectations.gate import GateFailed, GateResult
+from flows.errors import UserError
 from flows.pool import CorePool, WorkerDied
 from flows.progress import RunProgress, plural
+from flows.settings import Settings
 from flows.sources import ReadOptions
 from flows.stages.common import Mapper, NothingToRead, RunSummary, described, local_map
 from flows.stages.enrich import enrich
@@ -38,7 +40,7 @@ from transforms.themes import themes_reference
 __all__ = ["NothingToRead", "RunFailed", "RunSummary", "local_map", "run_pipeline"]
 
 
-class RunFailed(Exception):
+class RunFailed(UserError):
     """A stage did not publish. The message says which stage, which checks and what the input
     looked like, in one line; the summary holds what the run had counted."""
 
@@ -149,15 +151,20 @@ def _warn(summary: RunSummary, replace: bool, progress: RunProgress) -> None:
 CREATE_PREFIX = "create-"  # the writer's run id when it only creates a warehouse
 
 
-def create_warehouse(db: Path) -> None:
+def create_warehouse(db: Path, settings: Settings | None = None) -> None:
     """Publish an empty warehouse (schema and reference tables) at ``db`` if none is there, so
     analysts and reports find the tables before the first articles arrive."""
     if db.exists():
         return
-    writer = Writer(db, f"{CREATE_PREFIX}{new_run_id()}")
+    settings = settings or Settings()
+    writer = Writer(db, f"{CREATE_PREFIX}{new_run_id()}", memory_limit=settings.duckdb_memory)
     with writer as wh:
-        wh.ensure_schema(countries_reference(), themes_reference())
+        _ensure_schema(wh, settings)
         writer.publish()
+
+
+def _ensure_schema(wh: Warehouse, settings: Settings) -> None:
+    wh.ensure_schema(countries_reference(), themes_reference(), settings.min_pair_support)
 
 
 def run_pipeline(
@@ -165,6 +172,7 @@ def run_pipeline(
     options: ReadOptions | None = None, mapper: Mapper | None = None, *, replace: bool = False,
     progress: RunProgress | None = None, as_task: StageWrapper = plain, wait: float = 0.0,
     before_publish: Callable[[Warehouse, RunSummary], None] | None = None,
+    settings: Settings | None = None,
 ) -> RunSummary:
     """The stages in order on the private working copy, then one atomic publish; raises
     RunFailed or NothingToRead (after publishing the failed run's record: its checks and the
@@ -175,14 +183,19 @@ def run_pipeline(
     Prefect tasks);
     ``progress`` prints a line per stage (silent by default); ``wait``: seconds to wait for
     another run writing the same warehouse; ``before_publish`` adds the caller's own rows
-    (the inbox deployment records the files it processed) to a successful run.
+    (the inbox deployment records the files it processed) to a successful run. ``settings``:
+    the run's (default: the defaults; the caller reads them with Settings.from_env); the
+    limits of reading come from ``options`` when given, else from ``settings``.
     """
+    settings = settings or Settings()
+    options = options or settings.read_options()
     progress = progress or RunProgress()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, db=db)
-    writer = Writer(db, run_id, wait=wait, on_wait=progress.say, inputs=paths)
+    writer = Writer(db, run_id, wait=wait, on_wait=progress.say, inputs=paths,
+                    memory_limit=settings.duckdb_memory)
     with writer as wh:
-        wh.ensure_schema(countries_reference(), themes_reference())
+        _ensure_schema(wh, settings)
         summary.abandoned = mark_abandoned(wh, run_id, writer.abandoned)
         if summary.abandoned:
             progress.warn(f"{plural(len(summary.abandoned), 'earlier run')} ended without "
@@ -194,31 +207,31 @@ def run_pipeline(
         try:
             with CorePool() if mapper is None else contextlib.nullcontext(mapper) as batches:
                 _stages(wh, run_id, paths, summary, options, batches, replace, progress,
-                        as_task)
+                        as_task, settings)
             if before_publish is not None:
                 before_publish(wh, summary)
             finish_run(wh, summary, "success", None)
             wh.drop_staged("touched_weeks", "run_sources")
         except GateFailed as exc:
             message = describe_failure(exc.gate, summary)
-            _publish_failure(writer, summary, message)
+            _publish_failure(writer, summary, message, settings)
             raise RunFailed(message, summary) from None
         except NothingToRead as exc:
-            _publish_failure(writer, summary, str(exc))
+            _publish_failure(writer, summary, str(exc), settings)
             raise
         except duckdb.Error as exc:
             # Out of memory or disk, mostly (or a damaged warehouse file): the run's work is
             # thrown away.
             message = (f"{summary.stage} failed in DuckDB, nothing of the run was published: "
                        f"{damage_message(db, exc) or str(exc).splitlines()[0]}")
-            _publish_failure(writer, summary, message)
+            _publish_failure(writer, summary, message, settings)
             raise RunFailed(message, summary) from None
         except WorkerDied as exc:
             message = f"{summary.stage} failed, nothing of the run was published: {exc}"
-            _publish_failure(writer, summary, message)
+            _publish_failure(writer, summary, message, settings)
             raise RunFailed(message, summary) from None
         except BaseException as exc:
-            _publish_failure(writer, summary, f"{type(exc).__name__}: {exc}")
+            _publish_failure(writer, summary, f"{type(exc).__name__}: {exc}", settings)
             raise
         summary.stage = "publish"
         try:
@@ -234,8 +247,8 @@ def run_pipeline(
 
 
 def _stages(wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary,
-            options: ReadOptions | None, mapper: Mapper, replace: bool,
-            progress: RunProgress, as_task: StageWrapper) -> None:
+            options: ReadOptions, mapper: Mapper, replace: bool,
+            progress: RunProgress, as_task: StageWrapper, settings: Settings) -> None:
     if paths:
         summary.stage = "ingest"
         with progress.stage("ingest") as line:
@@ -252,7 +265,7 @@ def _stages(wh: Warehouse, run_id: str, paths: list[str], summary: RunSummary,
             f"theme; gate {summary.gates.get('enrich', 'skipped (nothing new)')}")
     summary.stage = "marts"
     with progress.stage("marts") as line:
-        rows = as_task(marts)(wh, run_id, summary)
+        rows = as_task(marts)(wh, run_id, summary, settings=settings.marts)
         line.detail = (f"{rows['country_weekly']:,} country-weeks, "
                        f"{rows['country_pairs_weekly']:,} pair-weeks, "
                        f"{rows['theme_weekly']:,} theme-weeks; "
@@ -270,7 +283,8 @@ _FAILURE_RECORD = {  # in this order: the files' earlier quarantine rows go befo
 }
 
 
-def _publish_failure(writer: Writer, summary: RunSummary, message: str) -> None:
+def _publish_failure(writer: Writer, summary: RunSummary, message: str,
+                     settings: Settings) -> None:
     """Throw the run's work away and publish only its record (runs, quality_results, the
     quarantine rows of its files: what it read is not lost). If that fails too (out of memory
     or disk), the published warehouse is left exactly as it was."""
@@ -281,7 +295,7 @@ def _publish_failure(writer: Writer, summary: RunSummary, message: str) -> None:
         wh = writer.reopen()
         kept = _save_failure_record(wh, summary, folder)
         wh = writer.discard()
-        wh.ensure_schema(countries_reference(), themes_reference())
+        _ensure_schema(wh, settings)
         with wh.transaction() as con:
             for table, path in kept.items():
                 rows = f"read_parquet({sql_string(path)})"

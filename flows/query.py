@@ -21,29 +21,33 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
+from flows.errors import UserError
+from flows.settings import Settings
 from flows.warehouse import Warehouse, WarehouseError, damage_message
 
 TERMINAL_ROWS = 50  # default --limit for a table on a terminal
 BATCH = 2048  # rows fetched from DuckDB at a time
 
 
-class QueryError(Exception):
+class QueryError(UserError):
     """The query cannot be run or was stopped; the message says why."""
 
 
-def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+def connect_read_only(path: Path, memory_limit: str = Settings.duckdb_memory
+                      ) -> duckdb.DuckDBPyConnection:
     """A sandboxed read-only connection to ``path``: no statement can write, read other files
     or change settings."""
     try:
-        return Warehouse(path, sandboxed=True).con
+        return Warehouse(path, sandboxed=True, memory_limit=memory_limit).con
     except WarehouseError as exc:
         raise QueryError(str(exc)) from None
 
 
 def run_query(db: Path, query: str, fmt: str = "table", limit: int | None = None,
-              timeout: float | None = None) -> None:
+              timeout: float | None = None, memory_limit: str = Settings.duckdb_memory) -> None:
     """Run one statement and write its rows to stdout in ``fmt``; at most ``limit`` rows
-    (0: all; default: all, except 50 for a table on a terminal), notices to stderr."""
+    (0: all; default: all, except 50 for a table on a terminal), notices to stderr;
+    ``memory_limit``: DuckDB's (Settings.duckdb_memory)."""
     if fmt not in WRITERS:
         raise QueryError(f"unknown format {fmt!r}: use one of {', '.join(WRITERS)}")
     if limit is not None and limit < 0:
@@ -62,7 +66,7 @@ def run_query(db: Path, query: str, fmt: str = "table", limit: int | None = None
         limit = TERMINAL_ROWS if fmt == "table" and out.isatty() else 0
 
     try:
-        con = connect_read_only(db)
+        con = connect_read_only(db, memory_limit)
     except KeyboardInterrupt:
         raise QueryError("interrupted") from None
     try:

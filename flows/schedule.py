@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import flows
+from flows.errors import UserError
 
 POOL = "comention"
 LOG_NAME = "comention-schedule.log"
@@ -27,7 +28,7 @@ SERVER_TIMEOUT = 90  # seconds; a first start (database migrations) takes about 
 WORKER_TIMEOUT = 60
 
 
-class ScheduleError(Exception):
+class ScheduleError(UserError):
     """The schedule cannot start; the message says why and what to do."""
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +11,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from flows.errors import UserError
+from flows.settings import Settings  # its defaults, as the defaults here
 from transforms.dates import ARTICLE_WEEK
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
@@ -38,19 +39,15 @@ def articles_at(wh: Warehouse, rowids: list[int]) -> pl.DataFrame:
         [min(rowids), max(rowids), rowids])
 
 
-def duckdb_memory_limit() -> str:
-    """DuckDB's memory cap (COMENTION_DUCKDB_MEMORY): beyond it, it spills to disk."""
-    return os.environ.get("COMENTION_DUCKDB_MEMORY", "512MB")
-
-
 def sql_string(text: str | Path) -> str:
     """``text`` as a SQL string literal (for paths in ATTACH and COPY, which take no
     parameters)."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
-class WarehouseError(Exception):
-    """The database file cannot be opened or used; the message says why."""
+class WarehouseError(UserError):
+    """The database file cannot be opened or used (missing, locked, damaged, out of disk); the
+    message says why."""
 
 
 # What DuckDB says of a file cut short or overwritten (a full disk, a copy interrupted).
@@ -89,18 +86,20 @@ def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> str:
 
 class Warehouse:
     def __init__(self, path: str | Path, read_only: bool = False, sandboxed: bool = False,
-                 copy_of: Path | None = None):
+                 copy_of: Path | None = None, memory_limit: str = Settings.duckdb_memory):
         """Open the warehouse at ``path``. ``sandboxed`` (read-only too): no statement can
         write, read other files or change settings — ``read_only`` alone still allows ATTACH …
         READ_WRITE and COPY TO (../shared/DEPENDENCIES.md). ``copy_of``: the file ``path`` is
-        a copy of (flows.writer's working copy), the one a damaged copy is reported as."""
+        a copy of (flows.writer's working copy), the one a damaged copy is reported as.
+        ``memory_limit``: DuckDB's cap (Settings.duckdb_memory); beyond it, it spills to
+        disk."""
         self.path = Path(path)
         self.copy_of = copy_of
         read_only = read_only or sandboxed
         if read_only and not self.path.exists():
             raise WarehouseError(f"no database at {self.path}: run `comention run` first")
         # Bounded memory whatever the size of the dump: DuckDB spills to disk beyond it.
-        config = {"memory_limit": duckdb_memory_limit()}
+        config = {"memory_limit": memory_limit}
         if sandboxed:
             config |= {"enable_external_access": False, "lock_configuration": True}
         try:
@@ -120,13 +119,11 @@ class Warehouse:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def ensure_schema(self, countries: pl.DataFrame, themes: pl.DataFrame) -> None:
-        """Create the public tables and (re)load the reference tables, in one transaction."""
-        from flows.settings import MartSettings
-
-        schema = SCHEMA_SQL.read_text().replace(
-            "$min_pair_support", str(int(MartSettings().min_pair_support))
-        )
+    def ensure_schema(self, countries: pl.DataFrame, themes: pl.DataFrame,
+                      min_pair_support: int = Settings.min_pair_support) -> None:
+        """Create the public tables and (re)load the reference tables, in one transaction.
+        ``min_pair_support``: the run's (Settings.min_pair_support), named in the schema."""
+        schema = SCHEMA_SQL.read_text().replace("$min_pair_support", str(int(min_pair_support)))
         with self.transaction():
             self._add_missing_columns(schema)
             keyed = self._set_keyed_tables_aside()

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from flows.dedup import attach_index, index_path, repair_index
 from flows.filecopy import copy_durably, identity, publish_file
+from flows.settings import Settings
 from flows.warehouse import Warehouse, WarehouseError
 
 
@@ -79,11 +80,12 @@ class Writer:
     ``discard()`` throws the run's changes away. ``inputs``: what the run reads, kept in the
     lock for the run after it should this one be killed. ``abandoned``, once entered: the
     lock's record of a run that held it and ended without releasing it (killed), or None.
+    ``memory_limit``: DuckDB's, for every connection the writer opens.
     """
 
     def __init__(self, db: Path, run_id: str, wait: float = 0.0,
                  on_wait: Callable[[str], None] | None = None,
-                 inputs: list[str] | None = None):
+                 inputs: list[str] | None = None, memory_limit: str = Settings.duckdb_memory):
         self.db = Path(db)
         self.run_id = run_id
         self.folder = writer_folder(self.db)
@@ -92,6 +94,7 @@ class Writer:
         self.wait = wait
         self.on_wait = on_wait
         self.inputs = inputs or []
+        self.memory_limit = memory_limit
         self.abandoned: dict | None = None
         self.wh: Warehouse | None = None
         self._lock = None
@@ -154,7 +157,7 @@ class Writer:
     def _open(self, repair: bool = False) -> Warehouse:
         """Connect to the working copy and its near-duplicate index; with ``repair``, after
         the copy was made again, the index is brought back in line with its articles."""
-        self.wh = Warehouse(self.work, copy_of=self.db)
+        self.wh = Warehouse(self.work, copy_of=self.db, memory_limit=self.memory_limit)
         if attach_index(self.wh) or repair:  # a new index, or a copy made again under it
             repair_index(self.wh)
         return self.wh
@@ -175,7 +178,8 @@ class Writer:
             # Written by a process that did not close it (an earlier version wrote in place):
             # fold its log into the file before copying it. If a process still holds it (an
             # analyst writing into the published file), what it wrote is not taken.
-            with contextlib.suppress(WarehouseError), Warehouse(self.db) as wh:
+            with (contextlib.suppress(WarehouseError),
+                  Warehouse(self.db, memory_limit=self.memory_limit) as wh):
                 wh.con.execute("CHECKPOINT")
         copy_durably(self.db, self.work)
         return True

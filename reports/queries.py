@@ -10,6 +10,7 @@ import polars as pl
 import pycountry
 
 from expectations.gate import gate_status
+from flows.errors import UserError
 from transforms.dates import ARTICLE_WEEK, iso_week_label, week_start
 
 TOP_COUNTRIES = 20
@@ -28,7 +29,7 @@ PMI_MIN_ARTICLES = 5
 TREND_HISTORY_WEEKS = 8
 
 
-class NoArticlesInWeek(ValueError):
+class NoArticlesInWeek(UserError):
     """A report asked for a week the data has no article in."""
 
 

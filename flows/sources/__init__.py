@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 import polars as pl
 
+from flows.settings import Settings
 from flows.sources import archives, delimited, jsonl, pages, parquet, warc
 from flows.sources.finder import InputNotFound as InputNotFound
 from flows.sources.finder import Inputs as Inputs
@@ -60,12 +61,13 @@ class ReadOptions:
 
     fields: dict[str, str] = field(default_factory=dict)
     clean_exports: bool = False
-    max_expanded_bytes: int = int(os.environ.get("COMENTION_MAX_EXPANDED_BYTES", 4 * 2**30))
+    # The limits' defaults are the settings' defaults (Settings.read_options gives a run's
+    # own).
+    max_expanded_bytes: int = Settings.max_expanded_bytes
     max_archive_depth: int = 4
     # Quarantined records of one input file listed one by one, at most: the rest are counted
     # in the run and in one row (a few KB of xz can expand into tens of millions of bad lines).
-    max_quarantined_per_file: int = field(default_factory=lambda: int(
-        os.environ.get("COMENTION_MAX_QUARANTINED_PER_FILE", 100_000)))
+    max_quarantined_per_file: int = Settings.max_quarantined_per_file
     # Read CSV and Parquet as columns where that gives the same records; False: row by row.
     columnar: bool = True
     # Follow symbolic links out of the folders given (flows.sources.finder).

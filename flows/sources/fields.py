@@ -21,6 +21,7 @@ from functools import lru_cache
 import polars as pl
 import pyarrow as pa
 
+from flows.errors import BadOption
 from transforms.dates import is_plausible, parse_date
 from transforms.reasons import ReasonCode
 
@@ -61,7 +62,7 @@ def parse_field_overrides(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         target, sep, column = pair.partition("=")
         if not sep or not column or target.strip() not in FIELD_ALIASES:
-            raise ValueError(
+            raise BadOption(
                 f"bad --field {pair!r}: use TARGET=COLUMN with TARGET one of "
                 f"{', '.join(sorted(FIELD_ALIASES))}"
             )

@@ -22,13 +22,14 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.errors import UserError
 from transforms.reasons import ReasonCode
 
 # Not yet a transforms.reasons.ReasonCode: a symbolic link out of the folders given.
 LINK_NOT_FOLLOWED = "link_not_followed"
 
 
-class InputNotFound(Exception):
+class InputNotFound(UserError):
     """A path given on the command line matches nothing."""
 
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from expectations.gate import GateFailed, GateResult, combined
 from expectations.gate import thresholds as gate_thresholds
+from flows.errors import UserError
 from flows.warehouse import Warehouse
 
 INGEST_BATCH = 500
@@ -51,7 +52,7 @@ class RunSummary:
     stage: str = "setup"
 
 
-class NothingToRead(Exception):
+class NothingToRead(UserError):
     """No input record at all could be read."""
 
 

@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 from expectations.gate import GateFailed
 from flows.pipeline import run_pipeline
 from flows.sample import FILLER, START, _article
-from flows.settings import MartSettings
+from flows.settings import MartSettings, Settings
 from flows.stages.common import RunSummary
 from flows.stages.marts import MART_TABLES, marts, week_groups
 from flows.warehouse import Warehouse
@@ -73,9 +73,10 @@ class Recorder:
         return run
 
 
-def _run(paths: list[str], db: Path) -> tuple[RunSummary, dict[str, int] | None]:
+def _run(paths: list[str], db: Path, settings: Settings | None = None
+         ) -> tuple[RunSummary, dict[str, int] | None]:
     recorder = Recorder()
-    summary = run_pipeline(paths, db, None, as_task=recorder)
+    summary = run_pipeline(paths, db, None, as_task=recorder, settings=settings)
     return summary, recorder.returned.get("marts")
 
 
@@ -85,10 +86,10 @@ def _marts(db: Path) -> dict[str, pl.DataFrame]:
                 for name, keys in KEYS.items()}
 
 
-def _reference(db: Path) -> dict[str, pl.DataFrame]:
+def _reference(db: Path, settings: MartSettings | None = None) -> dict[str, pl.DataFrame]:
     """Every mart from all published articles at once, by the pure transforms (as the marts
     were built before they were incremental)."""
-    settings = MartSettings()
+    settings = settings or MartSettings()
     with Warehouse(db, read_only=True) as wh:
         docs = wh.frame(f"SELECT doc_id, {ARTICLE_WEEK} AS week, dup_of FROM articles")
         countries = comention.counted_countries(
@@ -207,19 +208,19 @@ def test_replacing_a_file_recomputes_the_weeks_its_articles_left(runs, tmp_path)
     _assert_same(after, _reference(db))
 
 
-def test_a_new_minimum_pair_support_rebuilds_every_week(runs, tmp_path, monkeypatch):
+def test_a_new_minimum_pair_support_rebuilds_every_week(runs, tmp_path):
     db = tmp_path / "w.duckdb"
     shutil.copyfile(runs["db"], db)
-    monkeypatch.setenv("COMENTION_MIN_PAIR_SUPPORT", "1")
-    summary, written = _run([], db)  # no input: only the definition changed
+    settings = Settings.from_env({"COMENTION_MIN_PAIR_SUPPORT": "1"})
+    summary, written = _run([], db, settings)  # no input: only the definition changed
     after = _marts(db)
     assert summary.gates["marts"] == "pass"
     assert written["country_pairs_weekly"] == after["country_pairs_weekly"].height
     assert written["country_weekly"] == after["country_weekly"].height
     assert after["country_pairs_weekly"]["pmi"].null_count() == 0  # every pair has support 1
-    _assert_same(after, _reference(db))
+    _assert_same(after, _reference(db, settings.marts))
     # The next run with nothing new is incremental again.
-    assert set(_run([], db)[1].values()) == {0}
+    assert set(_run([], db, settings)[1].values()) == {0}
 
 
 def test_small_groups_give_the_same_marts_and_a_failing_group_stops_the_writing(
