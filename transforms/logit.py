@@ -13,11 +13,21 @@ import numpy as np
 
 def fit_choice(decisions: list[np.ndarray], chosen: list[int],
                weight: list[float] | None = None, l2: float = 1.0,
-               iterations: int = 50) -> np.ndarray:
+               iterations: int = 100) -> np.ndarray:
     """Weights that maximise the L2-penalised, weighted log-likelihood of the ``chosen``
-    option of each decision (options × features)."""
-    w = np.zeros(decisions[0].shape[1])
+    option of each decision (options × features). Each Newton step is halved until the
+    objective rises, so nearly separable data converges instead of overshooting."""
     weight = [1.0] * len(decisions) if weight is None else weight
+
+    def objective(w: np.ndarray) -> float:
+        total = -0.5 * l2 * float(w @ w)
+        for x, y, v in zip(decisions, chosen, weight, strict=True):
+            s = x @ w
+            total += v * (s[y] - s.max() - np.log(np.exp(s - s.max()).sum()))
+        return total
+
+    w = np.zeros(decisions[0].shape[1])
+    current = objective(w)
     for _ in range(iterations):
         gradient, hessian = -l2 * w, -l2 * np.eye(len(w))
         for x, y, v in zip(decisions, chosen, weight, strict=True):
@@ -28,7 +38,12 @@ def fit_choice(decisions: list[np.ndarray], chosen: list[int],
             gradient += v * (x[y] - mean)
             hessian -= v * ((x * p[:, None]).T @ x - np.outer(mean, mean))
         step = np.linalg.solve(hessian, gradient)
-        w -= step
+        for _ in range(30):
+            better = objective(w - step)
+            if better >= current:
+                break
+            step = step / 2
+        w, current = w - step, max(better, current)
         if np.abs(step).max() < 1e-9:
             break
     return w
