@@ -190,7 +190,7 @@ def build_articles(raw: pl.DataFrame, now: datetime) -> tuple[pl.DataFrame, pl.D
         if rec.get("error"):
             quarantined.append(_quarantine_row(rec, rec.get("error_code"), rec["error"]))
         else:
-            good.append(rec)
+            good.append(rec | {"text": rec.get("text") or ""})  # no text: quarantined as empty
     html = [rec for rec in good if rec["kind"] == "html"]
     found = extract_html_pages([rec["text"] for rec in html], [rec.get("url") for rec in html],
                                [template_group(rec) for rec in html])

@@ -142,7 +142,8 @@ def _rows_as_written(block: bytes, delimiter: str, line_end: str) -> pl.DataFram
 
 def _table(rows: pl.DataFrame, header: list[str]):
     # A name the header repeats holds its last column's value, as dict(zip(header, row)) has it.
-    last = {column: index for index, column in enumerate(header)}
+    # Arrow names cannot hold NUL (Polars panics): a header's stray NUL is dropped.
+    last = {column.replace("\x00", ""): index for index, column in enumerate(header)}
     return pl.DataFrame([rows.to_series(index).alias(column) for column, index in last.items()]
                         ).to_arrow(compat_level=pl.CompatLevel.newest())  # no copy
 

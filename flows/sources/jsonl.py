@@ -48,7 +48,8 @@ def _parsed(text: str):
     try:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
-        return None, f"malformed JSON: {exc.msg} at column {exc.colno}"
+        # (Python ends some messages with "at": "Invalid control character at".)
+        return None, f"malformed JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}"
     except RecursionError:
         return None, "malformed JSON: nested too deeply to read"
     except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion"
@@ -184,7 +185,8 @@ class _JsonText:
                 # An error near the end of what is read may be the end of what is read.
                 if self.eof or (exc.pos < len(self.text) - 32
                                 and not exc.msg.startswith("Unterminated string")):
-                    raise _Unread(key, f"malformed JSON: {exc.msg} at character "
+                    message = exc.msg.removesuffix(" at")
+                    raise _Unread(key, f"malformed JSON: {message} at character "
                                        f"{self.before + exc.pos:,}") from None
             except RecursionError:
                 raise _Unread(key, "malformed JSON: nested too deeply to read") from None

@@ -169,9 +169,16 @@ def test_huge_single_line_nul_bytes_and_empty_files(tmp_path):
     assert rows[0]["error"].startswith("line longer than")
     assert rows[0]["error_code"] == "too_large"
     assert rows[1]["text"] == BODY
-    (tmp_path / "nul.jsonl").write_bytes(b'{"text": "a\x00b"}\n')
-    nul = records(tmp_path / "nul.jsonl")[0]
-    assert "NUL" in nul["error"] and nul["error_code"] == "not_text"
+    # A stray NUL is a bad value of one record (raw control characters are not JSON); NUL
+    # bytes throughout are binary data.
+    (tmp_path / "nul.jsonl").write_bytes(b'{"text": "a\x00b"}\n'
+                                         + (json.dumps(ARTICLE) + "\n").encode())
+    nul, after = records(tmp_path / "nul.jsonl")
+    assert nul["error"] == "malformed JSON: Invalid control character at column 12"
+    assert nul["error_code"] == "malformed_json" and after["text"] == BODY
+    (tmp_path / "binary.jsonl").write_bytes(b"\x00\x01\x02\x00" * 50)
+    binary = records(tmp_path / "binary.jsonl")[0]
+    assert "NUL" in binary["error"] and binary["error_code"] == "not_text"
     (tmp_path / "empty.jsonl").write_bytes(b"")
     empty = records(tmp_path / "empty.jsonl")[0]
     assert (empty["error"], empty["error_code"]) == ("empty file", "empty_file")
