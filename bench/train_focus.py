@@ -12,8 +12,6 @@ reported: nothing is chosen on it), and writes the model with what it was fitted
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import date
 
 import numpy as np
 import polars as pl
@@ -70,13 +68,9 @@ def main() -> None:
         print(f"  {name:22} {w:+.3f}")
     if args.dry_run:
         return
-    focus.MODEL_PATH.write_text(json.dumps({
-        "version": date.today().isoformat(),
-        "fitted_on": {"sets": TRAINING_SETS, "half": "tune", "rows": tune.height,
-                      "articles": tune["doc_id"].n_unique(), "l2": args.l2},
-        "weights": {name: round(float(w), 4)
-                    for name, w in zip(focus.FEATURES, weights, strict=True)},
-    }, indent=2) + "\n", encoding="utf-8")
+    logit.write_model(focus.MODEL_PATH, focus.FEATURES, weights, {
+        "sets": TRAINING_SETS, "half": "tune", "rows": tune.height,
+        "articles": tune["doc_id"].n_unique(), "l2": args.l2})
     print(f"written {focus.MODEL_PATH}")
 
 

@@ -14,8 +14,6 @@ is only reported: nothing is chosen on it), and writes the model with what it wa
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import date
 
 import numpy as np
 
@@ -89,13 +87,9 @@ def main() -> None:
     if args.dry_run:
         return
     right, n = accuracy(tune, weights)
-    place_model.MODEL_PATH.write_text(json.dumps({
-        "version": date.today().isoformat(),
-        "fitted_on": {"sets": TRAINING_SETS, "half": "tune", "decisions": counts,
-                      "l2": args.l2, "tune_decisions_right": f"{right}/{n}"},
-        "weights": {name: round(float(w), 4)
-                    for name, w in zip(place_model.FEATURES, weights, strict=True)},
-    }, indent=2) + "\n", encoding="utf-8")
+    logit.write_model(place_model.MODEL_PATH, place_model.FEATURES, weights, {
+        "sets": TRAINING_SETS, "half": "tune", "decisions": counts, "l2": args.l2,
+        "tune_decisions_right": f"{right}/{n}"})
     print(f"written {place_model.MODEL_PATH}")
 
 

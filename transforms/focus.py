@@ -12,12 +12,12 @@ organisations, or only by a place whose reading is the prior's.
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from transforms import logit
 
 MODEL_PATH = Path(__file__).parent / "data" / "focus_model.json"
 LEAD_CHARACTERS = 400
@@ -40,15 +40,7 @@ FEATURES = (
 )
 
 
-@cache
-def model() -> dict:
-    return json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-
-
-@cache
-def weights() -> np.ndarray:
-    fitted = model()["weights"]
-    return np.array([fitted.get(name, 0.0) for name in FEATURES])
+SHIPPED = logit.ShippedModel(MODEL_PATH, FEATURES)
 
 
 def rolled_up(mentions: pl.DataFrame) -> pl.DataFrame:
@@ -102,5 +94,5 @@ def feature_matrix(rolled: pl.DataFrame) -> np.ndarray:
 def is_focus(rolled: pl.DataFrame, max_focus: int = MAX_FOCUS) -> pl.Series:
     """Whether each row of rolled_up is a focus country: more likely than not by the model,
     and among the article's ``max_focus`` highest scores."""
-    likely = feature_matrix(rolled) @ weights() > 0
+    likely = feature_matrix(rolled) @ SHIPPED.weights > 0
     return pl.Series("is_focus", likely) & (rolled["rank"] <= max_focus)

@@ -4,9 +4,17 @@ method on a concave objective gives the same weights on every run (no seed, no l
 - ``fit_choice``: a conditional logit (McFadden): each decision's options scored with the same
   weights, the chosen one the most likely; for a choice between a varying number of options.
 - ``fit_binary``: plain logistic regression, a choice between an option and nothing.
+
+A fitted model is a small JSON file: its weights by feature name and what they were fitted on
+(``write_model``, ``ShippedModel``).
 """
 
 from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -55,3 +63,30 @@ def fit_binary(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
     nothing = np.zeros(x.shape[1])
     return fit_choice([np.vstack([row, nothing]) for row in x],
                       [0 if label else 1 for label in y], l2=l2)
+
+
+def write_model(path: Path, features: tuple[str, ...], weights: np.ndarray,
+                fitted_on: dict) -> None:
+    """Save weights by feature name, dated, with what they were fitted on."""
+    path.write_text(json.dumps({
+        "version": date.today().isoformat(),
+        "fitted_on": fitted_on,
+        "weights": {name: round(float(w), 4) for name, w in zip(features, weights, strict=True)},
+    }, indent=2) + "\n", encoding="utf-8")
+
+
+class ShippedModel:
+    """A model file shipped with the package, read once when first used."""
+
+    def __init__(self, path: Path, features: tuple[str, ...]):
+        self.path, self.features = path, features
+
+    @cached_property
+    def saved(self) -> dict:
+        """The file: its weights by feature name, and what they were fitted on."""
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """The weights in the order of ``features`` (0 for a feature it does not weigh)."""
+        return np.array([self.saved["weights"].get(name, 0.0) for name in self.features])

@@ -14,11 +14,11 @@ weights, so one model serves names of two readings and of twenty.
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from transforms import logit
 
 MODEL_PATH = Path(__file__).parent / "data" / "place_model.json"
 
@@ -44,18 +44,9 @@ def scores(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return features @ weights
 
 
-@cache
-def model() -> dict:
-    """The shipped model: weights by feature name, and what they were fitted on."""
-    return json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-
-
-@cache
-def weights() -> np.ndarray:
-    fitted = model()["weights"]
-    return np.array([fitted.get(name, 0.0) for name in FEATURES])
+SHIPPED = logit.ShippedModel(MODEL_PATH, FEATURES)
 
 
 def choose(features: np.ndarray) -> int:
     """The option of the highest score; ties go to the first (the most populous)."""
-    return int(np.argmax(scores(features, weights())))
+    return int(np.argmax(scores(features, SHIPPED.weights)))

@@ -10,7 +10,7 @@ from transforms.countries import find_mentions
 
 
 def test_the_shipped_model_weighs_every_feature_and_was_fitted_on_tune_halves():
-    shipped = place_model.model()
+    shipped = place_model.SHIPPED.saved
     assert set(shipped["weights"]) == set(place_model.FEATURES)
     assert shipped["fitted_on"]["half"] == "tune"
     x = np.zeros((2, len(place_model.FEATURES)))
