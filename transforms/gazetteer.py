@@ -70,6 +70,19 @@ def short_form(name: str) -> str:
     return re.split(r"\s+(?:am|an der|upon|on)\s+", name)[0]
 
 
+_SAINT = re.compile(r"^(?:Saint|St\.?)\s+\S")
+
+
+def saint_forms(name: str) -> set[str]:
+    """A place named after a saint as the news writes it too: GeoNames has "Saint Paul" and
+    "St. Louis"; stories write "St. Paul", "St Petersburg" and "Saint Louis"."""
+    found = _SAINT.match(name)
+    if not found:
+        return {name}
+    rest = name[found.end() - 1:]
+    return {name, f"Saint {rest}", f"St. {rest}", f"St {rest}"}
+
+
 def ascii_fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
@@ -275,7 +288,9 @@ def _build_gazetteer() -> pl.DataFrame:
         population = row[3] if len(row) > 3 else 0
         language = row[4] if len(row) > 4 else ""
         short = short_form(surface)
-        for form in {surface, ascii_fold(surface), short, ascii_fold(short)}:
+        written = {form for name in (surface, short) for saint in saint_forms(name)
+                   for form in (saint, ascii_fold(saint))}
+        for form in written:
             # "Salé" folds to "Sale", which is not a place either; "Wien" is a surname in
             # English, Vienna in German.
             if not (source_rank and not language and form in _NOT_PLACES):
@@ -307,8 +322,11 @@ def _build_gazetteer() -> pl.DataFrame:
             .otherwise(pl.col("language").unique().sort().implode().over("key")),
         )
         .unique(subset=["key"], keep="first", maintain_order=True)
+        # A town below the city cut, and any town named after a saint ("St. Paul": also the
+        # saint, and the churches and schools named after him), count only with support.
         .with_columns(needs_support=(pl.col("kind") == "city")
-                      & pl.col("population").is_between(1, CITY_MIN_POPULATION, closed="left"))
+                      & (pl.col("population").is_between(1, CITY_MIN_POPULATION, closed="left")
+                         | pl.col("surface").str.contains(_SAINT.pattern)))
         .pipe(_without_towns_named_after_places)
         .select("surface", "code", "kind", "exact_case", "any_case", "population", "languages",
                 "needs_support")

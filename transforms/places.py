@@ -70,6 +70,7 @@ _LIST_GOES_ON = re.compile(r"\s*(?:,|and\b|or\b)\s*[A-Z]")
 # Department", "Dublin elementary schools").
 LOCAL_CUE = re.compile(r"[ \t]+(?:Police|Fire|High|Middle|Elementary|elementary|City Council"
                        r"|School|Schools|Township|Mayor|Board|Regional|Municipal)\b")
+_SAINT_KEY = re.compile(r"^(?:saint|st\.?)\s+")
 _QUALIFIER = re.compile(r",[ \t]*((?:[A-Z][\w'’.-]*)(?:[ \t]+[A-Z][\w'’.-]*){0,2})")
 
 
@@ -83,8 +84,9 @@ class Reading:
 
 
 def name_key(surface: str) -> str:
-    """What names are compared by: lower case, without accents."""
-    return ascii_fold(surface).lower()
+    """What names are compared by: lower case, without accents, a saint's name written one way
+    ("St. Petersburg" is "Saint Petersburg")."""
+    return _SAINT_KEY.sub("saint ", ascii_fold(surface).lower())
 
 
 @cache

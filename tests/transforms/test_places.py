@@ -83,6 +83,16 @@ def test_local_institutions_keep_their_place_as_an_organisation():
     assert ("Laurel County", "US", "name") in found
 
 
+def test_a_place_named_after_a_saint_however_written_and_only_with_support():
+    russia, minnesota, church = resolved(
+        "The Hermitage in St. Petersburg reopened, Russian officials said.",
+        "A man from St. Paul was charged, Minnesota police said.",
+        "A bomb hit the church of St. Peter and St. Paul in Cairo.")
+    assert ("St. Petersburg", "RU", "prior") in russia  # Saint Petersburg, not Florida's
+    assert ("St. Paul", "US", "prior") in minnesota
+    assert not any(surface == "St. Paul" for surface, _, _ in church)
+
+
 def test_a_county_named_as_such_is_no_persons_name():
     (found,) = resolved("She is a deputy clerk in the Harris County Clerk's office.")
     assert ("Harris County", "US", "name") in found
