@@ -349,17 +349,22 @@ def resolve(
         for j, code in enumerate(codes):
             default_here = code == its_code
             states_here = {r.admin1 for r in countries[code]} if code == "US" else set()
-            x[j] = (default_here,
-                    np.log10(countries[code][0].population + 1) - biggest,
-                    default_here and its_kind == capital_kind,
-                    default_here and its_kind == region_kind,
-                    code in named and code not in countries_of_places.get(d, ()),
-                    code in countries_of_places.get(d, ()),
-                    bool(states_here & states_named),
-                    bool(states_here & states_of_counties),
-                    code in near,
-                    code in near_by_readings,
-                    default_here and its_kind == capital_kind and (d, name) in local_cues)
+            of_places = code in countries_of_places.get(d, ())
+            evidence_of = {
+                "default": default_here,
+                "log_population": np.log10(countries[code][0].population + 1) - biggest,
+                "default_capital": default_here and its_kind == capital_kind,
+                "default_region": default_here and its_kind == region_kind,
+                "country_named": code in named and not of_places,
+                "country_has_places_named": of_places,
+                "state_named": bool(states_here & states_named),
+                "county_named": bool(states_here & states_of_counties),
+                "near": code in near,
+                "near_a_place_of_a_name_of_several": code in near_by_readings,
+                "capital_written_as_a_local_town": default_here and its_kind == capital_kind
+                and (d, name) in local_cues,
+            }
+            x[j] = [evidence_of[feature] for feature in place_model.FEATURES]
         return codes, x
 
     def reading_in_context(d: int, name: str, its_kind: int, its_code: str) -> tuple[str, str]:
@@ -375,7 +380,7 @@ def resolve(
             if any(r.code == "US" and r.admin1 in county_states.get(d, set())
                    for r in by_name[name]):
                 return "US", "context"
-            return its_code, "name"
+            return its_code, "name"  # "Mexico", though a Mexico lies in Missouri
         codes, x = features(d, name, its_kind, its_code)
         if len(codes) == 1:  # towns of several US states: which state is context, if named
             state = x[0, place_model.FEATURES.index("state_named")]
@@ -383,11 +388,7 @@ def resolve(
         chosen = place_model.choose(x)
         if decisions is not None:
             decisions.append((d, name, codes, x))
-        if codes[chosen] != its_code:
-            return codes[chosen], "context"
-        # A country's name that stays the country is read by its name ("Mexico", though a
-        # Mexico lies in Missouri); other names by the prior.
-        return its_code, "name" if its_kind == name_kind else "prior"
+        return (codes[chosen], "context") if codes[chosen] != its_code else (its_code, "prior")
 
     # One reading per article and name where it is not qualified: articles repeat names.
     readings_in_context: dict[tuple[int, str, int, str], tuple[str, str]] = {}
@@ -432,10 +433,6 @@ def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
-def _nearest_km(here: np.ndarray, there: np.ndarray) -> float:
-    return float(_km(here, there).min())
-
-
 def _near(name: str, codes: list[str], others: set[str]) -> set[str]:
     """The countries among ``codes`` where a place of ``name`` lies within place_model.NEAR_KM
     of a place of one of the ``others`` names."""
@@ -445,7 +442,7 @@ def _near(name: str, codes: list[str], others: set[str]) -> set[str]:
     there = np.concatenate([located[k][1] for k in others])
     held, here = located[name]
     return {code for code in codes
-            if (held == code).any() and _nearest_km(here[held == code], there)
+            if (held == code).any() and _km(here[held == code], there).min()
             <= place_model.NEAR_KM}
 
 
