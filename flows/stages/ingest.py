@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from expectations.gate import GateResult, combined, run_gate
+from flows.batches import BATCH_BYTES, CHUNK_BYTES, rows_within, spans
 from flows.check import gate_params
 from flows.dedup import (
     INDEX_TABLES,
@@ -23,7 +24,6 @@ from flows.dedup import (
 )
 from flows.progress import RunProgress
 from flows.sources import (
-    BATCH_BYTES,
     ReadOptions,
     find_inputs,
     read_record_batches,
@@ -43,15 +43,15 @@ from flows.stages.common import (
     recent_median,
     record_gate,
 )
-from flows.warehouse import ARTICLE_WEEK, Warehouse, articles_at
+from flows.warehouse import ARTICLE_WEEK, Warehouse, articles_at, with_text_bytes
 from transforms import trends
 from transforms.articles import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, build_articles
 
 # Records read, checked and published together: a run of any size is a series of bounded
 # chunks, each in its own short transaction on the private working copy (flows.writer).
 INGEST_CHUNK = 20_000
-# ... or fewer, where their articles' text reaches this size.
-INGEST_CHUNK_BYTES = 64 * 2**20
+# ... or fewer, where their articles' text reaches this size (flows.batches).
+INGEST_CHUNK_BYTES = CHUNK_BYTES
 
 
 # Not yet transforms.reasons.ReasonCodes: a record the article builder raised on; the row
@@ -313,10 +313,10 @@ def _text_bytes(frame: pl.DataFrame, *columns: str) -> int:
 
 def _rows_within(frame: pl.DataFrame) -> int:
     """How many of the frame's first rows make a batch: INGEST_BATCH, or fewer where their
-    text reaches BATCH_BYTES; one at least."""
+    text reaches BATCH_BYTES; one at least (flows.batches)."""
     sizes = (frame.get_column("title").str.len_bytes().fill_null(0)
-             + frame.get_column("text").str.len_bytes().fill_null(0)).head(INGEST_BATCH)
-    return int((sizes.cum_sum() - sizes < BATCH_BYTES).sum())
+             + frame.get_column("text").str.len_bytes().fill_null(0))
+    return rows_within(sizes, INGEST_BATCH, BATCH_BYTES)
 
 
 def _record_unlisted(wh: Warehouse, run_id: str, tally: _Tally) -> None:
@@ -461,12 +461,14 @@ def _remove_replaced(wh: Warehouse) -> int:
 
 
 def _term_counts(wh: Warehouse, where: str) -> pl.DataFrame:
-    """week, term, articles of the published articles matching ``where``, in bounded batches."""
-    rows = wh.frame(f"SELECT rowid FROM articles WHERE {where} ORDER BY rowid")["rowid"]
+    """week, term, articles of the published articles matching ``where``, in batches bounded
+    in records and bytes (flows.batches)."""
+    rows = with_text_bytes(wh, wh.frame(f"SELECT rowid, doc_id FROM articles WHERE {where} "
+                                        "ORDER BY rowid"))
     parts = [pl.DataFrame(schema={"week": pl.Date, "term": pl.Utf8, "articles": pl.Int64})]
-    for start in range(0, len(rows), ENRICH_BATCH):
+    for start, length in spans(rows["size"], ENRICH_BATCH, BATCH_BYTES):
         parts.append(trends.docs_term_weekly(
-            articles_at(wh, rows.slice(start, ENRICH_BATCH).to_list())))
+            articles_at(wh, rows["rowid"].slice(start, length).to_list())))
     return pl.concat(parts).group_by("week", "term").agg(pl.col("articles").sum())
 
 
