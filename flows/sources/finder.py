@@ -24,9 +24,6 @@ from pathlib import Path
 
 from transforms.reasons import ReasonCode
 
-# Not yet a transforms.reasons.ReasonCode: a symbolic link out of the folders given.
-LINK_NOT_FOLLOWED = "link_not_followed"
-
 
 class InputNotFound(Exception):
     """A path given on the command line matches nothing."""
@@ -37,7 +34,7 @@ class Refused:
     """An entry found and not read: ``path`` as found (a link is not resolved), why."""
 
     path: Path
-    code: str
+    code: ReasonCode
     reason: str
 
 
@@ -127,7 +124,7 @@ def _entry(path: Path, roots: list[Path], follow_links: bool
                 "symbolic link loop" if loop
                 else f"broken symbolic link (to {_link_target(path)})"))
         if not follow_links and not any(real.is_relative_to(root) for root in roots):
-            return None, None, Refused(path, LINK_NOT_FOLLOWED, (
+            return None, None, Refused(path, ReasonCode.LINK_NOT_FOLLOWED, (
                 f"symbolic link to {real}, outside the folders given: not followed "
                 "(--follow-links reads it)"))
     if stat.S_ISREG(mode):

@@ -46,18 +46,13 @@ from flows.stages.common import (
 from flows.warehouse import ARTICLE_WEEK, Warehouse, articles_at, with_text_bytes
 from transforms import trends
 from transforms.articles import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, build_articles
+from transforms.reasons import ReasonCode
 
 # Records read, checked and published together: a run of any size is a series of bounded
 # chunks, each in its own short transaction on the private working copy (flows.writer).
 INGEST_CHUNK = 20_000
 # ... or fewer, where their articles' text reaches this size (flows.batches).
 INGEST_CHUNK_BYTES = CHUNK_BYTES
-
-
-# Not yet transforms.reasons.ReasonCodes: a record the article builder raised on; the row
-# standing for a file's quarantined records past ReadOptions.max_quarantined_per_file.
-UNBUILDABLE_RECORD = "unbuildable_record"
-MORE_QUARANTINED = "more_quarantined"
 
 
 def _articles_of(args: tuple[pl.DataFrame, datetime]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -98,7 +93,8 @@ def _unbuildable(record: pl.DataFrame, exc: Exception) -> pl.DataFrame:
     return pl.DataFrame({
         "source": record["source"], "record_key": record["record_key"],
         "reason": [f"could not be built into an article: {type(exc).__name__}: {exc}"[:500]],
-        "reason_code": [UNBUILDABLE_RECORD], "excerpt": record["text"].str.slice(0, 200),
+        "reason_code": [ReasonCode.UNBUILDABLE_RECORD],
+        "excerpt": record["text"].str.slice(0, 200),
     }, schema=QUARANTINE_SCHEMA)
 
 
@@ -146,7 +142,7 @@ class _QuarantineCap:
     def _count(self, dropped: pl.DataFrame, code: str) -> None:
         for source, reason_code, n in dropped.group_by("source", code).len().iter_rows():
             counts = self.unlisted.setdefault(source, Counter())
-            counts[reason_code or "unreadable_file"] += n
+            counts[reason_code or ReasonCode.UNREADABLE_FILE] += n
 
     def rows(self) -> pl.DataFrame:
         """One quarantine row per file with records past the limit."""
@@ -155,7 +151,7 @@ class _QuarantineCap:
                            f"({', '.join(f'{c} {n:,}' for c, n in counts.most_common())}); "
                            f"the first {self.limit:,} are listed one by one "
                            "(COMENTION_MAX_QUARANTINED_PER_FILE)",
-                 "reason_code": MORE_QUARANTINED, "excerpt": None}
+                 "reason_code": ReasonCode.MORE_QUARANTINED, "excerpt": None}
                 for source, counts in self.unlisted.items()]
         return pl.DataFrame(rows, schema=QUARANTINE_SCHEMA)
 

@@ -22,6 +22,7 @@ from flows.cli import app
 from flows.sources import BATCH_BYTES, read_record_batches
 from flows.stages.ingest import _rebatched
 from flows.warehouse import Warehouse
+from transforms.reasons import ReasonCode
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = ("ministers from France and Germany met in Brussels on Monday to discuss trade, energy "
@@ -209,6 +210,7 @@ def test_a_flood_of_bad_lines_is_listed_up_to_the_limit_then_counted_in_one_row(
         run = wh.frame("SELECT records_seen, articles_loaded, duplicates, quarantined "
                        "FROM runs").row(0, named=True)
     assert rows.height == 101
+    assert set(rows["reason_code"]) <= set(ReasonCode)  # every code is one of the codes
     summary = rows.filter(pl.col("reason_code") == "more_quarantined").row(0, named=True)
     assert summary["record_key"] == "flood.jsonl.xz (more quarantined)"
     assert summary["reason"].startswith("200 more records of this file were quarantined "
