@@ -199,9 +199,11 @@ def ingest(
     """
     progress = progress or RunProgress()
     options = options or ReadOptions()
-    inputs = find_inputs(paths, follow_links=options.follow_links)
+    # A warehouse kept in the dump folder: its own files (copies, .wal, lock) are not input.
+    inputs = find_inputs(paths, follow_links=options.follow_links, warehouse=summary.db)
     files = inputs.files
     summary.hidden = [str(path) for path in inputs.hidden]
+    summary.own_files = [str(path) for path in inputs.own]
     attach_index(wh)
     # What the finder refused (links out of the folders given, FIFOs, unreadable folders) is
     # a record of the run too: one quarantine row each, replaced when it is met again.
@@ -279,6 +281,13 @@ def hidden_note(hidden: list[str]) -> str:
     names = ", ".join(Path(path).name for path in hidden[:3]) + (", …" if len(hidden) > 3 else "")
     things = "hidden file or folder" if len(hidden) == 1 else "hidden files or folders"
     return f"left out {len(hidden):,} {things} ({names}): name a hidden file to read it"
+
+
+def own_files_note(own: list[str]) -> str:
+    """What a run left out as the warehouse's own files, in words for its summary."""
+    names = ", ".join(Path(path).name for path in own[:3]) + (", …" if len(own) > 3 else "")
+    return (f"left out {len(own):,} {'entry' if len(own) == 1 else 'entries'} of the "
+            f"warehouse itself ({names}): a warehouse is never read as input")
 
 
 def _rebatched(files: Iterator[Iterator[pl.DataFrame]]) -> Iterator[pl.DataFrame]:
