@@ -32,12 +32,16 @@ def missing_weeks(wh: Warehouse, theme_weekly: pl.DataFrame) -> int:
     return story_weeks.join(theme_weekly.select("week").unique(), on="week", how="anti").height
 
 
-def mentions_batch(wh: Warehouse, table: str) -> pd.DataFrame:
+def mentions_batch(wh: Warehouse, table: str, lengths: str | None = None) -> pd.DataFrame:
     """Country mentions with the length of the field each points into (offsets are checked
-    against it), read in one query so that every row keeps its own length."""
+    against it), read in one query so that every row keeps its own length. ``lengths``: a
+    table of doc_id, title_length, body_length (the lengths enrich measured as it read the
+    texts); without it they are measured in the articles."""
+    lengths = lengths or ("(SELECT doc_id, length(coalesce(title, '')) AS title_length, "
+                          "length(body) AS body_length FROM articles)")
     return wh.frame(
-        f"SELECT m.*, CASE m.field WHEN 'title' THEN length(coalesce(a.title, '')) "
-        f"ELSE length(a.body) END AS field_length FROM {table} m JOIN articles a USING (doc_id)"
+        f"SELECT m.*, CASE m.field WHEN 'title' THEN l.title_length ELSE l.body_length END "
+        f"AS field_length FROM {table} m JOIN {lengths} l USING (doc_id)"
     ).to_pandas()
 
 

@@ -135,6 +135,11 @@ def _print_summary(summary, started: float) -> None:
 
         console.print(Text.assemble(("skipped: ", "yellow"), hidden_note(summary.hidden)),
                       soft_wrap=True)
+    if summary.own_files:
+        from flows.stages.ingest import own_files_note
+
+        console.print(Text.assemble(("skipped: ", "yellow"), own_files_note(summary.own_files)),
+                      soft_wrap=True)
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_row("warehouse", str(summary.db.resolve()))
     if summary.report:

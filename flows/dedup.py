@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from flows.warehouse import Warehouse, articles_at, sql_string
+from flows.batches import BATCH_BYTES, spans
+from flows.warehouse import Warehouse, articles_at, sql_string, with_text_bytes
 from transforms import neardup
 
 # Candidates kept per article, the ones sharing most LSH bands with it.
@@ -63,10 +64,13 @@ def repair_index(wh: Warehouse, batch_size: int = 2000) -> None:
                        "(SELECT doc_id FROM articles)")
     wh.con.execute("DELETE FROM dedup.article_bands WHERE doc_id NOT IN "
                    "(SELECT doc_id FROM dedup.article_signatures)")
-    missing = wh.frame("SELECT rowid FROM articles WHERE doc_id NOT IN "
-                       "(SELECT doc_id FROM dedup.article_signatures) ORDER BY rowid")["rowid"]
-    for start in range(0, len(missing), batch_size):
-        signatures, bands = _signed(articles_at(wh, missing.slice(start, batch_size).to_list()))
+    missing = with_text_bytes(wh, wh.frame(
+        "SELECT rowid, doc_id FROM articles WHERE doc_id NOT IN "
+        "(SELECT doc_id FROM dedup.article_signatures) ORDER BY rowid"))
+    # Batches bounded in bytes too (flows.batches): the bodies are read to be signed.
+    for start, length in spans(missing["size"], batch_size, BATCH_BYTES):
+        signatures, bands = _signed(articles_at(
+            wh, missing["rowid"].slice(start, length).to_list()))
         wh.insert("dedup.article_signatures", signatures)
         wh.insert("dedup.article_bands", bands)
 

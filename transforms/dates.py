@@ -81,10 +81,15 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _NO_YEAR, _NO_YEAR_FEBRUARY = datetime(1, 1, 1), datetime(1, 2, 1)
 
 
-def _as_utc(value: datetime) -> datetime:
+def _as_utc(value: datetime) -> datetime | None:
+    """``value`` in UTC (naive: taken as UTC); None where UTC is past the datetime range
+    (``0001-01-01T00:00+05:00``, ``9999-12-31T23:00-05:00``)."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _from_epoch(value: float) -> datetime | None:

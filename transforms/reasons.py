@@ -27,3 +27,8 @@ class ReasonCode(StrEnum):
     UNPARSEABLE_DATE = "unparseable_date"
     IMPLAUSIBLE_DATE = "implausible_date"  # before 1900 or in the future
     NO_DATE = "no_date"  # no date from any source
+    LINK_NOT_FOLLOWED = "link_not_followed"  # a symbolic link out of the folders given
+    UNBUILDABLE_RECORD = "unbuildable_record"  # the article builder raised on the record
+    # The one row standing for a file's quarantined records past
+    # COMENTION_MAX_QUARANTINED_PER_FILE (they are counted in the run, not listed).
+    MORE_QUARANTINED = "more_quarantined"

@@ -25,6 +25,8 @@ from typing import BinaryIO
 
 import polars as pl
 
+# Text (title and text) in one frame of records read one by one, at most (flows.batches).
+from flows.batches import BATCH_BYTES as BATCH_BYTES
 from flows.settings import Settings
 from flows.sources import archives, delimited, jsonl, pages, parquet, warc
 from flows.sources.finder import InputNotFound as InputNotFound
@@ -74,9 +76,6 @@ class ReadOptions:
     follow_links: bool = False
 
 
-# Text (title and text) in one frame of records read one by one, at most: a frame of 500
-# lines of 9 MB would hold 4.5 GB.
-BATCH_BYTES = 8 * 2**20
 
 
 def member_error(key: str, code: ReasonCode, reason: str) -> dict:

@@ -25,9 +25,6 @@ from pathlib import Path
 from flows.errors import UserError
 from transforms.reasons import ReasonCode
 
-# Not yet a transforms.reasons.ReasonCode: a symbolic link out of the folders given.
-LINK_NOT_FOLLOWED = "link_not_followed"
-
 
 class InputNotFound(UserError):
     """A path given on the command line matches nothing."""
@@ -38,7 +35,7 @@ class Refused:
     """An entry found and not read: ``path`` as found (a link is not resolved), why."""
 
     path: Path
-    code: str
+    code: ReasonCode
     reason: str
 
 
@@ -50,6 +47,8 @@ class Inputs:
     files: list[Path] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
     hidden: list[Path] = field(default_factory=list)
+    # The warehouse's own files, found among the inputs: never read (find_inputs).
+    own: list[Path] = field(default_factory=list)
 
 
 def discover(paths: list[str], follow_links: bool = False) -> list[Path]:
@@ -57,9 +56,12 @@ def discover(paths: list[str], follow_links: bool = False) -> list[Path]:
     return find_inputs(paths, follow_links).files
 
 
-def find_inputs(paths: list[str], follow_links: bool = False) -> Inputs:
+def find_inputs(paths: list[str], follow_links: bool = False,
+                warehouse: Path | None = None) -> Inputs:
     """Files as they are, folders recursively, globs expanded; raises InputNotFound for a
-    path that matches nothing."""
+    path that matches nothing. The files of ``warehouse`` (the file itself and, beside it,
+    those whose names go on from its name: ``.wal``, the writer's folder with its copies and
+    lock, the publishing's partial files) are left out, even when named (``Inputs.own``)."""
     named: list[tuple[Path, Path]] = []  # (entry, the folder given it was found under)
     for raw in paths:
         path = Path(raw)
@@ -74,8 +76,9 @@ def find_inputs(paths: list[str], follow_links: bool = False) -> Inputs:
     roots = [root for _, root in named]
     found = Inputs()
     seen_dirs: set[Path] = set()
+    own = None if warehouse is None else (_real(warehouse.parent), warehouse.name)
     for path, _ in named:
-        _walk(path, roots, follow_links, found, seen_dirs, top=True)
+        _walk(path, roots, follow_links, found, seen_dirs, top=True, own=own)
     # A file named twice is read once; order stays stable for reproducible runs.
     found.files = list(dict.fromkeys(found.files))
     found.refused = list(dict.fromkeys(found.refused))
@@ -83,11 +86,15 @@ def find_inputs(paths: list[str], follow_links: bool = False) -> Inputs:
 
 
 def _walk(start: Path, roots: list[Path], follow_links: bool, found: Inputs,
-          seen_dirs: set[Path], top: bool) -> None:
+          seen_dirs: set[Path], top: bool, own: tuple[Path, str] | None = None) -> None:
     """Depth-first, entries in name order (the order of ``sorted(folder.rglob("*"))``)."""
     stack: list[tuple[Path, bool]] = [(start, top)]
     while stack:
         path, named = stack.pop()
+        if own is not None and (path.name == own[1] or path.name.startswith(own[1] + ".")) \
+                and _real(path.parent) == own[0]:
+            found.own.append(path)
+            continue
         if not named and path.name.startswith("."):
             found.hidden.append(path)
             continue
@@ -128,7 +135,7 @@ def _entry(path: Path, roots: list[Path], follow_links: bool
                 "symbolic link loop" if loop
                 else f"broken symbolic link (to {_link_target(path)})"))
         if not follow_links and not any(real.is_relative_to(root) for root in roots):
-            return None, None, Refused(path, LINK_NOT_FOLLOWED, (
+            return None, None, Refused(path, ReasonCode.LINK_NOT_FOLLOWED, (
                 f"symbolic link to {real}, outside the folders given: not followed "
                 "(--follow-links reads it)"))
     if stat.S_ISREG(mode):

@@ -46,6 +46,8 @@ class RunSummary:
     # Hidden files and folders (names starting with a dot) found in the folders given and
     # left out (flows.sources.finder): the run summary counts them.
     hidden: list[str] = field(default_factory=list)
+    # The warehouse's own files (and folder) found among the inputs, left out: counted too.
+    own_files: list[str] = field(default_factory=list)
     # Runs found abandoned when this one started (their process gone): recorded so.
     abandoned: list[str] = field(default_factory=list)
     # The stage running (or the last one that ran), for messages about a failure.

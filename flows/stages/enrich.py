@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from expectations.gate import GateResult, combined, run_gate
+from flows.batches import BATCH_BYTES, CHUNK_BYTES, spans
 from flows.check import gate_params, mentions_batch
 from flows.progress import RunProgress
 from flows.stages.common import (
@@ -23,23 +24,34 @@ from flows.stages.common import (
     recent_median,
     record_gate,
 )
-from flows.warehouse import Warehouse, articles_at
+from flows.warehouse import Warehouse, articles_at, with_text_bytes
 from transforms import trends
 from transforms.countries import article_countries, find_mentions
 from transforms.themes import tag_themes
 
 # Articles checked and written together, so the gate's frames and the publishing transaction
-# stay small (one transaction for 200,000 articles ran out of memory).
+# stay small (one transaction for 200,000 articles ran out of memory); fewer where their text
+# reaches CHUNK_BYTES (their mentions grow with it). A batch holds ENRICH_BATCH articles, or
+# fewer where their text reaches BATCH_BYTES (flows.batches): 40 bodies of 9 MB read at once
+# ran DuckDB out of its memory.
 ENRICH_CHUNK = ENRICH_BATCH * BATCHES_IN_FLIGHT * 2
 PUBLISHED = ("country_mentions", "article_countries", "article_themes")
+# Staged for a chunk beside what it publishes: the lengths of its articles' fields, for the
+# checks of the mentions' offsets (measured here: reading them back from the articles table
+# would read its texts again, a whole vector of them at once).
+CHUNK_STAGED = (*PUBLISHED, "field_lengths")
 RUN_STAGED = ("run_terms", "merged_weeks")
 
 
 def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Mentions, article × country roll-up, themes and term counts of one batch (pure)."""
+    """Mentions, article × country roll-up, themes and term counts of one batch, and the
+    lengths of its fields (pure)."""
     mentions = find_mentions(docs)
     unique = docs.filter(pl.col("dup_of").is_null())
     return {
+        "field_lengths": docs.select(
+            "doc_id", title_length=pl.col("title").fill_null("").str.len_chars(),
+            body_length=pl.col("body").str.len_chars()),
         "country_mentions": mentions,
         "article_countries": article_countries(mentions, docs),
         "article_themes": tag_themes(docs),
@@ -55,10 +67,10 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     (counted before rows are quarantined)."""
     progress = progress or RunProgress()
     # In storage order: each batch then reads only the row groups it is in.
-    pending = wh.frame(
+    pending = with_text_bytes(wh, wh.frame(
         "SELECT rowid, doc_id FROM articles WHERE doc_id NOT IN "
-        "(SELECT doc_id FROM enriched_articles) ORDER BY rowid")
-    wh.drop_staged(*PUBLISHED, *RUN_STAGED)
+        "(SELECT doc_id FROM enriched_articles) ORDER BY rowid"))
+    wh.drop_staged(*CHUNK_STAGED, *RUN_STAGED)
     counts = {"articles": len(pending), "mentions": 0, "with_country": 0, "with_theme": 0}
     if len(pending) == 0:
         return counts
@@ -73,26 +85,32 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
     parts: list[GateResult] = []
     # Batches never straddle chunks; the batches of every chunk go through the mapper in one
     # stream, read as it asks for them, so workers go on while a chunk is checked and written.
-    batch = min(ENRICH_BATCH, ENRICH_CHUNK)
-    per_chunk = max(1, ENRICH_CHUNK // batch)
-    starts = range(0, len(pending), batch)
-    batches = (articles_at(wh, pending["rowid"].slice(start, batch).to_list()) for start in starts)
+    batch_rows = min(ENRICH_BATCH, ENRICH_CHUNK)
+    batches = spans(pending["size"], batch_rows, BATCH_BYTES)
+    sizes = pl.Series([pending["size"].slice(start, length).sum() for start, length in batches])
+    # The last batch of each chunk, and the chunk's first article.
+    chunk_ends: dict[int, int] = {}
+    for first, n in spans(sizes, max(1, ENRICH_CHUNK // batch_rows), CHUNK_BYTES):
+        chunk_ends[first + n - 1] = batches[first][0]
+    frames = (articles_at(wh, pending["rowid"].slice(start, length).to_list())
+              for start, length in batches)
     try:
         with progress.counter("enriching", total=len(pending), unit="articles") as advance:
             terms: list[pl.DataFrame] = []
-            for index, result in enumerate(mapper(enrich_batch, batches)):
+            for index, result in enumerate(mapper(enrich_batch, frames)):
                 _stage_batch(wh, result, counts, terms)
-                advance(min(batch, len(pending) - starts[index]))
-                if (index + 1) % per_chunk and index + 1 < len(starts):
+                start, length = batches[index]
+                advance(length)
+                if index not in chunk_ends:
                     continue
                 # Summed over the chunk first (its batches share most of their weeks' terms),
                 # kept for term_weekly until the last chunk (_add_run_terms).
                 wh.append_staged("run_terms", pl.concat(terms).group_by("week", "term")
                                  .agg(pl.col("articles").sum()))
                 terms = []
-                first = starts[index - (index % per_chunk)]
+                first = chunk_ends[index]
                 _check_and_publish_chunk(
-                    wh, run_id, pending["doc_id"].slice(first, starts[index] + batch - first),
+                    wh, run_id, pending["doc_id"].slice(first, start + length - first),
                     params, parts, summary)
         _add_run_terms(wh)
         per_article = counts["mentions"] / len(pending)
@@ -106,7 +124,7 @@ def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = loc
         # One result per expectation for the whole run, as if it had been one batch.
         record_gate(wh, run_id, combined("enrich", parts), summary)
     finally:
-        wh.drop_staged(*PUBLISHED, *RUN_STAGED)
+        wh.drop_staged(*CHUNK_STAGED, *RUN_STAGED)
     return counts
 
 
@@ -127,7 +145,8 @@ def _check_and_publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series, par
                              parts: list[GateResult], summary: RunSummary) -> None:
     """The staged chunk through the gate's row-level checks, then written."""
     staged = {
-        "country_mentions": mentions_batch(wh, "staging.country_mentions"),
+        "country_mentions": mentions_batch(wh, "staging.country_mentions",
+                                           "staging.field_lengths"),
         **{name: wh.frame(f"SELECT * FROM staging.{name}").to_pandas()
            for name in ("article_countries", "article_themes")},
     }
@@ -148,7 +167,7 @@ def _publish_chunk(wh: Warehouse, run_id: str, doc_ids: pl.Series) -> None:
             "INSERT INTO enriched_articles SELECT unnest(?::VARCHAR[]), ?",
             [doc_ids.to_list(), run_id],
         )
-    wh.drop_staged(*PUBLISHED)  # the next chunk stages afresh
+    wh.drop_staged(*CHUNK_STAGED)  # the next chunk stages afresh
 
 
 # Term counts merged into term_weekly per MERGE at most: each MERGE reads all of term_weekly

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from expectations.gate import GateResult, combined, run_gate
+from flows.batches import BATCH_BYTES, CHUNK_BYTES, rows_within, spans
 from flows.check import gate_params
 from flows.dedup import (
     INDEX_TABLES,
@@ -23,7 +24,6 @@ from flows.dedup import (
 )
 from flows.progress import RunProgress
 from flows.sources import (
-    BATCH_BYTES,
     ReadOptions,
     find_inputs,
     read_record_batches,
@@ -43,21 +43,16 @@ from flows.stages.common import (
     recent_median,
     record_gate,
 )
-from flows.warehouse import ARTICLE_WEEK, Warehouse, articles_at
+from flows.warehouse import ARTICLE_WEEK, Warehouse, articles_at, with_text_bytes
 from transforms import trends
 from transforms.articles import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, build_articles
+from transforms.reasons import ReasonCode
 
 # Records read, checked and published together: a run of any size is a series of bounded
 # chunks, each in its own short transaction on the private working copy (flows.writer).
 INGEST_CHUNK = 20_000
-# ... or fewer, where their articles' text reaches this size.
-INGEST_CHUNK_BYTES = 64 * 2**20
-
-
-# Not yet transforms.reasons.ReasonCodes: a record the article builder raised on; the row
-# standing for a file's quarantined records past ReadOptions.max_quarantined_per_file.
-UNBUILDABLE_RECORD = "unbuildable_record"
-MORE_QUARANTINED = "more_quarantined"
+# ... or fewer, where their articles' text reaches this size (flows.batches).
+INGEST_CHUNK_BYTES = CHUNK_BYTES
 
 
 def _articles_of(args: tuple[pl.DataFrame, datetime]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -98,7 +93,8 @@ def _unbuildable(record: pl.DataFrame, exc: Exception) -> pl.DataFrame:
     return pl.DataFrame({
         "source": record["source"], "record_key": record["record_key"],
         "reason": [f"could not be built into an article: {type(exc).__name__}: {exc}"[:500]],
-        "reason_code": [UNBUILDABLE_RECORD], "excerpt": record["text"].str.slice(0, 200),
+        "reason_code": [ReasonCode.UNBUILDABLE_RECORD],
+        "excerpt": record["text"].str.slice(0, 200),
     }, schema=QUARANTINE_SCHEMA)
 
 
@@ -146,7 +142,7 @@ class _QuarantineCap:
     def _count(self, dropped: pl.DataFrame, code: str) -> None:
         for source, reason_code, n in dropped.group_by("source", code).len().iter_rows():
             counts = self.unlisted.setdefault(source, Counter())
-            counts[reason_code or "unreadable_file"] += n
+            counts[reason_code or ReasonCode.UNREADABLE_FILE] += n
 
     def rows(self) -> pl.DataFrame:
         """One quarantine row per file with records past the limit."""
@@ -155,7 +151,7 @@ class _QuarantineCap:
                            f"({', '.join(f'{c} {n:,}' for c, n in counts.most_common())}); "
                            f"the first {self.limit:,} are listed one by one "
                            "(COMENTION_MAX_QUARANTINED_PER_FILE)",
-                 "reason_code": MORE_QUARANTINED, "excerpt": None}
+                 "reason_code": ReasonCode.MORE_QUARANTINED, "excerpt": None}
                 for source, counts in self.unlisted.items()]
         return pl.DataFrame(rows, schema=QUARANTINE_SCHEMA)
 
@@ -203,9 +199,11 @@ def ingest(
     """
     progress = progress or RunProgress()
     options = options or ReadOptions()
-    inputs = find_inputs(paths, follow_links=options.follow_links)
+    # A warehouse kept in the dump folder: its own files (copies, .wal, lock) are not input.
+    inputs = find_inputs(paths, follow_links=options.follow_links, warehouse=summary.db)
     files = inputs.files
     summary.hidden = [str(path) for path in inputs.hidden]
+    summary.own_files = [str(path) for path in inputs.own]
     attach_index(wh)
     # What the finder refused (links out of the folders given, FIFOs, unreadable folders) is
     # a record of the run too: one quarantine row each, replaced when it is met again.
@@ -285,6 +283,13 @@ def hidden_note(hidden: list[str]) -> str:
     return f"left out {len(hidden):,} {things} ({names}): name a hidden file to read it"
 
 
+def own_files_note(own: list[str]) -> str:
+    """What a run left out as the warehouse's own files, in words for its summary."""
+    names = ", ".join(Path(path).name for path in own[:3]) + (", …" if len(own) > 3 else "")
+    return (f"left out {len(own):,} {'entry' if len(own) == 1 else 'entries'} of the "
+            f"warehouse itself ({names}): a warehouse is never read as input")
+
+
 def _rebatched(files: Iterator[Iterator[pl.DataFrame]]) -> Iterator[pl.DataFrame]:
     """The record frames of every file, in order, cut and joined into frames of INGEST_BATCH
     rows, or fewer where their text reaches BATCH_BYTES (the last may be shorter)."""
@@ -313,10 +318,10 @@ def _text_bytes(frame: pl.DataFrame, *columns: str) -> int:
 
 def _rows_within(frame: pl.DataFrame) -> int:
     """How many of the frame's first rows make a batch: INGEST_BATCH, or fewer where their
-    text reaches BATCH_BYTES; one at least."""
+    text reaches BATCH_BYTES; one at least (flows.batches)."""
     sizes = (frame.get_column("title").str.len_bytes().fill_null(0)
-             + frame.get_column("text").str.len_bytes().fill_null(0)).head(INGEST_BATCH)
-    return int((sizes.cum_sum() - sizes < BATCH_BYTES).sum())
+             + frame.get_column("text").str.len_bytes().fill_null(0))
+    return rows_within(sizes, INGEST_BATCH, BATCH_BYTES)
 
 
 def _record_unlisted(wh: Warehouse, run_id: str, tally: _Tally) -> None:
@@ -461,12 +466,14 @@ def _remove_replaced(wh: Warehouse) -> int:
 
 
 def _term_counts(wh: Warehouse, where: str) -> pl.DataFrame:
-    """week, term, articles of the published articles matching ``where``, in bounded batches."""
-    rows = wh.frame(f"SELECT rowid FROM articles WHERE {where} ORDER BY rowid")["rowid"]
+    """week, term, articles of the published articles matching ``where``, in batches bounded
+    in records and bytes (flows.batches)."""
+    rows = with_text_bytes(wh, wh.frame(f"SELECT rowid, doc_id FROM articles WHERE {where} "
+                                        "ORDER BY rowid"))
     parts = [pl.DataFrame(schema={"week": pl.Date, "term": pl.Utf8, "articles": pl.Int64})]
-    for start in range(0, len(rows), ENRICH_BATCH):
+    for start, length in spans(rows["size"], ENRICH_BATCH, BATCH_BYTES):
         parts.append(trends.docs_term_weekly(
-            articles_at(wh, rows.slice(start, ENRICH_BATCH).to_list())))
+            articles_at(wh, rows["rowid"].slice(start, length).to_list())))
     return pl.concat(parts).group_by("week", "term").agg(pl.col("articles").sum())
 
 

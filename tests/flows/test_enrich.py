@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from expectations.gate import GateFailed, load_suite
+from flows.batches import rows_within, spans
 from flows.pipeline import start_run
 from flows.sample import write_sample
 from flows.stages import enrich as enrich_stage
@@ -124,3 +125,38 @@ def test_a_chunk_that_fails_its_gate_stops_the_run(corpus, tmp_path, monkeypatch
         assert wh.scalar("SELECT count(*) FROM enriched_articles") == 7  # the first chunk
     finally:
         wh.close()
+
+
+def test_batches_are_bounded_by_the_bytes_of_their_text(corpus, tmp_path, monkeypatch):
+    # Batches of at most ENRICH_BATCH articles, or fewer where their text reaches BATCH_BYTES
+    # (before, 2,000 articles a batch whatever their size); what is published is the same.
+    whole, _, whole_counts = _enriched(tmp_path / "whole.duckdb", corpus, 100_000, monkeypatch)
+    seen: list[tuple[int, int]] = []
+
+    def measuring(function, batches):
+        for docs in batches:
+            text = docs["title"].str.len_bytes().sum() + docs["body"].str.len_bytes().sum()
+            seen.append((docs.height, text, docs["body"].str.len_bytes().max()))
+            yield function(docs)
+
+    limit = 4_000
+    monkeypatch.setattr(enrich_stage, "BATCH_BYTES", limit)
+    cut, _, cut_counts = _enriched(tmp_path / "cut.duckdb", corpus, 100_000, monkeypatch,
+                                   mapper=measuring)
+    try:
+        assert len(seen) > 3 and sum(n for n, _, _ in seen) == whole_counts["articles"]
+        assert all(text < limit + largest + 200 for _, text, largest in seen)  # + one title
+        assert cut_counts == whole_counts
+        for table in TABLES:
+            assert cut.checksum(table) == whole.checksum(table), table
+    finally:
+        whole.close()
+        cut.close()
+
+
+def test_the_batch_rule_cuts_by_rows_and_by_bytes():
+    sizes = pl.Series([1, 1, 10, 1, 1, 1, 30, 1])
+    assert spans(sizes, max_rows=3, max_bytes=12) == [(0, 3), (3, 3), (6, 1), (7, 1)]
+    assert spans(sizes, max_rows=100, max_bytes=5) == [(0, 3), (3, 4), (7, 1)]
+    assert spans(pl.Series([], dtype=pl.Int64), 10, 5) == []
+    assert rows_within(pl.Series([100]), 10, 5) == 1  # one row at least, however large

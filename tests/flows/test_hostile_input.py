@@ -235,8 +235,31 @@ def test_a_parquet_timestamp_in_year_14645_is_text_for_the_date_checks(tmp_path,
 
 @pytest.mark.parametrize("date", ["0001-01-01T00:00+05:00", "9999-12-31T23:00-05:00"])
 def test_a_date_past_the_datetime_range_quarantines_its_record_alone(tmp_path, date):
+    # Before, parse_date raised (OverflowError) and the record was quarantined as one the
+    # builder raised on; now its date is unparseable, as any other date that is not one.
     (path := tmp_path / "d.jsonl").write_bytes(jsonl(0, 3) + json.dumps(
         story(3, date=date)).encode() + b"\n" + jsonl(4, 2))
+    [raw] = list(read_record_batches(path))
+    articles, quarantined = _articles_of((raw, datetime.now(UTC)))
+    assert articles.height == 5
+    assert quarantined.select("record_key", "reason_code").rows() == [
+        ("d.jsonl:4#s3", "unparseable_date")]
+    assert quarantined["reason"][0] == f"unparseable date {date!r}"
+
+
+def test_a_record_the_builder_raises_on_is_quarantined_alone(tmp_path, monkeypatch):
+    import transforms.articles
+
+    real = transforms.articles.parse_date
+
+    def failing(value):
+        if value == "2024-03-09T10:00:00":
+            raise OverflowError("date value out of range")
+        return real(value)
+
+    monkeypatch.setattr(transforms.articles, "parse_date", failing)
+    (path := tmp_path / "d.jsonl").write_bytes(jsonl(0, 3) + json.dumps(
+        story(3, date="2024-03-09T10:00:00")).encode() + b"\n" + jsonl(4, 2))
     [raw] = list(read_record_batches(path))
     articles, quarantined = _articles_of((raw, datetime.now(UTC)))
     assert articles.height == 5
@@ -351,7 +374,7 @@ def test_a_run_over_hostile_files_beside_good_ones_loads_the_good_and_reconciles
     reasons = {key: code for key, code, _ in rows}
     assert reasons["corrupt.zip!a.jsonl"] == "unreadable_file"
     assert reasons["deep.jsonl:1"] == reasons["odd.jsonl:4"] == "malformed_json"
-    assert reasons["odd.jsonl:2#s401"] == "unbuildable_record"
+    assert reasons["odd.jsonl:2#s401"] == "unparseable_date"
     assert reasons["cut.jsonl.gz"] == "unreadable_file"
     assert [code for key, code in reasons.items() if key.startswith("crawl.warc")] == [
         "unreadable_file"]

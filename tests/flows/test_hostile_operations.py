@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.pipeline import RunFailed, RunSummary, run_pipeline
-from flows.sources import ReadOptions, discover
+from flows.sources import ReadOptions, discover, find_inputs
 from flows.stages.common import local_map
 from flows.warehouse import Warehouse
 from flows.writer import Writer, WriterBusy, writer_folder
@@ -218,6 +218,31 @@ def test_the_run_summary_says_what_hidden_entries_it_left_out(tmp_path):
     assert result.exit_code == 0, result.output
     assert ("skipped: left out 2 hidden files or folders (.draft.jsonl, .git): name a "
             "hidden file to read it") in result.output
+
+
+def test_a_warehouse_inside_the_dump_folder_is_not_read_as_input(tmp_path):
+    # Before, a second run over the folder read the warehouse's own files as dumps: the
+    # published file, its writer's folder (the working copy, its index, the lock) each became
+    # quarantine rows (unsupported_file) or records.
+    dump = dump_with_good_stories(tmp_path)
+    db = dump / "w.duckdb"
+    first = run([dump], db)
+    assert [Path(p).name for p in first.own_files] == ["w.duckdb.writer"]  # made by the run
+    (dump / "w.duckdb.wal").write_bytes(b"\x00" * 64)  # as a run interrupted leaves it
+
+    summary = run([dump], db)
+
+    assert sorted(Path(p).name for p in summary.own_files) == [
+        "w.duckdb", "w.duckdb.wal", "w.duckdb.writer"]
+    assert summary.records_seen == 20 and summary.quarantined == 0
+    assert published(db, "SELECT count(*) FROM quarantine") == [(0,)]
+    assert published(db, "SELECT DISTINCT source FROM articles") == [(str(dump / "good.jsonl"),)]
+    assert reconciles(db)
+    # Named on its own, it is left out as well; a file merely named like it elsewhere is read.
+    assert [p.name for p in find_inputs([str(db)], warehouse=db).own] == ["w.duckdb"]
+    (other := tmp_path / "other").mkdir()
+    (other / "w.duckdb.jsonl").write_text(jsonl(50, 1))
+    assert find_inputs([str(other)], warehouse=db).files == [other / "w.duckdb.jsonl"]
 
 
 def test_a_folder_that_cannot_be_listed_is_quarantined(tmp_path, monkeypatch):

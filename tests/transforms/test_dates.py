@@ -31,6 +31,14 @@ def test_unparseable_date_is_none_never_now(raw):
     assert parse_date(raw) is None
 
 
+@pytest.mark.parametrize("raw", [
+    "0001-01-01T00:00+05:00", "9999-12-31T23:00-05:00", "Fri, 31 Dec 9999 23:00:00 -0500",
+    "31 Dec 9999 23:00 -0500 junk", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))])
+def test_a_date_whose_utc_is_past_the_datetime_range_is_none(raw):
+    # Before: OverflowError ("date value out of range").
+    assert parse_date(raw) is None
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
