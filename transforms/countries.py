@@ -443,11 +443,14 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
     eu_seat = entries.rule["eu_seat"][found.payload]
     belgian_docs = set(doc[(found.code == "BE") & ~eu_seat].tolist())
 
-    def means_the_eu(i: int) -> bool:
-        d = int(doc[i])
+    @cache  # per article: searching its whole text once per "Brussels" was quadratic
+    def about_the_eu(d: int) -> bool:
         return d not in belgian_docs and any(
             _EU_CONTEXT.search(texts[t]) for t in (d, d + n_titles)
         )
+
+    def means_the_eu(i: int) -> bool:
+        return about_the_eu(int(doc[i]))
 
     return found[~_narrow(eu_seat, means_the_eu)]
 

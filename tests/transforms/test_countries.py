@@ -170,3 +170,12 @@ def test_focus_is_the_country_the_title_and_lead_are_about_not_one_named_in_pass
                  + "A delegate from Norway said the vote was calm."]})
     rolled = article_countries(find_mentions(docs), docs)
     assert dict(rolled.select("country", "is_focus").iter_rows()) == {"KE": True, "NO": False}
+
+
+@pytest.mark.timeout(30)  # linear: 0.2 s here; searching the article per "Brussels" took minutes
+def test_a_long_article_of_many_mentions_is_read_in_one_pass():
+    sentence = "Ministers from France and Germany met in Brussels to discuss the budget. "
+    docs = pl.DataFrame({"doc_id": ["a"], "title": [""], "body": [sentence * 14_000]})
+    found = find_mentions(docs)
+    assert found.height == 3 * 14_000
+    assert set(found["country"]) == {"FR", "DE", "BE"}
