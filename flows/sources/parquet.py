@@ -12,12 +12,14 @@ from typing import BinaryIO
 import polars as pl
 import pyarrow as pa
 
+from flows.batches import BATCH_BYTES
 from flows.sources.articles import article, article_kind, articles, bad, numbered_keys
 from flows.sources.fields import columns_of, pick_columns, python_values
 from transforms.reasons import ReasonCode
 
-# Read 1000 rows at a time, as ever: a corrupt file fails after the same records. Polars pays
-# per call, so the batches are picked FRAME_ROWS at a time.
+# Read 1000 rows at a time, as ever (a corrupt file fails after the same records), fewer where
+# rows are large: a batch holds about BATCH_BYTES by the file's own sizes. Polars pays per
+# call, so the batches are picked FRAME_ROWS (or BATCH_BYTES) at a time.
 BATCH_ROWS = 1000
 FRAME_ROWS = 20_000
 
@@ -33,7 +35,7 @@ def read_parquet(stream: BinaryIO, name: str, options) -> Iterator[dict | pl.Dat
     names = parquet.schema_arrow.names
     export = columns_of(names, options.fields)
     kind = article_kind(options)
-    batches = parquet.iter_batches(batch_size=BATCH_ROWS)
+    batches = parquet.iter_batches(batch_size=batch_rows(parquet.metadata))
     index = 0
     if options.columnar and not export.problem and len(set(names)) == len(names):
         for group in _groups(batches):
@@ -48,6 +50,17 @@ def read_parquet(stream: BinaryIO, name: str, options) -> Iterator[dict | pl.Dat
             index += 1
 
 
+def batch_rows(metadata) -> int:
+    """Rows per batch: BATCH_ROWS, or as many as hold BATCH_BYTES at the file's mean
+    (uncompressed) row size; one at least."""
+    row_groups = [metadata.row_group(i) for i in range(metadata.num_row_groups)]
+    rows = sum(group.num_rows for group in row_groups)
+    size = sum(group.total_byte_size for group in row_groups)
+    if not rows or not size:
+        return BATCH_ROWS
+    return max(1, min(BATCH_ROWS, int(BATCH_BYTES * rows / size)))
+
+
 def _rows(batch: pa.RecordBatch) -> list[dict]:
     try:
         return batch.to_pylist()
@@ -58,16 +71,17 @@ def _rows(batch: pa.RecordBatch) -> list[dict]:
 
 
 def _groups(batches: Iterator[pa.RecordBatch]) -> Iterator[list[pa.RecordBatch]]:
-    """The batches, FRAME_ROWS rows at a time; those read before an error come before it."""
+    """The batches, FRAME_ROWS rows or BATCH_BYTES at a time; those read before an error
+    come before it."""
     group: list[pa.RecordBatch] = []
-    rows = 0
+    rows = size = 0
     try:
         for batch in batches:
             group.append(batch)
-            rows += batch.num_rows
-            if rows >= FRAME_ROWS:
+            rows, size = rows + batch.num_rows, size + batch.nbytes
+            if rows >= FRAME_ROWS or size >= BATCH_BYTES:
                 yield group
-                group, rows = [], 0
+                group, rows, size = [], 0, 0
     except Exception:
         if group:
             yield group

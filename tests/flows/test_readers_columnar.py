@@ -230,3 +230,15 @@ def test_record_batches_hold_the_same_records(tmp_path):
         frames = list(read_record_batches(path, batch_rows=16))
         assert all(frame.schema == pl.Schema(RAW_SCHEMA) for frame in frames)
         assert pl.concat(frames).to_dicts() == pl.DataFrame(records, schema=RAW_SCHEMA).to_dicts()
+
+
+def test_parquet_rows_of_a_megabyte_come_in_frames_bounded_in_bytes(tmp_path):
+    from flows.batches import BATCH_BYTES
+
+    # One row group of 40 distinct texts of 1 MB: read 1,000 rows at a time, one 40 MB frame.
+    texts = [f"row {i} " + f"word{i} " * 150_000 for i in range(40)]
+    pq.write_table(pa.table({"id": [str(i) for i in range(40)], "title": ["t"] * 40,
+                             "text": texts}), tmp_path / "big.parquet", row_group_size=40)
+    frames = list(read_record_batches(tmp_path / "big.parquet"))
+    assert sum(f.height for f in frames) == 40
+    assert max(f["text"].str.len_bytes().sum() for f in frames) <= 2 * BATCH_BYTES
