@@ -8,6 +8,7 @@ after them are read.
 
 from __future__ import annotations
 
+import bisect
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -21,6 +22,10 @@ from transforms.reasons import ReasonCode
 MAX_RECORD_BYTES = 20_000_000
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _GZIP_MAGIC = b"\x1f\x8b\x08"
+_RECORD_START = b"\r\n\r\nWARC/1."
+# Records that are articles: HTTP responses (HTML pages) and WET text conversions; every record
+# is read, so that where each one ends is known.
+_ARTICLE_TYPES = (WarcRecordType.response, WarcRecordType.conversion)
 
 
 def read_warc(stream: BinaryIO, name: str, options) -> Iterator[dict]:
@@ -36,30 +41,102 @@ def read_warc(stream: BinaryIO, name: str, options) -> Iterator[dict]:
 
 def _records(stream: BinaryIO, name: str) -> Iterator[dict]:
     """The records; where FastWARC cannot read on (a bad header, corrupt compression), one
-    quarantine row for the stretch, and reading goes on at the next record after it."""
+    quarantine row for the stretch, and reading goes on at the next record after it. In an
+    uncompressed WARC, where records start is known beforehand (_record_starts), so a record
+    whose Content-Length runs over the records after it, and a record cut in its header, are
+    quarantined too, and the records after them read."""
     position = stream.tell()
     marker = _GZIP_MAGIC if stream.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC else b"WARC/"
+    starts = _record_starts(stream) if marker == b"WARC/" else []
     failing = False  # in a stretch already reported
     while position is not None:
         stream.seek(position)
         last = None  # where the last record read began
+        held: list[dict] = []  # its rows, yielded once the next record shows it ended right
+        resume = None
         try:
-            for record in ArchiveIterator(
-                    stream, record_types=WarcRecordType.response | WarcRecordType.conversion,
-                    parse_http=True):
+            for record in ArchiveIterator(stream, parse_http=True):
+                skipped = _first_between(starts, last, record.stream_pos)
+                if skipped is not None:  # the last record's Content-Length ran over a record
+                    held, resume = [_overrun(name, last, skipped)], skipped
+                    break
+                yield from held
                 last, failing = record.stream_pos, False
-                yield from _record(record, name)
-            return
+                if record.headers.get("Content-Length") is None:  # required: a cut header
+                    held = [_cut(name, last)]
+                elif record.record_type in _ARTICLE_TYPES:
+                    held = list(_record(record, name))
+                else:
+                    held = []
+            else:
+                unread = _first_between(starts, position - 1 if last is None else last, None)
+                if unread is not None and _readable_at(stream, unread):
+                    held, resume = [_overrun(name, last, unread)], unread
+                elif unread is not None:  # a record there FastWARC cannot read: cut
+                    held.append(_cut(name, unread))
+                    resume = _first_between(starts, unread, None)
         except OSError as exc:
             after = (position if last is None else last) + 1
             resume = _next_record(stream, after, marker)
             if not failing:
                 where = f"from byte {resume:,}" if resume is not None else "none after it"
-                yield {"record_key": f"{name}@{after}", "kind": "html",
-                       "error": f"unreadable WARC record after byte {after - 1:,}: {exc} "
-                                f"(read on at the next record: {where})",
-                       "error_code": ReasonCode.UNREADABLE_FILE}
-            failing, position = True, resume
+                held.append({"record_key": f"{name}@{after}", "kind": "html",
+                             "error": f"unreadable WARC record after byte {after - 1:,}: "
+                                      f"{exc} (read on at the next record: {where})",
+                             "error_code": ReasonCode.UNREADABLE_FILE})
+            failing = True
+        yield from held
+        position = resume
+
+
+def _record_starts(stream: BinaryIO) -> list[int]:
+    """Where the records of an uncompressed WARC start: "WARC/1." opening the file or right
+    after the blank line that ends a record."""
+    starts, base, tail = [], 0, b""
+    stream.seek(0)
+    while chunk := stream.read(1 << 20):
+        data = tail + chunk
+        offset = base - len(tail)
+        if offset == 0 and data.startswith(b"WARC/1."):
+            starts.append(0)
+        found = data.find(_RECORD_START)
+        while found >= 0:
+            starts.append(offset + found + 4)
+            found = data.find(_RECORD_START, found + 1)
+        base += len(chunk)
+        tail = data[-(len(_RECORD_START) - 1):]
+    return sorted(set(starts))
+
+
+def _first_between(starts: list[int], after: int | None, before: int | None) -> int | None:
+    """The first record start after ``after`` and before ``before`` (None: no bound)."""
+    if after is None:
+        return None
+    at = bisect.bisect_right(starts, after)
+    if at < len(starts) and (before is None or starts[at] < before):
+        return starts[at]
+    return None
+
+
+def _readable_at(stream: BinaryIO, offset: int) -> bool:
+    stream.seek(offset)
+    try:
+        return next(iter(ArchiveIterator(stream, parse_http=False)), None) is not None
+    except OSError:
+        return False
+
+
+def _overrun(name: str, start: int, next_start: int) -> dict:
+    return {"record_key": f"{name}@{start}", "kind": "html",
+            "error": f"WARC record at byte {start:,}: its Content-Length runs over the next "
+                     f"record, at byte {next_start:,} (read on from there)",
+            "error_code": ReasonCode.UNREADABLE_FILE}
+
+
+def _cut(name: str, start: int) -> dict:
+    return {"record_key": f"{name}@{start}", "kind": "html",
+            "error": f"WARC record at byte {start:,} cut or damaged in its header",
+            "error_code": ReasonCode.UNREADABLE_FILE}
 
 
 def _next_record(stream: BinaryIO, offset: int, marker: bytes) -> int | None:

@@ -300,6 +300,33 @@ def test_warc_reading_resumes_at_the_record_after_a_bad_one(tmp_path, packing):
     assert row["error"].startswith("unreadable WARC record after byte")
 
 
+def with_content_length(record: bytes, extra: int) -> bytes:
+    """The record claiming ``extra`` bytes more than it holds (its WARC Content-Length)."""
+    head, rest = record.split(b"\r\n\r\n", 1)
+    lines = head.split(b"\r\n")
+    lines[-1] = b"Content-Length: %d" % (int(lines[-1].split(b": ")[1]) + extra)
+    return b"\r\n".join(lines) + b"\r\n\r\n" + rest
+
+
+def test_a_warc_content_length_that_runs_over_the_next_records_loses_none(tmp_path):
+    records = [warc_record(i) for i in range(6)]
+    records[2] = with_content_length(records[2], len(records[3]) + len(records[4]))
+    (path := tmp_path / "crawl.warc").write_bytes(b"".join(records))
+    good, bad = read(path)
+    assert sorted(int(r["url"].rsplit("/", 1)[1]) for r in good) == [0, 1, 3, 4, 5]
+    [row] = bad
+    assert row["error_code"] == "unreadable_file" and "Content-Length" in row["error"]
+
+
+def test_a_warc_cut_inside_its_last_records_header_says_so(tmp_path):
+    records = [warc_record(i) for i in range(4)]
+    (path := tmp_path / "crawl.warc").write_bytes(b"".join(records) + records[0][:60])
+    good, bad = read(path)
+    assert len(good) == 4
+    [row] = bad
+    assert row["error_code"] == "unreadable_file" and "cut" in row["error"]
+
+
 # --- any byte, anywhere -----------------------------------------------------------------
 
 def _containers() -> dict[str, bytes]:
