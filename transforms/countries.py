@@ -86,7 +86,6 @@ _INITIAL_BEFORE = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-HJ-Z]\.)+[ \t]+$")
 # An initial right after a candidate, then a capitalised name ("George W Bush", "George W.
 # Bush"), not "Texas A&M".
 _INITIAL_AFTER = re.compile(r"[ \t]+[A-HJ-Z]\.?[ \t]+[A-Z][a-z]")
-_CHARACTER = re.compile(r"[ \t]*(\S?)")
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
 CONTEXT = 40
 # The smallest city whose name, next to a candidate, is a place and not a person's name.
@@ -197,34 +196,122 @@ class _Candidates:
         return _Candidates(*(getattr(self, f.name)[keep] for f in fields(self)))
 
 
-class _Neighbours:
-    """The words next to candidate mentions, read straight from the texts: each a list with
-    one entry per candidate, None where no word follows (or precedes) or the candidate does not
-    want one."""
+# Character classes as _W reads them (a letter, apostrophe or hyphen) and as [ \t] does, one
+# byte per code point, filled in the first time a batch brings a character (255: not yet),
+# by Python's own regex so that the arrays read exactly what _WORD would.
+_WORD_CHAR, _BLANK, _UNCLASSIFIED = 1, 2, 255
+_W_CHAR = re.compile(r"[^\W\d_]|['’-]")
+_CHAR_CLASS = np.full(0x110000, _UNCLASSIFIED, dtype=np.uint8)
+# Room around the joined texts, so that reads CONTEXT characters away stay inside the array.
+_PAD = "\x00" * (CONTEXT + 1)
 
-    def __init__(self, texts: list[str], spans: list[tuple[int, int, int]]):
+
+def _classes(codes: np.ndarray) -> np.ndarray:
+    found = _CHAR_CLASS[codes]
+    unknown = found == _UNCLASSIFIED
+    if unknown.any():
+        for code in np.unique(codes[unknown]).tolist():
+            char = chr(code)
+            _CHAR_CLASS[code] = ((_WORD_CHAR if _W_CHAR.fullmatch(char) else 0)
+                                 | (_BLANK if char in " \t" else 0))
+        found = _CHAR_CLASS[codes]
+    return found
+
+
+class _Neighbours:
+    """The words next to candidate mentions: each a list with one entry per candidate, None
+    where no word follows (or precedes) or the candidate does not want one.
+
+    The batch's texts are one array of code points, and every candidate's neighbour is read at
+    once, a character a step (NumPy over the candidates still reading), as _WORD would read it
+    in the CONTEXT characters next to it: a regex call per candidate cost more than the rest of
+    the rules together."""
+
+    def __init__(self, texts: list[str], found: _Candidates):
         self.texts = texts
-        self.spans = spans
+        self.spans = list(zip(found.text.tolist(), found.start.tolist(), found.end.tolist(),
+                              strict=True))
+        # Texts joined with NUL, which is neither a word character nor a blank: no read
+        # crosses into the next text.
+        self.joined = _PAD + "\x00".join(texts) + _PAD
+        self.codes = (np.frombuffer(self.joined.encode("ascii"), dtype=np.uint8)
+                      if self.joined.isascii() else
+                      np.frombuffer(self.joined.encode("utf-32-le", "surrogatepass"),
+                                    dtype=np.uint32))
+        text_at = np.cumsum([len(_PAD)] + [len(t) + 1 for t in texts])[found.text]
+        self.start, self.end = text_at + found.start, text_at + found.end  # in self.joined
+        # Where reading back over spaces and tabs from each candidate stopped (previous_words).
+        self.past_blanks = np.full(len(self.spans), -1, dtype=np.int64)
+
+    def _skip(self, at: np.ndarray, stop: np.ndarray, char_class: int, step: int) -> np.ndarray:
+        """From each position ``at``, in direction ``step``, the first whose character is not
+        of ``char_class``, or ``stop``."""
+        at = at.copy()
+        reading = np.flatnonzero(at != stop)
+        while reading.size:
+            reading = reading[(_classes(self.codes[at[reading]]) & char_class) != 0]
+            at[reading] += step
+            reading = reading[at[reading] != stop[reading]]
+        return at
+
+    def _words(self, wanted: np.ndarray, first: np.ndarray, last: np.ndarray
+               ) -> list[str | None]:
+        joined = self.joined
+        words = np.full(len(self.spans), None, dtype=object)
+        words[wanted] = [joined[a:b] if b > a else None
+                         for a, b in zip(first.tolist(), last.tolist(), strict=True)]
+        return words.tolist()
 
     def next_words(self, wanted: np.ndarray) -> list[str | None]:
-        match, texts = _WORD.match, self.texts
-        return [
-            (found.group(1) if (found := match(texts[t], e, e + CONTEXT)) else None) if want
-            else None
-            for (t, _, e), want in zip(self.spans, wanted.tolist(), strict=True)
-        ]
+        end = self.end[wanted]
+        stop = end + CONTEXT
+        first = self._skip(end, stop, _BLANK, 1)
+        return self._words(wanted, first, self._skip(first, stop, _WORD_CHAR, 1))
+
+    def previous_words(self, wanted: np.ndarray) -> list[str | None]:
+        start = self.start[wanted]
+        stop = start - CONTEXT - 1
+        last = self._skip(start - 1, stop, _BLANK, -1)
+        self.past_blanks[wanted] = last
+        first = self._skip(last, stop, _WORD_CHAR, -1)
+        return self._words(wanted, first + 1, last + 1)
+
+    def ends_before(self, which: np.ndarray, leads: tuple[str, ...]) -> np.ndarray:
+        """Whether the text before each candidate ``which`` picks ends with one of ``leads``
+        (shorter than CONTEXT)."""
+        start = self.start[which]
+        ends = np.zeros(len(start), dtype=bool)
+        for lead in leads:
+            matches = np.ones(len(start), dtype=bool)
+            for k, char in enumerate(lead):
+                matches &= self.codes[start - len(lead) + k] == ord(char)
+            ends |= matches
+        return ends
+
+    def character_after(self, which: np.ndarray, char: str) -> np.ndarray:
+        """Whether ``char`` right follows each candidate ``which`` picks."""
+        return self.codes[self.end[which]] == ord(char)
+
+    def previous_character_is(self, which: np.ndarray, char: str) -> np.ndarray:
+        """Whether the character before each candidate ``which`` picks, past spaces and tabs,
+        is ``char``."""
+        start = self.start[which]
+        stop = start - CONTEXT - 1
+        at = self._skip(start - 1, stop, _BLANK, -1)
+        return (at != stop) & (self.codes[at] == ord(char))
+
+    def may_follow_an_initial(self, which: np.ndarray) -> np.ndarray:
+        """False where _INITIAL_BEFORE cannot match before a candidate that previous_words
+        read: it needs an initial's full stop, then spaces or tabs (or a line break) up to
+        the candidate."""
+        start, past = self.start[which], self.past_blanks[which]
+        return ((self.codes[start - 1] == ord("\n"))
+                | ((past < start - 1) & (self.codes[past] == ord("."))))
 
     def _before(self, text: int, start: int) -> str:
         """The CONTEXT characters before ``start``, reversed: matching forwards in them reads
         backwards from ``start``."""
         return self.texts[text][max(0, start - CONTEXT):start][::-1]
-
-    def previous_words(self, wanted: np.ndarray) -> list[str | None]:
-        match, before = _WORD.match, self._before
-        return [
-            (found.group(1)[::-1] if (found := match(before(t, s))) else None) if want else None
-            for (t, s, _), want in zip(self.spans, wanted.tolist(), strict=True)
-        ]
 
     def following(self, i: int) -> tuple[str | None, str | None, str | None]:
         """Up to three words after candidate ``i``."""
@@ -235,11 +322,6 @@ class _Neighbours:
     def word_before(self, text: int, start: int) -> str | None:
         found = _WORD.match(self._before(text, start))
         return found.group(1)[::-1] if found else None
-
-    def previous_character(self, i: int) -> str:
-        """The character before candidate ``i`` past spaces and tabs ("" at a line start)."""
-        found = _CHARACTER.match(self._before(*self.spans[i][:2]))
-        return found.group(1) if found else ""
 
 
 def _candidates(texts: list[str], languages: list[str | None]) -> _Candidates:
@@ -270,6 +352,15 @@ def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
     return narrowed
 
 
+def _narrow_at(mask: np.ndarray, holds_at: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``mask`` where the array test ``holds_at`` (given the indices where ``mask`` holds)
+    is true too."""
+    narrowed = np.zeros_like(mask)
+    where = np.flatnonzero(mask)
+    narrowed[where] = holds_at(where)
+    return narrowed
+
+
 def _flags(values: Iterator[bool], n: int) -> np.ndarray:
     return np.fromiter(values, bool, n)
 
@@ -284,6 +375,16 @@ def _continues_into_org_word(words: tuple[str | None, ...]) -> bool:
     return False
 
 
+def _word_tests(words: list[str | None], *tests: Callable[[str | None], bool]
+                ) -> list[np.ndarray]:
+    """Each test of each candidate's word, run once per distinct word: the neighbours of a
+    batch's candidates are mostly the same few hundred words."""
+    index: dict[str | None, int] = {}
+    ids = np.array([index.setdefault(word, len(index)) for word in words], dtype=np.intp)
+    distinct = list(index)
+    return [np.fromiter(map(test, distinct), bool, len(distinct))[ids] for test in tests]
+
+
 def _in_organisation_names(
     texts: list[str], spans: list[tuple[int, int, int]], next_words: list[str | None],
     candidates: np.ndarray, neighbours: _Neighbours,
@@ -292,22 +393,23 @@ def _in_organisation_names(
     next ("Air France Group"), or after capitalised words that are not titles ("Chinese
     Communist Party", not "French President Macron's Party"); or a name that ends in the place
     ("Air Canada", "Reserve Bank of India")."""
-    n = len(spans)
-    inside = candidates & _flags((w in ORG_WORDS for w in next_words), n)
-    capitalised_next = candidates & ~inside & _flags(
-        (w is not None and w[0].isupper() and w not in _STOP_CAPITALISED for w in next_words), n)
+    org_word, capitalised = _word_tests(
+        next_words, ORG_WORDS.__contains__,
+        lambda w: w is not None and w[0].isupper() and w not in _STOP_CAPITALISED)
+    inside = candidates & org_word
+    capitalised_next = candidates & ~inside & capitalised
     inside |= _narrow(capitalised_next,
                       lambda i: _continues_into_org_word(neighbours.following(i)[1:]))
-    led = candidates & ~inside & _flags(
-        (texts[text].endswith(_ORG_LEADS, 0, start) for text, start, _ in spans), n)
+    led = _narrow_at(candidates & ~inside, lambda at: neighbours.ends_before(at, _ORG_LEADS))
+    # After "of", only an organisation's word makes it a name ("Bank of India", not "the
+    # people of India").
+    after_of = _narrow_at(led, lambda at: neighbours.ends_before(at, (" of ",)))
 
-    def org_name_ends_here(i: int) -> bool:
+    def org_word_before_of(i: int) -> bool:
         text, start, _ = spans[i]
-        return not texts[text].endswith(" of ", 0, start) or (
-            neighbours.word_before(text, start - 3) in ORG_WORDS
-        )
+        return neighbours.word_before(text, start - 3) in ORG_WORDS
 
-    return inside | _narrow(led, org_name_ends_here)
+    return inside | (led & ~after_of) | _narrow(led & after_of, org_word_before_of)
 
 
 def _is_initial(word: str | None) -> bool:
@@ -341,10 +443,9 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     _, entries = _matcher()
     rule = {name: entries.rule[name][found.payload]
             for name in ("person", "language", "after_comma")}
+    neighbours = _Neighbours(texts, found)
     # (text, start, end) of each candidate.
-    spans = list(zip(found.text.tolist(), found.start.tolist(), found.end.tolist(), strict=True))
-    n = len(spans)
-    neighbours = _Neighbours(texts, spans)
+    spans = neighbours.spans
     org_able = _kind_is(found.kind, "name", "demonym", "capital", "city", "region")
     currency_able = _kind_is(found.kind, "name", "demonym")
     in_body = found.text >= n_titles
@@ -365,60 +466,60 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # unit in lower or upper case, so "German Mark Weber" is still German).
     currencies = currency_words()
 
-    def names_currency(i: int) -> bool:
-        text, _, end = spans[i]
-        if texts[text].startswith("$", end):  # "US$5 million", "HK$"
-            return True
-        word = next_words[i]
-        if word is not None and word.isupper():
-            word = word.lower()
-        return found.code[i] in currencies.get(word, ())
+    def unit(word: str | None) -> str | None:
+        return word.lower() if word is not None and word.isupper() else word
 
-    def language_name(i: int) -> bool:
-        previous, following = previous_words[i], next_words[i]
-        return (
-            previous is not None and previous.lower() in LANGUAGE_CUES
-            # ...and no noun follows: "French and", "Spanish." — but not "French army".
-            and not (following and following[0].islower() and following not in _STOPWORD_SET)
-        )
-
-    currency = _narrow(currency_able, names_currency)
-
-    def titled_or_initialled(i: int) -> bool:
-        text, start, end = spans[i]
-        # "George W Bush": the next word is an initial (an initial is all _INITIAL_AFTER reads).
-        following, previous = next_words[i], previous_words[i]
-        if (following is not None and len(following) == 1
-                and _INITIAL_AFTER.match(texts[text], end)):
-            return True
-        if previous is None:  # "Roy A. Nelson": the word before is an initial, with its stop
-            return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 24), start))
-        return previous in PERSON_TITLES or _is_initial(previous)
+    (blocking_next, unit_next, one_letter_next, noun_next) = _word_tests(
+        next_words, blocking, lambda w: unit(w) in currencies,
+        lambda w: w is not None and len(w) == 1,
+        # A noun follows: "French army", not "French and", "Spanish.".
+        lambda w: bool(w and w[0].islower() and w not in _STOPWORD_SET))
+    blocking_previous, cue_previous, title_previous, no_previous = _word_tests(
+        previous_words, blocking, lambda w: w is not None and w.lower() in LANGUAGE_CUES,
+        lambda w: w in PERSON_TITLES or _is_initial(w), lambda w: w is None)
+    currency = _narrow_at(currency_able, lambda at: neighbours.character_after(at, "$"))
+    currency |= _narrow(currency_able & ~currency & unit_next,  # "US$5 million", "HK$"
+                        lambda i: found.code[i] in currencies[unit(next_words[i])])
+    # "speaks French", "in Spanish": the language.
+    language = language_like & cue_previous & ~noun_next
 
     # A capitalised neighbour. In a language that capitalises every noun, only one the
     # language's dictionary does not know is a name ("Alexandra Böckelmann", not "die Stadt
     # Wien").
-    named_neighbour = person_like & (_flags(map(blocking, next_words), n)
-                                     | _flags(map(blocking, previous_words), n))
+    named_neighbour = person_like & (blocking_next | blocking_previous)
     noun_capitalising = _flags((language in NOUN_CAPITALISING for language in languages),
                                len(languages))[found.text % n_titles]
 
+    @cache
+    def known(word: str, language: str) -> bool:
+        return simplemma.is_known(word, lang=language)
+
     def unknown_to_the_language(i: int) -> bool:
         language = languages[spans[i][0] % n_titles]
-        return any(blocking(word) and not simplemma.is_known(word, lang=language)
+        return any(blocking(word) and not known(word, language)
                    for word in (next_words[i], previous_words[i]))
 
     named_neighbour &= ~noun_capitalising | _narrow(named_neighbour & noun_capitalising,
                                                     unknown_to_the_language)
-    person = named_neighbour | _narrow(person_like & ~named_neighbour, titled_or_initialled)
+    # A title or an initial: "President Bush", "Capt. Nelson"; "George W Bush" (an initial
+    # next, which is all _INITIAL_AFTER reads), "Roy A. Nelson" (no word before but an
+    # initial with its stop).
+    unnamed = person_like & ~named_neighbour
+    initial_after = _narrow(unnamed & one_letter_next,
+                            lambda i: bool(_INITIAL_AFTER.match(texts[spans[i][0]], spans[i][2])))
+    may_be_initialled = _narrow_at(unnamed & ~initial_after & no_previous,
+                                   neighbours.may_follow_an_initial)
+    initial_before = _narrow(may_be_initialled, lambda i: bool(_INITIAL_BEFORE.search(
+        texts[spans[i][0]], max(0, spans[i][1] - 24), spans[i][1])))
+    titled = unnamed & ~initial_after & ~no_previous & title_previous
+    person = named_neighbour | initial_after | initial_before | titled
     person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
-    language = _narrow(language_like, language_name)
     # "St. George", "Saint Paris": a saint, or a place named after one, not that place.
-    saint = _narrow(_kind_is(found.kind, "capital", "city", "region"),
-                    lambda i: texts[spans[i][0]].endswith(_SAINTS, 0, spans[i][1]))
+    saint = _narrow_at(_kind_is(found.kind, "capital", "city", "region"),
+                       lambda at: neighbours.ends_before(at, _SAINTS))
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
-    stray_abbreviation = _narrow(rule["after_comma"],
-                                 lambda i: neighbours.previous_character(i) != ",")
+    stray_abbreviation = _narrow_at(rule["after_comma"],
+                                    lambda at: ~neighbours.previous_character_is(at, ","))
     found.kind = np.where(into_org, KINDS.index("org"), found.kind).astype(np.int8)
     return found[~(person & ~into_org) & ~language & ~stray_abbreviation & ~currency & ~saint]
 
