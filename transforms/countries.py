@@ -74,11 +74,11 @@ PERSON_TITLES = TITLE_WORDS | {"Mr", "Mrs", "Ms", "Dr", "Capt", "Sgt", "Lt", "Of
                                "Chief", "Coach", "Detective", "Det", "Deputy", "Sir", "Lady"}
 _EU_CONTEXT = re.compile(r"\bEU\b|\bE\.U\.|European (?:Union|Commission|Parliament|Council)")
 # A word (letters, apostrophes, hyphens) after spaces and tabs; matched in the reversed text it
-# is the word before a position. _WORDS reads up to three.
+# is the word before a position. _WORDS reads up to three. _Neighbours reads them so for every
+# candidate at once; the regexes say what it reads (and tests hold it to them).
 _W = r"((?:[^\W\d_]|['’-])+)"
 _WORD = re.compile(r"[ \t]*" + _W)
 _WORDS = re.compile(rf"[ \t]*{_W}(?:[ \t]+{_W})?(?:[ \t]+{_W})?")
-_NO_WORDS = (None, None, None)
 _SAINTS = ("St. ", "St ", "Saint ", "Ste. ", "Sainte ")
 # A first name and initials right before a candidate ("Roy A. Nelson", "George H. W. Bush"):
 # it is a surname. Not "World War I." before a sentence.
@@ -112,6 +112,7 @@ class _Entries:
     rule: dict[str, np.ndarray]  # rule name (data/ambiguous.csv) → which entries it applies to
     key: np.ndarray  # places.name_key of the surface: how place readings are looked up
     needs_support: np.ndarray  # a town below the city cut (places.supported_towns)
+    is_county: np.ndarray  # key is a US county's (places.county_keys)
 
 
 def _written_forms(surface: str, exact_case: bool, any_case: bool) -> set[str]:
@@ -138,6 +139,8 @@ def _matcher() -> tuple[Automaton, _Entries]:
         },
         key=np.array([places.name_key(surface) for surface in surfaces], dtype=object),
         needs_support=table["needs_support"].to_numpy(),
+        is_county=np.array([places.name_key(surface) in places.county_keys()
+                            for surface in surfaces]),
     )
     return build_automaton(_forms(table, "")), entries
 
@@ -222,15 +225,14 @@ class _Neighbours:
     """The words next to candidate mentions: each a list with one entry per candidate, None
     where no word follows (or precedes) or the candidate does not want one.
 
-    The batch's texts are one array of code points, and every candidate's neighbour is read at
-    once, a character a step (NumPy over the candidates still reading), as _WORD would read it
-    in the CONTEXT characters next to it: a regex call per candidate cost more than the rest of
-    the rules together."""
+    The batch's texts are one array of code points, and every candidate's neighbours are read
+    at once, a character a step (NumPy over the candidates still reading), as _WORD and
+    _WORDS would read them in the CONTEXT characters next to it: a regex call per candidate
+    cost more than the rest of the rules together."""
 
     def __init__(self, texts: list[str], found: _Candidates):
         self.texts = texts
-        self.spans = list(zip(found.text.tolist(), found.start.tolist(), found.end.tolist(),
-                              strict=True))
+        self.text, self.text_start, self.text_end = found.text, found.start, found.end
         # Texts joined with NUL, which is neither a word character nor a blank: no read
         # crosses into the next text.
         self.joined = _PAD + "\x00".join(texts) + _PAD
@@ -240,8 +242,15 @@ class _Neighbours:
                                     dtype=np.uint32))
         text_at = np.cumsum([len(_PAD)] + [len(t) + 1 for t in texts])[found.text]
         self.start, self.end = text_at + found.start, text_at + found.end  # in self.joined
-        # Where reading back over spaces and tabs from each candidate stopped (previous_words).
-        self.past_blanks = np.full(len(self.spans), -1, dtype=np.int64)
+        n = len(found.text)
+        # Where next_words' word ended and where reading back over spaces and tabs stopped
+        # (previous_words), for the candidates they read.
+        self.next_word_end = np.zeros(n, dtype=np.int64)
+        self.past_blanks = np.zeros(n, dtype=np.int64)
+
+    def span(self, i: int) -> tuple[int, int, int]:
+        """(text, start, end) of candidate ``i``."""
+        return int(self.text[i]), int(self.text_start[i]), int(self.text_end[i])
 
     def _skip(self, at: np.ndarray, stop: np.ndarray, char_class: int, step: int) -> np.ndarray:
         """From each position ``at``, in direction ``step``, the first whose character is not
@@ -254,47 +263,80 @@ class _Neighbours:
             reading = reading[at[reading] != stop[reading]]
         return at
 
-    def _words(self, wanted: np.ndarray, first: np.ndarray, last: np.ndarray
-               ) -> list[str | None]:
+    def _strings(self, first: np.ndarray, last: np.ndarray) -> list[str | None]:
         joined = self.joined
-        words = np.full(len(self.spans), None, dtype=object)
-        words[wanted] = [joined[a:b] if b > a else None
-                         for a, b in zip(first.tolist(), last.tolist(), strict=True)]
-        return words.tolist()
+        return [joined[a:b] if b > a else None
+                for a, b in zip(first.tolist(), last.tolist(), strict=True)]
+
+    def _spread(self, wanted: np.ndarray, words: list[str | None]) -> list[str | None]:
+        """``words`` of the candidates ``wanted``, None for the others."""
+        out = np.full(len(self.start), None, dtype=object)
+        out[wanted] = words
+        return out.tolist()
+
+    def _word_from(self, at: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the word after spaces and tabs from ``at`` starts and ends (equal: none)."""
+        first = self._skip(at, stop, _BLANK, 1)
+        return first, self._skip(first, stop, _WORD_CHAR, 1)
+
+    def _word_back_from(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The word before ``at`` past spaces and tabs in the CONTEXT characters before it:
+        where it starts and ends (equal: none), and where the spaces and tabs stopped."""
+        stop = at - CONTEXT - 1
+        last = self._skip(at - 1, stop, _BLANK, -1)
+        return self._skip(last, stop, _WORD_CHAR, -1) + 1, last + 1
 
     def next_words(self, wanted: np.ndarray) -> list[str | None]:
         end = self.end[wanted]
-        stop = end + CONTEXT
-        first = self._skip(end, stop, _BLANK, 1)
-        return self._words(wanted, first, self._skip(first, stop, _WORD_CHAR, 1))
+        first, last = self._word_from(end, end + CONTEXT)
+        self.next_word_end[wanted] = last
+        return self._spread(wanted, self._strings(first, last))
 
     def previous_words(self, wanted: np.ndarray) -> list[str | None]:
-        start = self.start[wanted]
-        stop = start - CONTEXT - 1
-        last = self._skip(start - 1, stop, _BLANK, -1)
-        self.past_blanks[wanted] = last
-        first = self._skip(last, stop, _WORD_CHAR, -1)
-        return self._words(wanted, first + 1, last + 1)
+        first, last = self._word_back_from(self.start[wanted])
+        self.past_blanks[wanted] = last - 1
+        return self._spread(wanted, self._strings(first, last))
+
+    def second_and_third_words(self, which: np.ndarray) -> tuple[list[str | None], ...]:
+        """The two words after the next one (as _WORDS reads them) of the candidates
+        ``which`` indexes, next_words having read theirs: each after at least a space or tab."""
+        stop = self.end[which] + CONTEXT
+        words = []
+        at = self.next_word_end[which]
+        for _ in range(2):
+            first, last = self._word_from(at, stop)
+            last = np.where(first > at, last, first)  # no space or tab before it: none
+            words.append(self._strings(first, last))
+            at = np.where(last > first, last, stop)  # after none, none either
+        return tuple(words)
+
+    def word_before(self, which: np.ndarray, at: np.ndarray) -> list[str | None]:
+        """The word before each position ``at`` (one per candidate ``which`` indexes) past
+        spaces and tabs, in the CONTEXT characters before it."""
+        return self._strings(*self._word_back_from(self.start[which] + at))
 
     def ends_before(self, which: np.ndarray, leads: tuple[str, ...]) -> np.ndarray:
-        """Whether the text before each candidate ``which`` picks ends with one of ``leads``
-        (shorter than CONTEXT)."""
+        """Whether the text before each candidate ``which`` indexes ends with one of
+        ``leads`` (shorter than CONTEXT, of two characters or more)."""
         start = self.start[which]
+        # Most candidates end no lead: their last two characters are compared first.
+        last_two = self.codes[start - 1].astype(np.int64) << 21 | self.codes[start - 2]
         ends = np.zeros(len(start), dtype=bool)
         for lead in leads:
-            matches = np.ones(len(start), dtype=bool)
-            for k, char in enumerate(lead):
-                matches &= self.codes[start - len(lead) + k] == ord(char)
-            ends |= matches
+            maybe = np.flatnonzero(last_two == (ord(lead[-1]) << 21 | ord(lead[-2])))
+            matches = np.ones(len(maybe), dtype=bool)
+            for k, char in enumerate(lead[:-2]):
+                matches &= self.codes[start[maybe] - len(lead) + k] == ord(char)
+            ends[maybe[matches]] = True
         return ends
 
     def character_after(self, which: np.ndarray, char: str) -> np.ndarray:
-        """Whether ``char`` right follows each candidate ``which`` picks."""
+        """Whether ``char`` right follows each candidate ``which`` indexes."""
         return self.codes[self.end[which]] == ord(char)
 
     def previous_character_is(self, which: np.ndarray, char: str) -> np.ndarray:
-        """Whether the character before each candidate ``which`` picks, past spaces and tabs,
-        is ``char``."""
+        """Whether the character before each candidate ``which`` indexes, past spaces and
+        tabs, is ``char``."""
         start = self.start[which]
         stop = start - CONTEXT - 1
         at = self._skip(start - 1, stop, _BLANK, -1)
@@ -307,21 +349,6 @@ class _Neighbours:
         start, past = self.start[which], self.past_blanks[which]
         return ((self.codes[start - 1] == ord("\n"))
                 | ((past < start - 1) & (self.codes[past] == ord("."))))
-
-    def _before(self, text: int, start: int) -> str:
-        """The CONTEXT characters before ``start``, reversed: matching forwards in them reads
-        backwards from ``start``."""
-        return self.texts[text][max(0, start - CONTEXT):start][::-1]
-
-    def following(self, i: int) -> tuple[str | None, str | None, str | None]:
-        """Up to three words after candidate ``i``."""
-        text, _, end = self.spans[i]
-        found = _WORDS.match(self.texts[text], end, end + CONTEXT)
-        return found.groups() if found else _NO_WORDS
-
-    def word_before(self, text: int, start: int) -> str | None:
-        found = _WORD.match(self._before(text, start))
-        return found.group(1)[::-1] if found else None
 
 
 def _candidates(texts: list[str], languages: list[str | None]) -> _Candidates:
@@ -365,14 +392,8 @@ def _flags(values: Iterator[bool], n: int) -> np.ndarray:
     return np.fromiter(values, bool, n)
 
 
-def _continues_into_org_word(words: tuple[str | None, ...]) -> bool:
-    """Whether capitalised words that are not titles lead to an organisation word."""
-    for word in words:
-        if word in ORG_WORDS:
-            return True
-        if word is None or not word[0].isupper() or word in _STOP_CAPITALISED:
-            return False
-    return False
+def _capitalised_non_title(word: str | None) -> bool:
+    return word is not None and word[0].isupper() and word not in _STOP_CAPITALISED
 
 
 def _word_tests(words: list[str | None], *tests: Callable[[str | None], bool]
@@ -385,31 +406,29 @@ def _word_tests(words: list[str | None], *tests: Callable[[str | None], bool]
     return [np.fromiter(map(test, distinct), bool, len(distinct))[ids] for test in tests]
 
 
-def _in_organisation_names(
-    texts: list[str], spans: list[tuple[int, int, int]], next_words: list[str | None],
-    candidates: np.ndarray, neighbours: _Neighbours,
-) -> np.ndarray:
+def _in_organisation_names(next_words: list[str | None], candidates: np.ndarray,
+                           neighbours: _Neighbours) -> np.ndarray:
     """Which candidates are part of the name of an organisation or event: an organisation word
     next ("Air France Group"), or after capitalised words that are not titles ("Chinese
     Communist Party", not "French President Macron's Party"); or a name that ends in the place
     ("Air Canada", "Reserve Bank of India")."""
-    org_word, capitalised = _word_tests(
-        next_words, ORG_WORDS.__contains__,
-        lambda w: w is not None and w[0].isupper() and w not in _STOP_CAPITALISED)
+    org_word, capitalised = _word_tests(next_words, ORG_WORDS.__contains__,
+                                        _capitalised_non_title)
     inside = candidates & org_word
-    capitalised_next = candidates & ~inside & capitalised
-    inside |= _narrow(capitalised_next,
-                      lambda i: _continues_into_org_word(neighbours.following(i)[1:]))
+    # A capitalised word that is not a title next: the organisation word may come one or two
+    # words later.
+    capitalised_next = np.flatnonzero(candidates & ~inside & capitalised)
+    second, third = neighbours.second_and_third_words(capitalised_next)
+    org_second, capitalised_second = _word_tests(second, ORG_WORDS.__contains__,
+                                                 _capitalised_non_title)
+    (org_third,) = _word_tests(third, ORG_WORDS.__contains__)
+    inside[capitalised_next] = org_second | (capitalised_second & org_third)
     led = _narrow_at(candidates & ~inside, lambda at: neighbours.ends_before(at, _ORG_LEADS))
-    # After "of", only an organisation's word makes it a name ("Bank of India", not "the
-    # people of India").
-    after_of = _narrow_at(led, lambda at: neighbours.ends_before(at, (" of ",)))
-
-    def org_word_before_of(i: int) -> bool:
-        text, start, _ = spans[i]
-        return neighbours.word_before(text, start - 3) in ORG_WORDS
-
-    return inside | (led & ~after_of) | _narrow(led & after_of, org_word_before_of)
+    # After "of", only an organisation's word before it makes it a name ("Bank of India",
+    # not "the people of India").
+    after_of = np.flatnonzero(_narrow_at(led, lambda at: neighbours.ends_before(at, (" of ",))))
+    led[after_of] = _word_tests(neighbours.word_before(after_of, -3), ORG_WORDS.__contains__)[0]
+    return inside | led
 
 
 def _is_initial(word: str | None) -> bool:
@@ -444,8 +463,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     rule = {name: entries.rule[name][found.payload]
             for name in ("person", "language", "after_comma")}
     neighbours = _Neighbours(texts, found)
-    # (text, start, end) of each candidate.
-    spans = neighbours.spans
+    span = neighbours.span  # (text, start, end) of a candidate
     org_able = _kind_is(found.kind, "name", "demonym", "capital", "city", "region")
     currency_able = _kind_is(found.kind, "name", "demonym")
     in_body = found.text >= n_titles
@@ -461,7 +479,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         return (word is not None and word[0].isupper() and not word.isupper()
                 and word not in not_blocking)
 
-    into_org = _in_organisation_names(texts, spans, next_words, org_able, neighbours)
+    into_org = _in_organisation_names(next_words, org_able, neighbours)
     # "Swiss franc", "U.S. dollars", "US$": currency wording, not a mention of the country (the
     # unit in lower or upper case, so "German Mark Weber" is still German).
     currencies = currency_words()
@@ -495,7 +513,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         return simplemma.is_known(word, lang=language)
 
     def unknown_to_the_language(i: int) -> bool:
-        language = languages[spans[i][0] % n_titles]
+        language = languages[span(i)[0] % n_titles]
         return any(blocking(word) and not known(word, language)
                    for word in (next_words[i], previous_words[i]))
 
@@ -505,14 +523,21 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # next, which is all _INITIAL_AFTER reads), "Roy A. Nelson" (no word before but an
     # initial with its stop).
     unnamed = person_like & ~named_neighbour
-    initial_after = _narrow(unnamed & one_letter_next,
-                            lambda i: bool(_INITIAL_AFTER.match(texts[spans[i][0]], spans[i][2])))
-    may_be_initialled = _narrow_at(unnamed & ~initial_after & no_previous,
+
+    def initial_after(i: int) -> bool:
+        text, _, end = span(i)
+        return bool(_INITIAL_AFTER.match(texts[text], end))
+
+    def initial_before(i: int) -> bool:
+        text, start, _ = span(i)
+        return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 24), start))
+
+    initialled = _narrow(unnamed & one_letter_next, initial_after)
+    may_be_initialled = _narrow_at(unnamed & ~initialled & no_previous,
                                    neighbours.may_follow_an_initial)
-    initial_before = _narrow(may_be_initialled, lambda i: bool(_INITIAL_BEFORE.search(
-        texts[spans[i][0]], max(0, spans[i][1] - 24), spans[i][1])))
-    titled = unnamed & ~initial_after & ~no_previous & title_previous
-    person = named_neighbour | initial_after | initial_before | titled
+    initialled |= _narrow(may_be_initialled, initial_before)
+    titled = unnamed & ~initialled & ~no_previous & title_previous
+    person = named_neighbour | initialled | titled
     person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
     # "St. George", "Saint Paris": a saint, or a place named after one, not that place.
     saint = _narrow_at(_kind_is(found.kind, "capital", "city", "region"),
@@ -579,9 +604,7 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     # US counties as written, before a rule reads one as part of a longer name ("Edgar County
     # Special Education"): no person is called that, and they still place the article's towns.
     _, entries = _matcher()
-    county_keys = places.county_keys()
-    counties = candidates[np.fromiter((k in county_keys for k in entries.key[candidates.payload]),
-                                      bool, len(candidates.payload))]
+    counties = candidates[entries.is_county[candidates.payload]]
     found = _apply_rules(candidates, texts, n, languages)
     found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties)
     found = found[found.code != ""]
@@ -590,17 +613,19 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     doc_ids = docs["doc_id"].to_numpy()
     doc_rank = np.argsort(np.argsort(doc_ids, kind="stable"), kind="stable")
     found = found[np.lexsort((found.start, found.text >= n, doc_rank[found.text % n]))]
-    spans = zip(found.text.tolist(), found.start.tolist(), found.end.tolist(), strict=True)
+    text, start, end = found.text.tolist(), found.start.tolist(), found.end.tolist()
+    # Columns of few values are gathered from them in Polars, not built string by string.
     return pl.DataFrame(
         {
-            "doc_id": doc_ids[found.text % n].tolist(),
+            "doc_id": docs["doc_id"].gather(found.text % n),
             "country": found.code.tolist(),
-            "kind": [KINDS[k] for k in found.kind.tolist()],
-            "surface": [texts[t][s:e] for t, s, e in spans],
+            "kind": pl.Series(KINDS).gather(found.kind.astype(np.int64)),
+            "surface": list(map(str.__getitem__, map(texts.__getitem__, text),
+                                map(slice, start, end))),
             "start": found.start,
             "end": found.end,
-            "field": np.where(found.text < n, "title", "body").tolist(),
-            "resolved_by": [places.RESOLUTIONS[r] for r in found.resolved.tolist()],
+            "field": pl.Series(["title", "body"]).gather((found.text >= n).astype(np.int64)),
+            "resolved_by": pl.Series(places.RESOLUTIONS).gather(found.resolved.astype(np.int64)),
         },
         schema=MENTION_SCHEMA,
     )
