@@ -203,11 +203,26 @@ class _Candidates:
 # Character classes as _W reads them (a letter, apostrophe or hyphen) and as [ \t] does, one
 # byte per code point, filled in the first time a batch brings a character (255: not yet),
 # by Python's own regex so that the arrays read exactly what _WORD would.
-_WORD_CHAR, _BLANK, _UNCLASSIFIED = 1, 2, 255
+_WORD_CHAR, _BLANK, _UPPER, _UNCLASSIFIED = 1, 2, 4, 255
 _W_CHAR = re.compile(r"[^\W\d_]|['’-]")
 _CHAR_CLASS = np.full(0x110000, _UNCLASSIFIED, dtype=np.uint8)
 # Room around the joined texts, so that reads CONTEXT characters away stay inside the array.
 _PAD = "\x00" * (CONTEXT + 1)
+
+
+def _code_points(joined: str) -> np.ndarray:
+    """The code points of ``joined`` with _PAD NULs before and after: one byte each for ASCII,
+    two where no character needs a surrogate pair, else four."""
+    if joined.isascii():
+        points = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    else:
+        encoded = joined.encode("utf-16-le", "surrogatepass")
+        points = (np.frombuffer(encoded, dtype=np.uint16) if len(encoded) == 2 * len(joined)
+                  else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"),
+                                     dtype=np.uint32))
+    padded = np.zeros(len(points) + 2 * len(_PAD), dtype=points.dtype)
+    padded[len(_PAD):len(_PAD) + len(points)] = points
+    return padded
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
@@ -217,7 +232,8 @@ def _classes(codes: np.ndarray) -> np.ndarray:
         for code in np.unique(codes[unknown]).tolist():
             char = chr(code)
             _CHAR_CLASS[code] = ((_WORD_CHAR if _W_CHAR.fullmatch(char) else 0)
-                                 | (_BLANK if char in " \t" else 0))
+                                 | (_BLANK if char in " \t" else 0)
+                                 | (_UPPER if char.isupper() else 0))
         found = _CHAR_CLASS[codes]
     return found
 
@@ -231,23 +247,21 @@ class _Neighbours:
     _WORDS would read them in the CONTEXT characters next to it: a regex call per candidate
     cost more than the rest of the rules together."""
 
-    def __init__(self, texts: list[str], found: _Candidates):
-        self.texts = texts
+    def __init__(self, texts: list[str], joined: str, found: _Candidates):
+        """``joined``: the texts joined with NUL, which is neither a word character nor a
+        blank: no read crosses into the next text."""
+        self.texts, self.joined = texts, joined
         self.text, self.text_start, self.text_end = found.text, found.start, found.end
-        # Texts joined with NUL, which is neither a word character nor a blank: no read
-        # crosses into the next text.
-        self.joined = _PAD + "\x00".join(texts) + _PAD
-        self.codes = (np.frombuffer(self.joined.encode("ascii"), dtype=np.uint8)
-                      if self.joined.isascii() else
-                      np.frombuffer(self.joined.encode("utf-32-le", "surrogatepass"),
-                                    dtype=np.uint32))
+        self.codes = _code_points(joined)
+        # Positions in self.codes, which has _PAD NULs before and after the texts.
         text_at = np.cumsum([len(_PAD)] + [len(t) + 1 for t in texts])[found.text]
-        self.start, self.end = text_at + found.start, text_at + found.end  # in self.joined
+        self.start, self.end = text_at + found.start, text_at + found.end
         n = len(found.text)
         # Where next_words' word ended and where reading back over spaces and tabs stopped
         # (previous_words), for the candidates they read.
         self.next_word_end = np.zeros(n, dtype=np.int64)
         self.past_blanks = np.zeros(n, dtype=np.int64)
+        self.has_previous = np.zeros(n, dtype=bool)
 
     def span(self, i: int) -> tuple[int, int, int]:
         """(text, start, end) of candidate ``i``."""
@@ -265,8 +279,8 @@ class _Neighbours:
         return at
 
     def _strings(self, first: np.ndarray, last: np.ndarray) -> list[str | None]:
-        joined = self.joined
-        return [joined[a:b] if b > a else None
+        joined, pad = self.joined, len(_PAD)
+        return [joined[a - pad:b - pad] if b > a else None
                 for a, b in zip(first.tolist(), last.tolist(), strict=True)]
 
     def _spread(self, wanted: np.ndarray, words: list[str | None]) -> list[str | None]:
@@ -287,34 +301,67 @@ class _Neighbours:
         last = self._skip(at - 1, stop, _BLANK, -1)
         return self._skip(last, stop, _WORD_CHAR, -1) + 1, last + 1
 
-    def next_words(self, wanted: np.ndarray) -> list[str | None]:
+    def _capitalised(self, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        return (last > first) & (_classes(self.codes[first]) & _UPPER != 0)
+
+    def _one_of(self, first: np.ndarray, last: np.ndarray, words: frozenset[str]
+                ) -> np.ndarray:
+        """Whether each word may be one of ``words``: same length, first and last letter."""
+        def signature(length, head, tail):
+            return length.astype(np.int64) << 42 | head.astype(np.int64) << 21 | tail
+
+        known = np.array([len(w) << 42 | ord(w[0]) << 21 | ord(w[-1]) for w in words],
+                         dtype=np.int64)
+        return (last > first) & np.isin(signature(last - first, self.codes[first],
+                                                  self.codes[last - 1]), known)
+
+    # Making a string of every neighbouring word cost more than reading them all: only those
+    # a rule may test are made, the others are None (has_previous says which are there).
+    def next_words(self, wanted: np.ndarray, any_case: np.ndarray | None = None,
+                   lower_case: frozenset[str] = frozenset()) -> list[str | None]:
+        """The word after each candidate ``wanted`` picks: made a string if it is capitalised,
+        where ``any_case`` picks the candidate, or if it may be one of ``lower_case``."""
         end = self.end[wanted]
         first, last = self._word_from(end, end + CONTEXT)
         self.next_word_end[wanted] = last
-        return self._spread(wanted, self._strings(first, last))
+        made = self._capitalised(first, last) | self._one_of(first, last, lower_case)
+        if any_case is not None:
+            made |= any_case[wanted]
+        return self._spread(wanted, self._strings(first, np.where(made, last, first)))
 
-    def previous_words(self, wanted: np.ndarray) -> list[str | None]:
+    def previous_words(self, wanted: np.ndarray, any_case: np.ndarray | None = None
+                       ) -> list[str | None]:
+        """The word before each candidate ``wanted`` picks: made a string if it is capitalised
+        or where ``any_case`` picks the candidate."""
         first, last = self._word_back_from(self.start[wanted])
         self.past_blanks[wanted] = last - 1
-        return self._spread(wanted, self._strings(first, last))
+        self.has_previous[wanted] = last > first
+        made = self._capitalised(first, last)
+        if any_case is not None:
+            made |= any_case[wanted]
+        return self._spread(wanted, self._strings(first, np.where(made, last, first)))
 
     def second_and_third_words(self, which: np.ndarray) -> tuple[list[str | None], ...]:
         """The two words after the next one (as _WORDS reads them) of the candidates
-        ``which`` indexes, next_words having read theirs: each after at least a space or tab."""
+        ``which`` indexes, next_words having read theirs: each after at least a space or tab;
+        made strings where they are capitalised (else None)."""
         stop = self.end[which] + CONTEXT
         words = []
         at = self.next_word_end[which]
         for _ in range(2):
             first, last = self._word_from(at, stop)
             last = np.where(first > at, last, first)  # no space or tab before it: none
-            words.append(self._strings(first, last))
+            words.append(self._strings(first, np.where(self._capitalised(first, last), last,
+                                                       first)))
             at = np.where(last > first, last, stop)  # after none, none either
         return tuple(words)
 
     def word_before(self, which: np.ndarray, at: np.ndarray) -> list[str | None]:
         """The word before each position ``at`` (one per candidate ``which`` indexes) past
-        spaces and tabs, in the CONTEXT characters before it."""
-        return self._strings(*self._word_back_from(self.start[which] + at))
+        spaces and tabs, in the CONTEXT characters before it, if it is capitalised (else
+        None)."""
+        first, last = self._word_back_from(self.start[which] + at)
+        return self._strings(first, np.where(self._capitalised(first, last), last, first))
 
     def ends_before(self, which: np.ndarray, leads: tuple[str, ...]) -> np.ndarray:
         """Whether the text before each candidate ``which`` indexes ends with one of
@@ -352,9 +399,10 @@ class _Neighbours:
                 | ((past < start - 1) & (self.codes[past] == ord("."))))
 
 
-def _candidates(texts: list[str], languages: list[str | None]) -> _Candidates:
+def _candidates(texts: list[str], languages: list[str | None], joined: str) -> _Candidates:
     """Every gazetteer form in the texts, each text scanned with its article's language's
-    automaton (``languages``, one per article: text i and n + i are article i's)."""
+    automaton (``languages``, one per article: text i and n + i are article i's; ``joined``:
+    the texts joined with NUL)."""
     automaton, entries = _matcher()
     n = len(languages)
     with_forms = _languages_with_forms()
@@ -363,7 +411,7 @@ def _candidates(texts: list[str], languages: list[str | None]) -> _Candidates:
     parts = [(spans.doc, spans.start, spans.end, spans.payload)
              for _, spans in find_spans_by_group(
                  texts, groups, lambda language: _language_automaton(language) if language
-                 else automaton)]
+                 else automaton, joined)]
     text, start, end, payload = (np.concatenate(column) for column in zip(*parts, strict=True))
     order = np.lexsort((start, text))
     text, start, end, payload = text[order], start[order], end[order], payload[order]
@@ -470,7 +518,7 @@ def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[st
 
 
 def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
-                 languages: list[str | None]) -> _Candidates:
+                 languages: list[str | None], joined: str) -> _Candidates:
     """Person, organisation, language and currency rules; all on neighbouring words, read
     only for the candidates a rule applies to. In languages that capitalise every noun
     (German: "die Stadt Wien"), only a capitalised neighbour that is not a word of the language
@@ -478,15 +526,20 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     _, entries = _matcher()
     rule = {name: entries.rule[name][found.payload]
             for name in ("person", "language", "after_comma")}
-    neighbours = _Neighbours(texts, found)
+    neighbours = _Neighbours(texts, joined, found)
     span = neighbours.span  # (text, start, end) of a candidate
     org_able = _kind_is(found.kind, "name", "demonym", "capital", "city", "region")
     currency_able = _kind_is(found.kind, "name", "demonym")
     in_body = found.text >= n_titles
     person_like = rule["person"] | (_kind_is(found.kind, "city", "region") & in_body)
     language_like = rule["language"]
-    next_words = neighbours.next_words(org_able | person_like | language_like)
-    previous_words = neighbours.previous_words(person_like | language_like)
+    # The rules test capitalised neighbours, but lower-case ones too next to languages
+    # ("in French", "French and") and currency units ("Swiss franc").
+    currencies = currency_words()
+    next_words = neighbours.next_words(org_able | person_like | language_like,
+                                       any_case=language_like, lower_case=frozenset(currencies))
+    previous_words = neighbours.previous_words(person_like | language_like,
+                                               any_case=language_like)
     not_blocking = _not_blocking_words()
 
     def blocking(word: str | None) -> bool:
@@ -499,7 +552,6 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     into_org = _in_organisation_names(next_distinct, org_able, neighbours)
     # "Swiss franc", "U.S. dollars", "US$": currency wording, not a mention of the country (the
     # unit in lower or upper case, so "German Mark Weber" is still German).
-    currencies = currency_words()
 
     def unit(word: str | None) -> str | None:
         return word.lower() if word is not None and word.isupper() else word
@@ -509,9 +561,10 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         lambda w: w is not None and len(w) == 1,
         # A noun follows: "French army", not "French and", "Spanish.".
         lambda w: bool(w and w[0].islower() and w not in _STOPWORD_SET))
-    blocking_previous, cue_previous, title_previous, no_previous = _word_tests(
+    blocking_previous, cue_previous, title_previous = _word_tests(
         previous_words, blocking, lambda w: w is not None and w.lower() in LANGUAGE_CUES,
-        lambda w: w in PERSON_TITLES or _is_initial(w), lambda w: w is None)
+        lambda w: w in PERSON_TITLES or _is_initial(w))
+    no_previous = ~neighbours.has_previous
     currency = _narrow_at(currency_able, lambda at: neighbours.character_after(at, "$"))
     currency |= _narrow(currency_able & ~currency & unit_next,  # "US$5 million", "HK$"
                         lambda i: found.code[i] in currencies[unit(next_words[i])])
@@ -617,12 +670,13 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     texts = [t or "" for t in docs["title"].to_list() + docs["body"].to_list()]
     # Identified from the body, as ingest does, where the articles do not say.
     languages = docs["lang"].to_list() if "lang" in docs.columns else languages_of(texts[n:])
-    candidates = _candidates(texts, languages)
+    joined = "\x00".join(texts)  # scanned, and read for the words next to mentions
+    candidates = _candidates(texts, languages, joined)
     # US counties as written, before a rule reads one as part of a longer name ("Edgar County
     # Special Education"): no person is called that, and they still place the article's towns.
     _, entries = _matcher()
     counties = candidates[entries.is_county[candidates.payload]]
-    found = _apply_rules(candidates, texts, n, languages)
+    found = _apply_rules(candidates, texts, n, languages, joined)
     found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties)
     found = found[found.code != ""]
     # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars

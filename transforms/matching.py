@@ -189,10 +189,12 @@ def _leftmost_longest(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return order[chosen]
 
 
-def find_spans(texts: list[str], automaton: Automaton) -> Spans:
-    """Whole-word, leftmost-longest, non-overlapping matches of the automaton in each text."""
+def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None) -> Spans:
+    """Whole-word, leftmost-longest, non-overlapping matches of the automaton in each text
+    (``joined``: the texts joined with NUL, where the caller has them already)."""
     empty = np.zeros(0, dtype=np.int64)
-    joined = _SEPARATOR.join(texts)
+    if joined is None:
+        joined = _SEPARATOR.join(texts)
     haystack = joined.encode().translate(_SPACES)
     matches = _scan(automaton.searcher, haystack)
     if not len(matches):
@@ -220,13 +222,17 @@ def find_spans(texts: list[str], automaton: Automaton) -> Spans:
 
 
 def find_spans_by_group(texts: list[str], groups: list[str],
-                        automaton_of: Callable[[str], Automaton]) -> Iterator[tuple[str, Spans]]:
+                        automaton_of: Callable[[str], Automaton], joined: str | None = None
+                        ) -> Iterator[tuple[str, Spans]]:
     """find_spans of each group's texts (``groups``: one per text) with that group's automaton
-    (a language's terms); each group's Spans index ``texts``."""
+    (a language's terms); each group's Spans index ``texts`` (``joined``: the texts joined
+    with NUL, where the caller has them already)."""
     members: dict[str, list[int]] = {}
     for i, group in enumerate(groups):
         members.setdefault(group, []).append(i)
     for group, indices in members.items():
-        spans = find_spans([texts[i] for i in indices], automaton_of(group))
+        whole = len(indices) == len(texts)
+        spans = find_spans(texts if whole else [texts[i] for i in indices], automaton_of(group),
+                           joined if whole else None)
         yield group, Spans(np.asarray(indices, dtype=np.int64)[spans.doc], spans.start,
                            spans.end, spans.payload)
