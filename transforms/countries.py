@@ -195,6 +195,7 @@ class _Candidates:
     code: np.ndarray
     kind: np.ndarray
     resolved: np.ndarray  # index into places.RESOLUTIONS
+    form: np.ndarray  # the form matched (matching.Spans.form)
 
     def __getitem__(self, keep: np.ndarray) -> _Candidates:
         return _Candidates(*(getattr(self, f.name)[keep] for f in fields(self)))
@@ -408,15 +409,17 @@ def _candidates(texts: list[str], languages: list[str | None], joined: str) -> _
     with_forms = _languages_with_forms()
     groups = [language if (language := languages[i % n]) in with_forms else ""
               for i in range(len(texts))]
-    parts = [(spans.doc, spans.start, spans.end, spans.payload)
+    parts = [(spans.doc, spans.start, spans.end, spans.payload, spans.form)
              for _, spans in find_spans_by_group(
                  texts, groups, lambda language: _language_automaton(language) if language
                  else automaton, joined)]
-    text, start, end, payload = (np.concatenate(column) for column in zip(*parts, strict=True))
+    text, start, end, payload, form = (np.concatenate(column)
+                                       for column in zip(*parts, strict=True))
     order = np.lexsort((start, text))
-    text, start, end, payload = text[order], start[order], end[order], payload[order]
+    text, start, end, payload, form = (
+        text[order], start[order], end[order], payload[order], form[order])
     return _Candidates(text, start, end, payload, entries.code[payload], entries.kind[payload],
-                       np.zeros(len(text), dtype=np.int8))
+                       np.zeros(len(text), dtype=np.int8), form)
 
 
 def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
@@ -510,11 +513,21 @@ def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[st
     doc = found.text % n_titles
     # Only the articles that have a person are read again.
     again = eligible & np.isin(doc, doc[marked])
-    surface = {i: texts[t][s:e] for i, t, s, e in zip(
-        np.flatnonzero(again).tolist(), found.text[again].tolist(), found.start[again].tolist(),
-        found.end[again].tolist(), strict=True)}
-    people = {(int(doc[i]), surface[i]) for i in np.flatnonzero(marked & again).tolist()}
-    return marked | _narrow(again, lambda i: (int(doc[i]), surface[i]) in people)
+    at = np.flatnonzero(again)
+    names = list(zip(doc[at].tolist(), _surfaces(found[at], texts), strict=True))
+    people = {name for name, person in zip(names, marked[at].tolist(), strict=True) if person}
+    marked = marked.copy()
+    marked[at] |= np.fromiter(map(people.__contains__, names), bool, len(names))
+    return marked
+
+
+def _surfaces(found: _Candidates, texts: list[str]) -> list[str]:
+    """The candidates as written: the form matched, but where it has a space a line break or
+    tab may stand in the text (slicing every text cost more than the rules that read them)."""
+    surface = found.form.tolist()
+    for i in [i for i, form in enumerate(surface) if " " in form]:
+        surface[i] = texts[int(found.text[i])][int(found.start[i]):int(found.end[i])]
+    return surface
 
 
 def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
@@ -684,15 +697,14 @@ def find_mentions(docs: pl.DataFrame) -> pl.DataFrame:
     doc_ids = docs["doc_id"].to_numpy()
     doc_rank = np.argsort(np.argsort(doc_ids, kind="stable"), kind="stable")
     found = found[np.lexsort((found.start, found.text >= n, doc_rank[found.text % n]))]
-    text, start, end = found.text.tolist(), found.start.tolist(), found.end.tolist()
+    surface = _surfaces(found, texts)
     # Columns of few values are gathered from them in Polars, not built string by string.
     return pl.DataFrame(
         {
             "doc_id": docs["doc_id"].gather(found.text % n),
             "country": found.code.tolist(),
             "kind": pl.Series(KINDS).gather(found.kind.astype(np.int64)),
-            "surface": list(map(str.__getitem__, map(texts.__getitem__, text),
-                                map(slice, start, end))),
+            "surface": surface,
             "start": found.start,
             "end": found.end,
             "field": pl.Series(["title", "body"]).gather((found.text >= n).astype(np.int64)),

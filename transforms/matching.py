@@ -39,21 +39,25 @@ _MIN_CHUNK_BYTES = 1 << 18
 
 @dataclass(frozen=True)
 class Automaton:
-    """Surface forms compiled once; ``payloads[i]`` is the payload of form ``i``."""
+    """Surface forms compiled once; ``payloads[i]`` is the payload of form ``i``, ``forms[i]``
+    the form (an object array of str)."""
 
     searcher: ahocorasick_rs.BytesAhoCorasick
     payloads: np.ndarray
+    forms: np.ndarray
 
 
 @dataclass(frozen=True)
 class Spans:
     """Matches in a batch as parallel arrays: text index, character start and end (exclusive)
-    in that text, and the pattern's payload."""
+    in that text, the pattern's payload, and the form matched (the text as written there but
+    where the form has a space: a line break or tab there matches it too)."""
 
     doc: np.ndarray
     start: np.ndarray
     end: np.ndarray
     payload: np.ndarray
+    form: np.ndarray
 
 
 # Words title case leaves in lower case ("Secretary of State", "Bosnia and Herzegovina").
@@ -91,7 +95,10 @@ def build_automaton(forms: Iterable[tuple[str, int]]) -> Automaton:
         [form.encode() for form in by_form],
         implementation=ahocorasick_rs.Implementation.ContiguousNFA,
     )
-    return Automaton(searcher, np.fromiter(by_form.values(), dtype=np.int64, count=len(by_form)))
+    forms = np.empty(len(by_form), dtype=object)
+    forms[:] = list(by_form)
+    return Automaton(searcher, np.fromiter(by_form.values(), dtype=np.int64, count=len(by_form)),
+                     forms)
 
 
 def _cores() -> int:
@@ -198,7 +205,7 @@ def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None
     haystack = joined.encode().translate(_SPACES)
     matches = _scan(automaton.searcher, haystack)
     if not len(matches):
-        return Spans(empty, empty, empty, empty)
+        return Spans(empty, empty, empty, empty, np.zeros(0, dtype=object))
     starts, ends = matches[:, 1], matches[:, 2]
     # The word-boundary filter sees every overlapping match: a longer match that is not a
     # whole word must not hide a shorter one that is.
@@ -207,7 +214,7 @@ def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None
     )
     starts, ends, forms = starts[keep], ends[keep], matches[keep, 0]
     chosen = _leftmost_longest(starts, ends)
-    starts, ends, payloads = starts[chosen], ends[chosen], automaton.payloads[forms[chosen]]
+    starts, ends, forms = starts[chosen], ends[chosen], forms[chosen]
     if len(haystack) != len(joined):
         # Byte offsets to character offsets: subtract the continuation bytes before each.
         continuation = np.flatnonzero(
@@ -218,7 +225,8 @@ def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None
     text_ends = np.cumsum([len(t) + 1 for t in texts])
     docs = np.searchsorted(text_ends, starts, side="right")
     offsets = np.concatenate([[0], text_ends[:-1]])[docs]
-    return Spans(docs, starts - offsets, ends - offsets, payloads)
+    return Spans(docs, starts - offsets, ends - offsets, automaton.payloads[forms],
+                 automaton.forms[forms])
 
 
 def find_spans_by_group(texts: list[str], groups: list[str],
@@ -235,4 +243,4 @@ def find_spans_by_group(texts: list[str], groups: list[str],
         spans = find_spans(texts if whole else [texts[i] for i in indices], automaton_of(group),
                            joined if whole else None)
         yield group, Spans(np.asarray(indices, dtype=np.int64)[spans.doc], spans.start,
-                           spans.end, spans.payload)
+                           spans.end, spans.payload, spans.form)

@@ -150,3 +150,13 @@ def test_acronyms_and_kinds_of_place_are_not_names_of_people():
     assert codes("The Edinburgh MSP flew from Edinburgh Airport.") == {"GB"}
     assert codes("", title="CHINA FACES DILEMMA OVER SUGAR") == {"CN"}
     assert codes("Michael Jordan and Paris Hilton came.") == set()
+
+
+def test_surface_is_the_text_as_written():
+    """The surface is the text of the mention, line break or tab included (the form matched
+    stands for it only where it has no space)."""
+    body = "Flights to New\tYork and Hong\nKong, and PARIS."
+    found = mentions_of(body, title="In New\nYork")
+    assert found["surface"].to_list() == ["New\nYork", "New\tYork", "Hong\nKong", "PARIS"]
+    for row in found.filter(pl.col("field") == "body").iter_rows(named=True):
+        assert body[row["start"]:row["end"]] == row["surface"]
