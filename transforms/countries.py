@@ -415,9 +415,10 @@ def _candidates(texts: list[str], languages: list[str | None], joined: str) -> _
                  else automaton, joined)]
     text, start, end, payload, form = (np.concatenate(column)
                                        for column in zip(*parts, strict=True))
-    order = np.lexsort((start, text))
-    text, start, end, payload, form = (
-        text[order], start[order], end[order], payload[order], form[order])
+    if len(parts) > 1:  # one group's spans are in order already
+        order = np.lexsort((start, text))
+        text, start, end, payload, form = (
+            text[order], start[order], end[order], payload[order], form[order])
     return _Candidates(text, start, end, payload, entries.code[payload], entries.kind[payload],
                        np.zeros(len(text), dtype=np.int8), form)
 

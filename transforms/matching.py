@@ -217,9 +217,8 @@ def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None
     starts, ends, forms = starts[chosen], ends[chosen], forms[chosen]
     if len(haystack) != len(joined):
         # Byte offsets to character offsets: subtract the continuation bytes before each.
-        continuation = np.flatnonzero(
-            (np.frombuffer(haystack, dtype=np.uint8) & 0xC0) == 0x80
-        )
+        # Continuation bytes (0x80 to 0xBF) are those below -64 as signed bytes: one pass.
+        continuation = np.flatnonzero(np.frombuffer(haystack, dtype=np.int8) < -64)
         starts = starts - np.searchsorted(continuation, starts)
         ends = ends - np.searchsorted(continuation, ends)
     text_ends = np.cumsum([len(t) + 1 for t in texts])

@@ -300,8 +300,12 @@ def resolve(
     # the article repeats it, and its state and country are evidence for the other names.
     sense: dict[tuple[int, str], str] = {}
     pending = []
+    text_of, end_of = text.tolist(), end.tolist()
     for i in np.flatnonzero(ambiguous).tolist():
-        qualifier = qualifier_at(texts[int(text[i])], int(end[i]))
+        # A qualifier starts with a comma: most names have none to read.
+        written_in = texts[text_of[i]]
+        qualifier = (qualifier_at(written_in, end_of[i]) if written_in.startswith(",", end_of[i])
+                     else None)
         if qualifier is not None and (qualifier[1] or kind[i] != name_kind):
             q_code, q_state, goes_on, written, q_start = qualifier
             there = [r for r in by_name[keys[i]]
@@ -381,19 +385,50 @@ def _places_by_name() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _nearest_country(town: tuple[np.ndarray, np.ndarray], there: np.ndarray
-                     ) -> tuple[float, str]:
-    """The great-circle distance in km between the nearest pair of a town's readings (their
-    countries and places, as _places_by_name gives them) and other places, and that reading's
-    country."""
-    codes, here = town
-    lat1, lon1 = here[:, None, 0], here[:, None, 1]
-    lat2, lon2 = there[None, :, 0], there[None, :, 1]
+def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
+                       located: dict[str, tuple[np.ndarray, np.ndarray]]
+                       ) -> list[tuple[float, str]]:
+    """For each (article, town's name_key): the great-circle distance in km between the nearest
+    pair of the town's readings and the places of the other names the article has
+    (``names``, keys of ``located``: _places_by_name), and that reading's country. All pairs
+    of all towns at once: one NumPy pass, not a few calls per town."""
+    if not towns:
+        return []
+    # The places of each article's names one after another, and whose each is.
+    articles = sorted({d for d, _ in towns})
+    article_names = {d: sorted(names[d]) for d in articles}
+    key_id = {k: i for i, k in enumerate(sorted({k for ks in article_names.values()
+                                                 for k in ks} | {k for _, k in towns}))}
+    there = [located[k][1] for d in articles for k in article_names[d]]
+    there_owner = np.repeat([key_id[k] for d in articles for k in article_names[d]],
+                            [len(places) for places in there])
+    article_size = {d: sum(len(located[k][1]) for k in article_names[d]) for d in articles}
+    article_start = dict(zip(articles, np.cumsum([0] + [article_size[d] for d in articles]
+                                                 ).tolist(), strict=False))
+    here = [located[k][1] for _, k in towns]
+    here_codes = np.concatenate([located[k][0] for _, k in towns])
+    # Pair p of town j: its reading row // p_j against the article's place row % p_j.
+    m = np.array([len(h) for h in here])
+    p = np.array([article_size[d] for d, _ in towns])
+    pairs = m * p
+    first_pair = np.cumsum(pairs) - pairs
+    town = np.repeat(np.arange(len(towns)), pairs)
+    q = np.arange(int(pairs.sum())) - first_pair[town]
+    row = (np.cumsum(m) - m)[town] + q // p[town]
+    column = np.array([article_start[d] for d, _ in towns])[town] + q % p[town]
+    here, there = np.concatenate(here), np.concatenate(there)
+    lat1, lon1 = here[row, 0], here[row, 1]
+    lat2, lon2 = there[column, 0], there[column, 1]
     h = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
     km = 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-    nearest = np.unravel_index(np.argmin(km), km.shape)
-    return float(km[nearest]), codes[nearest[0]]
+    # The town's own name is not another place.
+    km[there_owner[column] == np.array([key_id[k] for _, k in towns])[town]] = np.inf
+    nearest_km = np.minimum.reduceat(km, first_pair)
+    # The first pair at that distance, in the town's reading order: its reading's country.
+    at = np.flatnonzero(km == nearest_km[town])
+    first = at[np.unique(town[at], return_index=True)[1]]
+    return list(zip(nearest_km.tolist(), here_codes[row[first]].tolist(), strict=True))
 
 
 def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np.ndarray,
@@ -428,12 +463,14 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     for j in np.flatnonzero(np.isin(doc, doc[pending]) & np.isin(kind, place_kinds)).tolist():
         if keys[j] in located:
             names.setdefault(docs[j], set()).add(keys[j])
+    # Each (article, town) once: articles repeat their towns.
+    towns: dict[tuple[int, str], list[int]] = {}
     for i in np.flatnonzero(pending).tolist():
-        others = names.get(docs[i], set()) - {keys[i]}
-        if keys[i] not in located or not others:
-            continue
-        km, country = _nearest_country(
-            located[keys[i]], np.concatenate([located[name][1] for name in others]))
+        if keys[i] in located and names.get(docs[i], set()) - {keys[i]}:
+            towns.setdefault((docs[i], keys[i]), []).append(i)
+    for (km, country), mentions in zip(_nearest_countries(list(towns), names, located),
+                                       towns.values(), strict=True):
         if km <= SUPPORT_KM:
-            keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
+            for i in mentions:
+                keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
     return keep, code, resolved
