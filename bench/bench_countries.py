@@ -112,10 +112,12 @@ def comention_predict(articles: list[dict]) -> dict[str, dict]:
     docs = _docs(articles)
     rolled = article_countries(find_mentions(docs), docs)
     out = {a["id"]: {"countries": {}, "focus": set()} for a in articles}
-    for row in rolled.iter_rows(named=True):
-        out[row["doc_id"]]["countries"][row["country"]] = set(row["kinds"])
-        if row["is_focus"]:
-            out[row["doc_id"]]["focus"].add(row["country"])
+    # Column by column: iter_rows(named=True) cost a tenth of comention's time in the speed rows.
+    columns = (rolled[name].to_list() for name in ("doc_id", "country", "kinds", "is_focus"))
+    for doc_id, country, kinds, is_focus in zip(*columns, strict=True):
+        out[doc_id]["countries"][country] = set(kinds)
+        if is_focus:
+            out[doc_id]["focus"].add(country)
     return out
 
 

