@@ -357,25 +357,22 @@ def resolve(
                   if LOCAL_CUE.match(texts[int(text[i])], int(end[i]))}
 
     def features(d: int, name: str, its_kind: int, its_code: str
-                 ) -> tuple[list[str], np.ndarray]:
+                 ) -> tuple[tuple[str, ...], np.ndarray]:
         """The countries a name may be in and each one's evidence (place_model.FEATURES)."""
-        countries: dict[str, list[Reading]] = {}
-        for r in by_name[name]:
-            countries.setdefault(r.code, []).append(r)
-        codes = list(countries)
+        codes, populations, us_states = _countries_of(name)
         states_named, states_of_counties = named_states.get(d, set()), county_states.get(d, set())
         named = named_countries.get(d, set())
-        near = _near(name, codes, places_named.get(d, set()) - {name})
-        near_by_readings = _near(name, codes, ambiguous_places.get(d, set()) - {name})
-        biggest = max(np.log10(rs[0].population + 1) for rs in countries.values())
+        near = _near(name, places_named.get(d, set()) - {name})
+        near_by_readings = _near(name, ambiguous_places.get(d, set()) - {name})
+        biggest = np.log10(max(populations) + 1)
         x = np.zeros((len(codes), len(place_model.FEATURES)))
         for j, code in enumerate(codes):
             default_here = code == its_code
-            states_here = {r.admin1 for r in countries[code]} if code == "US" else set()
+            states_here = us_states if code == "US" else frozenset()
             of_places = code in countries_of_places.get(d, ())
             evidence_of = {
                 "default": default_here,
-                "log_population": np.log10(countries[code][0].population + 1) - biggest,
+                "log_population": np.log10(populations[j] + 1) - biggest,
                 "default_capital": default_here and its_kind == capital_kind,
                 "default_region": default_here and its_kind == region_kind,
                 "country_named": code in named and not of_places,
@@ -404,10 +401,10 @@ def resolve(
                    for r in by_name[name]):
                 return "US", "context"
             return its_code, "name"  # "Mexico", though a Mexico lies in Missouri
-        codes, x = features(d, name, its_kind, its_code)
+        codes, _, us_states = _countries_of(name)
         if len(codes) == 1:  # towns of several US states: which state is context, if named
-            state = x[0, place_model.FEATURES.index("state_named")]
-            return its_code, "context" if state else "prior"
+            return its_code, "context" if us_states & named_states.get(d, set()) else "prior"
+        codes, x = features(d, name, its_kind, its_code)
         chosen = place_model.choose(x)
         if decisions is not None:
             decisions.append((d, name, codes, x))
@@ -456,17 +453,26 @@ def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
-def _near(name: str, codes: list[str], others: set[str]) -> set[str]:
-    """The countries among ``codes`` where a place of ``name`` lies within place_model.NEAR_KM
-    of a place of one of the ``others`` names."""
+def _near(name: str, others: set[str]) -> set[str]:
+    """The countries where a place of ``name`` lies within place_model.NEAR_KM of a place of
+    one of the ``others`` names."""
     located = _places_by_name()
     if name not in located or not others:
         return set()
-    there = np.concatenate([located[k][1] for k in others])
     held, here = located[name]
-    return {code for code in codes
-            if (held == code).any() and _km(here[held == code], there).min()
-            <= place_model.NEAR_KM}
+    nearest = _km(here, np.concatenate([located[k][1] for k in others])).min(axis=1)
+    return set(held[nearest <= place_model.NEAR_KM].tolist())
+
+
+@cache
+def _countries_of(name: str) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:
+    """The countries a name's readings lie in (most populous first), the population of the
+    biggest place of each, and the US states of its US places."""
+    biggest: dict[str, int] = {}
+    for r in readings()[name]:
+        biggest.setdefault(r.code, r.population)
+    us_states = frozenset(r.admin1 for r in readings()[name] if r.code == "US")
+    return tuple(biggest), tuple(biggest.values()), us_states
 
 
 def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
