@@ -65,19 +65,24 @@ def check_published(wh: Warehouse) -> list[GateResult]:
     }).to_pandas()}, params, partial=True)]
     enrich = []
     total = wh.scalar("SELECT count(*) FROM articles")
-    wh.con.execute("CREATE OR REPLACE TEMP TABLE check_ids AS SELECT doc_id, "
-                   "row_number() OVER (ORDER BY doc_id) // ? AS chunk FROM articles",
-                   [CHECK_CHUNK])
-    ids = "doc_id IN (SELECT doc_id FROM check_ids WHERE chunk = ?)"
-    for chunk in range(total // CHECK_CHUNK + 1):
+    # Chunks are row-id ranges: DuckDB reads a range row by row, where a list of ids (or a
+    # scan of every article) holds the text of thousands of rows at once, too much for
+    # articles of megabytes.
+    last_row = wh.scalar("SELECT coalesce(max(rowid), -1) FROM articles")
+    ids = "doc_id IN (SELECT doc_id FROM check_lengths)"
+    for first in range(0, last_row + 1, CHECK_CHUNK):
+        rows = [first, first + CHECK_CHUNK - 1]
         ingest.append(run_gate("ingest", {"articles": wh.frame(
-            f"SELECT * EXCLUDE (body), length(body) AS body_chars FROM articles WHERE {ids}",
-            [chunk]).to_pandas()}, params, partial=True))
+            "SELECT * EXCLUDE (body), length(body) AS body_chars FROM articles "
+            "WHERE rowid BETWEEN ? AND ?", rows).to_pandas()}, params, partial=True))
+        wh.con.execute("CREATE OR REPLACE TEMP TABLE check_lengths AS SELECT doc_id, "
+                       "length(coalesce(title, '')) AS title_length, length(body) AS "
+                       "body_length FROM articles WHERE rowid BETWEEN ? AND ?", rows)
         wh.con.execute("CREATE OR REPLACE TEMP TABLE check_mentions AS SELECT * FROM "
-                       f"country_mentions WHERE {ids}", [chunk])
+                       f"country_mentions WHERE {ids}")
         enrich.append(run_gate("enrich", {
-            "country_mentions": mentions_batch(wh, "check_mentions"),
-            **{table: wh.frame(f"SELECT * FROM {table} WHERE {ids}", [chunk]).to_pandas()
+            "country_mentions": mentions_batch(wh, "check_mentions", "check_lengths"),
+            **{table: wh.frame(f"SELECT * FROM {table} WHERE {ids}").to_pandas()
                for table in ("article_countries", "article_themes")},
         }, params, partial=True))
     articles = max(total, 1)

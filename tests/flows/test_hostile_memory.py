@@ -191,6 +191,12 @@ def test_a_run_over_lines_of_megabytes_completes_under_a_memory_cap(tmp_path):
         assert wh.scalar("SELECT count(*) FROM articles") == 40
         assert wh.scalar("SELECT count(DISTINCT doc_id) FROM article_countries") == 40
         assert wh.scalar("SELECT status FROM runs") == "success"
+    # `check` reads the published articles in row ranges too (before: "failed to allocate").
+    checked = subprocess.run(
+        ["prlimit", f"--as={cap}", sys.executable, "-c", "from flows.cli import app; app()",
+         "check", "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
+    assert "ingest: pass" in checked.stdout
 
 
 def test_a_flood_of_bad_lines_is_listed_up_to_the_limit_then_counted_in_one_row(
