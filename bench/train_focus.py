@@ -42,8 +42,7 @@ def labelled_rows() -> pl.DataFrame:
 
 def scores(rows: pl.DataFrame, weights: np.ndarray) -> tuple[float, float]:
     """Focus micro-F1 and the share of articles whose focus set is exact."""
-    predicted = ((focus.feature_matrix(rows) @ weights > 0)
-                 & (rows["rank"] <= focus.MAX_FOCUS).to_numpy())
+    predicted = focus.is_focus(rows, weights=weights).to_numpy()
     truth = rows["label"].to_numpy()
     tp, fp = (predicted & truth).sum(), (predicted & ~truth).sum()
     fn = (~predicted & truth).sum()

@@ -27,7 +27,7 @@ FEATURES = (
     "bias",
     "in_title",  # named in the title
     "lead_mentions",  # log(1 + mentions in the lead)
-    "mentions",  # log(1 + mentions)
+    "log_mentions",  # log(1 + mentions)
     "share_of_mentions",  # of the article's country mentions
     "share_of_top_score",  # its score over the top country's
     "top",  # the highest score (ties: the country named first)
@@ -72,7 +72,7 @@ def rolled_up(mentions: pl.DataFrame) -> pl.DataFrame:
         bias=pl.lit(1.0),
         in_title=(pl.col("title") > 0).cast(pl.Float64),
         lead_mentions=pl.col("lead").log1p(),
-        mentions_=n.log1p(),
+        log_mentions=n.log1p(),
         share_of_mentions=n / total,
         share_of_top_score=pl.col("focus_score") / pl.col("focus_score").max().over("doc_id"),
         top=(pl.col("rank") == 1).cast(pl.Float64),
@@ -87,12 +87,13 @@ def rolled_up(mentions: pl.DataFrame) -> pl.DataFrame:
 
 def feature_matrix(rolled: pl.DataFrame) -> np.ndarray:
     """rolled_up's FEATURES as a matrix (rows × FEATURES)."""
-    columns = [name if name != "mentions" else "mentions_" for name in FEATURES]
-    return rolled.select(columns).to_numpy().astype(float)
+    return rolled.select(FEATURES).to_numpy().astype(float)
 
 
-def is_focus(rolled: pl.DataFrame, max_focus: int = MAX_FOCUS) -> pl.Series:
-    """Whether each row of rolled_up is a focus country: more likely than not by the model,
-    and among the article's ``max_focus`` highest scores."""
-    likely = feature_matrix(rolled) @ SHIPPED.weights > 0
+def is_focus(rolled: pl.DataFrame, max_focus: int = MAX_FOCUS,
+             weights: np.ndarray | None = None) -> pl.Series:
+    """Whether each row of rolled_up is a focus country: more likely than not by the model
+    (the shipped weights, or ``weights`` being fitted), and among the article's ``max_focus``
+    highest scores."""
+    likely = feature_matrix(rolled) @ (SHIPPED.weights if weights is None else weights) > 0
     return pl.Series("is_focus", likely) & (rolled["rank"] <= max_focus)

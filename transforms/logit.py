@@ -51,7 +51,7 @@ def fit_choice(decisions: list[np.ndarray], chosen: list[int],
             if better >= current:
                 break
             step = step / 2
-        w, current = w - step, max(better, current)
+        w, current = w - step, better
         if np.abs(step).max() < 1e-9:
             break
     return w
