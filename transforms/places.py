@@ -391,17 +391,16 @@ def resolve(
         """(country, RESOLUTIONS entry) of a name the article does not qualify where it is."""
         if (d, name) in sense:
             return sense[(d, name)], "qualifier"
+        codes, _, us_states = _countries_of(name)
         if its_kind == name_kind:
             # A country's name moves on its qualifier ("Lebanon, Pa.") or on a county of the
             # state ("Palestine" in a story that names Anderson County, Texas), not on a state
             # or a country named elsewhere: "Missouri farmers sell pork to Mexico", "China" is
             # also a town in Japan. (On LGL's tune half moving it by a state cost 4 false
             # positives more; by a county, 4 fewer and none more.)
-            if any(r.code == "US" and r.admin1 in county_states.get(d, set())
-                   for r in by_name[name]):
+            if us_states & county_states.get(d, set()):
                 return "US", "context"
             return its_code, "name"  # "Mexico", though a Mexico lies in Missouri
-        codes, _, us_states = _countries_of(name)
         if len(codes) == 1:  # towns of several US states: which state is context, if named
             return its_code, "context" if us_states & named_states.get(d, set()) else "prior"
         codes, x = features(d, name, its_kind, its_code)
@@ -444,10 +443,10 @@ def _places_by_name() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
-    """Great-circle distances in km between places (latitude, longitude in radians): here ×
-    there."""
-    lat1, lon1 = here[:, None, 0], here[:, None, 1]
-    lat2, lon2 = there[None, :, 0], there[None, :, 1]
+    """Great-circle distances in km between places (latitude, longitude in radians), each
+    of ``here`` to each of ``there`` (broadcast: here × there), or row by row."""
+    lat1, lon1 = here[..., 0], here[..., 1]
+    lat2, lon2 = there[..., 0], there[..., 1]
     h = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
@@ -460,7 +459,8 @@ def _near(name: str, others: set[str]) -> set[str]:
     if name not in located or not others:
         return set()
     held, here = located[name]
-    nearest = _km(here, np.concatenate([located[k][1] for k in others])).min(axis=1)
+    there = np.concatenate([located[k][1] for k in others])
+    nearest = _km(here[:, None], there[None, :]).min(axis=1)
     return set(held[nearest <= place_model.NEAR_KM].tolist())
 
 
@@ -468,10 +468,11 @@ def _near(name: str, others: set[str]) -> set[str]:
 def _countries_of(name: str) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:
     """The countries a name's readings lie in (most populous first), the population of the
     biggest place of each, and the US states of its US places."""
+    held = readings()[name]
     biggest: dict[str, int] = {}
-    for r in readings()[name]:
+    for r in held:
         biggest.setdefault(r.code, r.population)
-    us_states = frozenset(r.admin1 for r in readings()[name] if r.code == "US")
+    us_states = frozenset(r.admin1 for r in held if r.code == "US")
     return tuple(biggest), tuple(biggest.values()), us_states
 
 
@@ -506,12 +507,7 @@ def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
     q = np.arange(int(pairs.sum())) - first_pair[town]
     row = (np.cumsum(m) - m)[town] + q // p[town]
     column = np.array([article_start[d] for d, _ in towns])[town] + q % p[town]
-    here, there = np.concatenate(here), np.concatenate(there)
-    lat1, lon1 = here[row, 0], here[row, 1]
-    lat2, lon2 = there[column, 0], there[column, 1]
-    h = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    km = _km(np.concatenate(here)[row], np.concatenate(there)[column])
     # The town's own name is not another place.
     km[there_owner[column] == np.array([key_id[k] for _, k in towns])[town]] = np.inf
     nearest_km = np.minimum.reduceat(km, first_pair)
