@@ -70,7 +70,7 @@ def _records(stream: BinaryIO, name: str) -> Iterator[dict]:
                     held = []
             else:
                 unread = _first_between(starts, position - 1 if last is None else last, None)
-                if unread is not None and _readable_at(stream, unread):
+                if unread is not None and last is not None and _readable_at(stream, unread):
                     held, resume = [_overrun(name, last, unread)], unread
                 elif unread is not None:  # a record there FastWARC cannot read: cut
                     held.append(_cut(name, unread))
@@ -80,10 +80,9 @@ def _records(stream: BinaryIO, name: str) -> Iterator[dict]:
             resume = _next_record(stream, after, marker)
             if not failing:
                 where = f"from byte {resume:,}" if resume is not None else "none after it"
-                held.append({"record_key": f"{name}@{after}", "kind": "html",
-                             "error": f"unreadable WARC record after byte {after - 1:,}: "
-                                      f"{exc} (read on at the next record: {where})",
-                             "error_code": ReasonCode.UNREADABLE_FILE})
+                held.append(_unreadable(f"{name}@{after}",
+                                        f"unreadable WARC record after byte {after - 1:,}: "
+                                        f"{exc} (read on at the next record: {where})"))
             failing = True
         yield from held
         position = resume
@@ -126,17 +125,20 @@ def _readable_at(stream: BinaryIO, offset: int) -> bool:
         return False
 
 
-def _overrun(name: str, start: int, next_start: int) -> dict:
-    return {"record_key": f"{name}@{start}", "kind": "html",
-            "error": f"WARC record at byte {start:,}: its Content-Length runs over the next "
-                     f"record, at byte {next_start:,} (read on from there)",
+def _unreadable(key: str, reason: str) -> dict:
+    return {"record_key": key, "kind": "html", "error": reason,
             "error_code": ReasonCode.UNREADABLE_FILE}
+
+
+def _overrun(name: str, start: int, next_start: int) -> dict:
+    return _unreadable(f"{name}@{start}",
+                       f"WARC record at byte {start:,}: its Content-Length runs over the next "
+                       f"record, at byte {next_start:,} (read on from there)")
 
 
 def _cut(name: str, start: int) -> dict:
-    return {"record_key": f"{name}@{start}", "kind": "html",
-            "error": f"WARC record at byte {start:,} cut or damaged in its header",
-            "error_code": ReasonCode.UNREADABLE_FILE}
+    return _unreadable(f"{name}@{start}",
+                       f"WARC record at byte {start:,} cut or damaged in its header")
 
 
 def _next_record(stream: BinaryIO, offset: int, marker: bytes) -> int | None:
