@@ -32,13 +32,11 @@ def missing_weeks(wh: Warehouse, theme_weekly: pl.DataFrame) -> int:
     return story_weeks.join(theme_weekly.select("week").unique(), on="week", how="anti").height
 
 
-def mentions_batch(wh: Warehouse, table: str, lengths: str | None = None) -> pd.DataFrame:
+def mentions_batch(wh: Warehouse, table: str, lengths: str) -> pd.DataFrame:
     """Country mentions with the length of the field each points into (offsets are checked
     against it), read in one query so that every row keeps its own length. ``lengths``: a
-    table of doc_id, title_length, body_length (the lengths enrich measured as it read the
-    texts); without it they are measured in the articles."""
-    lengths = lengths or ("(SELECT doc_id, length(coalesce(title, '')) AS title_length, "
-                          "length(body) AS body_length FROM articles)")
+    table of doc_id, title_length, body_length, measured where the texts were read (a scan
+    of every article's text here would hold thousands of them at once)."""
     return wh.frame(
         f"SELECT m.*, CASE m.field WHEN 'title' THEN l.title_length ELSE l.body_length END "
         f"AS field_length FROM {table} m JOIN {lengths} l USING (doc_id)"
@@ -71,13 +69,15 @@ def check_published(wh: Warehouse) -> list[GateResult]:
     last_row = wh.scalar("SELECT coalesce(max(rowid), -1) FROM articles")
     ids = "doc_id IN (SELECT doc_id FROM check_lengths)"
     for first in range(0, last_row + 1, CHECK_CHUNK):
-        rows = [first, first + CHECK_CHUNK - 1]
-        ingest.append(run_gate("ingest", {"articles": wh.frame(
-            "SELECT * EXCLUDE (body), length(body) AS body_chars FROM articles "
-            "WHERE rowid BETWEEN ? AND ?", rows).to_pandas()}, params, partial=True))
-        wh.con.execute("CREATE OR REPLACE TEMP TABLE check_lengths AS SELECT doc_id, "
+        # The chunk's articles without their text, read once: its lengths are all the checks
+        # need of it.
+        wh.con.execute("CREATE OR REPLACE TEMP TABLE check_lengths AS SELECT * EXCLUDE (body), "
                        "length(coalesce(title, '')) AS title_length, length(body) AS "
-                       "body_length FROM articles WHERE rowid BETWEEN ? AND ?", rows)
+                       "body_length FROM articles WHERE rowid BETWEEN ? AND ?",
+                       [first, first + CHECK_CHUNK - 1])
+        ingest.append(run_gate("ingest", {"articles": wh.frame(
+            "SELECT * EXCLUDE (title_length, body_length), body_length AS body_chars "
+            "FROM check_lengths").to_pandas()}, params, partial=True))
         wh.con.execute("CREATE OR REPLACE TEMP TABLE check_mentions AS SELECT * FROM "
                        f"country_mentions WHERE {ids}")
         enrich.append(run_gate("enrich", {
