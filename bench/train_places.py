@@ -4,9 +4,9 @@
 Every choice places.resolve leaves to the model, in the tune-half articles of gold-59, batch2,
 LGL and TR-News, is one training decision when the gold says which of its countries is right
 (labelled_decisions; a choice whose every option is wrong, a person read as a place, teaches
-nothing). Prints
-the decisions made right by the prior alone and by the fitted model, on tune and on check (check
-is only reported: nothing is chosen on it), and writes the model with what it was fitted on.
+nothing). Prints the decisions made right by the prior alone and by the fitted model, on tune
+and on check (check is only reported: nothing is chosen on it), and writes the model with what
+it was fitted on.
 
     python -m bench.train_places [--l2 1.0] [--dry-run]
 """
@@ -52,7 +52,7 @@ def labelled_decisions(set_name: str) -> list[tuple[str, str, np.ndarray, int]]:
 
 
 def accuracy(decisions: list, weights: np.ndarray) -> tuple[int, int]:
-    right = sum(int(np.argmax(place_model.scores(x, weights))) == y for *_, x, y in decisions)
+    right = sum(place_model.choose(x, weights) == y for *_, x, y in decisions)
     return right, len(decisions)
 
 

@@ -47,6 +47,7 @@ def scores(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
 SHIPPED = logit.ShippedModel(MODEL_PATH, FEATURES)
 
 
-def choose(features: np.ndarray) -> int:
-    """The option of the highest score; ties go to the first (the most populous)."""
-    return int(np.argmax(scores(features, SHIPPED.weights)))
+def choose(features: np.ndarray, weights: np.ndarray | None = None) -> int:
+    """The option of the highest score (by the shipped weights, or ``weights`` being fitted);
+    ties go to the first (the most populous)."""
+    return int(np.argmax(scores(features, SHIPPED.weights if weights is None else weights)))
