@@ -135,7 +135,8 @@ def _matcher() -> tuple[Automaton, _Entries]:
         kind=np.array([KINDS.index(k) for k in table["kind"]], dtype=np.int8),
         rule={
             name: np.array([name in rules.get(surface, ()) for surface in surfaces])
-            for name in ("person", "language", "after_comma", "us_state", "eu_seat")
+            for name in ("person", "language", "after_comma", "us_state", "eu_seat",
+                         "attributive")
         },
         key=np.array([places.name_key(surface) for surface in surfaces], dtype=object),
         needs_support=table["needs_support"].to_numpy(),
@@ -538,7 +539,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     makes a person's name."""
     _, entries = _matcher()
     rule = {name: entries.rule[name][found.payload]
-            for name in ("person", "language", "after_comma")}
+            for name in ("person", "language", "after_comma", "attributive")}
     neighbours = _Neighbours(texts, joined, found)
     span = neighbours.span  # (text, start, end) of a candidate
     org_able = _kind_is(found.kind, "name", "demonym", "capital", "city", "region")
@@ -548,8 +549,9 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # no person's name: a capitalised word after it names an institution ("Harris County
     # Clerk's office").
     divisions = entries.is_county[found.payload]
-    person_like = ~divisions & (rule["person"]
-                                | (_kind_is(found.kind, "city", "region") & in_body))
+    # A town's German adjective ("die Wiener Polizei") is nobody's name.
+    person_like = ~divisions & ~rule["attributive"] & (
+        rule["person"] | (_kind_is(found.kind, "city", "region") & in_body))
     language_like = rule["language"]
     # The rules test capitalised neighbours, but lower-case ones too next to languages
     # ("in French", "French and") and currency units ("Swiss franc").
@@ -574,11 +576,12 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     def unit(word: str | None) -> str | None:
         return word.lower() if word is not None and word.isupper() else word
 
-    (blocking_next, unit_next, one_letter_next, noun_next) = next_distinct.test(
+    (blocking_next, unit_next, one_letter_next, noun_next, capitalised_next) = next_distinct.test(
         blocking, lambda w: unit(w) in currencies,
         lambda w: w is not None and len(w) == 1,
         # A noun follows: "French army", not "French and", "Spanish.".
-        lambda w: bool(w and w[0].islower() and w not in _STOPWORD_SET))
+        lambda w: bool(w and w[0].islower() and w not in _STOPWORD_SET),
+        lambda w: bool(w and w[0].isupper()))
     into_org |= divisions & blocking_next
     blocking_previous, cue_previous, title_previous = _word_tests(
         previous_words, blocking, lambda w: w is not None and w.lower() in LANGUAGE_CUES,
@@ -634,8 +637,12 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # Dateline abbreviations ("SANTA CRUZ, Calif.") only count right after a comma.
     stray_abbreviation = _narrow_at(rule["after_comma"],
                                     lambda at: ~neighbours.previous_character_is(at, ","))
+    # A town's German adjective counts before the noun it describes ("die Wiener Polizei"),
+    # which German capitalises; "Wiener" alone is also a sausage.
+    not_attributive = rule["attributive"] & ~capitalised_next
     found.kind = np.where(into_org, KINDS.index("org"), found.kind).astype(np.int8)
-    return found[~(person & ~into_org) & ~language & ~stray_abbreviation & ~currency & ~saint]
+    return found[~(person & ~into_org) & ~language & ~stray_abbreviation & ~currency & ~saint
+                 & ~not_attributive]
 
 
 def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -> _Candidates:

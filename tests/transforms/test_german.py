@@ -39,3 +39,28 @@ def test_an_article_without_a_language_has_it_identified():
                          "body": ["Die Regierung in Wien beriet mit den französischen Ministern "
                                   "über die Lage in Frankreich und Russland."]})
     assert set(find_mentions(docs)["country"].to_list()) == {"AT", "FR", "RU"}
+
+
+def test_adjectives_simplemma_does_not_know_are_declined_and_matched_in_every_case():
+    # "deutschen" (the adjective) and "Deutschen" (the people) are one entry; simplemma knows
+    # neither "taiwanischer" nor "kenianisch", and "ungarisch" needs the rule Ungarn → ungar-.
+    text = ("Die deutschen Behörden, ein Taiwanischer Hersteller, kenianische Läufer und "
+            "ungarische Truppen.")
+    assert countries(text, "de") == {"DE", "TW", "KE", "HU"}
+
+
+def test_a_towns_adjective_counts_before_the_noun_it_describes():
+    assert countries("Die Wiener Polizei und der Münchner Stadtrat berieten.", "de") == {
+        "AT", "DE"}
+    # Alone it is a sausage, a person or a word at the start of a sentence.
+    assert countries("Er aß einen Wiener. Wieder kam er.", "de") == set()
+    assert countries("The Wiener Polizei.", "en") == set()
+
+
+def test_names_of_several_words_count_hyphenated_in_german_compounds():
+    assert countries("Die Abu-Dhabi-Staatsholding und die Sri-Lanka-Krise.", "de") == {
+        "AE", "LK"}
+
+
+def test_german_metonyms():
+    assert countries("Im Weißen Haus hieß es, der Kreml habe reagiert.", "de") == {"US", "RU"}
