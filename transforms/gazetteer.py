@@ -150,11 +150,12 @@ def _rows_from_cldr() -> list[tuple]:
 
 
 def _zone_cities(language: str) -> list[tuple[str, str]]:
-    """(name, code) of the cities CLDR names in ``language``: its time-zone cities."""
+    """(name, code) of the cities CLDR names in ``language``: its time-zone cities (of three
+    letters too: "Rom", which only German writes so)."""
     zone_countries = get_global("zone_territories")
     return [(city, code) for zone, names in Locale.parse(language).time_zones.items()
             if (city := names.get("city")) and (code := zone_countries.get(zone))
-            and len(city) >= 4 and pycountry.countries.get(alpha_2=code)]
+            and len(city) >= 3 and pycountry.countries.get(alpha_2=code)]
 
 
 # Countries whose towns German articles name by their own German names.

@@ -64,3 +64,8 @@ def test_names_of_several_words_count_hyphenated_in_german_compounds():
 
 def test_german_metonyms():
     assert countries("Im Weißen Haus hieß es, der Kreml habe reagiert.", "de") == {"US", "RU"}
+
+
+def test_cldr_cities_of_three_letters_count_in_their_language():
+    assert countries("Der Papst empfing sie in Rom.", "de") == {"IT"}
+    assert countries("The Rom community.", "en") == set()
