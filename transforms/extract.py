@@ -384,11 +384,15 @@ def best_segment(scores: np.ndarray) -> tuple[int, int]:
     return best if best_sum > 0 else (0, -1)
 
 
+def _prints_date(lines: dict[str, list], i: int) -> bool:
+    """The line prints a date ("Published November 20th, 2019 - 07:14"): a byline's or an
+    update stamp's, never a headline."""
+    return lines["two_digits"][i] and find_date_hint(lines["text"][i]) is not None
+
+
 def _is_heading(lines: dict[str, list], i: int) -> bool:
     """A title candidate: shaped like one, and printing no date."""
-    return lines["heading_shape"][i] and not (
-        lines["two_digits"][i] and find_date_hint(lines["text"][i]) is not None
-    )
+    return lines["heading_shape"][i] and not _prints_date(lines, i)
 
 
 def _content_words(text: str) -> set[str]:
@@ -421,12 +425,15 @@ def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
     for i in above:
         if not lines["title_shape"][i] or i == start and lines["prose"][i]:
             continue
-        if any(lines["text"][i].lstrip(" •·*-").startswith(author) for author in authors):
+        text = lines["text"][i]
+        if any(text.lstrip(" •·*-").startswith(author) for author in authors):
             continue
-        words = _content_words(lines["text"][i])
+        if _prints_date(lines, i):
+            continue
+        words = _content_words(text)
         shared = len(words & in_lead)
         score = shared * shared / len(words) if words else 0.0
-        if lines["text"][i].endswith(".") and lines["n_words"][i] >= _STANDFIRST_MIN_WORDS:
+        if text.endswith(".") and lines["n_words"][i] >= _STANDFIRST_MIN_WORDS:
             score *= _STANDFIRST_WEIGHT  # a sentence: a standfirst, caption or quote
         if score >= best_score:
             best, best_score = i, score
@@ -493,22 +500,27 @@ def _through_announced_list(lines: dict[str, list], end: int) -> int:
     return last
 
 
+# Lines that are page furniture, never a title: times, calls to action, tickers, legal lines,
+# captions and photo credits, comment buttons, the site's template, bylines, menu bullets,
+# symbols, teasers cut short, section ends.
+_FURNITURE = ("rel_time", "call_to_action", "ticker", "legal", "caption", "comment_byline",
+              "template", "byline", "bullet", "symbols_only", "teaser_cut", "section_end")
+
+
 def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
     """The columns the per-page steps read, with the per-line decisions they take made once
     for the whole batch."""
     text = pl.col("text")
+    few_words = pl.col("n_words").is_between(2, _HEADING_MAX_WORDS)
     return features.select(
         "page", "score", "text", "line_no", "n_words", "two_digits", "prose", "chrome",
         "after_end", "section_end", "date_line", "byline", "numbered",
         # A headline's shape, wherever it stands: a few words, not page furniture.
-        title_shape=pl.col("n_words").is_between(2, _HEADING_MAX_WORDS)
-        & ~pl.any_horizontal("rel_time", "call_to_action", "ticker", "legal", "caption",
-                             "comment_byline", "template", "byline", "date_line", "bullet",
-                             "symbols_only", "teaser_cut", "section_end"),
-        # Shaped like a title (whether it prints a date is asked per line: _is_heading).
-        heading_shape=pl.col("n_words").is_between(2, _HEADING_MAX_WORDS)
-        & ~pl.any_horizontal("rel_time", "call_to_action", "ticker", "teaser_cut", "repeated",
-                             "template")
+        title_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "date_line"),
+        # Shaped like a title, for the heading right above the body when no headline is found:
+        # not a sentence, nor a line printed twice (whether it prints a date is asked per line:
+        # _is_heading).
+        heading_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "repeated")
         & ~pl.any_horizontal(text.str.ends_with(mark) for mark in (".", ",", ":", ";")),
         # Chrome inside the article (ads, share bars, captions) is left out; headings stay, and
         # so do short lines the article itself repeats (recipe steps, refrains).

@@ -122,6 +122,20 @@ def test_an_author_box_above_the_headline_is_not_the_title_though_the_lead_quote
     assert extract_page(page)["title"] == "Harbour budget passes"
 
 
+def test_with_no_headline_the_lead_repeats_the_heading_above_is_never_furniture():
+    paragraph = ("The council met for six hours on Monday and agreed to spend more on the port, "
+                 "which its members said had been neglected for a decade or more. ")
+    page = "\n".join([
+        "Home", "Sport",
+        "Quiet morning",
+        "Published November 20th, 2019 - 07:14 GMT",
+        "• News",
+        "Photograph: Jane Roe/Example Getty Images",
+        paragraph * 2, paragraph, paragraph,
+    ])
+    assert extract_page(page)["title"] == "Quiet morning"
+
+
 @needs(DATA / "aeb-html" / "html")
 def test_titles_gate_on_the_check_half_of_real_text_dumps():
     from bench.bench_extract import titles_right_by_half
