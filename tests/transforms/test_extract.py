@@ -122,6 +122,20 @@ def test_an_author_box_above_the_headline_is_not_the_title_though_the_lead_quote
     assert extract_page(page)["title"] == "Harbour budget passes"
 
 
+def test_a_standfirst_gives_way_to_the_headline_right_above_it():
+    paragraph = ("Harbour workers will lose their jobs this week, the port authority's chairman "
+                 "said in an email to employees on Monday, after the budget vote failed. ")
+    page = "\n".join([
+        "Home", "News",
+        "Harbour layoffs to begin this week",
+        "“We have to make some necessary job cuts,” the port authority's chairman said in an "
+        "email to employees on Monday",
+        "By Jane Roe",
+        paragraph * 2, paragraph, paragraph,
+    ])
+    assert extract_page(page)["title"] == "Harbour layoffs to begin this week"
+
+
 def test_with_no_headline_the_lead_repeats_the_heading_above_is_never_furniture():
     paragraph = ("The council met for six hours on Monday and agreed to spend more on the port, "
                  "which its members said had been neglected for a decade or more. ")
