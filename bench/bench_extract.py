@@ -8,7 +8,7 @@ the share of titles right per half (against the headline the same page's HTML gi
 aeb-html: og:title or h1); and pages/s of the extractor (the extraction alone, one process,
 best of 3).
 
-    python -m bench.bench_extract [--data ../shared/data/textdumps]
+    python -m bench.bench_extract [--data ../shared/data/textdumps] [--worst N] [--title-errors]
 """
 
 from __future__ import annotations
@@ -114,12 +114,19 @@ def title_is_right(title: str | None, references: tuple[str | None, ...]) -> boo
     return any(prf(title or "", ref)[2] >= TITLE_MIN_F1 for ref in references if ref)
 
 
-def titles_right_by_half(data: Path, html: Path = HTML_DATA) -> dict[str, tuple[int, int]]:
-    """(titles right, pages with a reference) per half, of the text-dump extractor's titles."""
+def title_results(data: Path, html: Path = HTML_DATA
+                  ) -> list[tuple[str, str | None, tuple[str | None, ...], bool | None]]:
+    """Per page: its id, the text-dump extractor's title, the page's reference headlines and
+    whether the title is right (None: the page's HTML gives no reference)."""
     ids, pages, _ = load(data)
     titles = extract_pages(pages)["title"].to_list()
-    right = [(half_of(i), title_is_right(t, refs) if any(refs) else None)
-             for i, t, refs in zip(ids, titles, reference_titles(ids, html), strict=True)]
+    return [(i, t, refs, title_is_right(t, refs) if any(refs) else None)
+            for i, t, refs in zip(ids, titles, reference_titles(ids, html), strict=True)]
+
+
+def titles_right_by_half(data: Path, html: Path = HTML_DATA) -> dict[str, tuple[int, int]]:
+    """(titles right, pages with a reference) per half, of the text-dump extractor's titles."""
+    right = [(half_of(i), ok) for i, _, _, ok in title_results(data, html)]
     return {half: (sum(1 for h, ok in right if ok and half in ("all", h)),
                    sum(1 for h, ok in right if ok is not None and half in ("all", h)))
             for half in HALVES}
@@ -156,6 +163,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--worst", type=int, default=0, help="list the N worst pages")
+    parser.add_argument("--title-errors", action="store_true",
+                        help="list the tune half's wrong titles (never the check half's)")
     args = parser.parse_args()
     if not (args.data / "ground-truth.json").exists():
         print(f"no labelled data at {args.data}; nothing to measure")
@@ -169,6 +178,12 @@ def main() -> int:
         shares = "; ".join(f"{half} {ok}/{n} ({ok / n:.0%})" for half, (ok, n) in titles.items())
         console.print(f"titles right (token F1 >= {TITLE_MIN_F1:.1f} with the page's og:title "
                       f"or h1): {shares}")
+    if args.title_errors and (HTML_DATA / "html").exists():
+        for item_id, title, refs, ok in title_results(args.data):
+            if ok is False and half_of(item_id) == "tune":
+                console.print(f"  {item_id[:12]}  {title!r}  (reference: "
+                              f"{' / '.join(repr(r) for r in refs if r)})", markup=False,
+                              soft_wrap=True)
     bodies = extract_pages(pages)["body"].to_list()
     elapsed = best_seconds(lambda: extract_pages(pages))
     console.print(f"comention extractor: {len(pages) / elapsed:,.0f} pages/s "

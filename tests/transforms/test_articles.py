@@ -134,3 +134,17 @@ def test_length_counts_words_in_scripts_written_without_spaces():
     assert articles["record_key"].to_list() == ["zh"]
     assert articles["n_words"][0] >= 30  # two characters a word, not 2 "words" between commas
     assert quarantined["reason_code"].to_list() == ["too_short"]
+
+
+def test_a_short_chinese_page_is_an_article_through_either_extractor():
+    # Two paragraphs, 67 characters: as long as an English article of about 35 words.
+    paragraphs = ["财政部周一表示，第三季度出口大幅增长，官员预计这一趋势将持续到下一季度。",
+                  "分析人士说，出口增长主要得益于电子产品和汽车零部件的需求回升。"]
+    dump = "\n".join(["首页", "新闻", "财经", "出口大幅增长", *paragraphs, "相关文章", "版权所有"])
+    html = ("<html><body><nav><a>首页</a><a>新闻</a></nav><article><h1>出口大幅增长</h1>"
+            + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>")
+    articles, quarantined = build(raw(record_key="dump", kind="page", text=dump),
+                                  raw(record_key="html", kind="html", text=html))
+    assert quarantined.is_empty()
+    assert sorted(articles["record_key"].to_list()) == ["dump", "html"]
+    assert articles["n_words"].min() >= 30

@@ -13,7 +13,7 @@ from transforms.extract import (
 # Accuracy gate on the check half (like trafilatura's tests/eval_gate.py): raise it as the
 # extractor improves, never lower it.
 TEXTDUMPS_MIN_F1 = 0.93
-TITLES_MIN_SHARE = 0.73  # against the headline the page's HTML gives (bench.bench_extract)
+TITLES_MIN_SHARE = 0.74  # against the headline the page's HTML gives (bench.bench_extract)
 
 
 @needs(SEED_PAGE)
@@ -120,6 +120,34 @@ def test_an_author_box_above_the_headline_is_not_the_title_though_the_lead_quote
         paragraph * 2, paragraph, paragraph,
     ])
     assert extract_page(page)["title"] == "Harbour budget passes"
+
+
+def test_a_standfirst_gives_way_to_the_headline_right_above_it():
+    paragraph = ("Harbour workers will lose their jobs this week, the port authority's chairman "
+                 "said in an email to employees on Monday, after the budget vote failed. ")
+    page = "\n".join([
+        "Home", "News",
+        "Harbour layoffs to begin this week",
+        "“We have to make some necessary job cuts,” the port authority's chairman said in an "
+        "email to employees on Monday",
+        "By Jane Roe",
+        paragraph * 2, paragraph, paragraph,
+    ])
+    assert extract_page(page)["title"] == "Harbour layoffs to begin this week"
+
+
+def test_with_no_headline_the_lead_repeats_the_heading_above_is_never_furniture():
+    paragraph = ("The council met for six hours on Monday and agreed to spend more on the port, "
+                 "which its members said had been neglected for a decade or more. ")
+    page = "\n".join([
+        "Home", "Sport",
+        "Quiet morning",
+        "Published November 20th, 2019 - 07:14 GMT",
+        "• News",
+        "Photograph: Jane Roe/Example Getty Images",
+        paragraph * 2, paragraph, paragraph,
+    ])
+    assert extract_page(page)["title"] == "Quiet morning"
 
 
 @needs(DATA / "aeb-html" / "html")
