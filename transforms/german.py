@@ -28,12 +28,12 @@ _ADJECTIVE_RULES = (
 )
 # The same for the nouns naming people: Österreich → Österreicher, Spanien → Spanier,
 # Russland → Russe, China → Chinese, Tschechien → Tscheche, Ägypten → Ägypter, Ungarn →
-# Ungar...
+# Ungar, Kasachstan → Kasache...
 _NOUN_RULES = (
     ("", "er"), ("ien", "ier"), ("ien", "er"), ("land", "e"), ("enland", "e"), ("ei", "e"),
     ("a", "aner"), ("", "ner"), ("a", "ese"), ("", "ese"), ("istan", "e"), ("en", "er"),
     ("en", "e"), ("ien", "e"), ("", "aner"), ("o", "aner"), ("a", "ier"), ("ien", "ianer"),
-    ("n", ""),
+    ("n", ""), ("stan", "e"),
 )
 # Derived forms that are words of another meaning: Native Americans, "cubic", a given name;
 # from Hamm, Siegen, Essen, Hagen, Moers and Vien (Vienna): "hammer", "winner", "eater",
