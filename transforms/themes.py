@@ -147,12 +147,21 @@ def _matcher(language: str = "") -> tuple[Automaton, pl.DataFrame]:
     terms = term_themes.select("term").unique(maintain_order=True).with_row_index("payload")
     term_themes = term_themes.join(terms, on="term").with_columns(pl.col("payload").cast(pl.Int64))
     forms = inflections(language) if language else {}
-    automaton = build_automaton(
-        (variant, payload)
-        for term, payload in zip(terms["term"], terms["payload"], strict=True)
-        for form in forms.get(term, [term])
-        for variant in case_variants(form)
-    )
+    # A term before a company word is part of a company's name ("Norris Oil Co", "KANEB
+    # ENERGY PARTNERS"): those names are matched as one payload that scores nothing. Listed
+    # first, so that a term of the same form ("Oil Company") keeps its own payload.
+    company_names = [] if language else [
+        (name, len(terms))
+        for term in terms["term"]
+        for name in company_name_forms(term)
+    ]
+    automaton = build_automaton([
+        *company_names,
+        *((variant, payload)
+          for term, payload in zip(terms["term"], terms["payload"], strict=True)
+          for form in forms.get(term, [term])
+          for variant in case_variants(form)),
+    ])
     theme_enum = pl.Enum(sorted(taxonomy()["themes"]))
     scoring = term_themes.filter(pl.col("weight") > 0).select(
         "payload",
@@ -163,6 +172,19 @@ def _matcher(language: str = "") -> tuple[Automaton, pl.DataFrame]:
     )
     # Shadow phrases are matched, so that they hide the terms inside them, but score nothing.
     return automaton, scoring
+
+
+# Words that end an English company's name (Reuters writes "Co", "Corp", "Inc" and "Ltd").
+COMPANY_WORDS = ("Co", "Cos", "Corp", "Corporation", "Company", "Inc", "Ltd", "Plc", "PLC",
+                 "Group", "Partners", "LP", "AG")
+
+
+def company_name_forms(term: str) -> list[str]:
+    """How a company's name ending in ``term`` is written: in title case and in capitals
+    (a headline), never in lower case ("an oil company" is about oil)."""
+    title = " ".join(word[:1].upper() + word[1:] for word in term.split(" "))
+    return [form for word in COMPANY_WORDS
+            for form in (f"{title} {word}", f"{term.upper()} {word.upper()}")]
 
 
 def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:

@@ -119,3 +119,16 @@ def test_every_language_file_tags_each_theme_from_its_strongest_terms(language):
     found = set(tag_themes(docs).select("doc_id", "theme").iter_rows())
     missed = [code for code in terms if (code, code) not in found]
     assert not missed, missed
+
+
+def test_a_term_inside_a_company_name_is_no_evidence():
+    # Reuters earnings stories of "Norris Oil Co" are not about oil; "an oil company" is.
+    assert "ENERGY" not in tag("NORRIS OIL CO <NOIL> YEAR LOSS",
+                               "Norris Oil Co said its loss widened; Norris Oil Co shares fell.")
+    assert "ENERGY" in tag("Oil company cuts output", "The oil company cut crude output.")
+
+
+def test_short_merger_announcements_are_markets():
+    assert "MARKETS_FINANCE" in tag("PHH BUYS TWO DESIGN FIRMS",
+                                    "PHH Group Inc said it acquired two design firms for "
+                                    "undisclosed terms.")
