@@ -26,6 +26,10 @@ TAXONOMY_PATH = Path(__file__).parent / "data" / "themes.toml"
 # Repeating a word does not make an article more about a theme beyond a point.
 MAX_HITS_PER_TERM = 3
 TITLE_WEIGHT = 2.0
+# The lead (the body's first characters: its first sentence) says what the article is about:
+# a term it uses counts half as much again (chosen on the tune halves and Reuters TOPICS).
+LEAD_CHARS = 200
+LEAD_WEIGHT = 1.5
 # A form of a term's lemma is one of the term's when it begins with the same letters.
 INFLECTION_PREFIX = 4
 
@@ -204,9 +208,10 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
         # The parent goes along with its theme, for the comparison with siblings below.
         hits.append(
             pl.DataFrame({"doc": spans.doc % n, "payload": spans.payload,
-                          "in_title": spans.doc < n})
+                          "in_title": spans.doc < n,
+                          "in_lead": (spans.doc >= n) & (spans.start < LEAD_CHARS)})
             .group_by("doc", "payload", "in_title")
-            .agg(hits=pl.len())
+            .agg(hits=pl.len(), in_lead=pl.col("in_lead").any())
             .join(_matcher(language)[1], on="payload")
             .with_columns(pl.col("term").cast(pl.Utf8))
         )
@@ -214,9 +219,12 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
     per_term = (
         pl.concat(hits)
         .group_by("doc", "theme", "parent", "term", "in_title")
-        .agg(hits=pl.col("hits").sum(), weight=pl.col("weight").first())
+        .agg(hits=pl.col("hits").sum(), weight=pl.col("weight").first(),
+             in_lead=pl.col("in_lead").any())
         .with_columns(
-            points=pl.col("weight") * pl.when("in_title").then(TITLE_WEIGHT).otherwise(1.0)
+            points=pl.col("weight")
+            * pl.when("in_title").then(TITLE_WEIGHT).when("in_lead").then(LEAD_WEIGHT)
+            .otherwise(1.0)
             * pl.min_horizontal("hits", MAX_HITS_PER_TERM)
         )
     )

@@ -49,10 +49,12 @@ def test_terms_are_recorded_as_evidence():
 
 
 def test_evidence_lists_the_strongest_terms_first_then_by_name():
+    lead = "Reports came in all morning from the border region. " * 5
     docs = pl.DataFrame({"doc_id": ["d"], "title": ["Army drills"],
-                         "body": ["Troops and missiles moved; the army held drills."]})
+                         "body": [lead + "Troops and missiles moved; the army held drills."]})
     terms = tag_themes(docs).filter(pl.col("theme") == "MILITARY")["terms"].item().to_list()
-    # A title hit counts double: "army" (title and body) outranks the body-only terms.
+    # A title hit counts double: "army" (title and body) outranks the body-only terms (past
+    # the lead, where they would count half as much again).
     assert terms[0] == "army" and terms[1:] == sorted(terms[1:])
 
 
@@ -132,3 +134,12 @@ def test_short_merger_announcements_are_markets():
     assert "MARKETS_FINANCE" in tag("PHH BUYS TWO DESIGN FIRMS",
                                     "PHH Group Inc said it acquired two design firms for "
                                     "undisclosed terms.")
+
+
+def test_terms_in_the_lead_count_more():
+    news, filler = "Troops and the army moved. ", "Nothing else happened that day. " * 10
+    docs = pl.DataFrame({"doc_id": ["lead", "later"], "title": ["", ""],
+                         "body": [news + filler, filler + news]})
+    scores = dict(tag_themes(docs).filter(pl.col("theme") == "MILITARY")
+                  .select("doc_id", "score").iter_rows())
+    assert scores["lead"] == 1.5 * scores["later"]
