@@ -13,8 +13,8 @@ from transforms.themes import (
 )
 
 # Accuracy gate on the hand-labelled themes: only ever raised.
-GOLD_THEMES_MIN_MICRO_F1 = 0.80
-REUTERS_THEMES_MIN_MICRO_F1 = 0.85
+GOLD_THEMES_MIN_MICRO_F1 = 0.83
+REUTERS_THEMES_MIN_MICRO_F1 = 0.89
 THEME_CODES = {
     "ENERGY", "MILITARY", "TERRORISM", "CYBER", "DIPLOMACY", "ELECTIONS_POLITICS", "TRADE",
     "SANCTIONS", "AGRICULTURE_FOOD", "MARKETS_FINANCE", "MACROECONOMY", "HEALTH",
@@ -67,7 +67,7 @@ def test_accuracy_gate_on_gold_themes():
 
 
 # Check halves of every labelled set (bench.bench_themes): today's figures, never lowered.
-THEMES_CHECK_HALF_FLOORS = {"gold-59": 0.83, "batch2-bbc": 0.84, "batch2-reuters": 0.78,
+THEMES_CHECK_HALF_FLOORS = {"gold-59": 0.85, "batch2-bbc": 0.84, "batch2-reuters": 0.78,
                             "batch2-german": 0.75}
 
 
