@@ -13,8 +13,8 @@ from transforms.themes import (
 )
 
 # Accuracy gate on the hand-labelled themes: only ever raised.
-GOLD_THEMES_MIN_MICRO_F1 = 0.80
-REUTERS_THEMES_MIN_MICRO_F1 = 0.85
+GOLD_THEMES_MIN_MICRO_F1 = 0.83
+REUTERS_THEMES_MIN_MICRO_F1 = 0.89
 THEME_CODES = {
     "ENERGY", "MILITARY", "TERRORISM", "CYBER", "DIPLOMACY", "ELECTIONS_POLITICS", "TRADE",
     "SANCTIONS", "AGRICULTURE_FOOD", "MARKETS_FINANCE", "MACROECONOMY", "HEALTH",
@@ -49,10 +49,12 @@ def test_terms_are_recorded_as_evidence():
 
 
 def test_evidence_lists_the_strongest_terms_first_then_by_name():
+    lead = "Reports came in all morning from the border region. " * 5
     docs = pl.DataFrame({"doc_id": ["d"], "title": ["Army drills"],
-                         "body": ["Troops and missiles moved; the army held drills."]})
+                         "body": [lead + "Troops and missiles moved; the army held drills."]})
     terms = tag_themes(docs).filter(pl.col("theme") == "MILITARY")["terms"].item().to_list()
-    # A title hit counts double: "army" (title and body) outranks the body-only terms.
+    # A title hit counts double: "army" (title and body) outranks the body-only terms (past
+    # the lead, where they would count half as much again).
     assert terms[0] == "army" and terms[1:] == sorted(terms[1:])
 
 
@@ -65,7 +67,7 @@ def test_accuracy_gate_on_gold_themes():
 
 
 # Check halves of every labelled set (bench.bench_themes): today's figures, never lowered.
-THEMES_CHECK_HALF_FLOORS = {"gold-59": 0.83, "batch2-bbc": 0.84, "batch2-reuters": 0.78,
+THEMES_CHECK_HALF_FLOORS = {"gold-59": 0.85, "batch2-bbc": 0.84, "batch2-reuters": 0.78,
                             "batch2-german": 0.75}
 
 
@@ -119,3 +121,25 @@ def test_every_language_file_tags_each_theme_from_its_strongest_terms(language):
     found = set(tag_themes(docs).select("doc_id", "theme").iter_rows())
     missed = [code for code in terms if (code, code) not in found]
     assert not missed, missed
+
+
+def test_a_term_inside_a_company_name_is_no_evidence():
+    # Reuters earnings stories of "Norris Oil Co" are not about oil; "an oil company" is.
+    assert "ENERGY" not in tag("NORRIS OIL CO <NOIL> YEAR LOSS",
+                               "Norris Oil Co said its loss widened; Norris Oil Co shares fell.")
+    assert "ENERGY" in tag("Oil company cuts output", "The oil company cut crude output.")
+
+
+def test_short_merger_announcements_are_markets():
+    assert "MARKETS_FINANCE" in tag("PHH BUYS TWO DESIGN FIRMS",
+                                    "PHH Group Inc said it acquired two design firms for "
+                                    "undisclosed terms.")
+
+
+def test_terms_in_the_lead_count_more():
+    news, filler = "Troops and the army moved. ", "Nothing else happened that day. " * 10
+    docs = pl.DataFrame({"doc_id": ["lead", "later"], "title": ["", ""],
+                         "body": [news + filler, filler + news]})
+    scores = dict(tag_themes(docs).filter(pl.col("theme") == "MILITARY")
+                  .select("doc_id", "score").iter_rows())
+    assert scores["lead"] == 1.5 * scores["later"]
