@@ -22,7 +22,7 @@ beside the gazetteer's own default.
 
 Towns below the gazetteer's city cut (10,000 to 100,000 people, and no English word) count only
 where the article supports them (supported_towns): a qualifier, the context above, the country
-named elsewhere in the article, or another place it names within 30 km of a town of that name:
+named elsewhere in the article, or another place it names within 50 km of a town of that name:
 "Schaumburg" and "Northbrook" together are Illinois; either alone is nothing.
 """
 
@@ -62,8 +62,9 @@ RESOLVABLE_KINDS = ("name", "capital", "city", "region", "org")
 # 2,000 and 5,000 score within one error of each other on the tune halves).
 READING_MIN_POPULATION = 5_000
 # How near another place the article names a town must lie to count without other support:
-# 30 km on the tune halves (10 km loses LGL and TR-News recall, 60 km adds a BBC error).
-SUPPORT_KM = 30.0
+# 50 km on the tune halves (10 km loses LGL and TR-News recall; 30 and 40 km miss three LGL
+# towns that 50 finds; 60 km adds a batch2 error).
+SUPPORT_KM = 50.0
 # What may follow a qualifier in a list of places ("Paris, Texas and ..." is a qualifier only
 # when a Paris lies in Texas): a comma or "and"/"or" then a capitalised word.
 _LIST_GOES_ON = re.compile(r"\s*(?:,|and\b|or\b)\s*[A-Z]")
