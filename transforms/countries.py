@@ -746,7 +746,7 @@ def article_countries(
                 "kinds": pl.List(pl.Utf8), "is_focus": pl.Boolean, "focus_score": pl.Float64,
             }
         )
-    rolled = focus.rolled_up(mentions)
+    rolled = focus.rolled_up(mentions, docs)
     return rolled.with_columns(focus.is_focus(rolled, max_focus)).select(
         "doc_id", "country", "mentions", "kinds", "is_focus", "focus_score"
     ).sort("doc_id", "country")

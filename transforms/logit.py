@@ -66,12 +66,14 @@ def fit_binary(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
 
 
 def write_model(path: Path, features: tuple[str, ...], weights: np.ndarray,
-                fitted_on: dict) -> None:
-    """Save weights by feature name, dated, with what they were fitted on."""
+                fitted_on: dict, extra: dict | None = None) -> None:
+    """Save weights by feature name, dated, with what they were fitted on (and ``extra``
+    settings chosen with them, such as decision thresholds)."""
     path.write_text(json.dumps({
         "version": date.today().isoformat(),
         "fitted_on": fitted_on,
         "weights": {name: round(float(w), 4) for name, w in zip(features, weights, strict=True)},
+        **(extra or {}),
     }, indent=2) + "\n", encoding="utf-8")
 
 

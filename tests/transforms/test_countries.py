@@ -103,8 +103,8 @@ CHECK_HALF_FLOORS = {
     "TR-News": (0.90, 0.86),
 }
 # Focus F1 on the check halves of the sets labelled with focus (transforms.focus).
-FOCUS_CHECK_HALF_FLOORS = {"gold-59": 0.72, "batch2-bbc": 0.85, "batch2-reuters": 0.94,
-                           "batch2-german": 0.77}
+FOCUS_CHECK_HALF_FLOORS = {"gold-59": 0.78, "batch2-bbc": 0.85, "batch2-reuters": 0.94,
+                           "batch2-german": 0.80}
 
 
 @needs(DATA / "geoparsing" / "lgl_gold.json")
