@@ -30,3 +30,16 @@ def test_resolution_records_each_choice_the_model_made():
     athens = dict(found.filter(pl.col("surface") == "Athens")
                   .select("doc_id", "country").iter_rows())
     assert athens == {"a": "US", "b": "GR"}  # near Atlanta; no evidence: the capital
+
+
+def test_each_decision_of_a_batch_chooses_as_alone():
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(1, 6, size=50)
+    # Few distinct values, so that options tie within a decision.
+    x = rng.integers(0, 2, size=(int(sizes.sum()), len(place_model.FEATURES))).astype(float)
+    first = np.cumsum(sizes) - sizes
+    chosen = place_model.choose_each(x, first)
+    assert chosen.tolist() == [int(np.argmax(x[f:f + n] @ place_model.SHIPPED.weights))
+                               for f, n in zip(first, sizes, strict=True)]
+    assert [place_model.choose(x[f:f + n]) for f, n in zip(first, sizes, strict=True)
+            ] == chosen.tolist()
