@@ -308,13 +308,12 @@ def resolve(
     # "China, Mexico and Canada"): a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
     sense: dict[tuple[int, str], str] = {}
-    pending = []
+    qualified = set()
     text_of, end_of = text.tolist(), end.tolist()
-    for i in np.flatnonzero(ambiguous).tolist():
-        # A qualifier starts with a comma: most names have none to read.
-        written_in = texts[text_of[i]]
-        qualifier = (qualifier_at(written_in, end_of[i]) if written_in.startswith(",", end_of[i])
-                     else None)
+    to_resolve = np.flatnonzero(ambiguous).tolist()
+    # A qualifier starts with a comma: most names have none to read.
+    for i in [i for i in to_resolve if texts[text_of[i]].startswith(",", end_of[i])]:
+        qualifier = qualifier_at(texts[text_of[i]], end_of[i])
         if qualifier is not None and (qualifier[1] or kind[i] != name_kind):
             q_code, q_state, goes_on, written, q_start = qualifier
             there = [r for r in by_name[keys[i]]
@@ -330,8 +329,8 @@ def resolve(
                 if q_state:
                     named_states.setdefault(doc[i], set()).add(q_state)
                     qualifier_states.append((int(text[i]), q_start))
-                continue
-        pending.append(i)
+                qualified.add(i)
+    pending = [i for i in to_resolve if i not in qualified]
 
     located = _places_by_name()
     # The places each article names without ambiguity, by name, for nearness.
@@ -354,7 +353,7 @@ def resolve(
     # Names written the way a local story writes its own town ("Paris Police Department",
     # "Dublin elementary schools").
     local_cues = {(doc[i], keys[i]) for i in pending
-                  if LOCAL_CUE.match(texts[int(text[i])], int(end[i]))}
+                  if LOCAL_CUE.match(texts[text_of[i]], end_of[i])}
 
     def reading_in_context(d: int, name: str, its_kind: int, its_code: str
                            ) -> tuple[str, str] | None:
@@ -377,14 +376,11 @@ def resolve(
         return None
 
     # One reading per article and name where it is not qualified: articles repeat names.
-    readings_in_context: dict[tuple[int, str, int, str], tuple[str, str] | None] = {}
-    asked = []  # the (article, name, kind, default country) place_model chooses for
-    for i in pending:
-        at = (doc[i], keys[i], int(kind[i]), code[i])
-        if at not in readings_in_context:
-            readings_in_context[at] = reading_in_context(*at)
-            if readings_in_context[at] is None:
-                asked.append(at)
+    names_at = list(zip([doc[i] for i in pending], [keys[i] for i in pending],
+                        kind[pending].tolist(), code[pending].tolist(), strict=True))
+    readings_in_context = {at: reading_in_context(*at) for at in dict.fromkeys(names_at)}
+    # The (article, name, kind, default country) place_model chooses for.
+    asked = [at for at, reading in readings_in_context.items() if reading is None]
     if asked:
         # Every choice of the batch at once: its options' evidence as one array, scored by
         # one matrix product.
@@ -399,9 +395,10 @@ def resolve(
                                        else (its_code, "prior"))
             if decisions is not None:
                 decisions.append((d, name, codes, x[start_row:start_row + len(codes)]))
-    for i in pending:
-        code[i], how = readings_in_context[(doc[i], keys[i], int(kind[i]), code[i])]
-        resolved[i] = RESOLUTIONS.index(how)
+    if pending:
+        read = [readings_in_context[at] for at in names_at]
+        code[pending] = [country for country, _ in read]
+        resolved[pending] = [RESOLUTIONS.index(how) for _, how in read]
     moved = (code != default) & (kind != KINDS.index("org"))
     kind = np.where(moved, KINDS.index("city"), kind).astype(np.int8)
     if qualifier_states:
