@@ -278,16 +278,23 @@ class _Neighbours:
             reading = reading[at[reading] != stop[reading]]
         return at
 
-    def _strings(self, first: np.ndarray, last: np.ndarray) -> list[str | None]:
+    def _strings(self, first: np.ndarray, last: np.ndarray,
+                 at: np.ndarray | None = None, size: int | None = None) -> list[str | None]:
+        """The text from each ``first`` to ``last``, None where they are equal; placed at
+        ``at`` in a list of ``size`` (None elsewhere) where given. Most are None: only the
+        others are sliced."""
         joined, pad = self.joined, len(_PAD)
-        return [joined[a - pad:b - pad] if b > a else None
-                for a, b in zip(first.tolist(), last.tolist(), strict=True)]
+        made = np.flatnonzero(last > first)
+        words: list[str | None] = [None] * (len(first) if size is None else size)
+        for i, a, b in zip((made if at is None else at[made]).tolist(), first[made].tolist(),
+                           last[made].tolist(), strict=True):
+            words[i] = joined[a - pad:b - pad]
+        return words
 
-    def _spread(self, wanted: np.ndarray, words: list[str | None]) -> list[str | None]:
-        """``words`` of the candidates ``wanted``, None for the others."""
-        out = np.full(len(self.start), None, dtype=object)
-        out[wanted] = words
-        return out.tolist()
+    def _spread(self, wanted: np.ndarray, first: np.ndarray, last: np.ndarray
+                ) -> list[str | None]:
+        """_strings of the candidates ``wanted`` (a mask), None for the others."""
+        return self._strings(first, last, np.flatnonzero(wanted), len(self.start))
 
     def _word_from(self, at: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where the word after spaces and tabs from ``at`` starts and ends (equal: none)."""
@@ -327,7 +334,7 @@ class _Neighbours:
         made = self._capitalised(first, last) | self._one_of(first, last, lower_case)
         if any_case is not None:
             made |= any_case[wanted]
-        return self._spread(wanted, self._strings(first, np.where(made, last, first)))
+        return self._spread(wanted, first, np.where(made, last, first))
 
     def previous_words(self, wanted: np.ndarray, any_case: np.ndarray | None = None
                        ) -> list[str | None]:
@@ -339,7 +346,7 @@ class _Neighbours:
         made = self._capitalised(first, last)
         if any_case is not None:
             made |= any_case[wanted]
-        return self._spread(wanted, self._strings(first, np.where(made, last, first)))
+        return self._spread(wanted, first, np.where(made, last, first))
 
     def second_and_third_words(self, which: np.ndarray) -> tuple[list[str | None], ...]:
         """The two words after the next one (as _WORDS reads them) of the candidates
