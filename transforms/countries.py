@@ -213,16 +213,14 @@ _PAD = "\x00" * (CONTEXT + 1)
 def _code_points(joined: str) -> np.ndarray:
     """The code points of ``joined`` with _PAD NULs before and after: one byte each for ASCII,
     two where no character needs a surrogate pair, else four."""
-    if joined.isascii():
-        points = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    else:
-        encoded = joined.encode("utf-16-le", "surrogatepass")
-        points = (np.frombuffer(encoded, dtype=np.uint16) if len(encoded) == 2 * len(joined)
-                  else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"),
-                                     dtype=np.uint32))
-    padded = np.zeros(len(points) + 2 * len(_PAD), dtype=points.dtype)
-    padded[len(_PAD):len(_PAD) + len(points)] = points
-    return padded
+    # The padding encoded with the text: one pass, no copy of the array after it.
+    padded = _PAD + joined + _PAD
+    if padded.isascii():
+        return np.frombuffer(padded.encode("ascii"), dtype=np.uint8)
+    encoded = padded.encode("utf-16-le", "surrogatepass")
+    if len(encoded) == 2 * len(padded):
+        return np.frombuffer(encoded, dtype=np.uint16)
+    return np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
