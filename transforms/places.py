@@ -405,8 +405,9 @@ def resolve(
     if qualifier_states:
         # A state written as a qualifier that was read as a country ("Georgia").
         written = set(qualifier_states)
+        start_of = start.tolist()
         for j in np.flatnonzero(np.isin(text, [t for t, _ in written])).tolist():
-            if (int(text[j]), int(start[j])) in written and code[j] != "US":
+            if (text_of[j], start_of[j]) in written and code[j] != "US":
                 code[j], kind[j] = "US", KINDS.index("region")
                 resolved[j] = RESOLUTIONS.index("qualifier")
     return code, kind, resolved
