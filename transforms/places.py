@@ -637,8 +637,10 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     if not pending.any():
         return keep, code, resolved
     code, resolved = code.copy(), resolved.copy()
-    named = set(zip(doc[~needs_support].tolist(), code[~needs_support].tolist(), strict=True))
     waiting = np.flatnonzero(pending)
+    # The countries the articles with a town waiting name (the other articles' support none).
+    naming = ~needs_support & np.isin(doc, doc[waiting])
+    named = set(zip(doc[naming].tolist(), code[naming].tolist(), strict=True))
     keep[waiting] = [(d, c) in named for d, c in zip(doc[waiting].tolist(),
                                                      code[waiting].tolist(), strict=True)]
     pending &= ~keep
