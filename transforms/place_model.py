@@ -40,8 +40,14 @@ NEAR_KM = 300.0
 
 
 def scores(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Each option's score (options × FEATURES → options)."""
-    return features @ weights
+    """Each option's score (options × FEATURES → options), summed feature by feature: a row's
+    score is the same to the last bit however many rows are scored with it (a matrix
+    product's last bits vary with the rows around it, and a tie must go to the first option
+    in a batch as alone)."""
+    total = np.zeros(len(features))
+    for column, weight in zip(features.T, weights, strict=True):
+        total += column * weight
+    return total
 
 
 SHIPPED = logit.ShippedModel(MODEL_PATH, FEATURES)

@@ -35,11 +35,18 @@ def test_resolution_records_each_choice_the_model_made():
 def test_each_decision_of_a_batch_chooses_as_alone():
     rng = np.random.default_rng(7)
     sizes = rng.integers(1, 6, size=50)
-    # Few distinct values, so that options tie within a decision.
-    x = rng.integers(0, 2, size=(int(sizes.sum()), len(place_model.FEATURES))).astype(float)
+    # Three features of 0 or 1, the others 0: options often tie within a decision.
+    x = np.zeros((int(sizes.sum()), len(place_model.FEATURES)))
+    x[:, :3] = rng.integers(0, 2, size=(len(x), 3))
     first = np.cumsum(sizes) - sizes
+    weights = place_model.SHIPPED.weights
+    # A row scores the same alone as in a batch, so ties go to the first option in both.
+    together = place_model.scores(x, weights)
+    assert all((together[f:f + n] == place_model.scores(x[f:f + n], weights)).all()
+               for f, n in zip(first, sizes, strict=True))
     chosen = place_model.choose_each(x, first)
-    assert chosen.tolist() == [int(np.argmax(x[f:f + n] @ place_model.SHIPPED.weights))
+    assert chosen.tolist() == [int(np.argmax(together[f:f + n]))
                                for f, n in zip(first, sizes, strict=True)]
+    assert any(len(set(map(tuple, x[f:f + n]))) < n for f, n in zip(first, sizes, strict=True))
     assert [place_model.choose(x[f:f + n]) for f, n in zip(first, sizes, strict=True)
             ] == chosen.tolist()
