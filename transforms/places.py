@@ -383,8 +383,8 @@ def resolve(
     # The (article, name, kind, default country) place_model chooses for.
     asked = [at for at, reading in readings_in_context.items() if reading is None]
     if asked:
-        # Every choice of the batch at once: its options' evidence as one array, scored by
-        # one matrix product.
+        # Every choice of the batch at once: its options' evidence as one array, scored in
+        # one pass (place_model.choose_each).
         evidence_of = _Evidence(named_countries, countries_of_places, named_states,
                                 county_states, places_named, ambiguous_places, local_cues)
         options, x, first = _context_features(asked, evidence_of, capital_kind, region_kind)
