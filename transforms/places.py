@@ -351,10 +351,6 @@ def resolve(
     for d, k in zip((text[ambiguous] % n_titles).tolist(), key[ambiguous].tolist(), strict=True):
         if k in located:
             ambiguous_places.setdefault(d, set()).add(k)
-    # Names written the way a local story writes its own town ("Paris Police Department",
-    # "Dublin elementary schools").
-    local_cues = {(doc[i], keys[i]) for i in pending
-                  if LOCAL_CUE.match(texts[text_of[i]], end_of[i])}
 
     def reading_in_context(d: int, name: str, its_kind: int, its_code: str
                            ) -> tuple[str, str] | None:
@@ -383,6 +379,11 @@ def resolve(
     # The (article, name, kind, default country) place_model chooses for.
     asked = [at for at, reading in readings_in_context.items() if reading is None]
     if asked:
+        # Names written the way a local story writes its own town ("Paris Police Department",
+        # "Dublin elementary schools"), where the model weighs it: a capital's.
+        capitals = {name for _, name, its_kind, _ in asked if its_kind == capital_kind}
+        local_cues = {(doc[i], keys[i]) for i in pending if keys[i] in capitals
+                      and LOCAL_CUE.match(texts[text_of[i]], end_of[i])}
         # Every choice of the batch at once: its options' evidence as one array, scored in
         # one pass (place_model.choose_each).
         evidence_of = _Evidence(named_countries, countries_of_places, named_states,
