@@ -544,8 +544,8 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     def in_sets(sets: Iterable[set[str]]) -> np.ndarray:
         """Whether each option's country is in its choice's set (one set a choice)."""
         return np.fromiter(chain.from_iterable(
-            map(countries.__contains__, codes)
-            for countries, (codes, _, _) in zip(sets, held, strict=True)), bool, n)
+            map(countries.__contains__, its_options)
+            for countries, (its_options, _, _) in zip(sets, held, strict=True)), bool, n)
 
     def named_in_article(named: dict[int, set[str]]) -> np.ndarray:
         return in_sets(named.get(d, empty) for d, _, _, _ in asked)
