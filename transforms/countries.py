@@ -214,16 +214,14 @@ _PAD = "\x00" * (CONTEXT + 1)
 def _code_points(joined: str) -> np.ndarray:
     """The code points of ``joined`` with _PAD NULs before and after: one byte each for ASCII,
     two where no character needs a surrogate pair, else four."""
-    if joined.isascii():
-        points = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    else:
-        encoded = joined.encode("utf-16-le", "surrogatepass")
-        points = (np.frombuffer(encoded, dtype=np.uint16) if len(encoded) == 2 * len(joined)
-                  else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"),
-                                     dtype=np.uint32))
-    padded = np.zeros(len(points) + 2 * len(_PAD), dtype=points.dtype)
-    padded[len(_PAD):len(_PAD) + len(points)] = points
-    return padded
+    # The padding encoded with the text: one pass, no copy of the array after it.
+    padded = _PAD + joined + _PAD
+    if padded.isascii():
+        return np.frombuffer(padded.encode("ascii"), dtype=np.uint8)
+    encoded = padded.encode("utf-16-le", "surrogatepass")
+    if len(encoded) == 2 * len(padded):
+        return np.frombuffer(encoded, dtype=np.uint16)
+    return np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
@@ -279,16 +277,23 @@ class _Neighbours:
             reading = reading[at[reading] != stop[reading]]
         return at
 
-    def _strings(self, first: np.ndarray, last: np.ndarray) -> list[str | None]:
+    def _strings(self, first: np.ndarray, last: np.ndarray,
+                 at: np.ndarray | None = None, size: int | None = None) -> list[str | None]:
+        """The text from each ``first`` to ``last``, None where they are equal; placed at
+        ``at`` in a list of ``size`` (None elsewhere) where given. Most are None: only the
+        others are sliced."""
         joined, pad = self.joined, len(_PAD)
-        return [joined[a - pad:b - pad] if b > a else None
-                for a, b in zip(first.tolist(), last.tolist(), strict=True)]
+        made = np.flatnonzero(last > first)
+        words: list[str | None] = [None] * (len(first) if size is None else size)
+        for i, a, b in zip((made if at is None else at[made]).tolist(), first[made].tolist(),
+                           last[made].tolist(), strict=True):
+            words[i] = joined[a - pad:b - pad]
+        return words
 
-    def _spread(self, wanted: np.ndarray, words: list[str | None]) -> list[str | None]:
-        """``words`` of the candidates ``wanted``, None for the others."""
-        out = np.full(len(self.start), None, dtype=object)
-        out[wanted] = words
-        return out.tolist()
+    def _spread(self, wanted: np.ndarray, first: np.ndarray, last: np.ndarray
+                ) -> list[str | None]:
+        """_strings of the candidates ``wanted`` (a mask), None for the others."""
+        return self._strings(first, last, np.flatnonzero(wanted), len(self.start))
 
     def _word_from(self, at: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where the word after spaces and tabs from ``at`` starts and ends (equal: none)."""
@@ -328,7 +333,7 @@ class _Neighbours:
         made = self._capitalised(first, last) | self._one_of(first, last, lower_case)
         if any_case is not None:
             made |= any_case[wanted]
-        return self._spread(wanted, self._strings(first, np.where(made, last, first)))
+        return self._spread(wanted, first, np.where(made, last, first))
 
     def previous_words(self, wanted: np.ndarray, any_case: np.ndarray | None = None
                        ) -> list[str | None]:
@@ -340,7 +345,7 @@ class _Neighbours:
         made = self._capitalised(first, last)
         if any_case is not None:
             made |= any_case[wanted]
-        return self._spread(wanted, self._strings(first, np.where(made, last, first)))
+        return self._spread(wanted, first, np.where(made, last, first))
 
     def second_and_third_words(self, which: np.ndarray) -> tuple[list[str | None], ...]:
         """The two words after the next one (as _WORDS reads them) of the candidates

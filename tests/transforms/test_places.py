@@ -216,3 +216,35 @@ def test_nearest_countries_as_town_by_town():
         nearest = np.unravel_index(np.argmin(distance), distance.shape)
         assert km == pytest.approx(float(distance[nearest]), rel=1e-12)
         assert country == codes[nearest[0]]
+
+
+def test_near_each_as_name_by_name():
+    """_near_each (all pairs of names in one NumPy pass) finds for each name the countries that
+    comparing its places with the other names' places one name at a time finds (a name among
+    its article's names is not near itself)."""
+    import random
+
+    import numpy as np
+
+    from transforms.place_model import NEAR_KM
+    from transforms.places import _km, _near_each
+
+    rng = random.Random(5)
+    # Places within a few hundred km of each other, so some are near and some are not.
+    located = {f"k{i}": (np.array(rng.choices(["US", "CA", "GB", "DE"], k=n), dtype=object),
+                         np.radians([(rng.uniform(40, 50), rng.uniform(-10, 10))
+                                     for _ in range(n)]))
+               for i, n in enumerate(rng.choices(range(1, 5), k=30))}
+    names = sorted(located)
+    asked = [(rng.choice(names + ["unknown"]), set(rng.sample(names, rng.randint(0, 4))))
+             for _ in range(40)]
+    found = _near_each(asked, located)
+    assert any(found) and not all(found)
+    for (name, names), near in zip(asked, found, strict=True):
+        others, expected = names - {name}, set()
+        if name in located and others:
+            codes, here = located[name]
+            there = np.concatenate([located[o][1] for o in sorted(others)])
+            nearest = _km(here[:, None], there[None, :]).min(axis=1)
+            expected = set(codes[nearest <= NEAR_KM].tolist())
+        assert near == expected
