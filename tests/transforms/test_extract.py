@@ -168,3 +168,35 @@ def test_prose_in_a_language_outside_the_nine_counts_its_function_words():
 def test_pages_without_text_or_lines_give_nothing():
     found = extract_pages(["", None, "   \n  "])
     assert found.height == 3 and found["body"].is_null().all()
+
+
+def test_a_block_of_teasers_after_the_article_is_left_out():
+    # Each teaser: a kicker, another story's headline, a source line, one short summary.
+    teasers = []
+    for kicker, headline, summary in [
+        ("ON THE ROAD", "Rail Workers Vote To Strike Over New Rosters",
+         "The union said its members were angry that the rosters had been changed without any "
+         "talks with them."),
+        ("BIG MONEY", "Lottery Winner Gives Away Most Of The Prize",
+         "A retired teacher who won the lottery last month said she would give most of it to "
+         "the schools of her town."),
+        ("COLD SNAP", "Early Frost Threatens The Apple Harvest In The North",
+         "Farmers said that a week of frost had come before the apples were picked and that "
+         "the losses could be large."),
+        ("NIGHT SKY", "Watch The Meteor Shower Peak On Friday Night",
+         "Astronomers said that the shower would be at its best after midnight, away from the "
+         "lights of the city."),
+    ]:
+        teasers += [kicker, headline, "3 comments news.example.com", summary]
+    article = [
+        "The city council voted on Tuesday to build a new bridge over the river, and the mayor "
+        "said that the work would begin in the spring once the money for it had been found.",
+        "The old bridge was closed last year after engineers found cracks in it, and since then "
+        "the drivers who crossed it every day have had to go around by the ring road.",
+    ]
+    page = "\n\n".join(["Council Votes For A New Bridge", *article,
+                        "Want more stories like this?", *teasers])
+    body = extract_page(page)["body"]
+    assert body.startswith("The city council voted") and "ring road" in body
+    for word in ("union", "lottery", "frost", "meteor"):
+        assert word not in body.lower()
