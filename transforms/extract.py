@@ -390,12 +390,13 @@ def _teaser_summaries(lines: dict[str, list]) -> list[int]:
     An article's paragraphs follow each other, with a subhead now and then between them; a
     teaser's summary is a sentence or two, alone between two other stories' headlines.
     """
-    prose, n_words, shaped = lines["prose"], lines["n_words"], lines["title_shape"]
+    prose, n_words, shaped, text = (lines[k] for k in ("prose", "n_words", "title_shape", "text"))
     prose_lines = [i for i, is_prose in enumerate(prose) if is_prose]
 
     def headline_between(above: int, below: int) -> bool:
+        # (An interviewer's question is headline-shaped too, and its answer short.)
         return any(shaped[k] and not prose[k] and n_words[k] >= _TEASER_HEADLINE_MIN_WORDS
-                   for k in range(above + 1, below))
+                   and not text[k].endswith("?") for k in range(above + 1, below))
 
     bounds = [-1, *prose_lines, len(prose)]
     teasers, run = [], []

@@ -200,3 +200,23 @@ def test_a_block_of_teasers_after_the_article_is_left_out():
     assert body.startswith("The city council voted") and "ring road" in body
     for word in ("union", "lottery", "frost", "meteor"):
         assert word not in body.lower()
+
+
+def test_an_interview_of_short_answers_is_not_a_block_of_teasers():
+    questions_and_answers = [
+        ("Why Cook For Others?",
+         "My grandmother taught me to bake when I was small, and I have loved it since then."),
+        ("Your Favourite Dishes At Home?",
+         "Soups, because they are quick and the whole family likes them in the winter."),
+        ("Where Do Ideas Come From?",
+         "On the market, in old books and in the kitchens of the friends who invite me over."),
+        ("Advice For Beginners?",
+         "That they should start with one simple dish and make it again until it is good."),
+    ]
+    intro = ("The food writer Jane Roe has published her third book of recipes this autumn, and "
+             "she spoke to us about the kitchen where she learned to cook as a child.")
+    page = "\n\n".join(["Interview With A Food Writer", intro,
+                        *(line for pair in questions_and_answers for line in pair)])
+    body = extract_page(page)["body"]
+    for _, answer in questions_and_answers:
+        assert answer in body
