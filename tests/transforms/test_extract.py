@@ -8,6 +8,7 @@ from transforms.extract import (
     extract_page,
     extract_pages,
     line_features,
+    trim_chrome,
 )
 
 # Accuracy gate on the check half (like trafilatura's tests/eval_gate.py): raise it as the
@@ -220,3 +221,27 @@ def test_an_interview_of_short_answers_is_not_a_block_of_teasers():
     body = extract_page(page)["body"]
     for _, answer in questions_and_answers:
         assert answer in body
+
+
+def test_a_box_of_related_links_inside_the_article_is_left_out_and_the_article_goes_on():
+    paragraphs = [
+        "The city council voted on Tuesday to build a new bridge over the river, and the mayor "
+        "said that the work would begin in the spring once the money for it had been found.",
+        "The old bridge was closed last year after engineers found cracks in it, and since then "
+        "the drivers who crossed it every day have had to go around by the ring road.",
+        "Engineers said the new bridge would take two years to build and would carry a lane for "
+        "bicycles as well as the two lanes for cars and the path for people on foot.",
+        "The council will meet again next month to choose the company that will build it, the "
+        "mayor said, and the first of the old bridge's piers will come down in the summer.",
+        "People who live near the river said they were glad of the news but worried about the "
+        "noise of the work, which the council said would stop every evening at seven.",
+    ]
+    related = ["Related Stories", "• Mayor Opens A New Library In The Old Town",
+               "• Ring Road Traffic Doubles Since The Bridge Closed",
+               "• Engineers Warn Of Cracks In Three More Bridges"]
+    page = "\n\n".join(["Council Votes For A New Bridge", *paragraphs[:2], *related,
+                        *paragraphs[2:]])
+    body = extract_page(page)["body"]
+    assert body.startswith("The city council voted") and "seven." in body
+    assert "Related" not in body and "Library" not in body and "Traffic Doubles" not in body
+    assert trim_chrome([page])[0].count("•") == 0
