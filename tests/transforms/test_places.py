@@ -248,3 +248,17 @@ def test_near_each_as_name_by_name():
             nearest = _km(here[:, None], there[None, :]).min(axis=1)
             expected = set(codes[nearest <= NEAR_KM].tolist())
         assert near == expected
+
+
+def test_a_capital_written_as_a_local_town_is_another_place_of_its_name():
+    council, school, age, abroad = resolved(
+        "The Athens City Council met on Wednesday. Since 1996, Athens has had few contested"
+        " races.",
+        "Tuition to Paris High School was more than expected, Paris officials said.",
+        "Jessica Kay, 18, of Paris died Saturday in a hospital.",
+        "London Mayor Sadiq Khan spoke at the London School of Economics.")
+    # The institution and the town are one choice: one reading.
+    assert {country for surface, country, _ in council} == {"US"}
+    assert {country for surface, country, _ in school} == {"US"}
+    assert {country for surface, country, _ in age} == {"US"}
+    assert {country for surface, country, _ in abroad if surface == "London"} == {"GB"}
