@@ -659,15 +659,18 @@ def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
 
 
 def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np.ndarray,
-                    resolved: np.ndarray, needs_support: np.ndarray
+                    resolved: np.ndarray, needs_support: np.ndarray,
+                    words_checked: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which mentions stand, and their country and resolution, when towns below the
     gazetteer's city cut count only with support: a qualifier or the context resolved them
     (resolve), the article names their country through another mention, or a place of another
     town, capital or region it names lies within SUPPORT_KM of a town of that name ("Danbury"
     and "New Milford", 20 km apart in Connecticut; not a town called Armenia near Sonsonate when
-    the article names the country). ``doc`` is each mention's article,
-    ``kind`` its index into KINDS."""
+    the article names the country); or, where ``words_checked`` (the mention's article is in
+    the language whose words the gazetteer's town cut leaves out: English), the article names
+    no other place or country at all. ``doc`` is each mention's article, ``kind`` its index
+    into KINDS."""
     keep = ~needs_support | np.isin(resolved, [RESOLUTIONS.index("qualifier"),
                                                RESOLUTIONS.index("context")])
     pending = needs_support & ~keep
@@ -702,4 +705,9 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
         if km <= SUPPORT_KM:
             for i in mentions:
                 keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
+    # An article that names no other place or country: its towns are its places (local news
+    # names its own town alone: "Oakdale Fire Department"). Not in other languages, where such
+    # a town's name may be a word ("Auch", "Ende": German).
+    if words_checked is not None:
+        keep |= pending & words_checked & ~np.isin(doc, doc[~needs_support])
     return keep, code, resolved

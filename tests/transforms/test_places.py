@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
 from transforms.countries import find_mentions
-from transforms.places import qualifier_at, readings
+from transforms.gazetteer import KINDS
+from transforms.places import RESOLUTIONS, qualifier_at, readings, supported_towns
 
 
 def resolved(*bodies: str) -> list[set[tuple[str, str, str]]]:
@@ -166,18 +168,28 @@ def test_a_state_written_as_a_qualifier_is_the_us_state():
 
 
 def test_a_town_below_the_city_cut_counts_only_with_support():
-    alone, near, qualified, country_named, far, word = resolved(
-        "Officials in Schaumburg approved the budget on Tuesday.",
+    elsewhere, near, qualified, country_named, alone, word = resolved(
+        "Officials in Schaumburg met visitors from Berlin on Tuesday.",
         "Officials in Schaumburg and Northbrook approved the budget.",
         "A man from Schaumburg, Ill., was arrested.",
         "Schaumburg is one of the suburbs in the United States that grew fastest.",
-        "Officials in Schaumburg and Kirkland approved the budget.",  # Illinois and Washington
+        "Officials in Schaumburg approved the budget on Tuesday.",  # no other place named
         "The March meeting was postponed.",  # March, Cambridgeshire: an English word
     )
-    assert alone == set() and far == set() and word == set()
+    assert elsewhere == {("Berlin", "DE", "prior")} and word == set()
+    assert alone == {("Schaumburg", "US", "name")}
     assert near == {("Schaumburg", "US", "context"), ("Northbrook", "US", "context")}
     assert ("Schaumburg", "US", "name") in qualified  # one reading: its state is support
     assert ("Schaumburg", "US", "name") in country_named
+
+
+def test_a_town_alone_in_its_article_counts_only_where_the_town_cut_knows_the_words():
+    town = dict(doc=np.array([0]), key=np.array(["schaumburg"], dtype=object),
+                code=np.array(["US"], dtype=object), kind=np.array([KINDS.index("city")]),
+                resolved=np.array([RESOLUTIONS.index("name")], dtype=np.int8),
+                needs_support=np.array([True]))
+    assert supported_towns(**town, words_checked=np.array([True]))[0].tolist() == [True]
+    assert supported_towns(**town, words_checked=np.array([False]))[0].tolist() == [False]
 
 
 def test_a_town_named_after_a_country_hides_no_country_and_a_country_supports_no_town():
