@@ -26,6 +26,7 @@ from transforms.gazetteer import (
     ambiguity_rules,
     currency_words,
     gazetteer,
+    read_data_csv,
 )
 from transforms.language import languages_of
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
@@ -172,10 +173,14 @@ def _languages_with_forms() -> frozenset[str]:
 def _not_blocking_words() -> frozenset[str]:
     """Capitalised words that may stand next to a place: function words, kinds of place
     inside one ("Edinburgh Airport") and places, but not towns small enough to be a person's
-    name too ("George Bush": George, South Africa; Bush, Egypt)."""
+    name too ("George Bush": George, South Africa; Bush, Egypt), nor the provinces of ISO
+    3166-2 outside the US and regions.csv ("Miranda Richardson": Miranda, Venezuela)."""
     table = gazetteer()
-    places = table.filter((table["kind"] != "city")
-                          | (table["population"] >= NOT_BLOCKING_MIN_POPULATION))
+    curated = {region for _, region in read_data_csv("regions.csv")}
+    places = table.filter(((table["kind"] != "city")
+                           | (table["population"] >= NOT_BLOCKING_MIN_POPULATION))
+                          & ~((table["kind"] == "region") & (table["code"] != "US")
+                              & ~table["surface"].is_in(list(curated))))
     return frozenset(_STOP_CAPITALISED | PLACE_NOUNS | set(places["surface"].to_list()))
 
 
