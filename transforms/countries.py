@@ -26,6 +26,7 @@ from transforms.gazetteer import (
     ambiguity_rules,
     currency_words,
     gazetteer,
+    read_data_csv,
 )
 from transforms.language import languages_of
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
@@ -172,10 +173,14 @@ def _languages_with_forms() -> frozenset[str]:
 def _not_blocking_words() -> frozenset[str]:
     """Capitalised words that may stand next to a place: function words, kinds of place
     inside one ("Edinburgh Airport") and places, but not towns small enough to be a person's
-    name too ("George Bush": George, South Africa; Bush, Egypt)."""
+    name too ("George Bush": George, South Africa; Bush, Egypt), nor the provinces of ISO
+    3166-2 outside the US and regions.csv ("Miranda Richardson": Miranda, Venezuela)."""
     table = gazetteer()
-    places = table.filter((table["kind"] != "city")
-                          | (table["population"] >= NOT_BLOCKING_MIN_POPULATION))
+    curated = {region for _, region in read_data_csv("regions.csv")}
+    places = table.filter(((table["kind"] != "city")
+                           | (table["population"] >= NOT_BLOCKING_MIN_POPULATION))
+                          & ~((table["kind"] == "region") & (table["code"] != "US")
+                              & ~table["surface"].is_in(list(curated))))
     return frozenset(_STOP_CAPITALISED | PLACE_NOUNS | set(places["surface"].to_list()))
 
 
@@ -677,7 +682,8 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
 
 
 def _resolve_places(found: _Candidates, texts: list[str], n_titles: int,
-                    counties: _Candidates, decisions: list | None) -> _Candidates:
+                    counties: _Candidates, decisions: list | None,
+                    languages: list[str | None]) -> _Candidates:
     """Names of several places read with the article's context, and towns below the city cut
     kept only where the article supports them (transforms.places)."""
     _, entries = _matcher()
@@ -685,8 +691,10 @@ def _resolve_places(found: _Candidates, texts: list[str], n_titles: int,
     found.code, found.kind, found.resolved = places.resolve(
         texts, found.text, found.start, found.end, found.code, found.kind, key, n_titles,
         (counties.text, entries.key[counties.payload]), needs_support, decisions)
+    english = np.array([language == "en" for language in languages], dtype=bool)
     keep, found.code, found.resolved = places.supported_towns(
-        found.text % n_titles, key, found.code, found.kind, found.resolved, needs_support)
+        found.text % n_titles, key, found.code, found.kind, found.resolved, needs_support,
+        english[found.text % n_titles])
     return found[keep]
 
 
@@ -714,7 +722,7 @@ def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataF
     counties = candidates[entries.is_county[candidates.payload]]
     found = _apply_rules(candidates, texts, n, languages, joined)
     found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties,
-                            decisions)
+                            decisions, languages)
     found = found[found.code != ""]
     # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars
     # for the small frames of a batch).

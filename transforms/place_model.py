@@ -3,9 +3,9 @@ conditional logit over the countries its readings lie in.
 
 transforms.places gathers, per article and name, each candidate country's evidence as a row of
 FEATURES (the population prior, the default reading, countries, states and counties the article
-names elsewhere, other places it names nearby, local-news wording around the name); the country
-of the highest score is the reading. The weights are fitted by ``bench.train_places`` on the
-tune halves of the labelled sets under ../shared/data and shipped in data/place_model.json with
+names elsewhere, other places it names nearby); the country of the highest score is the
+reading. The weights are fitted by ``bench.train_places`` on the tune halves of the labelled
+sets under ../shared/data and shipped in data/place_model.json with
 what they were fitted on, so a run needs no data beyond this package.
 
 A conditional logit (transforms.logit) scores every option of one decision with the same
@@ -33,8 +33,6 @@ FEATURES = (
     "county_named",  # a US option: the article names a county of that state
     "near",  # another place the article names lies within NEAR_KM of a place of this name
     "near_a_place_of_a_name_of_several",  # as near, to a place of a name several places hold
-    "capital_written_as_a_local_town",  # the default, a capital, written as local news writes
-    # its own town ("Paris Police Department")
 )
 NEAR_KM = 300.0
 

@@ -70,9 +70,13 @@ SUPPORT_KM = 50.0
 # when a Paris lies in Texas): a comma or "and"/"or" then a capitalised word.
 _LIST_GOES_ON = re.compile(r"\s*(?:,|and\b|or\b)\s*[A-Z]")
 # How a local story writes its own town: the name before one of its institutions ("Paris Police
-# Department", "Dublin elementary schools").
-LOCAL_CUE = re.compile(r"[ \t]+(?:Police|Fire|High|Middle|Elementary|elementary|City Council"
-                       r"|School|Schools|Township|Mayor|Board|Regional|Municipal)\b")
+# Department", "Dublin elementary schools"), or after a person's age ("Jessica Kay, 18, of
+# Paris"). Not what international news writes of a capital too: "Jerusalem Police", "London
+# Mayor", "London School of Economics", "City of London".
+LOCAL_CUE = re.compile(r"[ \t]+(?:(?:Police|Fire)[ \t]+(?:Department|Dept|Chief)|High|Middle"
+                       r"|Elementary|elementary|City Council|School(?![ \t]+of)|Schools|Township"
+                       r"|Board|Regional|Municipal)\b")
+LOCAL_CUE_BEFORE = re.compile(r"\b\d{1,3}, (?:also )?of[ \t]+$")
 _SAINT_KEY = re.compile(r"^(?:saint|st\.?)\s+")
 _QUALIFIER = re.compile(r",[ \t]*((?:[A-Z][\w'’.-]*)(?:[ \t]+[A-Z][\w'’.-]*){0,2})")
 
@@ -182,6 +186,20 @@ def _build_readings() -> pl.DataFrame:
                                  "longitude": pl.Float64}, orient="row")
     return frame.sort(["key", "population", "code", "admin1"],
                       descending=[False, True, False, False])
+
+
+@cache
+def place_kinds_by_name() -> dict[str, int]:
+    """name_key of a capital, region or city of the gazetteer → its kind's index into KINDS
+    (the first in KINDS order where forms of several kinds share a key)."""
+    table = gazetteer()
+    table = table.filter(table["kind"].is_in(["capital", "region", "city"])
+                         & (table["code"] != ""))
+    kinds: dict[str, int] = {}
+    for surface, its_kind in zip(table["surface"], table["kind"], strict=True):
+        key, index = name_key(surface), KINDS.index(its_kind)
+        kinds[key] = min(index, kinds.get(key, index))
+    return kinds
 
 
 @cache
@@ -373,18 +391,27 @@ def resolve(
             return its_code, "context" if us_states & named_states.get(d, set()) else "prior"
         return None
 
-    # One reading per article and name where it is not qualified: articles repeat names.
+    # One reading per article and name where it is not qualified: articles repeat names, and
+    # a local story names its town's institutions beside it ("Athens City Council", "Athens"):
+    # an institution's name is one choice with its place's, of the place's kind (a capital's
+    # name is a capital's in "Paris High School" too).
+    org_kind, entry_kinds = KINDS.index("org"), place_kinds_by_name()
     names_at = list(zip([doc[i] for i in pending], [keys[i] for i in pending],
-                        kind[pending].tolist(), code[pending].tolist(), strict=True))
+                        [entry_kinds.get(keys[i], org_kind) if kind[i] == org_kind
+                         else int(kind[i]) for i in pending],
+                        code[pending].tolist(), strict=True))
     readings_in_context = {at: reading_in_context(*at) for at in dict.fromkeys(names_at)}
     # The (article, name, kind, default country) place_model chooses for.
     asked = [at for at, reading in readings_in_context.items() if reading is None]
     if asked:
         # Names written the way a local story writes its own town ("Paris Police Department",
-        # "Dublin elementary schools"), where the model weighs it: a capital's.
+        # "Dublin elementary schools"), where that rules the capital out (_context_features).
         capitals = {name for _, name, its_kind, _ in asked if its_kind == capital_kind}
+        starts = start.tolist()
         local_cues = {(doc[i], keys[i]) for i in pending if keys[i] in capitals
-                      and LOCAL_CUE.match(texts[text_of[i]], end_of[i])}
+                      and (LOCAL_CUE.match(texts[text_of[i]], end_of[i])
+                           or LOCAL_CUE_BEFORE.search(texts[text_of[i]], max(0, starts[i] - 30),
+                                                      starts[i]))}
         # Every choice of the batch at once: its options' evidence as one array, scored in
         # one pass (place_model.choose_each).
         evidence_of = _Evidence(named_countries, countries_of_places, named_states,
@@ -555,6 +582,7 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
         return np.array(flags, dtype=bool)[choice]
 
     of_places = named_in_article(evidence.countries_of_places)
+    local = of_choices([(d, name) in evidence.local_cues for d, name, _, _ in asked])
     is_us = codes == "US"
     columns = {
         "default": default,
@@ -574,12 +602,19 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
         "near_a_place_of_a_name_of_several": in_sets(_near_each(
             [(name, evidence.ambiguous_places.get(d, empty)) for d, name, _, _ in asked],
             located)),
-        "capital_written_as_a_local_town": default & capital & of_choices(
-            [(d, name) in evidence.local_cues for d, name, _, _ in asked]),
     }
     x = np.column_stack([columns[feature].astype(np.float64)
                          for feature in place_model.FEATURES])
-    return [codes for codes, _, _ in held], x, first
+    # A capital written as a local town is not the capital ("Paris firefighters", "Athens City
+    # Council", "Jessica Kay, 18, of Paris"): the choice is between its other places. (On the
+    # tune halves all 15 such choices were another place; as a weighed feature the capital's
+    # prior outweighed it in 4.)
+    keep = ~(default & capital & local)
+    options = [tuple(c for c, kept in zip(its_codes, keep[at:at + len(its_codes)].tolist(),
+                                          strict=True) if kept)
+               for (its_codes, _, _), at in zip(held, first.tolist(), strict=True)]
+    sizes = np.array([len(codes) for codes in options])
+    return options, x[keep], np.cumsum(sizes) - sizes
 
 
 def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
@@ -624,15 +659,18 @@ def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
 
 
 def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np.ndarray,
-                    resolved: np.ndarray, needs_support: np.ndarray
+                    resolved: np.ndarray, needs_support: np.ndarray,
+                    words_checked: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which mentions stand, and their country and resolution, when towns below the
     gazetteer's city cut count only with support: a qualifier or the context resolved them
     (resolve), the article names their country through another mention, or a place of another
     town, capital or region it names lies within SUPPORT_KM of a town of that name ("Danbury"
     and "New Milford", 20 km apart in Connecticut; not a town called Armenia near Sonsonate when
-    the article names the country). ``doc`` is each mention's article,
-    ``kind`` its index into KINDS."""
+    the article names the country); or, where ``words_checked`` (the mention's article is in
+    the language whose words the gazetteer's town cut leaves out: English), the article names
+    no other place or country at all. ``doc`` is each mention's article, ``kind`` its index
+    into KINDS."""
     keep = ~needs_support | np.isin(resolved, [RESOLUTIONS.index("qualifier"),
                                                RESOLUTIONS.index("context")])
     pending = needs_support & ~keep
@@ -667,4 +705,9 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
         if km <= SUPPORT_KM:
             for i in mentions:
                 keep[i], code[i], resolved[i] = True, country, RESOLUTIONS.index("context")
+    # An article that names no other place or country: its towns are its places (local news
+    # names its own town alone: "Oakdale Fire Department"). Not in other languages, where such
+    # a town's name may be a word ("Auch", "Ende": German).
+    if words_checked is not None:
+        keep |= pending & words_checked & ~np.isin(doc, doc[~needs_support])
     return keep, code, resolved

@@ -160,6 +160,8 @@ def test_acronyms_and_kinds_of_place_are_not_names_of_people():
     assert codes("The Edinburgh MSP flew from Edinburgh Airport.") == {"GB"}
     assert codes("", title="CHINA FACES DILEMMA OVER SUGAR") == {"CN"}
     assert codes("Michael Jordan and Paris Hilton came.") == set()
+    # A province abroad is a given name too: it does not keep the surname a place.
+    assert codes("The film starred Miranda Richardson.") == set()
 
 
 def test_focus_is_the_country_the_title_and_lead_are_about_not_one_named_in_passing():

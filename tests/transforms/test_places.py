@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
 from transforms.countries import find_mentions
-from transforms.places import qualifier_at, readings
+from transforms.gazetteer import KINDS
+from transforms.places import RESOLUTIONS, qualifier_at, readings, supported_towns
 
 
 def resolved(*bodies: str) -> list[set[tuple[str, str, str]]]:
@@ -166,18 +168,28 @@ def test_a_state_written_as_a_qualifier_is_the_us_state():
 
 
 def test_a_town_below_the_city_cut_counts_only_with_support():
-    alone, near, qualified, country_named, far, word = resolved(
-        "Officials in Schaumburg approved the budget on Tuesday.",
+    elsewhere, near, qualified, country_named, alone, word = resolved(
+        "Officials in Schaumburg met visitors from Berlin on Tuesday.",
         "Officials in Schaumburg and Northbrook approved the budget.",
         "A man from Schaumburg, Ill., was arrested.",
         "Schaumburg is one of the suburbs in the United States that grew fastest.",
-        "Officials in Schaumburg and Kirkland approved the budget.",  # Illinois and Washington
+        "Officials in Schaumburg approved the budget on Tuesday.",  # no other place named
         "The March meeting was postponed.",  # March, Cambridgeshire: an English word
     )
-    assert alone == set() and far == set() and word == set()
+    assert elsewhere == {("Berlin", "DE", "prior")} and word == set()
+    assert alone == {("Schaumburg", "US", "name")}
     assert near == {("Schaumburg", "US", "context"), ("Northbrook", "US", "context")}
     assert ("Schaumburg", "US", "name") in qualified  # one reading: its state is support
     assert ("Schaumburg", "US", "name") in country_named
+
+
+def test_a_town_alone_in_its_article_counts_only_where_the_town_cut_knows_the_words():
+    town = dict(doc=np.array([0]), key=np.array(["schaumburg"], dtype=object),
+                code=np.array(["US"], dtype=object), kind=np.array([KINDS.index("city")]),
+                resolved=np.array([RESOLUTIONS.index("name")], dtype=np.int8),
+                needs_support=np.array([True]))
+    assert supported_towns(**town, words_checked=np.array([True]))[0].tolist() == [True]
+    assert supported_towns(**town, words_checked=np.array([False]))[0].tolist() == [False]
 
 
 def test_a_town_named_after_a_country_hides_no_country_and_a_country_supports_no_town():
@@ -248,3 +260,17 @@ def test_near_each_as_name_by_name():
             nearest = _km(here[:, None], there[None, :]).min(axis=1)
             expected = set(codes[nearest <= NEAR_KM].tolist())
         assert near == expected
+
+
+def test_a_capital_written_as_a_local_town_is_another_place_of_its_name():
+    council, school, age, abroad = resolved(
+        "The Athens City Council met on Wednesday. Since 1996, Athens has had few contested"
+        " races.",
+        "Tuition to Paris High School was more than expected, Paris officials said.",
+        "Jessica Kay, 18, of Paris died Saturday in a hospital.",
+        "London Mayor Sadiq Khan spoke at the London School of Economics.")
+    # The institution and the town are one choice: one reading.
+    assert {country for surface, country, _ in council} == {"US"}
+    assert {country for surface, country, _ in school} == {"US"}
+    assert {country for surface, country, _ in age} == {"US"}
+    assert {country for surface, country, _ in abroad if surface == "London"} == {"GB"}
