@@ -6,6 +6,8 @@ The run's coverage is checked at the end, and one combined gate result is record
 
 from __future__ import annotations
 
+import gc
+
 import polars as pl
 
 from expectations.gate import GateResult, combined, run_gate
@@ -43,12 +45,27 @@ CHUNK_STAGED = (*PUBLISHED, "field_lengths")
 RUN_STAGED = ("run_terms", "merged_weeks")
 
 
+def freeze_long_lived() -> None:
+    """Moves every object alive now out of the garbage collector's reach, once per process,
+    after its first batch: the gazetteer, automata, place readings and dictionaries the first
+    batch cached live as long as the process, and each full collection walked all of them
+    (about 20 ms of a 2,000-article batch's 190 ms). Frozen objects are still freed when
+    nothing refers to them any more."""
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+
+
+_frozen = False
+
+
 def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Mentions, article × country roll-up, themes and term counts of one batch, and the
-    lengths of its fields (pure)."""
+    lengths of its fields (pure but for freeze_long_lived)."""
     mentions = find_mentions(docs)
     unique = docs.filter(pl.col("dup_of").is_null())
-    return {
+    result = {
         "field_lengths": docs.select(
             "doc_id", title_length=pl.col("title").fill_null("").str.len_chars(),
             body_length=pl.col("body").str.len_chars()),
@@ -57,6 +74,8 @@ def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "article_themes": tag_themes(docs),
         "terms": trends.docs_term_weekly(unique),
     }
+    freeze_long_lived()
+    return result
 
 
 def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = local_map,
