@@ -36,7 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.data import DATA, HALVES, half_of
-from flows.stages.enrich import freeze_long_lived
+from flows.long_lived import freeze_long_lived
 from transforms.countries import article_countries, find_mentions
 from transforms.language import languages_of
 

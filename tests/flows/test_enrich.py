@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from expectations.gate import GateFailed, load_suite
+from flows import long_lived
 from flows.batches import rows_within, spans
 from flows.pipeline import start_run
 from flows.sample import write_sample
@@ -165,7 +166,7 @@ def test_the_batch_rule_cuts_by_rows_and_by_bytes():
 def test_first_batch_freezes_the_long_lived_objects_once(monkeypatch):
     import gc
 
-    monkeypatch.setattr(enrich_stage, "_frozen", False)
+    monkeypatch.setattr(long_lived, "_frozen", False)
     docs = pl.DataFrame({"doc_id": ["a"], "title": ["Paris talks"], "body": ["France said."],
                          "week": ["2024-01-01"], "dup_of": [None]},
                         schema_overrides={"dup_of": pl.Utf8})
