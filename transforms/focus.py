@@ -38,6 +38,9 @@ DATELINE = re.compile(
     r"\s+[–—-]{1,2}\s"
 )
 DATELINE_CHARACTERS = 400
+# What every DATELINE match holds (the last space before its dash, the dash, the space after):
+# searched first, it rules out most articles at a fraction of DATELINE's cost.
+_DATELINE_DASH = re.compile(r"\s[–—-]{1,2}\s")
 # Bodies shorter than this count as this long for the density of mentions, so that a short
 # item's one passing mention is not dense evidence (cross-validated on the tune halves: 200,
 # 400, 600, 1,000 and 1,500 give focus F1 0.898, 0.898, 0.899, 0.903, 0.899).
@@ -61,7 +64,8 @@ def datelines(docs: pl.DataFrame) -> pl.DataFrame:
     article's dateline, for the articles that have one."""
     rows = []
     for doc_id, body in zip(docs["doc_id"].to_list(), docs["body"].to_list(), strict=True):
-        if found := DATELINE.search((body or "")[:DATELINE_CHARACTERS]):
+        lead = (body or "")[:DATELINE_CHARACTERS]
+        if _DATELINE_DASH.search(lead) and (found := DATELINE.search(lead)):
             rows.append((doc_id, found.start(1), found.end(1)))
     return pl.DataFrame(rows, orient="row", schema={
         "doc_id": pl.Utf8, "dateline_start": pl.Int64, "dateline_end": pl.Int64})

@@ -128,9 +128,11 @@ def us_states() -> dict[str, str]:
     return states
 
 
-@cache
 def _all_readings() -> dict[str, tuple[Reading, ...]]:
-    """name_key of a gazetteer place → its readings, most populous first."""
+    """name_key of a gazetteer place → its readings, most populous first. Not cached: the
+    caches made from it keep what they need (most names have one reading, which only
+    us_town_states and _places_by_name read), and keeping all 35k readings alive made every
+    full garbage collection walk them (a sixth of a batch's time)."""
     table = cached_frame("place-readings", fingerprint([Path(__file__)]) + sources_key(),
                          _build_readings)
     out: dict[str, list[Reading]] = {}

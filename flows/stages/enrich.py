@@ -11,6 +11,7 @@ import polars as pl
 from expectations.gate import GateResult, combined, run_gate
 from flows.batches import BATCH_BYTES, CHUNK_BYTES, spans
 from flows.check import gate_params, mentions_batch
+from flows.long_lived import freeze_long_lived
 from flows.progress import RunProgress
 from flows.stages.common import (
     BATCHES_IN_FLIGHT,
@@ -45,10 +46,11 @@ RUN_STAGED = ("run_terms", "merged_weeks")
 
 def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Mentions, article × country roll-up, themes and term counts of one batch, and the
-    lengths of its fields (pure)."""
+    lengths of its fields (pure but for freezing what the process's first batch cached:
+    flows.long_lived)."""
     mentions = find_mentions(docs)
     unique = docs.filter(pl.col("dup_of").is_null())
-    return {
+    result = {
         "field_lengths": docs.select(
             "doc_id", title_length=pl.col("title").fill_null("").str.len_chars(),
             body_length=pl.col("body").str.len_chars()),
@@ -57,6 +59,8 @@ def enrich_batch(docs: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "article_themes": tag_themes(docs),
         "terms": trends.docs_term_weekly(unique),
     }
+    freeze_long_lived()
+    return result
 
 
 def enrich(wh: Warehouse, run_id: str, summary: RunSummary, mapper: Mapper = local_map,

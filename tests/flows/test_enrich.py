@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from expectations.gate import GateFailed, load_suite
+from flows import long_lived
 from flows.batches import rows_within, spans
 from flows.pipeline import start_run
 from flows.sample import write_sample
@@ -160,3 +161,20 @@ def test_the_batch_rule_cuts_by_rows_and_by_bytes():
     assert spans(sizes, max_rows=100, max_bytes=5) == [(0, 3), (3, 4), (7, 1)]
     assert spans(pl.Series([], dtype=pl.Int64), 10, 5) == []
     assert rows_within(pl.Series([100]), 10, 5) == 1  # one row at least, however large
+
+
+def test_first_batch_freezes_the_long_lived_objects_once(monkeypatch):
+    import gc
+
+    monkeypatch.setattr(long_lived, "_frozen", False)
+    docs = pl.DataFrame({"doc_id": ["a"], "title": ["Paris talks"], "body": ["France said."],
+                         "week": ["2024-01-01"], "dup_of": [None]},
+                        schema_overrides={"dup_of": pl.Utf8})
+    try:
+        enrich_stage.enrich_batch(docs)
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        enrich_stage.enrich_batch(docs)
+        assert gc.get_freeze_count() == frozen  # not again: later batches' objects stay in reach
+    finally:
+        gc.unfreeze()

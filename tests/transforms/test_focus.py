@@ -27,6 +27,8 @@ def test_datelines_of_agencies_and_of_a_standfirst_then_place():
     assert _dateline_words("Kritik aus Politik. Wien/Moskau – Die Gespräche.") == "Wien/Moskau"
     assert _dateline_words("Der Lauf endet nicht. Salt Lake City (Utah) – Die Warriors.") == \
         "Salt Lake City"
+    # Two hyphens, and a line break after them (what the dash pre-check must let through).
+    assert _dateline_words("BEIRUT, Lebanon (AP) --\nA car bomb exploded.") == "BEIRUT"
 
 
 def test_no_dateline_in_a_sentence_or_after_the_opening():
