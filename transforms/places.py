@@ -12,8 +12,9 @@ in the US, in several states) is read with the article's own context, strongest 
   it so once: one sense per article);
 - ``context``: the article's evidence chose another reading than the default
   (transforms.place_model weighs the countries, US states and counties it names elsewhere, the
-  places it names nearby and how it writes the name); a country's own name moves on a
-  qualifier or a county of the state only;
+  places it names nearby); a capital written the way a local story writes its own town
+  ("Paris Police Department") is not the capital; a country's own name moves on a qualifier
+  or a county of the state only;
 - ``prior``: the default reading (the model found no evidence that outweighs it);
 - ``name``: the name has one reading only, or is a country's name that stays the country.
 
@@ -22,8 +23,9 @@ beside the gazetteer's own default.
 
 Towns below the gazetteer's city cut (10,000 to 100,000 people, and no English word) count only
 where the article supports them (supported_towns): a qualifier, the context above, the country
-named elsewhere in the article, or another place it names within 50 km of a town of that name:
-"Schaumburg" and "Northbrook" together are Illinois; either alone is nothing.
+named elsewhere in the article, or another place it names within 50 km of a town of that name
+("Schaumburg" and "Northbrook" together are Illinois), or, in English, being the only place the
+article names ("Oakdale Fire Department").
 """
 
 from __future__ import annotations
