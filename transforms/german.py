@@ -73,6 +73,12 @@ def _lower_case_word(form: str) -> bool:
     return simplemma.lemmatize(form, lang="de").islower()
 
 
+def _of_one_country(found: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(form, ISO code), sorted, of the forms derived from one country's names only (not
+    the two Congos' "kongolesisch")."""
+    return sorted((form, next(iter(codes))) for form, codes in found.items() if len(codes) == 1)
+
+
 def german_demonyms(irregular: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
     """(form, ISO code) of every declined German demonym form, and the genitive of each
     country name ("Österreichs"). ``irregular``: (code, adjective, noun) rows that no rule
@@ -107,9 +113,8 @@ def german_demonyms(irregular: list[tuple[str, str, str]]) -> list[tuple[str, st
             found.setdefault(name + "s", set()).add(code)
     for code, adjective, noun in irregular:
         add(code, adjective, noun)
-    return sorted((form, next(iter(codes))) for form, codes in found.items()
-                  if len(codes) == 1 and len(form) >= MIN_FORM_LETTERS
-                  and (form in adjective_forms or _known(form)))
+    return [(form, code) for form, code in _of_one_country(found)
+            if len(form) >= MIN_FORM_LETTERS and (form in adjective_forms or _known(form))]
 
 
 def german_city_adjectives(cities: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -123,4 +128,4 @@ def german_city_adjectives(cities: list[tuple[str, str]]) -> list[tuple[str, str
             if (" " not in form and form not in NOT_DEMONYMS and _known(form)
                     and not _lower_case_word(form)):
                 found.setdefault(form, set()).add(code)
-    return sorted((form, next(iter(codes))) for form, codes in found.items() if len(codes) == 1)
+    return _of_one_country(found)
