@@ -95,60 +95,54 @@ def test_date_lines_are_short_dated_lines():
     assert features["rel_time"].to_list() == [False, False, False, False, True]
 
 
+def title_of(above: list[str], paragraph: str, below: tuple[str, ...] = ()) -> str | None:
+    """The title extract_page gives a dump of ``above`` lines, an article of four paragraphs
+    (the first twice as long) and ``below`` lines."""
+    return extract_page("\n".join([*above, paragraph * 2, paragraph, paragraph, *below]))["title"]
+
+
 def test_the_title_is_the_headline_the_lead_repeats_not_a_byline_or_caption():
     paragraph = ("The city council approved the new harbour budget on Monday after a long debate, "
                  "and officials said the harbour money would go to the port and its workers. ")
-    page = "\n".join([
-        "Home", "News", "Sport",
-        "Harbour budget approved after long council debate",
-        "Image 1 of 5",
-        "Photo: Jane Roe/Example Images",
-        "By JANE ROE and JOHN DOE",
-        paragraph * 2, paragraph, paragraph,
-        "Related stories", "Mayor opens new bridge", "Schools close for winter",
-    ])
-    assert extract_page(page)["title"] == "Harbour budget approved after long council debate"
+    above = ["Home", "News", "Sport",
+             "Harbour budget approved after long council debate",
+             "Image 1 of 5",
+             "Photo: Jane Roe/Example Images",
+             "By JANE ROE and JOHN DOE"]
+    below = ("Related stories", "Mayor opens new bridge", "Schools close for winter")
+    assert title_of(above, paragraph, below) == "Harbour budget approved after long council debate"
 
 
 def test_an_author_box_above_the_headline_is_not_the_title_though_the_lead_quotes_the_name():
     paragraph = ("Jane Roe said on Monday that the harbour budget had been approved by the council "
                  "after a long debate about the port and its workers. ")
-    page = "\n".join([
-        "Home", "News",
-        "Jane Roe", "", "Jane Roe covers the city for example.org.", "",
-        "Harbour budget passes", "",
-        "By Jane Roe - Mar 4, 2024, 10:00 UTC",
-        paragraph * 2, paragraph, paragraph,
-    ])
-    assert extract_page(page)["title"] == "Harbour budget passes"
+    above = ["Home", "News",
+             "Jane Roe", "", "Jane Roe covers the city for example.org.", "",
+             "Harbour budget passes", "",
+             "By Jane Roe - Mar 4, 2024, 10:00 UTC"]
+    assert title_of(above, paragraph) == "Harbour budget passes"
 
 
 def test_a_standfirst_gives_way_to_the_headline_right_above_it():
     paragraph = ("Harbour workers will lose their jobs this week, the port authority's chairman "
                  "said in an email to employees on Monday, after the budget vote failed. ")
-    page = "\n".join([
-        "Home", "News",
-        "Harbour layoffs to begin this week",
-        "“We have to make some necessary job cuts,” the port authority's chairman said in an "
-        "email to employees on Monday",
-        "By Jane Roe",
-        paragraph * 2, paragraph, paragraph,
-    ])
-    assert extract_page(page)["title"] == "Harbour layoffs to begin this week"
+    above = ["Home", "News",
+             "Harbour layoffs to begin this week",
+             "“We have to make some necessary job cuts,” the port authority's chairman said in "
+             "an email to employees on Monday",
+             "By Jane Roe"]
+    assert title_of(above, paragraph) == "Harbour layoffs to begin this week"
 
 
 def test_with_no_headline_the_lead_repeats_the_heading_above_is_never_furniture():
     paragraph = ("The council met for six hours on Monday and agreed to spend more on the port, "
                  "which its members said had been neglected for a decade or more. ")
-    page = "\n".join([
-        "Home", "Sport",
-        "Quiet morning",
-        "Published November 20th, 2019 - 07:14 GMT",
-        "• News",
-        "Photograph: Jane Roe/Example Getty Images",
-        paragraph * 2, paragraph, paragraph,
-    ])
-    assert extract_page(page)["title"] == "Quiet morning"
+    above = ["Home", "Sport",
+             "Quiet morning",
+             "Published November 20th, 2019 - 07:14 GMT",
+             "• News",
+             "Photograph: Jane Roe/Example Getty Images"]
+    assert title_of(above, paragraph) == "Quiet morning"
 
 
 @needs(DATA / "aeb-html" / "html")
