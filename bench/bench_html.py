@@ -5,7 +5,8 @@ over pages) against the true article body, for trafilatura with its defaults and
 HTML path (trafilatura read twice and the reading chosen by agreement, text-dump fallback),
 body alone and title + body (trafilatura's own title beside its defaults), over
 all pages and over each half (tune / check by the page id, bench.data.half_of; options are
-chosen on the tune half); and pages/s (one process, best of 3) of extract_html_pages alone and
+chosen on the tune half); the pages where comention's title + body falls below trafilatura's
+defaults (per half; the tune half's listed); and pages/s (one process, best of 3) of extract_html_pages alone and
 of the whole HTML path of build_articles.
 
     python -m bench.bench_html
@@ -23,8 +24,9 @@ import polars as pl
 import trafilatura
 from rich.console import Console
 
-from bench.bench_extract import TIMING_RUNS, best_seconds, print_scores, score_methods
+from bench.bench_extract import TIMING_RUNS, best_seconds, in_half, prf, print_scores, score_methods
 from bench.data import DATA as SHARED_DATA
+from bench.data import HALVES
 from flows.sources import RAW_SCHEMA
 from transforms.articles import build_articles
 from transforms.extract_html import extract_html_pages
@@ -55,9 +57,8 @@ def comention_outputs(ids: list[str], pages: list[str]) -> list[dict]:
     return [found.get(i, {"title": "", "body": ""}) for i in ids]
 
 
-def score(ids: list[str], pages: list[str], truths: list[str]
-          ) -> dict[str, dict[str, tuple[float, float, float]]]:
-    """Mean P/R/F1 per half and method."""
+def outputs(ids: list[str], pages: list[str]) -> dict[str, list[str]]:
+    """Each method's text per page."""
     ours = comention_outputs(ids, pages)
     bodies = [trafilatura.extract(p) or "" for p in pages]
     titles = [(metadata.title if (metadata := trafilatura.extract_metadata(p)) else "") or ""
@@ -69,7 +70,24 @@ def score(ids: list[str], pages: list[str], truths: list[str]
         "comention (body)": [o["body"] for o in ours],
         "comention (title + body)": [f"{o['title'] or ''}\n{o['body'] or ''}" for o in ours],
     }
-    return score_methods(ids, methods, truths)
+    return methods
+
+
+# A page is worse than trafilatura's defaults when its title + body F1 is this much lower
+# (token F1 moves by about this much when a title differs by a word or two).
+WORSE_BY = 0.02
+
+
+def pages_below_trafilatura(ids: list[str], methods: dict[str, list[str]], truths: list[str]
+                            ) -> dict[str, list[tuple[str, float, float]]]:
+    """Per half: the pages (id, comention's F1, trafilatura's) where comention's title + body
+    is WORSE_BY below trafilatura's defaults."""
+    ours = [prf(text, truth)[2] for text, truth
+            in zip(methods["comention (title + body)"], truths, strict=True)]
+    theirs = [prf(text, truth)[2] for text, truth
+              in zip(methods["trafilatura defaults (title + body)"], truths, strict=True)]
+    return {half: [(ids[i], ours[i], theirs[i]) for i in in_half(ids, half)
+                   if ours[i] < theirs[i] - WORSE_BY] for half in HALVES}
 
 
 def main() -> int:
@@ -80,8 +98,15 @@ def main() -> int:
     console = Console()
     # Scored before the timing runs: a page's text must not depend on what the process read
     # before it.
+    methods = outputs(ids, pages)
     print_scores(console, f"HTML extraction on {len(pages)} pages (aeb-html)",
-                 score(ids, pages, truths), ids)
+                 score_methods(ids, methods, truths), ids)
+    below = pages_below_trafilatura(ids, methods, truths)
+    console.print(f"pages where comention's title + body F1 is more than {WORSE_BY} below "
+                  f"trafilatura's defaults: " + "; ".join(
+                      f"{half} {len(below[half])}/{len(in_half(ids, half))}" for half in HALVES))
+    for page_id, ours, theirs in below["tune"]:  # the half rules are chosen on
+        console.print(f"  {page_id}  comention {ours:.3f}  trafilatura {theirs:.3f}")
     extraction = best_seconds(lambda: extract_html_pages(pages))
     whole_path = best_seconds(lambda: comention_outputs(ids, pages))
     console.print(f"extract_html_pages: {len(pages) / extraction:,.0f} pages/s; comention HTML "
