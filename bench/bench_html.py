@@ -6,8 +6,8 @@ HTML path (trafilatura read twice and the reading chosen by agreement, text-dump
 body alone and title + body (trafilatura's own title beside its defaults), over
 all pages and over each half (tune / check by the page id, bench.data.half_of; options are
 chosen on the tune half); the pages where comention's title + body falls below trafilatura's
-defaults (per half; the tune half's listed); and pages/s (one process, best of 3) of extract_html_pages alone and
-of the whole HTML path of build_articles.
+defaults (per half; the tune half's listed); and pages/s (one process, best of 3) of
+extract_html_pages alone and of the whole HTML path of build_articles.
 
     python -m bench.bench_html
 """
