@@ -28,6 +28,7 @@ from transforms.gazetteer import (
     gazetteer,
     read_data_csv,
 )
+from transforms.german import proper_nouns
 from transforms.language import languages_of
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
 
@@ -604,8 +605,8 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     language = language_like & cue_previous & ~noun_next
 
     # A capitalised neighbour. In a language that capitalises every noun, only one the
-    # language's dictionary does not know is a name ("Alexandra Böckelmann", not "die Stadt
-    # Wien").
+    # language's dictionary does not know, or knows as a name, is a name ("Alexandra
+    # Böckelmann", "Paulo Miranda", not "die Stadt Wien").
     named_neighbour = person_like & (blocking_next | blocking_previous)
     noun_capitalising = _flags((language in NOUN_CAPITALISING for language in languages),
                                len(languages))[found.text % n_titles]
@@ -616,7 +617,9 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
 
     def unknown_to_the_language(i: int) -> bool:
         language = languages[span(i)[0] % n_titles]
-        return any(blocking(word) and not known(word, language)
+        # A name German knows is a proper noun of its dictionary ("Paulo Miranda").
+        return any(blocking(word) and (not known(word, language)
+                                       or (language == "de" and word in proper_nouns()))
                    for word in (next_words[i], previous_words[i]))
 
     named_neighbour &= ~noun_capitalising | _narrow(named_neighbour & noun_capitalising,

