@@ -32,7 +32,8 @@ FEATURES = (
     "state_named",  # a US option: the article names the state of a place of this name
     "county_named",  # a US option: the article names a county of that state
     "near",  # another place the article names lies within NEAR_KM of a place of this name
-    "near_a_place_of_a_name_of_several",  # as near, to a place of a name several places hold
+    # as near, to a place of a name several places hold or of a town that needs support
+    "near_a_place_of_a_name_of_several",
 )
 NEAR_KM = 300.0
 

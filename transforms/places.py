@@ -358,8 +358,8 @@ def resolve(
 
     located = _places_by_name()
     # The places each article names without ambiguity, by name, for nearness.
-    place_kinds = evidence & np.isin(kind, [KINDS.index(k)
-                                            for k in ("capital", "city", "region", "org")])
+    of_a_place = np.isin(kind, [KINDS.index(k) for k in ("capital", "city", "region", "org")])
+    place_kinds = evidence & of_a_place
     places_named: dict[int, set[str]] = {}
     # The countries of those places: a town, a region or an institution of the country, where
     # its name or a demonym ("U.S. officials in Paris") says little about which Paris.
@@ -371,7 +371,10 @@ def resolve(
             places_named.setdefault(d, set()).add(k)
     # ...and those it names that several places hold, for nearness to any of their places.
     ambiguous_places: dict[int, set[str]] = {}
-    for d, k in zip((text[ambiguous] % n_titles).tolist(), key[ambiguous].tolist(), strict=True):
+    # A town that needs support is no evidence of its country, but a place of its name near a
+    # place of this one is: two names that read each other ("Edmonton" and "Hertford").
+    uncertain = ambiguous if needs_support is None else ambiguous | (needs_support & of_a_place)
+    for d, k in zip((text[uncertain] % n_titles).tolist(), key[uncertain].tolist(), strict=True):
         if k in located:
             ambiguous_places.setdefault(d, set()).add(k)
 

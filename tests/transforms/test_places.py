@@ -274,3 +274,15 @@ def test_a_capital_written_as_a_local_town_is_another_place_of_its_name():
     assert {country for surface, country, _ in school} == {"US"}
     assert {country for surface, country, _ in age} == {"US"}
     assert {country for surface, country, _ in abroad if surface == "London"} == {"GB"}
+
+
+def test_a_town_that_needs_support_places_a_homonym_near_it():
+    # Hertford (a town below the city cut) is no evidence of England on its own, but it lies
+    # 20 km from London's Edmonton: the two names read each other, and Edmonton is not
+    # Alberta's; without it the prior (Alberta, a million people) stands.
+    near, alone = resolved(
+        "Pupils from an Edmonton school planted flowers by the Hertford Road allotments.",
+        "Pupils from an Edmonton school planted flowers by the allotments.",
+    )
+    assert ("Edmonton", "GB", "context") in near
+    assert alone == {("Edmonton", "CA", "prior")}
