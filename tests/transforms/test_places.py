@@ -299,3 +299,18 @@ def test_a_town_too_small_to_be_a_reading_counts_in_a_state_the_article_names():
     assert ("Edmonton", "US", "context") in kentucky
     assert ("Dublin", "IE", "prior") in texas
     assert ("Edmonton", "CA", "prior") in abroad
+
+
+def test_a_region_of_another_country_counts_only_with_support():
+    # ISO 3166-2's "Northland" and "Red Sea" are also malls and a sea: without their country
+    # (or a place near them) they are no mention; a region's name a big city bears is the city.
+    mall, region, sea, city = resolved(
+        "Shoppers filled the Northland mall in Columbus, Ohio, on Friday.",
+        "Farmers in Northland say New Zealand's drought is the worst in decades.",
+        "Ships crossing the Red Sea were rerouted, Canada's navy said.",
+        "Fans from Canada flew to Rio de Janeiro for the Games.",
+    )
+    assert {country for _, country, _ in mall} == {"US"}
+    assert ("Northland", "NZ", "name") in region
+    assert {country for _, country, _ in sea} == {"CA"}
+    assert ("Rio de Janeiro", "BR", "name") in city
