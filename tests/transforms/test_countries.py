@@ -100,10 +100,10 @@ CHECK_HALF_FLOORS = {
     # Lowered once, 0.96 → 0.95 (2026-12-02): a town that is the only place an English
     # article names counts (chosen on the tune halves: 4 LGL tune articles right, none wrong)
     # costs one Reuters check article and gains LGL check 0.845 → 0.865.
-    "batch2-reuters": (0.95, 0.84),
-    "batch2-german": (0.89, 0.78),
+    "batch2-reuters": (0.96, 0.87),
+    "batch2-german": (0.89, 0.80),
     "LGL": (0.86, 0.77),
-    "TR-News": (0.90, 0.86),
+    "TR-News": (0.92, 0.87),
 }
 # Focus F1 on the check halves of the sets labelled with focus (transforms.focus). Reuters
 # lowered once, 0.94 → 0.93 (2026-12-02): on the mentions of the place changes above,
