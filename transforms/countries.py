@@ -391,8 +391,11 @@ class _Neighbours:
         return ends
 
     def character_after(self, which: np.ndarray, char: str) -> np.ndarray:
-        """Whether ``char`` right follows each candidate ``which`` indexes."""
-        return self.codes[self.end[which]] == ord(char)
+        """Whether ``char`` follows each candidate ``which`` indexes, right after it or past
+        one space ("US$5", "US $5")."""
+        end = self.end[which]
+        return (self.codes[end] == ord(char)) | ((self.codes[end] == ord(" "))
+                                                 & (self.codes[end + 1] == ord(char)))
 
     def previous_character_is(self, which: np.ndarray, char: str) -> np.ndarray:
         """Whether the character before each candidate ``which`` indexes, past spaces and

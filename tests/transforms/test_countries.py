@@ -149,6 +149,7 @@ def test_currency_wording_is_not_a_mention_of_the_country():
     assert codes("The Swiss franc rose against the U.S. dollar and Australian dollars.") == set()
     assert codes("Swiss banks held U.S. DOLLARS; the Soviet rouble fell.") == {"CH"}
     assert codes("A US$5 million loan and HK$3 billion in bonds.") == set()
+    assert codes("The bonds raised US $5 million, C $3 million and HK $2 billion.") == set()
     assert codes("German Mark Weber spoke of a South Korean won gold.") == {"DE", "KR"}
 
 
