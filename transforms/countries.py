@@ -31,6 +31,7 @@ from transforms.gazetteer import (
 from transforms.german import proper_nouns
 from transforms.language import languages_of
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
+from transforms.person_names import is_name_part
 
 # Capitalised words that make a place name before them, or a run of capitalised words ending in
 # them, part of the name of an organisation or event ("Air France Group", "Chinese Communist
@@ -627,6 +628,19 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
 
     named_neighbour &= ~noun_capitalising | _narrow(named_neighbour & noun_capitalising,
                                                     unknown_to_the_language)
+    # A US state beside a capitalised word in English is a person's name only where that word
+    # can be one ("Virginia Woolf", "Georgia May"); else an institution of the state follows
+    # ("the Ohio Supreme Court", "the Kentucky Transportation Cabinet").
+    us_state = (_kind_is(found.kind, "region") & (found.code == "US") & _flags(
+        (language == "en" for language in languages), len(languages))[found.text % n_titles])
+
+    def beside_a_name(i: int) -> bool:
+        return any(blocking(word) and is_name_part(word)
+                   for word in (next_words[i], previous_words[i]))
+
+    state_named_neighbour = named_neighbour & us_state
+    named_neighbour &= ~us_state | _narrow(state_named_neighbour, beside_a_name)
+    into_org |= state_named_neighbour & ~named_neighbour & blocking_next
     # A title or an initial: "President Bush", "Capt. Nelson"; "George W Bush" (an initial
     # next, which is all _INITIAL_AFTER reads), "Roy A. Nelson" (no word before but an
     # initial with its stop).

@@ -314,3 +314,14 @@ def test_a_region_of_another_country_counts_only_with_support():
     assert ("Northland", "NZ", "name") in region
     assert {country for _, country, _ in sea} == {"CA"}
     assert ("Rio de Janeiro", "BR", "name") in city
+
+
+def test_a_us_state_beside_a_word_that_is_no_name_is_its_institution():
+    court, cabinet, actress, writer = resolved(
+        "The Ohio Supreme Court ruled on Monday.",
+        "Officials at the Kentucky Transportation Cabinet closed the road.",
+        "The actress Dakota Johnson spoke.",
+        "Virginia Woolf wrote it.",
+    )
+    assert court == {("Ohio", "US", "name")} and cabinet == {("Kentucky", "US", "name")}
+    assert actress == set() and writer == set()
