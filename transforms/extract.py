@@ -137,6 +137,10 @@ _CAPTION = (
 # A comment's byline or its buttons: "12. jane says:", "Reply", "Report abuse" (lower-cased
 # line; matched one by one).
 _COMMENT_BYLINE = (_SAYS, r"^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$")
+# A link's arrow or a breadcrumb trail: "Home › World ›", "» Coluna de …", "Mensagens » Vida »",
+# "You are here: HomeNews…" (lower-cased line): navigation, never a headline (tune half: 4
+# pages print breadcrumbs just above the article; titles right 58 -> 60 of 63).
+_NAV_ARROW = r"(?:^|\s)[›»>](?:\s|$)|^you are here\b"
 _TEASER_CUT = r"(?:…|\.\.\.|\[(?:…|\.\.\.)\]|\(…\))$"
 _HEADING_MAX_WORDS = 30
 # Prose words an article has before a section-end marker can close it (menus above an
@@ -160,6 +164,21 @@ _LEAD_WORDS = 200
 _HEADLINE_MIN_SCORE = 0.5
 _STANDFIRST_MIN_WORDS = 12
 _STANDFIRST_WEIGHT = 0.5
+# A line of _LABEL_MAX_WORDS words or fewer is a section label or a place name ("Hong Kong",
+# "Michigan State"), whose words the lead repeats in full: it counts _LABEL_WEIGHT of its
+# score. No headline on the tune half has so few words, 200 of the 366 other candidates do.
+# Tune half: 58 -> 60 of 63 pages (0.5 to 0.1 the same; 4 words the same, 2 loses one).
+_LABEL_MAX_WORDS = 3
+_LABEL_WEIGHT = 0.25
+# The article's header block: its headline stands above its byline or date, a standfirst or
+# a kicker at most between. A line that is not a sentence, with a byline or a date line within
+# _BYLINE_BELOW_LINES lines below it, scores _ABOVE_BYLINE_WEIGHT times as much (and is
+# preferred when no line shares enough with the lead); another story's teaser or a caption
+# between the byline and the body does not. Tune half: 45 of 66 headlines have one so close
+# below, 58 of 366 other candidates; 58 -> 60 of 63 pages (2 to 10 times the same, 1.5 loses
+# two; 2 or 4 lines lose one).
+_BYLINE_BELOW_LINES = 3
+_ABOVE_BYLINE_WEIGHT = 3.0
 # A standfirst repeats more of the lead than its headline, right above it, does: a line of
 # _STANDFIRST_MIN_WORDS or more chosen right below a shorter headline-shaped line (of
 # _HEADLINE_ABOVE_STANDFIRST_MIN_WORDS or more words, not a sentence: a kicker or section label
@@ -261,6 +280,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             date_line=_contains_where(may_be_date_line, "(?i)" + BYLINE_DATE_PATTERN),
             ticker=pl.any_horizontal(_contains_where(may_be_ticker, p) for p in _TICKER),
             teaser_cut=text.str.contains(_TEASER_CUT),
+            nav_arrow=lower.str.contains(_NAV_ARROW),
             caption=lower.str.contains(_CAPTION),
             symbols_only=~text.str.contains(r"[\p{L}\p{N}]"),
             numbered=text.str.contains(r"^\d{1,3}[.)]\s+\S"),
@@ -464,47 +484,77 @@ def _content_words(text: str) -> set[str]:
     return words | {a + b for a, b in zip(unspaced, unspaced[1:], strict=False)}
 
 
-def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
-    """The headline: of the title-shaped lines above the body (not a byline, date, caption,
-    counter, menu entry or call to action), the one whose words the article's lead repeats
-    most (a headline's words come back in its first paragraphs, another story's teaser's and a
-    section name's do not), the nearest on ties, and the headline right above it when that is
-    its standfirst; else the heading right above the body."""
-    lead_words, lead = 0, []
+def _lead_words(lines: dict[str, list], start: int, end: int) -> tuple[set[str], set[str]]:
+    """The content words of the body's first _LEAD_WORDS words of prose, with and without its
+    first line (the body's first line may be its headline, scored against the rest)."""
+    lead, n_words = [], 0
     for i in range(start, end + 1):
         if lines["prose"][i]:
             lead.append(lines["text"][i])
-            lead_words += lines["n_words"][i]
-            if lead_words >= _LEAD_WORDS:
+            n_words += lines["n_words"][i]
+            if n_words >= _LEAD_WORDS:
                 break
-    in_lead = _content_words(" ".join(lead))
+    whole = _content_words(" ".join(lead))
+    if not (lead and lines["prose"][start]):
+        return whole, whole
+    return whole, _content_words(" ".join(lead[1:]))
+
+
+def _headline_scores(lines: dict[str, list], start: int, end: int
+                     ) -> list[tuple[int, float, int]]:
+    """(line, score, content words shared with the lead) of each title-shaped line above the
+    body and of the body's first line when it is no sentence of the lead (a question, a
+    headline the line scorer read as prose)."""
+    in_lead, in_rest_of_lead = _lead_words(lines, start, end)
     above = range(max(0, start - _HEADLINE_LOOKBACK), min(start + 1, len(lines["text"])))
     # An author box above the headline names the author the byline names ("By Jane Doe - …"),
     # alone or in a line about them: a name the lead may well repeat, never the headline.
     authors = [" ".join(lines["text"][i].split()[1:3])
                for i in range(above.start, min(end + 1, len(lines["text"]))) if lines["byline"][i]]
-    best, best_score = None, _HEADLINE_MIN_SCORE
-    sharing = set()  # the candidates that share a word with the lead
+    scores = []
     for i in above:
-        if not lines["title_shape"][i] or i == start and lines["prose"][i]:
-            continue
         text = lines["text"][i]
+        if not lines["title_shape"][i] or i == start and lines["prose"][i] and text.endswith("."):
+            continue
         if any(text.lstrip(" •·*-").startswith(author) for author in authors):
             continue
         if _prints_date(lines, i):
             continue
         words = _content_words(text)
-        shared = len(words & in_lead)
+        shared = len(words & (in_rest_of_lead if i == start else in_lead))
         score = shared * shared / len(words) if words else 0.0
         if text.endswith(".") and lines["n_words"][i] >= _STANDFIRST_MIN_WORDS:
             score *= _STANDFIRST_WEIGHT  # a sentence: a standfirst, caption or quote
+        if lines["n_words"][i] <= _LABEL_MAX_WORDS:
+            score *= _LABEL_WEIGHT
+        if not lines["prose"][i] and _has_byline_below(lines, i, start):
+            score *= _ABOVE_BYLINE_WEIGHT
+        scores.append((i, score, shared))
+    return scores
+
+
+def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
+    """The headline: of the title-shaped lines above the body (not a byline, date, caption,
+    counter, menu entry, breadcrumb or call to action), the one whose words the article's lead
+    repeats most (a headline's words come back in its first paragraphs, another story's
+    teaser's and a section name's do not), above the byline, the nearest on ties, and the
+    headline right above it when that is its standfirst; else the heading above the body."""
+    scores = _headline_scores(lines, start, end)
+    best, best_score = None, _HEADLINE_MIN_SCORE
+    for i, score, _ in scores:
         if score >= best_score:
             best, best_score = i, score
-        if shared:
-            sharing.add(i)
     if best is None:
         return _pick_heading(lines, start)
+    sharing = {i for i, _, shared in scores if shared}
     return best - 1 if _is_standfirst_of(lines, best, sharing) else best
+
+
+def _has_byline_below(lines: dict[str, list], i: int, start: int) -> bool:
+    """A byline or a date line within _BYLINE_BELOW_LINES lines below the line, and not below
+    the body's first line: the line heads the article's header block."""
+    return any(lines["byline"][k] or lines["date_line"][k] or _prints_date(lines, k)
+               for k in range(i + 1, min(i + 1 + _BYLINE_BELOW_LINES, start + 1)))
 
 
 def _is_standfirst_of(lines: dict[str, list], chosen: int, sharing: set[int]) -> bool:
@@ -517,12 +567,16 @@ def _is_standfirst_of(lines: dict[str, list], chosen: int, sharing: set[int]) ->
 
 
 def _pick_heading(lines: dict[str, list], start: int) -> int | None:
-    """The heading right above the body; prefer one of four or more words, the nearest first."""
-    above = range(max(0, start - _TITLE_LOOKBACK), start)
+    """The heading above the body: one of four or more words before a shorter one, then one
+    above a byline, then the nearest. (A headline printed twice, in the page's title bar and
+    above the article, is a heading too: tune half 59 -> 60 of 63 pages; looking 30 lines up
+    rather than 10: 59 -> 60.)"""
+    above = range(max(0, start - _HEADLINE_LOOKBACK), start)
     headings = [i for i in above if _is_heading(lines, i)]
-    strong = [i for i in headings if lines["n_words"][i] >= 4]
-    chosen = strong or headings
-    return chosen[-1] if chosen else None
+    if not headings:
+        return None
+    return max(headings, key=lambda i: (lines["n_words"][i] >= 4,
+                                        _has_byline_below(lines, i, start), i))
 
 
 def _after_byline(lines: dict[str, list], start: int, end: int) -> int:
@@ -580,7 +634,8 @@ def _through_announced_list(lines: dict[str, list], end: int) -> int:
 # captions and photo credits, comment buttons, the site's template, bylines, menu bullets,
 # symbols, teasers cut short, section ends.
 _FURNITURE = ("rel_time", "call_to_action", "ticker", "legal", "caption", "comment_byline",
-              "template", "byline", "bullet", "symbols_only", "teaser_cut", "section_end")
+              "template", "byline", "bullet", "symbols_only", "teaser_cut", "section_end",
+              "nav_arrow")
 
 
 def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
@@ -593,10 +648,9 @@ def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
         "after_end", "section_end", "date_line", "byline", "numbered",
         # A headline's shape, wherever it stands: a few words, not page furniture.
         title_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "date_line"),
-        # Shaped like a title, for the heading right above the body when no headline is found:
-        # not a sentence, nor a line printed twice (whether it prints a date is asked per line:
-        # _is_heading).
-        heading_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "repeated")
+        # Shaped like a title, for the heading above the body when no headline is found: not a
+        # sentence (whether it prints a date is asked per line: _is_heading).
+        heading_shape=few_words & ~pl.any_horizontal(*_FURNITURE)
         & ~pl.any_horizontal(text.str.ends_with(mark) for mark in (".", ",", ":", ";")),
         # Chrome inside the article (ads, share bars, captions, boxes of links to other stories)
         # is left out; headings stay, and so do short lines the article itself repeats (recipe
