@@ -20,7 +20,9 @@ one, and the byline-date pattern only reads the few lines that can be a date lin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
+from functools import cache, partial
 
 import numpy as np
 import polars as pl
@@ -253,6 +255,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     next_text = text.shift(-1).over("page")
     has_digit = pl.col("has_digit")
     may_be_ticker = has_digit | text.str.contains("Vol.", literal=True)
+    # (The navigation pattern's Unicode spaces are slow: it reads only the candidate lines.)
+    may_be_nav = text.str.contains("[›»>]") | lower.str.starts_with("you are here")
     may_be_date_line = (
         (pl.col("n_tokens") <= _DATE_LINE_MAX_TOKENS) & pl.col("two_digits")
         # (Embedded posts end in "— Name (@handle) date": not a section end.)
@@ -285,7 +289,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             date_line=_contains_where(may_be_date_line, "(?i)" + BYLINE_DATE_PATTERN),
             ticker=pl.any_horizontal(_contains_where(may_be_ticker, p) for p in _TICKER),
             teaser_cut=text.str.contains(_TEASER_CUT),
-            nav_arrow=lower.str.contains(_NAV_ARROW),
+            nav_arrow=may_be_nav & pl.when(may_be_nav).then(lower).otherwise(pl.lit(""))
+            .str.contains(_NAV_ARROW),
             caption=lower.str.contains(_CAPTION),
             symbols_only=~text.str.contains(r"[\p{L}\p{N}]"),
             numbered=text.str.contains(r"^\d{1,3}[.)]\s+\S"),
@@ -476,11 +481,6 @@ def _prints_date(lines: dict[str, list], i: int) -> bool:
     return lines["two_digits"][i] and find_date_hint(lines["text"][i]) is not None
 
 
-def _is_heading(lines: dict[str, list], i: int) -> bool:
-    """A title candidate: shaped like one, and printing no date."""
-    return lines["heading_shape"][i] and not _prints_date(lines, i)
-
-
 def _content_words(text: str) -> set[str]:
     """What a headline shares with its article: words of three letters or more that are not
     function words, cut to their first _WORD_PREFIX letters (a headline's "freed", "hostages"
@@ -494,7 +494,7 @@ def _content_words(text: str) -> set[str]:
 
 def _lead_words(lines: dict[str, list], start: int, end: int) -> tuple[set[str], set[str]]:
     """The content words of the body's first _LEAD_WORDS words of prose, with and without its
-    first line (the body's first line may be its headline, scored against the rest)."""
+    first line when that may be the headline (scored against the rest)."""
     lead, n_words = [], 0
     for i in range(start, end + 1):
         if lines["prose"][i]:
@@ -503,16 +503,23 @@ def _lead_words(lines: dict[str, list], start: int, end: int) -> tuple[set[str],
             if n_words >= _LEAD_WORDS:
                 break
     whole = _content_words(" ".join(lead))
-    if not (lead and lines["prose"][start]):
+    if not (lead and lines["prose"][start] and _may_head_body(lines, start)):
         return whole, whole
     return whole, _content_words(" ".join(lead[1:]))
 
 
-def _headline_scores(lines: dict[str, list], start: int, end: int
+def _may_head_body(lines: dict[str, list], start: int) -> bool:
+    """The body's first line may be its headline: title-shaped, and no sentence of the lead
+    (a question, a headline the line scorer read as prose) when it is prose."""
+    return lines["title_shape"][start] and not (lines["prose"][start]
+                                                and lines["text"][start].endswith("."))
+
+
+def _headline_scores(lines: dict[str, list], start: int, end: int, dated: Callable[[int], bool]
                      ) -> list[tuple[int, float, int]]:
     """(line, score, content words shared with the lead) of each title-shaped line above the
     body and of the body's first line when it is no sentence of the lead (a question, a
-    headline the line scorer read as prose)."""
+    headline the line scorer read as prose). ``dated``: whether a line prints a date."""
     in_lead, in_rest_of_lead = _lead_words(lines, start, end)
     above = range(max(0, start - _HEADLINE_LOOKBACK), min(start + 1, len(lines["text"])))
     # An author box above the headline names the author the byline names ("By Jane Doe - …"),
@@ -522,11 +529,11 @@ def _headline_scores(lines: dict[str, list], start: int, end: int
     scores = []
     for i in above:
         text = lines["text"][i]
-        if not lines["title_shape"][i] or i == start and lines["prose"][i] and text.endswith("."):
+        if not lines["title_shape"][i] or i == start and not _may_head_body(lines, i):
             continue
         if any(text.lstrip(" •·*-").startswith(author) for author in authors):
             continue
-        if _prints_date(lines, i):
+        if dated(i):
             continue
         words = _content_words(text)
         shared = len(words & (in_rest_of_lead if i == start else in_lead))
@@ -535,7 +542,7 @@ def _headline_scores(lines: dict[str, list], start: int, end: int
             score *= _STANDFIRST_WEIGHT  # a sentence: a standfirst, caption or quote
         if lines["n_words"][i] <= _LABEL_MAX_WORDS:
             score *= _LABEL_WEIGHT
-        if not lines["prose"][i] and _has_byline_below(lines, i, start):
+        if score and not lines["prose"][i] and _has_byline_below(lines, i, start, dated):
             score *= _ABOVE_BYLINE_WEIGHT
         scores.append((i, score, shared))
     return scores
@@ -547,21 +554,24 @@ def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
     repeats most (a headline's words come back in its first paragraphs, another story's
     teaser's and a section name's do not), above the byline, the nearest on ties, and the
     headline right above it when that is its standfirst; else the heading above the body."""
-    scores = _headline_scores(lines, start, end)
+    # Each line is asked at most once whether it prints a date (the slowest question).
+    dated = cache(partial(_prints_date, lines))
+    scores = _headline_scores(lines, start, end, dated)
     best, best_score = None, _HEADLINE_MIN_SCORE
     for i, score, _ in scores:
         if score >= best_score:
             best, best_score = i, score
     if best is None:
-        return _pick_heading(lines, start)
+        return _pick_heading(lines, start, dated)
     sharing = {i for i, _, shared in scores if shared}
     return best - 1 if _is_standfirst_of(lines, best, sharing) else best
 
 
-def _has_byline_below(lines: dict[str, list], i: int, start: int) -> bool:
-    """A byline or a date line within _BYLINE_BELOW_LINES lines below the line, and not below
+def _has_byline_below(lines: dict[str, list], i: int, start: int,
+                      dated: Callable[[int], bool]) -> bool:
+    """A byline or a dated line within _BYLINE_BELOW_LINES lines below the line, and not below
     the body's first line: the line heads the article's header block."""
-    return any(lines["byline"][k] or lines["date_line"][k] or _prints_date(lines, k)
+    return any(lines["byline"][k] or lines["date_line"][k] or dated(k)
                for k in range(i + 1, min(i + 1 + _BYLINE_BELOW_LINES, start + 1)))
 
 
@@ -574,17 +584,17 @@ def _is_standfirst_of(lines: dict[str, list], chosen: int, sharing: set[int]) ->
             < lines["n_words"][chosen] and not lines["text"][above].endswith("."))
 
 
-def _pick_heading(lines: dict[str, list], start: int) -> int | None:
+def _pick_heading(lines: dict[str, list], start: int, dated: Callable[[int], bool]) -> int | None:
     """The heading above the body: one of four or more words before a shorter one, then one
     above a byline, then the nearest. (A headline printed twice, in the page's title bar and
     above the article, is a heading too: tune half 59 -> 60 of 63 pages; looking 30 lines up
     rather than 10: 59 -> 60.)"""
     above = range(max(0, start - _HEADLINE_LOOKBACK), start)
-    headings = [i for i in above if _is_heading(lines, i)]
+    headings = [i for i in above if lines["heading_shape"][i] and not dated(i)]
     if not headings:
         return None
     return max(headings, key=lambda i: (lines["n_words"][i] >= 4,
-                                        _has_byline_below(lines, i, start), i))
+                                        _has_byline_below(lines, i, start, dated), i))
 
 
 def _after_byline(lines: dict[str, list], start: int, end: int) -> int:
@@ -657,7 +667,7 @@ def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
         # A headline's shape, wherever it stands: a few words, not page furniture.
         title_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "date_line"),
         # Shaped like a title, for the heading above the body when no headline is found: not a
-        # sentence (whether it prints a date is asked per line: _is_heading).
+        # sentence (whether it prints a date is asked per line: _pick_title).
         heading_shape=few_words & ~pl.any_horizontal(*_FURNITURE)
         & ~pl.any_horizontal(text.str.ends_with(mark) for mark in (".", ",", ":", ";")),
         # Chrome inside the article (ads, share bars, captions, boxes of links to other stories)
