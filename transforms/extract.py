@@ -166,15 +166,15 @@ _LEAD_WORDS = 200
 _HEADLINE_MIN_SCORE = 0.5
 _STANDFIRST_MIN_WORDS = 12
 _STANDFIRST_WEIGHT = 0.5
-# A line of _LABEL_MAX_WORDS words or fewer is a section label or a place name ("Hong Kong",
-# "Michigan State"), whose words the lead repeats in full: it counts _LABEL_WEIGHT of its
-# score. No headline on the tune half has so few words, 200 of the 366 other candidates do.
-# Tune half: 58 -> 60 of 63 pages (0.5 to 0.1 the same; 4 words the same, 2 loses one).
 # Words are compared by their first _WORD_PREFIX letters, a stemmer for any language written
 # with spaces (truncation does about as well as stemmers: McNamee et al., SIGIR 2009). Tune
 # half: titles right the same (60 of 63; 4 to 8 letters the same), the headline ahead of every
 # other line by half again on 53 pages rather than 51.
 _WORD_PREFIX = 5
+# A line of _LABEL_MAX_WORDS words or fewer is a section label or a place name ("Hong Kong",
+# "Michigan State"), whose words the lead repeats in full: it counts _LABEL_WEIGHT of its
+# score. No headline on the tune half has so few words, 200 of the 366 other candidates do.
+# Tune half: 58 -> 60 of 63 pages (0.5 to 0.1 the same; 4 words the same, 2 loses one).
 _LABEL_MAX_WORDS = 3
 _LABEL_WEIGHT = 0.25
 # The article's header block: its headline stands above its byline or date, a standfirst or
@@ -510,7 +510,8 @@ def _lead_words(lines: dict[str, list], start: int, end: int) -> tuple[set[str],
 
 def _may_head_body(lines: dict[str, list], start: int) -> bool:
     """The body's first line may be its headline: title-shaped, and no sentence of the lead
-    (a question, a headline the line scorer read as prose) when it is prose."""
+    (a question, a headline the line scorer read as prose) when it is prose (tune half: titles
+    right 59 -> 60 of 63; any prose line the same, the safer rule kept)."""
     return lines["title_shape"][start] and not (lines["prose"][start]
                                                 and lines["text"][start].endswith("."))
 
