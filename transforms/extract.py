@@ -20,7 +20,9 @@ one, and the byline-date pattern only reads the few lines that can be a date lin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
+from functools import cache, partial
 
 import numpy as np
 import polars as pl
@@ -137,6 +139,10 @@ _CAPTION = (
 # A comment's byline or its buttons: "12. jane says:", "Reply", "Report abuse" (lower-cased
 # line; matched one by one).
 _COMMENT_BYLINE = (_SAYS, r"^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$")
+# A link's arrow or a breadcrumb trail: "Home › World ›", "» Coluna de …", "Mensagens » Vida »",
+# "You are here: HomeNews…" (lower-cased line): navigation, never a headline (tune half: 4
+# pages print breadcrumbs just above the article; titles right 58 -> 60 of 63).
+_NAV_ARROW = r"(?:^|\s)[›»>](?:\s|$)|^you are here\b"
 _TEASER_CUT = r"(?:…|\.\.\.|\[(?:…|\.\.\.)\]|\(…\))$"
 _HEADING_MAX_WORDS = 30
 # Prose words an article has before a section-end marker can close it (menus above an
@@ -160,6 +166,26 @@ _LEAD_WORDS = 200
 _HEADLINE_MIN_SCORE = 0.5
 _STANDFIRST_MIN_WORDS = 12
 _STANDFIRST_WEIGHT = 0.5
+# Words are compared by their first _WORD_PREFIX letters, a stemmer for any language written
+# with spaces (truncation does about as well as stemmers: McNamee et al., SIGIR 2009). Tune
+# half: titles right the same (60 of 63; 4 to 8 letters the same), the headline ahead of every
+# other line by half again on 53 pages rather than 51.
+_WORD_PREFIX = 5
+# A line of _LABEL_MAX_WORDS words or fewer is a section label or a place name ("Hong Kong",
+# "Michigan State"), whose words the lead repeats in full: it counts _LABEL_WEIGHT of its
+# score. No headline on the tune half has so few words, 200 of the 366 other candidates do.
+# Tune half: 58 -> 60 of 63 pages (0.5 to 0.1 the same; 4 words the same, 2 loses one).
+_LABEL_MAX_WORDS = 3
+_LABEL_WEIGHT = 0.25
+# The article's header block: its headline stands above its byline or date, a standfirst or
+# a kicker at most between. A line that is not a sentence, with a byline or a date line within
+# _BYLINE_BELOW_LINES lines below it, scores _ABOVE_BYLINE_WEIGHT times as much (and is
+# preferred when no line shares enough with the lead); another story's teaser or a caption
+# between the byline and the body does not. Tune half: 45 of 66 headlines have one so close
+# below, 58 of 366 other candidates: a likelihood ratio of 4.3, hence 4; titles right 58 -> 60
+# of 63 pages (2 to 10 times the same, 1.5 loses two; 2 or 4 lines lose one).
+_BYLINE_BELOW_LINES = 3
+_ABOVE_BYLINE_WEIGHT = 4.0
 # A standfirst repeats more of the lead than its headline, right above it, does: a line of
 # _STANDFIRST_MIN_WORDS or more chosen right below a shorter headline-shaped line (of
 # _HEADLINE_ABOVE_STANDFIRST_MIN_WORDS or more words, not a sentence: a kicker or section label
@@ -229,6 +255,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     next_text = text.shift(-1).over("page")
     has_digit = pl.col("has_digit")
     may_be_ticker = has_digit | text.str.contains("Vol.", literal=True)
+    # (The navigation pattern's Unicode spaces are slow: it reads only the candidate lines.)
+    may_be_nav = text.str.contains("[›»>]") | lower.str.starts_with("you are here")
     may_be_date_line = (
         (pl.col("n_tokens") <= _DATE_LINE_MAX_TOKENS) & pl.col("two_digits")
         # (Embedded posts end in "— Name (@handle) date": not a section end.)
@@ -261,6 +289,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             date_line=_contains_where(may_be_date_line, "(?i)" + BYLINE_DATE_PATTERN),
             ticker=pl.any_horizontal(_contains_where(may_be_ticker, p) for p in _TICKER),
             teaser_cut=text.str.contains(_TEASER_CUT),
+            nav_arrow=may_be_nav & pl.when(may_be_nav).then(lower).otherwise(pl.lit(""))
+            .str.contains(_NAV_ARROW),
             caption=lower.str.contains(_CAPTION),
             symbols_only=~text.str.contains(r"[\p{L}\p{N}]"),
             numbered=text.str.contains(r"^\d{1,3}[.)]\s+\S"),
@@ -451,60 +481,99 @@ def _prints_date(lines: dict[str, list], i: int) -> bool:
     return lines["two_digits"][i] and find_date_hint(lines["text"][i]) is not None
 
 
-def _is_heading(lines: dict[str, list], i: int) -> bool:
-    """A title candidate: shaped like one, and printing no date."""
-    return lines["heading_shape"][i] and not _prints_date(lines, i)
-
-
 def _content_words(text: str) -> set[str]:
     """What a headline shares with its article: words of three letters or more that are not
-    function words, and character pairs of scripts written without spaces."""
-    words = {w for w in _LETTERS.findall(text.lower()) if len(w) >= 3 and w not in _STOP_SET}
+    function words, cut to their first _WORD_PREFIX letters (a headline's "freed", "hostages"
+    or "Haushalt" is the lead's "free", "hostage" or "Haushalts"), and character pairs of
+    scripts written without spaces."""
+    words = {w[:_WORD_PREFIX] for w in _LETTERS.findall(text.lower())
+             if len(w) >= 3 and w not in _STOP_SET}
     unspaced = _UNSPACED.findall(text)
     return words | {a + b for a, b in zip(unspaced, unspaced[1:], strict=False)}
 
 
-def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
-    """The headline: of the title-shaped lines above the body (not a byline, date, caption,
-    counter, menu entry or call to action), the one whose words the article's lead repeats
-    most (a headline's words come back in its first paragraphs, another story's teaser's and a
-    section name's do not), the nearest on ties, and the headline right above it when that is
-    its standfirst; else the heading right above the body."""
-    lead_words, lead = 0, []
+def _lead_words(lines: dict[str, list], start: int, end: int) -> tuple[set[str], set[str]]:
+    """The content words of the body's first _LEAD_WORDS words of prose, with and without its
+    first line when that may be the headline (scored against the rest)."""
+    lead, n_words = [], 0
     for i in range(start, end + 1):
         if lines["prose"][i]:
             lead.append(lines["text"][i])
-            lead_words += lines["n_words"][i]
-            if lead_words >= _LEAD_WORDS:
+            n_words += lines["n_words"][i]
+            if n_words >= _LEAD_WORDS:
                 break
-    in_lead = _content_words(" ".join(lead))
+    whole = _content_words(" ".join(lead))
+    if not (lead and lines["prose"][start] and _may_head_body(lines, start)):
+        return whole, whole
+    return whole, _content_words(" ".join(lead[1:]))
+
+
+def _may_head_body(lines: dict[str, list], start: int) -> bool:
+    """The body's first line may be its headline: title-shaped, and no sentence of the lead
+    (a question, a headline the line scorer read as prose) when it is prose (tune half: titles
+    right 59 -> 60 of 63; any prose line the same, the safer rule kept)."""
+    return lines["title_shape"][start] and not (lines["prose"][start]
+                                                and lines["text"][start].endswith("."))
+
+
+def _headline_scores(lines: dict[str, list], start: int, end: int, dated: Callable[[int], bool]
+                     ) -> list[tuple[int, float, int]]:
+    """(line, score, content words shared with the lead) of each title-shaped line above the
+    body and of the body's first line when it is no sentence of the lead (a question, a
+    headline the line scorer read as prose). ``dated``: whether a line prints a date."""
+    in_lead, in_rest_of_lead = _lead_words(lines, start, end)
     above = range(max(0, start - _HEADLINE_LOOKBACK), min(start + 1, len(lines["text"])))
     # An author box above the headline names the author the byline names ("By Jane Doe - …"),
     # alone or in a line about them: a name the lead may well repeat, never the headline.
     authors = [" ".join(lines["text"][i].split()[1:3])
                for i in range(above.start, min(end + 1, len(lines["text"]))) if lines["byline"][i]]
-    best, best_score = None, _HEADLINE_MIN_SCORE
-    sharing = set()  # the candidates that share a word with the lead
+    scores = []
     for i in above:
-        if not lines["title_shape"][i] or i == start and lines["prose"][i]:
-            continue
         text = lines["text"][i]
+        if not lines["title_shape"][i] or i == start and not _may_head_body(lines, i):
+            continue
         if any(text.lstrip(" •·*-").startswith(author) for author in authors):
             continue
-        if _prints_date(lines, i):
+        if dated(i):
             continue
         words = _content_words(text)
-        shared = len(words & in_lead)
+        shared = len(words & (in_rest_of_lead if i == start else in_lead))
         score = shared * shared / len(words) if words else 0.0
         if text.endswith(".") and lines["n_words"][i] >= _STANDFIRST_MIN_WORDS:
             score *= _STANDFIRST_WEIGHT  # a sentence: a standfirst, caption or quote
+        if lines["n_words"][i] <= _LABEL_MAX_WORDS:
+            score *= _LABEL_WEIGHT
+        if score and not lines["prose"][i] and _has_byline_below(lines, i, start, dated):
+            score *= _ABOVE_BYLINE_WEIGHT
+        scores.append((i, score, shared))
+    return scores
+
+
+def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
+    """The headline: of the title-shaped lines above the body (not a byline, date, caption,
+    counter, menu entry, breadcrumb or call to action), the one whose words the article's lead
+    repeats most (a headline's words come back in its first paragraphs, another story's
+    teaser's and a section name's do not), above the byline, the nearest on ties, and the
+    headline right above it when that is its standfirst; else the heading above the body."""
+    # Each line is asked at most once whether it prints a date (the slowest question).
+    dated = cache(partial(_prints_date, lines))
+    scores = _headline_scores(lines, start, end, dated)
+    best, best_score = None, _HEADLINE_MIN_SCORE
+    for i, score, _ in scores:
         if score >= best_score:
             best, best_score = i, score
-        if shared:
-            sharing.add(i)
     if best is None:
-        return _pick_heading(lines, start)
+        return _pick_heading(lines, start, dated)
+    sharing = {i for i, _, shared in scores if shared}
     return best - 1 if _is_standfirst_of(lines, best, sharing) else best
+
+
+def _has_byline_below(lines: dict[str, list], i: int, start: int,
+                      dated: Callable[[int], bool]) -> bool:
+    """A byline or a dated line within _BYLINE_BELOW_LINES lines below the line, and not below
+    the body's first line: the line heads the article's header block."""
+    return any(lines["byline"][k] or lines["date_line"][k] or dated(k)
+               for k in range(i + 1, min(i + 1 + _BYLINE_BELOW_LINES, start + 1)))
 
 
 def _is_standfirst_of(lines: dict[str, list], chosen: int, sharing: set[int]) -> bool:
@@ -516,13 +585,17 @@ def _is_standfirst_of(lines: dict[str, list], chosen: int, sharing: set[int]) ->
             < lines["n_words"][chosen] and not lines["text"][above].endswith("."))
 
 
-def _pick_heading(lines: dict[str, list], start: int) -> int | None:
-    """The heading right above the body; prefer one of four or more words, the nearest first."""
-    above = range(max(0, start - _TITLE_LOOKBACK), start)
-    headings = [i for i in above if _is_heading(lines, i)]
-    strong = [i for i in headings if lines["n_words"][i] >= 4]
-    chosen = strong or headings
-    return chosen[-1] if chosen else None
+def _pick_heading(lines: dict[str, list], start: int, dated: Callable[[int], bool]) -> int | None:
+    """The heading above the body: one of four or more words before a shorter one, then one
+    above a byline, then the nearest. (A headline printed twice, in the page's title bar and
+    above the article, is a heading too: tune half 59 -> 60 of 63 pages; looking 30 lines up
+    rather than 10: 59 -> 60.)"""
+    above = range(max(0, start - _HEADLINE_LOOKBACK), start)
+    headings = [i for i in above if lines["heading_shape"][i] and not dated(i)]
+    if not headings:
+        return None
+    return max(headings, key=lambda i: (lines["n_words"][i] >= 4,
+                                        _has_byline_below(lines, i, start, dated), i))
 
 
 def _after_byline(lines: dict[str, list], start: int, end: int) -> int:
@@ -580,7 +653,8 @@ def _through_announced_list(lines: dict[str, list], end: int) -> int:
 # captions and photo credits, comment buttons, the site's template, bylines, menu bullets,
 # symbols, teasers cut short, section ends.
 _FURNITURE = ("rel_time", "call_to_action", "ticker", "legal", "caption", "comment_byline",
-              "template", "byline", "bullet", "symbols_only", "teaser_cut", "section_end")
+              "template", "byline", "bullet", "symbols_only", "teaser_cut", "section_end",
+              "nav_arrow")
 
 
 def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
@@ -593,10 +667,9 @@ def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
         "after_end", "section_end", "date_line", "byline", "numbered",
         # A headline's shape, wherever it stands: a few words, not page furniture.
         title_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "date_line"),
-        # Shaped like a title, for the heading right above the body when no headline is found:
-        # not a sentence, nor a line printed twice (whether it prints a date is asked per line:
-        # _is_heading).
-        heading_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "repeated")
+        # Shaped like a title, for the heading above the body when no headline is found: not a
+        # sentence (whether it prints a date is asked per line: _pick_title).
+        heading_shape=few_words & ~pl.any_horizontal(*_FURNITURE)
         & ~pl.any_horizontal(text.str.ends_with(mark) for mark in (".", ",", ":", ";")),
         # Chrome inside the article (ads, share bars, captions, boxes of links to other stories)
         # is left out; headings stay, and so do short lines the article itself repeats (recipe
