@@ -91,7 +91,7 @@ def test_words_as_the_regexes_read_them():
                 word = back.group(1)[::-1] if back else None
                 assert before_of[i] == (word if capitalised(word) else None)
             assert ends[i] == text.endswith(leads, 0, s)
-            assert dollar[i] == text.startswith("$", e)
+            assert dollar[i] == text.startswith(("$", " $"), e)
             assert comma[i] == (_CHARACTER.match(text[max(0, s - CONTEXT):s][::-1]).group(1)
                                 == ",")
         seen["next"] += sum(w is not None for w in nexts)
