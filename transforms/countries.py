@@ -619,12 +619,15 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     def known(word: str, language: str) -> bool:
         return simplemma.is_known(word, lang=language)
 
+    def a_blocking_neighbour(i: int, holds: Callable[[str], bool]) -> bool:
+        """Whether a capitalised neighbour of candidate ``i`` that blocks is one ``holds``."""
+        return any(blocking(word) and holds(word) for word in (next_words[i], previous_words[i]))
+
     def unknown_to_the_language(i: int) -> bool:
         language = languages[span(i)[0] % n_titles]
         # A name German knows is a proper noun of its dictionary ("Paulo Miranda").
-        return any(blocking(word) and (not known(word, language)
-                                       or (language == "de" and word in proper_nouns()))
-                   for word in (next_words[i], previous_words[i]))
+        return a_blocking_neighbour(i, lambda word: not known(word, language)
+                                    or (language == "de" and word in proper_nouns()))
 
     named_neighbour &= ~noun_capitalising | _narrow(named_neighbour & noun_capitalising,
                                                     unknown_to_the_language)
@@ -635,8 +638,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         (language == "en" for language in languages), len(languages))[found.text % n_titles])
 
     def beside_a_name(i: int) -> bool:
-        return any(blocking(word) and is_name_part(word)
-                   for word in (next_words[i], previous_words[i]))
+        return a_blocking_neighbour(i, is_name_part)
 
     state_named_neighbour = named_neighbour & us_state
     named_neighbour &= ~us_state | _narrow(state_named_neighbour, beside_a_name)
