@@ -81,13 +81,17 @@ CREATE TABLE IF NOT EXISTS article_themes (
     doc_id  VARCHAR NOT NULL,
     theme   VARCHAR NOT NULL,
     score   DOUBLE NOT NULL,
-    terms   VARCHAR[] NOT NULL
+    terms   VARCHAR[] NOT NULL,
+    model_score DOUBLE,
+    model_terms VARCHAR[]
 );
 COMMENT ON TABLE article_themes IS 'One row per article and theme it covers.';
 COMMENT ON COLUMN article_themes.doc_id IS 'The article (articles.doc_id).';
 COMMENT ON COLUMN article_themes.theme IS 'Theme code (themes.code).';
 COMMENT ON COLUMN article_themes.score IS 'Weighted evidence for the theme (title terms count double).';
 COMMENT ON COLUMN article_themes.terms IS 'The taxonomy terms found, strongest first.';
+COMMENT ON COLUMN article_themes.model_score IS 'The theme model''s probability (NULL: a language without a model; tagged by terms alone).';
+COMMENT ON COLUMN article_themes.model_terms IS 'The lemmas that weigh most for the model''s score, strongest first.';
 
 CREATE TABLE IF NOT EXISTS country_weekly (
     week      DATE NOT NULL,

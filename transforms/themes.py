@@ -18,6 +18,7 @@ import polars as pl
 import simplemma
 from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
+from transforms import theme_model
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
 from transforms.refcache import cached_frame, fingerprint
 from transforms.words import word_count
@@ -33,7 +34,8 @@ LEAD_WEIGHT = 1.5
 # A form of a term's lemma is one of the term's when it begins with the same letters.
 INFLECTION_PREFIX = 4
 
-THEME_SCHEMA = {"doc_id": pl.Utf8, "theme": pl.Utf8, "score": pl.Float64, "terms": pl.List(pl.Utf8)}
+THEME_SCHEMA = {"doc_id": pl.Utf8, "theme": pl.Utf8, "score": pl.Float64, "terms": pl.List(pl.Utf8),
+                "model_score": pl.Float64, "model_terms": pl.List(pl.Utf8)}
 
 
 @cache
@@ -191,9 +193,24 @@ def company_name_forms(term: str) -> list[str]:
             for form in (f"{title} {word}", f"{term.upper()} {word.upper()}")]
 
 
-def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
+def _model_readings(titles: list[str], bodies: list[str], languages: list
+                    ) -> list[theme_model.Reading]:
+    """The theme models' readings of the articles in a language with a model (an article of
+    unknown language is read as English, as its terms are)."""
+    readings = []
+    for language in sorted(theme_model.model_languages()):
+        docs = [i for i, lang in enumerate(languages) if (lang or "en") == language]
+        if docs:
+            texts = [f"{titles[i]}\n{bodies[i]}" for i in docs]
+            readings.append(theme_model.read(texts, language, docs))
+    return readings
+
+
+def tag_themes(docs: pl.DataFrame, model: bool = True) -> pl.DataFrame:
     """Themes of each article in ``docs`` (doc_id, title, body, and lang: without it, or for a
-    language without a term file, the English terms): doc_id, theme, score, terms."""
+    language without a term file, the English terms): doc_id, theme, score, terms, and the
+    theme model's model_score and model_terms (transforms.theme_model; null in a language
+    without a model, or with ``model`` False: the terms alone, as bench.train_themes needs)."""
     if docs.is_empty():
         return pl.DataFrame(schema=THEME_SCHEMA)
     n = docs.height
@@ -252,13 +269,33 @@ def tag_themes(docs: pl.DataFrame) -> pl.DataFrame:
         & (pl.col("score") >= rules["min_share_of_top"] * strongest)
         & ((pl.col("n_terms") >= rules["min_terms"]) | (pl.col("title_hit") & pl.col("body_hit")))
     )
+    scored = per_theme.with_columns(supported=supported)
+    readings = _model_readings(titles, bodies, languages) if model else []
+    keys = {"doc": scored.schema["doc"], "theme": scored.schema["theme"]}
+    if readings:
+        # A theme the model is sure of is a row even where no term of it was found.
+        scored = scored.join(pl.concat([r.scores for r in readings]).cast(keys),
+                             on=["doc", "theme"], how="full", coalesce=True)
+    else:
+        scored = scored.with_columns(model_score=pl.lit(None, pl.Float64))
+    add, keep = theme_model.thresholds() if readings else (1.0, 0.0)
+    tagged = scored.filter(theme_model.tagged(pl.col("supported").fill_null(False),
+                                              pl.col("model_score"), add, keep))
+    if readings:
+        evidence = pl.concat([r.evidence(tagged) for r in readings]).cast(keys)
+        tagged = tagged.join(evidence, on=["doc", "theme"], how="left")
+    else:
+        tagged = tagged.with_columns(model_terms=pl.lit(None, pl.List(pl.Utf8)))
     return (
-        per_theme.filter(supported)
-        .select(
+        tagged.select(
             pl.lit(docs["doc_id"]).gather("doc").alias("doc_id"),
             pl.col("theme").cast(pl.Utf8),
-            "score",
-            pl.col("terms").cast(pl.List(pl.Utf8)),
+            pl.col("score").fill_null(0.0),
+            pl.col("terms").cast(pl.List(pl.Utf8)).fill_null([]),
+            "model_score",
+            # A score without a lemma that raised it: no evidence, but a list all the same.
+            pl.when(pl.col("model_score").is_not_null())
+            .then(pl.col("model_terms").fill_null([])),
         )
         .sort("doc_id", "theme")
     )

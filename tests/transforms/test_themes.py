@@ -24,9 +24,9 @@ THEME_CODES = {
 }
 
 
-def tag(title: str, body: str) -> set[str]:
+def tag(title: str, body: str, model: bool = True) -> set[str]:
     docs = pl.DataFrame({"doc_id": ["d"], "title": [title], "body": [body]})
-    return set(tag_themes(docs)["theme"].to_list())
+    return set(tag_themes(docs, model=model)["theme"].to_list())
 
 
 def test_taxonomy_covers_the_22_codes_and_subthemes_have_known_parents():
@@ -125,9 +125,12 @@ def test_every_language_file_tags_each_theme_from_its_strongest_terms(language):
 
 def test_a_term_inside_a_company_name_is_no_evidence():
     # Reuters earnings stories of "Norris Oil Co" are not about oil; "an oil company" is.
+    # (The terms' rule: the theme model reads words, not names.)
     assert "ENERGY" not in tag("NORRIS OIL CO <NOIL> YEAR LOSS",
-                               "Norris Oil Co said its loss widened; Norris Oil Co shares fell.")
-    assert "ENERGY" in tag("Oil company cuts output", "The oil company cut crude output.")
+                               "Norris Oil Co said its loss widened; Norris Oil Co shares fell.",
+                               model=False)
+    assert "ENERGY" in tag("Oil company cuts output", "The oil company cut crude output.",
+                           model=False)
 
 
 def test_short_merger_announcements_are_markets():
