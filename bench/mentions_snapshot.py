@@ -1,7 +1,7 @@
 """Snapshots of country detection's output on every labelled set, to prove a speed change
 changes nothing: find_mentions (all columns, sorted) with each article's language identified
-and with it known, identify_languages' labels and confidences, and tag_themes (it shares the
-matcher, transforms.matching).
+and with it known, their roll-up (article_countries, with focus), identify_languages' labels
+and confidences, and tag_themes (it shares the matcher, transforms.matching).
 
     python -m bench.mentions_snapshot save DIR      # before the change
     python -m bench.mentions_snapshot compare DIR   # after it: exits 1 on any difference
@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from bench.bench_countries import SETS, _docs, with_languages
-from transforms.countries import find_mentions
+from transforms.countries import article_countries, find_mentions
 from transforms.language import identify_languages
 from transforms.themes import tag_themes
 
@@ -33,6 +33,8 @@ def snapshots() -> dict[str, pl.DataFrame]:
                               ("known", _docs(with_languages(articles)))):
             mentions = find_mentions(docs)
             out[f"{name}.{variant}"] = mentions.sort(mentions.columns)
+            rolled = article_countries(mentions, docs)
+            out[f"{name}.{variant}.countries"] = rolled.sort("doc_id", "country")
         themes = tag_themes(_docs(with_languages(articles)))
         out[f"{name}.themes"] = themes.sort(themes.columns)
         found = identify_languages([a["text"] for a in articles])
