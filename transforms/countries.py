@@ -527,9 +527,11 @@ def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[st
     if not marked.any():
         return marked
     doc = found.text % n_titles
-    # Only the articles that have a person are read again.
-    again = eligible & np.isin(doc, doc[marked])
-    at = np.flatnonzero(again)
+    # Only the entries an article has as a person are read again there: one name is one form,
+    # and one form one entry (all the candidates of those articles: 3.3 ms a LGL batch, not
+    # 2.4).
+    doc_entry = doc * (int(found.payload.max()) + 1) + found.payload
+    at = np.flatnonzero(eligible & np.isin(doc_entry, doc_entry[marked]))
     names = list(zip(doc[at].tolist(), _surfaces(found[at], texts), strict=True))
     people = {name for name, person in zip(names, marked[at].tolist(), strict=True) if person}
     marked = marked.copy()
