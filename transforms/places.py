@@ -645,10 +645,13 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     # tune halves all 15 such choices were another place; as a weighed feature the capital's
     # prior outweighed it in 4.)
     keep = ~(default & capital & local)
-    options = [tuple(c for c, kept in zip(its_codes, keep[at:at + len(its_codes)].tolist(),
-                                          strict=True) if kept)
-               for (its_codes, _, _), at in zip(held, first.tolist(), strict=True)]
-    sizes = np.array([len(codes) for codes in options])
+    # Few choices lose an option: only theirs are made again.
+    options = [its_codes for its_codes, _, _ in held]
+    for c in np.unique(choice[~keep]).tolist():
+        at = int(first[c])
+        options[c] = tuple(code for code, kept in zip(
+            options[c], keep[at:at + len(options[c])].tolist(), strict=True) if kept)
+    sizes = np.bincount(choice[keep], minlength=len(asked))
     return options, x[keep], np.cumsum(sizes) - sizes
 
 
