@@ -431,9 +431,10 @@ def resolve(
     # an institution's name is one choice with its place's, of the place's kind (a capital's
     # name is a capital's in "Paris High School" too).
     org_kind, entry_kinds = KINDS.index("org"), place_kinds_by_name()
+    kind_of = kind.tolist()  # a list: an array's items cost more one by one
     names_at = list(zip([doc[i] for i in pending], [keys[i] for i in pending],
-                        [entry_kinds.get(keys[i], org_kind) if kind[i] == org_kind
-                         else int(kind[i]) for i in pending],
+                        [entry_kinds.get(keys[i], org_kind) if kind_of[i] == org_kind
+                         else kind_of[i] for i in pending],
                         code[pending].tolist(), strict=True))
     readings_in_context = {at: reading_in_context(*at) for at in dict.fromkeys(names_at)}
     # The (article, name, kind, default country) place_model chooses for.
