@@ -431,9 +431,10 @@ def resolve(
     # an institution's name is one choice with its place's, of the place's kind (a capital's
     # name is a capital's in "Paris High School" too).
     org_kind, entry_kinds = KINDS.index("org"), place_kinds_by_name()
+    kind_of = kind.tolist()  # a list: an array's items cost more one by one
     names_at = list(zip([doc[i] for i in pending], [keys[i] for i in pending],
-                        [entry_kinds.get(keys[i], org_kind) if kind[i] == org_kind
-                         else int(kind[i]) for i in pending],
+                        [entry_kinds.get(keys[i], org_kind) if kind_of[i] == org_kind
+                         else kind_of[i] for i in pending],
                         code[pending].tolist(), strict=True))
     readings_in_context = {at: reading_in_context(*at) for at in dict.fromkeys(names_at)}
     # The (article, name, kind, default country) place_model chooses for.
@@ -645,10 +646,13 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     # tune halves all 15 such choices were another place; as a weighed feature the capital's
     # prior outweighed it in 4.)
     keep = ~(default & capital & local)
-    options = [tuple(c for c, kept in zip(its_codes, keep[at:at + len(its_codes)].tolist(),
-                                          strict=True) if kept)
-               for (its_codes, _, _), at in zip(held, first.tolist(), strict=True)]
-    sizes = np.array([len(codes) for codes in options])
+    # Few choices lose an option: only theirs are made again.
+    options = [its_codes for its_codes, _, _ in held]
+    for c in np.unique(choice[~keep]).tolist():
+        at = int(first[c])
+        options[c] = tuple(code for code, kept in zip(
+            options[c], keep[at:at + len(options[c])].tolist(), strict=True) if kept)
+    sizes = np.bincount(choice[keep], minlength=len(asked))
     return options, x[keep], np.cumsum(sizes) - sizes
 
 

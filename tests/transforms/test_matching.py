@@ -42,6 +42,13 @@ def test_a_longer_form_in_another_case_does_not_hide_a_shorter_one(automaton):
     assert found(["in THE Netherlands"], automaton) == [(0, 7, 18, "Netherlands")]
 
 
+def test_the_longest_match_wins_across_the_two_automata(automaton):
+    # "the Netherlands" is in the automaton of forms that do not start with a capital,
+    # "Netherlands" in the other: the longest of them still wins.
+    assert len(automaton.parts) == 2
+    assert found(["in the Netherlands"], automaton) == [(0, 3, 18, "the Netherlands")]
+
+
 def test_a_name_split_across_lines_and_empty_texts(automaton):
     assert found(["", "flew to New\nYork", ""], automaton) == [(1, 8, 16, "New York")]
     assert found([], automaton) == []
