@@ -258,7 +258,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def _accuracy_cells(result: dict) -> list[str]:
     focus_f1 = result["focus"][2] if result["focus"] else None
     return [str(result["n"]), *map(_fmt, result["country"]), _fmt(result["pair"][2]),
-            _fmt(result["focus_exact"], 2), _fmt(focus_f1, 2),
+            _fmt(result["focus_exact"]), _fmt(focus_f1),
             *(_fmt(v, 2) for v in result["kind_recall"].values())]
 
 
