@@ -72,14 +72,23 @@ def training_stories() -> list[dict]:
     return [s for s in reuters + bbc_stories() if s["id"] not in labelled]
 
 
-def weak_labels(stories: list[dict]) -> dict[str, set[str]]:
-    """Each story's themes: the terms' tags, with TOPICS and the BBC folder where they speak."""
-    docs = pl.DataFrame({"doc_id": [s["id"] for s in stories],
+def _docs(stories: list[dict]) -> pl.DataFrame:
+    """The stories as tag_themes reads them, in English."""
+    return pl.DataFrame({"doc_id": [s["id"] for s in stories],
                          "title": [s["title"] for s in stories],
                          "body": [s["text"] for s in stories], "lang": LANGUAGE})
+
+
+def _texts(stories: list[dict]) -> list[str]:
+    return theme_model.article_texts([s["title"] for s in stories], [s["text"] for s in stories])
+
+
+def weak_labels(stories: list[dict]) -> dict[str, set[str]]:
+    """Each story's themes: the terms' tags, with TOPICS and the BBC folder where they speak."""
     labels = {s["id"]: set() for s in stories}
     top = set(top_level_codes())
-    for doc_id, theme in tag_themes(docs, model=False).select("doc_id", "theme").iter_rows():
+    for doc_id, theme in (tag_themes(_docs(stories), model=False)
+                          .select("doc_id", "theme").iter_rows()):
         if theme in top:
             labels[doc_id].add(theme)
     for story in stories:
@@ -91,10 +100,6 @@ def weak_labels(stories: list[dict]) -> dict[str, set[str]]:
         if story.get("folder") in BBC_FOLDER_THEMES:
             themes.add(BBC_FOLDER_THEMES[story["folder"]])
     return labels
-
-
-def _texts(stories: list[dict]) -> list[str]:
-    return [f"{s['title']}\n{s['text']}" for s in stories]
 
 
 def design(stories: list[dict]) -> tuple[csr_matrix, list[str]]:
@@ -138,13 +143,11 @@ def evaluation_rows(themes: dict) -> pl.DataFrame:
     it, and the model's score."""
     rows = []
     top = top_level_codes()
+    model = {"languages": {LANGUAGE: {"themes": themes}}}
     for name, load in EVALUATION_SETS.items():
         articles, gold = load()
-        docs = pl.DataFrame({"doc_id": [a["id"] for a in articles],
-                             "title": [a["title"] for a in articles],
-                             "body": [a["text"] for a in articles], "lang": LANGUAGE})
-        supported = set(tag_themes(docs, model=False).select("doc_id", "theme").iter_rows())
-        model = {"languages": {LANGUAGE: {"themes": themes}}}
+        supported = set(tag_themes(_docs(articles), model=False)
+                        .select("doc_id", "theme").iter_rows())
         scored = theme_model.read(_texts(articles), LANGUAGE, model=model).scores
         score = {(articles[d]["id"], t): s for d, t, s in
                  scored.select("doc", "theme", "model_score").iter_rows()}

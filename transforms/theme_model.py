@@ -35,7 +35,6 @@ EVIDENCE_LEMMAS = 5
 WEIGHT_SCALE = 10_000
 
 
-
 @cache
 def shipped() -> dict:
     """The model file: per language its themes' bias and lemma weights, and the thresholds."""
@@ -46,12 +45,23 @@ def model_languages() -> frozenset[str]:
     return frozenset(shipped()["languages"])
 
 
+@cache
+def _lemmas(language: str) -> dict[str, str]:
+    """simplemma's dictionary of the language, its lower-case forms: form → lemma."""
+    return {form: lemma.lower()
+            for form, lemma in DefaultDictionaryFactory().get_dictionary(language).items()
+            if form == form.lower()}
+
+
 def lemma_of(language: str):
     """form → lemma for lower-cased words, the same reading at training and at run time."""
-    forms = {form.lower(): lemma.lower()
-             for form, lemma in DefaultDictionaryFactory().get_dictionary(language).items()
-             if form == form.lower()}
-    return lambda word: forms.get(word, word)
+    lemmas = _lemmas(language)
+    return lambda word: lemmas.get(word, word)
+
+
+def article_texts(titles: list[str], bodies: list[str]) -> list[str]:
+    """What the model reads of each article: its title and body."""
+    return [f"{title}\n{body}" for title, body in zip(titles, bodies, strict=True)]
 
 
 def words(texts: list[str]) -> pl.DataFrame:
@@ -111,12 +121,10 @@ def _build_weights(model: dict, language: str) -> pl.DataFrame:
         [(lemma, theme, float(w)) for theme, spec in themes.items()
          for lemma, w in spec["weights"].items()],
         schema=["lemma", "theme", "weight"], orient="row")
-    lemmas = set(weights["lemma"])
-    reading = lemma_of(language)
-    forms = {form.lower() for form in DefaultDictionaryFactory().get_dictionary(language)}
-    pairs = {(form, reading(form)) for form in forms if reading(form) in lemmas}
+    lemmas, dictionary = set(weights["lemma"]), _lemmas(language)
+    pairs = {(form, lemma) for form, lemma in dictionary.items() if lemma in lemmas}
     # A lemma the dictionary does not know as a form is read as itself.
-    pairs |= {(lemma, lemma) for lemma in lemmas if reading(lemma) == lemma}
+    pairs |= {(lemma, lemma) for lemma in lemmas if lemma not in dictionary}
     table = pl.DataFrame(sorted(pairs), schema=["word", "lemma"], orient="row")
     return table.join(weights, on="lemma").sort("word", "theme")
 

@@ -201,7 +201,8 @@ def _model_readings(titles: list[str], bodies: list[str], languages: list
     for language in sorted(theme_model.model_languages()):
         docs = [i for i, lang in enumerate(languages) if (lang or "en") == language]
         if docs:
-            texts = [f"{titles[i]}\n{bodies[i]}" for i in docs]
+            texts = theme_model.article_texts([titles[i] for i in docs],
+                                              [bodies[i] for i in docs])
             readings.append(theme_model.read(texts, language, docs))
     return readings
 
