@@ -1,10 +1,12 @@
 """Theme tagging accuracy and speed.
 
 - the labelled sets (gold-countries: 59 articles, and batch2's BBC, Reuters and German
-  articles): micro P/R/F1 and macro F1 against their hand-labelled ``themes``, on all
-  articles and on each half (tune / check by the article id; settings are chosen on tune);
-- Reuters-21578: micro-F1 over the seven themes Reuters TOPICS map to (REUTERS_TOPIC_THEMES),
-  on every story with at least one topic;
+  articles), per source and per language: micro and macro P/R/F1 against their hand-labelled
+  ``themes``, on all articles and on each half (tune / check by the article id; settings are
+  chosen on tune); P/R per theme on each half of all of them;
+- Reuters-21578: the same over the seven themes Reuters TOPICS map to (REUTERS_TOPIC_THEMES),
+  on every story with at least one topic, per half (the theme model trains on tune-half
+  stories: the check half is the held-out figure);
 - articles/s of tagging.
 
     python -m bench.bench_themes
@@ -55,12 +57,29 @@ REUTERS_THEMES = sorted(set(REUTERS_TOPIC_THEMES.values()))
 
 
 # The labelled sets (gold-countries/PROTOCOL.md themes): the first 59 and batch2 by source.
-THEME_SETS = {
+SOURCES = {
     "gold-59": lambda: load_gold(),
     "batch2-bbc": lambda: load_gold(GOLD / "batch2", "bbc"),
     "batch2-reuters": lambda: load_gold(GOLD / "batch2", "reuters"),
     "batch2-german": lambda: load_gold(GOLD / "batch2", "gnad"),
 }
+# ... and by language (the first 59 are English).
+LANGUAGES = {"English": ("gold-59", "batch2-bbc", "batch2-reuters"),
+             "German": ("batch2-german",)}
+
+
+def _together(names: tuple[str, ...]):
+    def load():
+        articles, gold = [], {}
+        for name in names:
+            more, more_gold = SOURCES[name]()
+            articles, gold = articles + more, gold | more_gold
+        return articles, gold
+    return load
+
+
+THEME_SETS = SOURCES | {name: _together(names) for name, names in LANGUAGES.items()} | {
+    "all labelled": _together(tuple(SOURCES))}
 
 
 def _docs(items: list[dict]) -> pl.DataFrame:
@@ -79,7 +98,16 @@ def _predicted(items: list[dict]) -> dict[str, set[str]]:
     return out
 
 
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall, F1 (0 where undefined, as scikit-learn counts them)."""
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
 def _scores(truth: dict[str, set], predicted: dict[str, set], themes: list[str]) -> dict:
+    """Micro and macro P/R/F1; per theme (those the truth has): P, R, F1 and its support.
+    Macro figures average the themes the truth has."""
     per_theme = {}
     tp_all = fp_all = fn_all = 0
     for theme in themes:
@@ -88,12 +116,12 @@ def _scores(truth: dict[str, set], predicted: dict[str, set], themes: list[str])
         fn = sum(theme in truth[d] and theme not in predicted[d] for d in truth)
         tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
         if tp + fn:
-            per_theme[theme] = 2 * tp / (2 * tp + fp + fn)
-    micro = 2 * tp_all / (2 * tp_all + fp_all + fn_all) if tp_all else 0.0
-    precision = tp_all / (tp_all + fp_all) if tp_all + fp_all else 0.0
-    recall = tp_all / (tp_all + fn_all) if tp_all + fn_all else 0.0
-    return {"micro_f1": micro, "macro_f1": sum(per_theme.values()) / len(per_theme),
-            "precision": precision, "recall": recall, "per_theme": per_theme}
+            per_theme[theme] = (*_prf(tp, fp, fn), tp + fn)
+    precision, recall, micro = _prf(tp_all, fp_all, fn_all)
+    macro = [sum(scores[k] for scores in per_theme.values()) / len(per_theme) for k in range(3)]
+    return {"micro_f1": micro, "precision": precision, "recall": recall,
+            "macro_precision": macro[0], "macro_recall": macro[1], "macro_f1": macro[2],
+            "per_theme": per_theme}
 
 
 def gold_scores(set_name: str = "gold-59", half: str = "all") -> dict:
@@ -101,11 +129,10 @@ def gold_scores(set_name: str = "gold-59", half: str = "all") -> dict:
     articles, gold = THEME_SETS[set_name]()
     truth = {doc_id: set(g["themes"]) for doc_id, g in gold.items()
              if half in ("all", half_of(doc_id))}
-    themes = sorted({t for ts in truth.values() for t in ts})
     # The labels are the 22 top-level codes; subthemes are not scored here.
     top = set(top_level_codes())
     predicted = {d: ts & top for d, ts in _predicted(articles).items() if d in truth}
-    return _scores(truth, predicted, themes) | {"n": len(truth)}
+    return _scores(truth, predicted, sorted(top)) | {"n": len(truth)}
 
 
 def reuters_scores(half: str = "all") -> dict:
@@ -121,41 +148,61 @@ def reuters_scores(half: str = "all") -> dict:
     return _scores(truth, predicted, REUTERS_THEMES) | {"stories": len(stories)}
 
 
+COLUMNS = ("micro P", "micro R", "micro F1", "macro P", "macro R", "macro F1")
+
+
+def _figures(scores: dict) -> list[str]:
+    return [f"{scores[key]:.3f}" for key in ("precision", "recall", "micro_f1",
+                                             "macro_precision", "macro_recall", "macro_f1")]
+
+
+def _per_theme_table(title: str, by_half: dict[str, dict]) -> Table:
+    """P/R per theme on each half (n: the theme's labelled articles in the half)."""
+    table = Table(title=title)
+    table.add_column("theme")
+    for half in by_half:
+        for figure in ("n", "P", "R"):
+            table.add_column(f"{half} {figure}", justify="right")
+    for theme in sorted({theme for scores in by_half.values() for theme in scores["per_theme"]}):
+        row = [theme]
+        for scores in by_half.values():
+            if theme in scores["per_theme"]:
+                precision, recall, _, n = scores["per_theme"][theme]
+                row += [str(n), f"{precision:.2f}", f"{recall:.2f}"]
+            else:
+                row += ["—"] * 3
+        table.add_row(*row)
+    return table
+
+
 def main() -> int:
     if not (DATA / "gold-countries" / "gold.jsonl").exists():
         print(f"no labelled data under {DATA}; nothing to measure")
         return 0
     console = Console()
     table = Table(title="Theme tagging (labelled sets: tune and check halves by article id)")
-    for col in ("data", "half", "n", "micro P", "micro R", "micro F1", "macro F1"):
+    for col in ("data", "half", "n", *COLUMNS):
         table.add_column(col, justify="left" if col in ("data", "half") else "right")
+    labelled: dict[str, dict] = {}
     for name in THEME_SETS:
         for half in HALVES:
             scores = gold_scores(name, half)
-            table.add_row(name, half, str(scores["n"]), f"{scores['precision']:.3f}",
-                          f"{scores['recall']:.3f}", f"{scores['micro_f1']:.3f}",
-                          f"{scores['macro_f1']:.3f}")
+            table.add_row(name, half, str(scores["n"]), *_figures(scores))
+            if name == "all labelled" and half != "all":
+                labelled[half] = scores
         table.add_section()
-    gold = gold_scores()
-    reuters = None
+    reuters: dict[str, dict] = {}
     if (DATA / "reuters21578").exists():
         for half in HALVES:
             scores = reuters_scores(half)
             table.add_row("Reuters-21578 TOPICS (7 themes)", half, f"{scores['stories']:,}",
-                          f"{scores['precision']:.3f}", f"{scores['recall']:.3f}",
-                          f"{scores['micro_f1']:.3f}", f"{scores['macro_f1']:.3f}")
-            reuters = scores if half == "all" else reuters
+                          *_figures(scores))
+            if half != "all":
+                reuters[half] = scores
     console.print(table)
-    per = Table(title="F1 per theme")
-    per.add_column("theme")
-    per.add_column("gold-countries", justify="right")
-    per.add_column("Reuters", justify="right")
-    for theme in sorted(set(gold["per_theme"]) | set(reuters["per_theme"] if reuters else {})):
-        g = gold["per_theme"].get(theme)
-        r = reuters["per_theme"].get(theme) if reuters else None
-        per.add_row(theme, f"{g:.2f}" if g is not None else "—",
-                    f"{r:.2f}" if r is not None else "—")
-    console.print(per)
+    console.print(_per_theme_table("P / R per theme, all labelled articles", labelled))
+    if reuters:
+        console.print(_per_theme_table("P / R per theme, Reuters-21578 TOPICS", reuters))
     if reuters:
         from bench.reuters import articles
 
