@@ -127,8 +127,9 @@ _SECTION_END_STARTS = (
 _SAYS = r"\bsays:$"
 # Matched one by one (as one alternation they are slower).
 _SECTION_END = (r"^\W*(?:" + "|".join(_SECTION_END_STARTS) + r")", _SAYS)
-# An author line: "By Jane Roe", "Von …", "Par …", "Por …".
-_BYLINE = r"^(?:[•·*-]\s*)?(?:By|BY|Von|Par|Por|Di|Door|Oleh|Автор)\s+\p{Lu}"
+# An author line: "By Jane Roe", "by Jane Roe" (7 of 63 tune pages print it so), "Von …", "Par …",
+# "Por …".
+_BYLINE = r"^(?:[•·*-]\s*)?(?:By|BY|by|Von|Par|Por|Di|Door|Oleh|Автор)\s+\p{Lu}"
 # Picture credits and captions (lower-cased line).
 _CAPTION = (
     r"^(?:photo|image|picture|pic|credit|foto|bild|source)s?(?: by| credit)?\s*[:：]"
@@ -544,10 +545,13 @@ def _is_never_headline(lines: dict[str, list], i: int) -> bool:
 
 
 def _is_share_bar(text: str) -> bool:
-    """A row of share buttons ("Facebook Twitter Pinterest Email", "Whatsapp Facebook Pint
-    Baixar"): two or more of its words, and half of them at least, are the social-media and
-    share names trafilatura filters out of text (its utils.RE_FILTER). Tune half: share bars
-    on 6 of 63 pages, one of them taken for the headline."""
+    """A share button or a row of them ("• Twitter", "Facebook Twitter Pinterest Email",
+    "Whatsapp Facebook Pint Baixar"): the line is one of the social-media and share names
+    trafilatura filters out of text (its utils.RE_FILTER), or two or more of its words, and
+    half of them at least, are. Tune half: share bars on 6 of 63 pages, one of them taken for
+    the headline."""
+    if SOCIAL_LINK.match(text):
+        return True
     words = _LETTERS.findall(text)
     social = sum(1 for word in words if SOCIAL_LINK.match(word))
     return social >= 2 and 2 * social >= len(words)
@@ -628,24 +632,50 @@ def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
     if best is None:
         return _pick_heading(lines, start, dated)
     sharing = {i for i, _, shared in scores if shared}
-    return best - 1 if _is_standfirst_of(lines, best, sharing) else best
+    headline = _headline_of_standfirst(lines, best, sharing)
+    return best if headline is None else headline
 
 
 def _has_byline_below(lines: dict[str, list], i: int, start: int,
                       dated: Callable[[int], bool]) -> bool:
-    """A byline or a dated line within _BYLINE_BELOW_LINES lines below the line, and not below
-    the body's first line: the line heads the article's header block."""
-    return any(lines["byline"][k] or lines["date_line"][k] or dated(k)
-               for k in range(i + 1, min(i + 1 + _BYLINE_BELOW_LINES, start + 1)))
+    """A byline or a dated line within _BYLINE_BELOW_LINES lines below the line (page
+    furniture between them not counted), and not below the body's first line: the line heads
+    the article's header block."""
+    n_lines = 0
+    for k in range(i + 1, start + 1):
+        if lines["byline"][k] or lines["date_line"][k] or dated(k):
+            return True
+        if not _is_inset(lines, k):
+            n_lines += 1
+            if n_lines == _BYLINE_BELOW_LINES:
+                return False
+    return False
 
 
-def _is_standfirst_of(lines: dict[str, list], chosen: int, sharing: set[int]) -> bool:
-    """The chosen line is a standfirst of the line right above it: long, below a shorter
-    headline-shaped candidate of a few words that shares a word with the lead."""
+def _is_inset(lines: dict[str, list], k: int) -> bool:
+    """A line set between a headline and its byline or standfirst on some pages and not on
+    others: a caption, a gallery's or a player's stamp, a share bar or button, an ad label, a
+    line of symbols. (Tune half, text dumps: "Image 1 of 5" and a credited caption, a share bar
+    or "Updated 12:31 GMT" put below each right headline moved 4, 3 and 3 of 60 titles to the
+    standfirst or another line while counted as lines; none once skipped.) Menus, breadcrumbs,
+    bylines and dates are no insets: they end a header block."""
+    return (lines["caption"][k] or lines["call_to_action"][k] or lines["stamp"][k]
+            or lines["symbols_only"][k] or _is_share_bar(lines["text"][k]))
+
+
+def _headline_of_standfirst(lines: dict[str, list], chosen: int, sharing: set[int]
+                            ) -> int | None:
+    """The headline the chosen line is the standfirst of: the line above it (furniture
+    between skipped), shorter, headline-shaped, of a few words, sharing a word with the
+    lead, when the chosen line is long."""
     above = chosen - 1
-    return (lines["n_words"][chosen] >= _STANDFIRST_MIN_WORDS and above in sharing
+    while above >= 0 and _is_inset(lines, above):
+        above -= 1
+    if (lines["n_words"][chosen] >= _STANDFIRST_MIN_WORDS and above in sharing
             and _HEADLINE_ABOVE_STANDFIRST_MIN_WORDS <= lines["n_words"][above]
-            < lines["n_words"][chosen] and not lines["text"][above].endswith("."))
+            < lines["n_words"][chosen] and not lines["text"][above].endswith(".")):
+        return above
+    return None
 
 
 def _pick_heading(lines: dict[str, list], start: int, dated: Callable[[int], bool]) -> int | None:
@@ -728,7 +758,7 @@ def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
     few_words = pl.col("n_words").is_between(2, _HEADING_MAX_WORDS)
     return features.select(
         "page", "score", "text", "line_no", "n_words", "two_digits", "prose", "chrome",
-        "symbols_only",
+        "symbols_only", "caption", "call_to_action",
         "after_end", "section_end", "date_line", "byline", "numbered",
         # A headline's shape, wherever it stands: a few words, not page furniture.
         title_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "date_line"),
