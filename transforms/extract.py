@@ -147,8 +147,10 @@ _COMMENT_BYLINE = (_SAYS, r"^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$
 _NAV_ARROW = r"(?:^|\s)[›»>](?:\s|$)|^you are here\b"
 # A clock time or a counter: "Your video will play in 00:25", "Updated 12:31 GMT", "Image 1 of
 # 5", "Photo 3/10": a player's, a gallery's or an update stamp's line, never a headline (tune
-# half: none of the 63 reference headlines has one, 66 other lines of 2 to 30 words do).
-_CLOCK_OR_COUNTER = r"\b\d{1,2}:\d\d\b|\b\d+\s*(?:of|von|de|di|sur|из|/)\s*\d+\s*$"
+# half: none of the 63 reference headlines has one, 66 other lines of 2 to 30 words do). A
+# counter ends the line and counts up to its total: "2019/20" (a season) and "24/7" are none.
+_CLOCK = r"\b\d{1,2}:\d\d\b"
+_COUNTER = r"\b(\d{1,3})\s*(?:of|von|de|di|sur|из|/)\s*(\d{1,3})\s*$"
 # A picture's credit closing its caption: "… (Manu Fernandez/AP)", "… (NASA/JPL/Space Science
 # Institute)" (tune half: 3 of 63 pages print one within 60 lines above the body, one scoring
 # 0.7 of the headline). Not chrome in the body, where "(km/h)" may end a sentence: never a
@@ -545,7 +547,7 @@ def _may_be_headline(lines: dict[str, list], i: int) -> bool:
 
 
 def _is_never_headline(lines: dict[str, list], i: int) -> bool:
-    """A media player's, a gallery's or an update's stamp (_CLOCK_OR_COUNTER), a picture's
+    """A media player's, a gallery's or an update's stamp (_CLOCK, _COUNTER), a picture's
     credit (_PHOTO_CREDIT) or a share bar."""
     return lines["stamp"][i] or lines["credit"][i] or _is_share_bar(lines["text"][i])
 
@@ -769,7 +771,9 @@ def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
         # A headline's shape, wherever it stands: a few words, not page furniture.
         title_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "date_line"),
         # What a headline never is, wherever it stands (see _may_be_headline).
-        stamp=text.str.contains(_CLOCK_OR_COUNTER),
+        stamp=text.str.contains(_CLOCK) | (
+            text.str.extract(_COUNTER, 1).cast(pl.Int32) <= text.str.extract(_COUNTER, 2)
+            .cast(pl.Int32)).fill_null(False),
         credit=text.str.contains(_PHOTO_CREDIT),
         # Shaped like a title, for the heading above the body when no headline is found: not a
         # sentence (whether it prints a date is asked per line: _pick_title).

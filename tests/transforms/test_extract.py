@@ -318,6 +318,9 @@ def test_stamps_counters_share_bars_credits_and_glued_bylines_are_never_the_titl
                  "Whatsapp Facebook Pint Baixar",
                  "Jane RoeNov 20, 2019", "A nurse in the ward at night (Jane Roe/Example News)"):
         assert title_of(["Home", "Health", headline, line], paragraph) == headline, line
+    # A season or "24/7" is no counter.
+    for season in ("Premier League fixtures for 2019/20", "The pharmacy that is open 24/7"):
+        assert title_of(["Home", "Health", headline, season], paragraph) == season
 
 
 def test_a_list_of_other_stories_the_lead_repeats_is_not_the_title():
