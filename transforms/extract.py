@@ -173,8 +173,8 @@ _TITLE_LOOKBACK = 10
 # scores shared² / its content words, at least _HEADLINE_MIN_SCORE; a sentence of
 # _STANDFIRST_MIN_WORDS or more counts _STANDFIRST_WEIGHT of that. Chosen on the tune half of
 # the text dumps (titles right: 25 of 63 pages before, 52 so; 100 or 400 lead words lose 1 and
-# 8 pages). 60 lines: the same tune pages' HTML rendered as text (transforms.extract_html
-# .visible_text, which keeps more image and link lines) puts the headline 40 to 60 lines above
+# 8 pages). 60 lines: the same tune pages' HTML rendered as text (bench.bench_extract
+# .rendered_pages, which keeps more image and link lines) puts the headline 40 to 60 lines above
 # the body on 2 of them: titles right there 58 -> 60 of 63 with 30 -> 60 lines, the text
 # dumps' 60 the same (20 loses 3; 80 the same, 120 or 200 lose 1 and 2). The heading fallback,
 # with no lead to confirm it, stays within _HEADING_LOOKBACK lines (30 or 60 the same).
@@ -542,7 +542,7 @@ def _lead_words(lines: dict[str, list], start: int, end: int) -> tuple[set[str],
 
 
 def _may_be_headline(lines: dict[str, list], i: int) -> bool:
-    """The line is title-shaped and no stamp or share bar (_is_never_headline)."""
+    """The line is title-shaped and never-headline furniture (_is_never_headline) it is not."""
     return lines["title_shape"][i] and not _is_never_headline(lines, i)
 
 
@@ -626,10 +626,11 @@ def _list_run(lines: dict[str, list], i: int) -> int:
 
 def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
     """The headline: of the title-shaped lines above the body (not a byline, date, caption,
-    counter, menu entry, breadcrumb or call to action), the one whose words the article's lead
-    repeats most (a headline's words come back in its first paragraphs, another story's
-    teaser's and a section name's do not), above the byline, the nearest on ties, and the
-    headline right above it when that is its standfirst; else the heading above the body."""
+    counter, player's stamp, share bar, menu entry, breadcrumb or call to action), the one
+    whose words the article's lead repeats most (a headline's words come back in its first
+    paragraphs, another story's teaser's and a section name's do not, and a list of other
+    stories counts less), above the byline, the nearest on ties, and the headline right
+    above it when that is its standfirst; else the heading above the body."""
     # Each line is asked at most once whether it prints a date (the slowest question).
     dated = cache(partial(_prints_date, lines))
     scores = _headline_scores(lines, start, end, dated)
@@ -646,8 +647,8 @@ def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
 
 def _has_byline_below(lines: dict[str, list], i: int, start: int,
                       dated: Callable[[int], bool]) -> bool:
-    """A byline or a dated line within _BYLINE_BELOW_LINES lines below the line (page
-    furniture between them not counted), and not below the body's first line: the line heads
+    """A byline or a dated line within _BYLINE_BELOW_LINES lines below the line (insets
+    between them not counted: _is_inset), and not below the body's first line: the line heads
     the article's header block."""
     n_lines = 0
     for k in range(i + 1, start + 1):
@@ -673,8 +674,8 @@ def _is_inset(lines: dict[str, list], k: int) -> bool:
 
 def _headline_of_standfirst(lines: dict[str, list], chosen: int, sharing: set[int]
                             ) -> int | None:
-    """The headline the chosen line is the standfirst of: the line above it (furniture
-    between skipped), shorter, headline-shaped, of a few words, sharing a word with the
+    """The headline the chosen line is the standfirst of: the line above it (insets between
+    skipped: _is_inset), shorter, headline-shaped, of a few words, sharing a word with the
     lead, when the chosen line is long."""
     above = chosen - 1
     while above >= 0 and _is_inset(lines, above):
