@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 import regex
 import stopwordsiso
+from trafilatura.utils import RE_FILTER as SOCIAL_LINK
 
 from transforms.dates import (
     BYLINE_DATE_PATTERN,
@@ -126,8 +127,9 @@ _SECTION_END_STARTS = (
 _SAYS = r"\bsays:$"
 # Matched one by one (as one alternation they are slower).
 _SECTION_END = (r"^\W*(?:" + "|".join(_SECTION_END_STARTS) + r")", _SAYS)
-# An author line: "By Jane Roe", "Von …", "Par …", "Por …".
-_BYLINE = r"^(?:[•·*-]\s*)?(?:By|BY|Von|Par|Por|Di|Door|Oleh|Автор)\s+\p{Lu}"
+# An author line: "By Jane Roe", "by Jane Roe" (7 of 63 tune pages print it so), "Von …", "Par …",
+# "Por …".
+_BYLINE = r"^(?:[•·*-]\s*)?(?:By|BY|by|Von|Par|Por|Di|Door|Oleh|Автор)\s+\p{Lu}"
 # Picture credits and captions (lower-cased line).
 _CAPTION = (
     r"^(?:photo|image|picture|pic|credit|foto|bild|source)s?(?: by| credit)?\s*[:：]"
@@ -143,6 +145,17 @@ _COMMENT_BYLINE = (_SAYS, r"^(?:reply|report(?: abuse)?|\d+ (?:likes?|replies))$
 # "You are here: HomeNews…" (lower-cased line): navigation, never a headline (tune half: 4
 # pages print breadcrumbs just above the article; titles right 58 -> 60 of 63).
 _NAV_ARROW = r"(?:^|\s)[›»>](?:\s|$)|^you are here\b"
+# A clock time or a counter: "Your video will play in 00:25", "Updated 12:31 GMT", "Image 1 of
+# 5", "Photo 3/10": a player's, a gallery's or an update stamp's line, never a headline (tune
+# half: none of the 63 reference headlines has one, 66 other lines of 2 to 30 words do). A
+# counter ends the line and counts up to its total: "2019/20" (a season) and "24/7" are none.
+_CLOCK = r"\b\d{1,2}:\d\d\b"
+_COUNTER = r"\b(\d{1,3})\s*(?:of|von|de|di|sur|из|/)\s*(\d{1,3})\s*$"
+# A picture's credit closing its caption: "… (Manu Fernandez/AP)", "… (NASA/JPL/Space Science
+# Institute)" (tune half: 3 of 63 pages print one within 60 lines above the body, one scoring
+# 0.7 of the headline). Not chrome in the body, where "(km/h)" may end a sentence: never a
+# headline.
+_PHOTO_CREDIT = r"\([^()/]+/[^()]+\)\W*$"
 _TEASER_CUT = r"(?:…|\.\.\.|\[(?:…|\.\.\.)\]|\(…\))$"
 _HEADING_MAX_WORDS = 30
 # Prose words an article has before a section-end marker can close it (menus above an
@@ -159,9 +172,14 @@ _TITLE_LOOKBACK = 10
 # ads come between), by how much of it the first _LEAD_WORDS words of prose repeat: a line
 # scores shared² / its content words, at least _HEADLINE_MIN_SCORE; a sentence of
 # _STANDFIRST_MIN_WORDS or more counts _STANDFIRST_WEIGHT of that. Chosen on the tune half of
-# the text dumps (titles right: 25 of 63 pages before, 52 so; 20 to 45 lines score the same,
-# 100 or 400 lead words lose 1 and 8 pages).
-_HEADLINE_LOOKBACK = 30
+# the text dumps (titles right: 25 of 63 pages before, 52 so; 100 or 400 lead words lose 1 and
+# 8 pages). 60 lines: the same tune pages' HTML rendered as text (bench.bench_extract
+# .rendered_pages, which keeps more image and link lines) puts the headline 40 to 60 lines above
+# the body on 2 of them: titles right there 58 -> 60 of 63 with 30 -> 60 lines, the text
+# dumps' 60 the same (20 loses 3; 80 the same, 120 or 200 lose 1 and 2). The heading fallback,
+# with no lead to confirm it, stays within _HEADING_LOOKBACK lines (30 or 60 the same).
+_HEADLINE_LOOKBACK = 60
+_HEADING_LOOKBACK = 30
 _LEAD_WORDS = 200
 _HEADLINE_MIN_SCORE = 0.5
 _STANDFIRST_MIN_WORDS = 12
@@ -192,6 +210,14 @@ _ABOVE_BYLINE_WEIGHT = 4.0
 # above a long headline is shorter) that shares a word with the lead gives way to it. Tune
 # half: 52 -> 54 of 63 pages (4 or 5 words the same, 3 loses one).
 _HEADLINE_ABOVE_STANDFIRST_MIN_WORDS = 4
+# A list of other stories' headlines: a candidate with _TEASER_LIST_MIN_ITEMS or more
+# headline-shaped lines in a row (itself counted) scores _TEASER_LIST_WEIGHT times as much.
+# Tune half, text dumps and the pages' HTML rendered as text: 6 of 135 headline lines stand in such
+# a run, 182 of 636 other candidates (a likelihood ratio of 0.16); titles right on the HTML
+# rendering 57 -> 58 of 63 (3 to 5 items and 0.25 to 0.5 the same; 0.1 loses one), the text
+# dumps the same.
+_TEASER_LIST_MIN_ITEMS = 4
+_TEASER_LIST_WEIGHT = 0.25
 # A block of other stories' teasers: _TEASER_MIN_ITEMS or more items in a row, at most
 # _TEASER_MAX_ITEM_LINES lines apart, each one prose line under _TEASER_SUMMARY_MAX_WORDS words
 # with a headline-shaped line of _TEASER_HEADLINE_MIN_WORDS or more words above and below it
@@ -203,6 +229,7 @@ _TEASER_MIN_ITEMS = 3
 _TEASER_MAX_ITEM_LINES = 8
 _LETTERS = re.compile(r"[^\W\d_]+")
 _UNSPACED = regex.compile(UNSPACED)
+_GLUED_WORDS = regex.compile(r"(?<=\p{Ll})(?=\p{Lu})")
 _STOP_SET = frozenset(STOPWORDS)
 # A byline is a short line; a date inside a sentence is not the article's (see _date_hint).
 _BYLINE_MAX_WORDS = 20
@@ -477,8 +504,14 @@ def best_segment(scores: np.ndarray) -> tuple[int, int]:
 
 def _prints_date(lines: dict[str, list], i: int) -> bool:
     """The line prints a date ("Published November 20th, 2019 - 07:14"): a byline's or an
-    update stamp's, never a headline."""
-    return lines["two_digits"][i] and find_date_hint(lines["text"][i]) is not None
+    update stamp's, never a headline. A name glued to the date ("Jane RoeNov 20, 2019": an
+    author's and a date's elements printed without a space) is read apart."""
+    return lines["two_digits"][i] and find_date_hint(_unglued(lines["text"][i])) is not None
+
+
+def _unglued(text: str) -> str:
+    """The text with a space between a lower-case letter and an upper-case one after it."""
+    return _GLUED_WORDS.sub(" ", text)
 
 
 def _content_words(text: str) -> set[str]:
@@ -508,11 +541,35 @@ def _lead_words(lines: dict[str, list], start: int, end: int) -> tuple[set[str],
     return whole, _content_words(" ".join(lead[1:]))
 
 
+def _may_be_headline(lines: dict[str, list], i: int) -> bool:
+    """The line is title-shaped and never-headline furniture (_is_never_headline) it is not."""
+    return lines["title_shape"][i] and not _is_never_headline(lines, i)
+
+
+def _is_never_headline(lines: dict[str, list], i: int) -> bool:
+    """A media player's, a gallery's or an update's stamp (_CLOCK, _COUNTER), a picture's
+    credit (_PHOTO_CREDIT) or a share bar."""
+    return lines["stamp"][i] or lines["credit"][i] or _is_share_bar(lines["text"][i])
+
+
+def _is_share_bar(text: str) -> bool:
+    """A share button or a row of them ("• Twitter", "Facebook Twitter Pinterest Email",
+    "Whatsapp Facebook Pint Baixar"): the line is one of the social-media and share names
+    trafilatura filters out of text (its utils.RE_FILTER), or two or more of its words, and
+    half of them at least, are. Tune half: share bars on 6 of 63 pages, one of them taken for
+    the headline."""
+    if SOCIAL_LINK.match(text):
+        return True
+    words = _LETTERS.findall(text)
+    social = sum(1 for word in words if SOCIAL_LINK.match(word))
+    return social >= 2 and 2 * social >= len(words)
+
+
 def _may_head_body(lines: dict[str, list], start: int) -> bool:
     """The body's first line may be its headline: title-shaped, and no sentence of the lead
     (a question, a headline the line scorer read as prose) when it is prose (tune half: titles
     right 59 -> 60 of 63; any prose line the same, the safer rule kept)."""
-    return lines["title_shape"][start] and not (lines["prose"][start]
+    return _may_be_headline(lines, start) and not (lines["prose"][start]
                                                 and lines["text"][start].endswith("."))
 
 
@@ -530,7 +587,7 @@ def _headline_scores(lines: dict[str, list], start: int, end: int, dated: Callab
     scores = []
     for i in above:
         text = lines["text"][i]
-        if not lines["title_shape"][i] or i == start and not _may_head_body(lines, i):
+        if not _may_be_headline(lines, i) or i == start and not _may_head_body(lines, i):
             continue
         if any(text.lstrip(" •·*-").startswith(author) for author in authors):
             continue
@@ -545,16 +602,35 @@ def _headline_scores(lines: dict[str, list], start: int, end: int, dated: Callab
             score *= _LABEL_WEIGHT
         if score and not lines["prose"][i] and _has_byline_below(lines, i, start, dated):
             score *= _ABOVE_BYLINE_WEIGHT
+        if _list_run(lines, i) >= _TEASER_LIST_MIN_ITEMS:
+            score *= _TEASER_LIST_WEIGHT
         scores.append((i, score, shared))
     return scores
 
 
+def _list_run(lines: dict[str, list], i: int) -> int:
+    """How many headline-shaped lines of _TEASER_HEADLINE_MIN_WORDS words or more, no prose,
+    stand in a row with the line (lines of symbols between them, a list's bullets, skipped)."""
+    def is_item(k: int) -> bool:
+        return (lines["title_shape"][k] and not lines["prose"][k]
+                and lines["n_words"][k] >= _TEASER_HEADLINE_MIN_WORDS)
+
+    n_items = 1
+    for step in (-1, 1):
+        k = i + step
+        while 0 <= k < len(lines["text"]) and (lines["symbols_only"][k] or is_item(k)):
+            n_items += not lines["symbols_only"][k]
+            k += step
+    return n_items
+
+
 def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
     """The headline: of the title-shaped lines above the body (not a byline, date, caption,
-    counter, menu entry, breadcrumb or call to action), the one whose words the article's lead
-    repeats most (a headline's words come back in its first paragraphs, another story's
-    teaser's and a section name's do not), above the byline, the nearest on ties, and the
-    headline right above it when that is its standfirst; else the heading above the body."""
+    counter, player's stamp, share bar, menu entry, breadcrumb or call to action), the one
+    whose words the article's lead repeats most (a headline's words come back in its first
+    paragraphs, another story's teaser's and a section name's do not, and a list of other
+    stories counts less), above the byline, the nearest on ties, and the headline right
+    above it when that is its standfirst; else the heading above the body."""
     # Each line is asked at most once whether it prints a date (the slowest question).
     dated = cache(partial(_prints_date, lines))
     scores = _headline_scores(lines, start, end, dated)
@@ -565,24 +641,50 @@ def _pick_title(lines: dict[str, list], start: int, end: int) -> int | None:
     if best is None:
         return _pick_heading(lines, start, dated)
     sharing = {i for i, _, shared in scores if shared}
-    return best - 1 if _is_standfirst_of(lines, best, sharing) else best
+    headline = _headline_of_standfirst(lines, best, sharing)
+    return best if headline is None else headline
 
 
 def _has_byline_below(lines: dict[str, list], i: int, start: int,
                       dated: Callable[[int], bool]) -> bool:
-    """A byline or a dated line within _BYLINE_BELOW_LINES lines below the line, and not below
-    the body's first line: the line heads the article's header block."""
-    return any(lines["byline"][k] or lines["date_line"][k] or dated(k)
-               for k in range(i + 1, min(i + 1 + _BYLINE_BELOW_LINES, start + 1)))
+    """A byline or a dated line within _BYLINE_BELOW_LINES lines below the line (insets
+    between them not counted: _is_inset), and not below the body's first line: the line heads
+    the article's header block."""
+    n_lines = 0
+    for k in range(i + 1, start + 1):
+        if lines["byline"][k] or lines["date_line"][k] or dated(k):
+            return True
+        if not _is_inset(lines, k):
+            n_lines += 1
+            if n_lines == _BYLINE_BELOW_LINES:
+                return False
+    return False
 
 
-def _is_standfirst_of(lines: dict[str, list], chosen: int, sharing: set[int]) -> bool:
-    """The chosen line is a standfirst of the line right above it: long, below a shorter
-    headline-shaped candidate of a few words that shares a word with the lead."""
+def _is_inset(lines: dict[str, list], k: int) -> bool:
+    """A line set between a headline and its byline or standfirst on some pages and not on
+    others: a caption, a gallery's or a player's stamp, a share bar or button, an ad label, a
+    line of symbols. (Tune half, text dumps: "Image 1 of 5" and a credited caption, a share bar
+    or "Updated 12:31 GMT" put below each right headline moved 4, 3 and 3 of 60 titles to the
+    standfirst or another line while counted as lines; none once skipped.) Menus, breadcrumbs,
+    bylines and dates are no insets: they end a header block."""
+    return (lines["caption"][k] or lines["call_to_action"][k] or lines["symbols_only"][k]
+            or _is_never_headline(lines, k))
+
+
+def _headline_of_standfirst(lines: dict[str, list], chosen: int, sharing: set[int]
+                            ) -> int | None:
+    """The headline the chosen line is the standfirst of: the line above it (insets between
+    skipped: _is_inset), shorter, headline-shaped, of a few words, sharing a word with the
+    lead, when the chosen line is long."""
     above = chosen - 1
-    return (lines["n_words"][chosen] >= _STANDFIRST_MIN_WORDS and above in sharing
+    while above >= 0 and _is_inset(lines, above):
+        above -= 1
+    if (lines["n_words"][chosen] >= _STANDFIRST_MIN_WORDS and above in sharing
             and _HEADLINE_ABOVE_STANDFIRST_MIN_WORDS <= lines["n_words"][above]
-            < lines["n_words"][chosen] and not lines["text"][above].endswith("."))
+            < lines["n_words"][chosen] and not lines["text"][above].endswith(".")):
+        return above
+    return None
 
 
 def _pick_heading(lines: dict[str, list], start: int, dated: Callable[[int], bool]) -> int | None:
@@ -590,8 +692,9 @@ def _pick_heading(lines: dict[str, list], start: int, dated: Callable[[int], boo
     above a byline, then the nearest. (A headline printed twice, in the page's title bar and
     above the article, is a heading too: tune half 59 -> 60 of 63 pages; looking 30 lines up
     rather than 10: 59 -> 60.)"""
-    above = range(max(0, start - _HEADLINE_LOOKBACK), start)
-    headings = [i for i in above if lines["heading_shape"][i] and not dated(i)]
+    above = range(max(0, start - _HEADING_LOOKBACK), start)
+    headings = [i for i in above
+                if lines["heading_shape"][i] and not _is_never_headline(lines, i) and not dated(i)]
     if not headings:
         return None
     return max(headings, key=lambda i: (lines["n_words"][i] >= 4,
@@ -664,9 +767,15 @@ def _per_page_columns(features: pl.DataFrame) -> pl.DataFrame:
     few_words = pl.col("n_words").is_between(2, _HEADING_MAX_WORDS)
     return features.select(
         "page", "score", "text", "line_no", "n_words", "two_digits", "prose", "chrome",
+        "symbols_only", "caption", "call_to_action",
         "after_end", "section_end", "date_line", "byline", "numbered",
         # A headline's shape, wherever it stands: a few words, not page furniture.
         title_shape=few_words & ~pl.any_horizontal(*_FURNITURE, "date_line"),
+        # What a headline never is, wherever it stands (see _may_be_headline).
+        stamp=text.str.contains(_CLOCK) | (
+            text.str.extract(_COUNTER, 1).cast(pl.Int32) <= text.str.extract(_COUNTER, 2)
+            .cast(pl.Int32)).fill_null(False),
+        credit=text.str.contains(_PHOTO_CREDIT),
         # Shaped like a title, for the heading above the body when no headline is found: not a
         # sentence (whether it prints a date is asked per line: _pick_title).
         heading_shape=few_words & ~pl.any_horizontal(*_FURNITURE)
