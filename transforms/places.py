@@ -332,10 +332,11 @@ def resolve(
     counties = county_keys()
     # The states of the counties the article names: local news names its county.
     county_states: dict[int, set[str]] = {}
-    for t, k in zip(*state_words, strict=True):
+    word_docs = (np.asarray(state_words[0], dtype=np.int64) % n_titles).tolist()
+    for d, k in set(zip(word_docs, list(state_words[1]), strict=True)):  # each once
         if k in states:
-            named_states.setdefault(int(t) % n_titles, set()).update(states[k])
-            county_states.setdefault(int(t) % n_titles, set()).update(states[k])
+            named_states.setdefault(d, set()).update(states[k])
+            county_states.setdefault(d, set()).update(states[k])
     # Each name once per article: articles repeat their names.
     for d, k, c in set(zip((text[evidence] % n_titles).tolist(), key[evidence].tolist(),
                            code[evidence].tolist(), strict=True)):
@@ -378,7 +379,9 @@ def resolve(
                     named_states.setdefault(doc[i], set()).add(q_state)
                     qualifier_states.append((int(text[i]), q_start))
                 qualified.add(i)
-    pending = [i for i in to_resolve if i not in qualified]
+    unqualified = ambiguous.copy()
+    unqualified[list(qualified)] = False
+    pending = np.flatnonzero(unqualified)
 
     located = _places_by_name()
     # The places each article names without ambiguity, by name, for nearness.
@@ -388,8 +391,8 @@ def resolve(
     # The countries of those places: a town, a region or an institution of the country, where
     # its name or a demonym ("U.S. officials in Paris") says little about which Paris.
     countries_of_places: dict[int, set[str]] = {}
-    for d, k, c in zip((text[place_kinds] % n_titles).tolist(), key[place_kinds].tolist(),
-                       code[place_kinds].tolist(), strict=True):
+    for d, k, c in set(zip((text[place_kinds] % n_titles).tolist(), key[place_kinds].tolist(),
+                           code[place_kinds].tolist(), strict=True)):  # each once
         countries_of_places.setdefault(d, set()).add(c)
         if k in located:
             places_named.setdefault(d, set()).add(k)
@@ -398,7 +401,8 @@ def resolve(
     # A town that needs support is no evidence of its country, but a place of its name near a
     # place of this one is: two names that read each other ("Edmonton" and "Hertford").
     uncertain = ambiguous if needs_support is None else ambiguous | (needs_support & of_a_place)
-    for d, k in zip((text[uncertain] % n_titles).tolist(), key[uncertain].tolist(), strict=True):
+    for d, k in set(zip((text[uncertain] % n_titles).tolist(), key[uncertain].tolist(),
+                        strict=True)):
         if k in located:
             ambiguous_places.setdefault(d, set()).add(k)
 
@@ -432,12 +436,18 @@ def resolve(
     # an institution's name is one choice with its place's, of the place's kind (a capital's
     # name is a capital's in "Paris High School" too).
     org_kind, entry_kinds = KINDS.index("org"), place_kinds_by_name()
-    kind_of = kind.tolist()  # a list: an array's items cost more one by one
-    names_at = list(zip([doc[i] for i in pending], [keys[i] for i in pending],
-                        [entry_kinds.get(keys[i], org_kind) if kind_of[i] == org_kind
-                         else kind_of[i] for i in pending],
+    pending_keys = key[pending].tolist()
+    choice_kind = kind[pending].astype(np.int64)
+    institutions = np.flatnonzero(choice_kind == org_kind)
+    choice_kind[institutions] = [entry_kinds.get(pending_keys[i], org_kind)
+                                 for i in institutions.tolist()]
+    names_at = list(zip((text[pending] % n_titles).tolist(), pending_keys, choice_kind.tolist(),
                         code[pending].tolist(), strict=True))
-    readings_in_context = {at: reading_in_context(*at) for at in dict.fromkeys(names_at)}
+    # Each (article, name, kind, default) once: its id is where it was first seen.
+    first_seen: dict[tuple[int, str, int, str], int] = {}
+    seen_at = np.fromiter(map(first_seen.setdefault, names_at, count()), np.int64,
+                          len(names_at))
+    readings_in_context = {at: reading_in_context(*at) for at in first_seen}
     # The (article, name, kind, default country) place_model chooses for.
     asked = [at for at, reading in readings_in_context.items() if reading is None]
     if asked:
@@ -445,8 +455,9 @@ def resolve(
         # "Dublin elementary schools"), where that rules the capital out (_context_features).
         capitals = {name for _, name, its_kind, _ in asked if its_kind == capital_kind}
         starts = start.tolist()
-        local_cues = {(doc[i], keys[i]) for i in pending if keys[i] in capitals
-                      and (LOCAL_CUE.match(texts[text_of[i]], end_of[i])
+        cue_able = pending[np.isin(key[pending], list(capitals))].tolist()
+        local_cues = {(doc[i], keys[i]) for i in cue_able
+                      if (LOCAL_CUE.match(texts[text_of[i]], end_of[i])
                            or LOCAL_CUE_BEFORE.search(texts[text_of[i]], max(0, starts[i] - 30),
                                                       starts[i]))}
         # Every choice of the batch at once: its options' evidence as one array, scored in
@@ -462,10 +473,15 @@ def resolve(
                                        else (its_code, "prior"))
             if decisions is not None:
                 decisions.append((d, name, codes, x[start_row:start_row + len(codes)]))
-    if pending:
-        read = [readings_in_context[at] for at in names_at]
-        code[pending] = [country for country, _ in read]
-        resolved[pending] = [RESOLUTIONS.index(how) for _, how in read]
+    if len(pending):
+        # Each distinct choice's reading, spread to its mentions.
+        _, choice_of = np.unique(seen_at, return_inverse=True)
+        read = list(readings_in_context.values())
+        read_code = np.empty(len(read), dtype=object)
+        read_code[:] = [country for country, _ in read]
+        code[pending] = read_code[choice_of]
+        resolved[pending] = np.array([RESOLUTIONS.index(how) for _, how in read],
+                                     dtype=np.int8)[choice_of]
     moved = (code != default) & (kind != KINDS.index("org"))
     kind = np.where(moved, KINDS.index("city"), kind).astype(np.int8)
     if qualifier_states:
