@@ -455,7 +455,8 @@ def resolve(
         # "Dublin elementary schools"), where that rules the capital out (_context_features).
         capitals = {name for _, name, its_kind, _ in asked if its_kind == capital_kind}
         starts = start.tolist()
-        cue_able = pending[np.isin(key[pending], list(capitals))].tolist()
+        cue_able = pending[np.fromiter(map(capitals.__contains__, pending_keys), bool,
+                                       len(pending))].tolist()
         local_cues = {(doc[i], keys[i]) for i in cue_able
                       if (LOCAL_CUE.match(texts[text_of[i]], end_of[i])
                            or LOCAL_CUE_BEFORE.search(texts[text_of[i]], max(0, starts[i] - 30),
