@@ -300,7 +300,6 @@ def resolve(
     ``decisions`` when given, as (article, name_key, countries, features): what
     bench.train_places fits the model on."""
     by_name = readings()
-    _one_country = one_country_names()
     name_kind, capital_kind, region_kind = (KINDS.index(k) for k in ("name", "capital", "region"))
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
     keys = key.tolist()
@@ -312,13 +311,10 @@ def resolve(
     default, code = code, code.copy()
     qualifier_states: list[tuple[int, int]] = []  # (text, start) of states written so
     doc = (text % n_titles).tolist()
-    states = us_state_anchors()
     # The article's evidence from its unambiguous mentions: the US states it names (a county
     # stands for the states that have a county of its name, a town for its state) and the
     # countries. A country's name or demonym names it even where a town shares the name
     # ("Canada").
-    named_states: dict[int, set[str]] = {}
-    named_countries: dict[int, set[str]] = {}
     # A US state's name names it, though towns abroad bear it too ("California", Paraná).
     evidence = (~ambiguous | np.isin(kind, [name_kind, KINDS.index("demonym")])
                 | (facts & _IN_ONE_COUNTRY != 0)
@@ -327,32 +323,10 @@ def resolve(
     evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
     if needs_support is not None:
         evidence &= ~needs_support
-    towns = us_town_states()
     small_towns = small_us_town_states()
-    counties = county_keys()
-    # The states of the counties the article names: local news names its county.
-    county_states: dict[int, set[str]] = {}
-    word_docs = (np.asarray(state_words[0], dtype=np.int64) % n_titles).tolist()
-    for d, k in set(zip(word_docs, list(state_words[1]), strict=True)):  # each once
-        if k in states:
-            named_states.setdefault(d, set()).update(states[k])
-            county_states.setdefault(d, set()).update(states[k])
-    # Each name once per article: articles repeat their names.
-    for d, k, c in set(zip((text[evidence] % n_titles).tolist(), key[evidence].tolist(),
-                           code[evidence].tolist(), strict=True)):
-        if c == "US" and k in states:  # a state, though towns bear its name too
-            named_countries.setdefault(d, set()).add("US")
-            named_states.setdefault(d, set()).update(states[k])
-            if k in counties:
-                county_states.setdefault(d, set()).update(states[k])
-        elif k in _one_country:  # "Dallas": towns in several states, one big city
-            named_countries.setdefault(d, set()).add(_one_country[k].code)
-            if _one_country[k].population >= ANCHOR_MIN_POPULATION:
-                named_states.setdefault(d, set()).add(_one_country[k].admin1)
-        else:
-            named_countries.setdefault(d, set()).add(c)
-            if c == "US" and k in towns:
-                named_states.setdefault(d, set()).add(towns[k])
+    named_countries, named_states, county_states = _named_in_articles(
+        text[evidence] % n_titles, key[evidence], code[evidence], facts[evidence],
+        np.asarray(state_words[0], dtype=np.int64) % n_titles, list(state_words[1]))
     # Qualified names first (a country's name only by a state: "Lebanon, Pa.", not the list
     # "China, Mexico and Canada"): a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
@@ -387,24 +361,19 @@ def resolve(
     # The places each article names without ambiguity, by name, for nearness.
     of_a_place = np.isin(kind, [KINDS.index(k) for k in ("capital", "city", "region", "org")])
     place_kinds = evidence & of_a_place
-    places_named: dict[int, set[str]] = {}
+    is_located = np.fromiter(map(located.__contains__, keys), bool, len(keys))
+    places_named = _sets_by_article(text[place_kinds & is_located] % n_titles,
+                                    key[place_kinds & is_located].tolist())
     # The countries of those places: a town, a region or an institution of the country, where
     # its name or a demonym ("U.S. officials in Paris") says little about which Paris.
-    countries_of_places: dict[int, set[str]] = {}
-    for d, k, c in set(zip((text[place_kinds] % n_titles).tolist(), key[place_kinds].tolist(),
-                           code[place_kinds].tolist(), strict=True)):  # each once
-        countries_of_places.setdefault(d, set()).add(c)
-        if k in located:
-            places_named.setdefault(d, set()).add(k)
+    countries_of_places = _sets_by_article(text[place_kinds] % n_titles,
+                                           code[place_kinds].tolist())
     # ...and those it names that several places hold, for nearness to any of their places.
-    ambiguous_places: dict[int, set[str]] = {}
     # A town that needs support is no evidence of its country, but a place of its name near a
     # place of this one is: two names that read each other ("Edmonton" and "Hertford").
     uncertain = ambiguous if needs_support is None else ambiguous | (needs_support & of_a_place)
-    for d, k in set(zip((text[uncertain] % n_titles).tolist(), key[uncertain].tolist(),
-                        strict=True)):
-        if k in located:
-            ambiguous_places.setdefault(d, set()).add(k)
+    ambiguous_places = _sets_by_article(text[uncertain & is_located] % n_titles,
+                                        key[uncertain & is_located].tolist())
 
     def reading_in_context(d: int, name: str, its_kind: int, its_code: str
                            ) -> tuple[str, str] | None:
@@ -494,6 +463,69 @@ def resolve(
                 code[j], kind[j] = "US", KINDS.index("region")
                 resolved[j] = RESOLUTIONS.index("qualifier")
     return code, kind, resolved
+
+
+def _named_in_articles(doc: np.ndarray, key: np.ndarray, code: np.ndarray, facts: np.ndarray,
+                       word_doc: np.ndarray, word_key: list[str]
+                       ) -> tuple[dict[int, set[str]], ...]:
+    """What each article names through its unambiguous mentions (``doc``, ``key``, ``code``
+    and _name_facts ``facts`` of each) and the US county names it writes (``word_doc``,
+    ``word_key``: resolve's ``state_words``): its countries, its US states (a county stands for
+    the states that have a county of its name, a town for its state) and the states of its
+    counties. Gathered as arrays, every article's sets at once (a loop over the mentions cost
+    a sixth of resolve)."""
+    states, counties, towns = us_state_anchors(), county_keys(), us_town_states()
+    keys = key.tolist()
+    # A state, though towns bear its name too; "Dallas": towns in several states, one big city.
+    anchor = (code == "US") & (facts & _STATE_ANCHOR != 0)
+    one_country = ~anchor & (facts & _IN_ONE_COUNTRY != 0)
+    country = code.copy()
+    country[anchor] = "US"
+    biggest = [one_country_names()[keys[i]] for i in np.flatnonzero(one_country).tolist()]
+    country[one_country] = [reading.code for reading in biggest]
+    # The states of a state's or a county's name: each its set of them.
+    at_anchor = np.flatnonzero(anchor).tolist()
+    word_anchor = np.fromiter(map(states.__contains__, word_key), bool, len(word_key))
+    word_states = [states[word_key[i]] for i in np.flatnonzero(word_anchor).tolist()]
+    anchor_states = [states[keys[i]] for i in at_anchor]
+    in_county = np.fromiter((keys[i] in counties for i in at_anchor), bool, len(at_anchor))
+    # A big city's state ("Dallas"), a US town's only one ("Lexington").
+    anchored = np.flatnonzero(one_country)[[reading.population >= ANCHOR_MIN_POPULATION
+                                            for reading in biggest]]
+    other_us = np.flatnonzero(~anchor & ~one_country & (code == "US")).tolist()
+    town_state = [towns.get(keys[i]) for i in other_us]
+    in_town = np.array([state is not None for state in town_state], dtype=bool)
+    state_docs = [np.repeat(word_doc[word_anchor], [len(held) for held in word_states]),
+                  np.repeat(doc[at_anchor], [len(held) for held in anchor_states]),
+                  doc[anchored], doc[other_us][in_town]]
+    state_items = [*chain.from_iterable(word_states), *chain.from_iterable(anchor_states),
+                   *(one_country_names()[keys[i]].admin1 for i in anchored.tolist()),
+                   *(state for state in town_state if state is not None)]
+    county_held = [held for held, county in zip(anchor_states, in_county.tolist(), strict=True)
+                   if county]
+    county_docs = [np.repeat(word_doc[word_anchor], [len(held) for held in word_states]),
+                   np.repeat(doc[at_anchor][in_county], [len(held) for held in county_held])]
+    county_items = [*chain.from_iterable(word_states), *chain.from_iterable(county_held)]
+    return (_sets_by_article(doc, country.tolist()),
+            _sets_by_article(np.concatenate(state_docs), state_items),
+            _sets_by_article(np.concatenate(county_docs), county_items))
+
+
+def _sets_by_article(doc: np.ndarray, items: list) -> dict[int, set]:
+    """Each article's distinct ``items`` (``doc``: the article of each), for the articles
+    that have one; sets made in C, not item by item."""
+    if not len(doc):
+        return {}
+    order = np.argsort(doc, kind="stable")
+    held = np.empty(len(items), dtype=object)
+    held[:] = items
+    held = held[order].tolist()
+    in_order = doc[order]
+    # An article's items are one run of the sorted ones.
+    starts = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]])
+    bounds = [*starts.tolist(), len(doc)]
+    runs = map(held.__getitem__, map(slice, bounds[:-1], bounds[1:]))
+    return dict(zip(in_order[bounds[:-1]].tolist(), map(set, runs), strict=True))
 
 
 @cache
