@@ -101,7 +101,7 @@ def _predicted(items: list[dict]) -> dict[str, set[str]]:
     return out
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     """Precision, recall, F1 (0 where undefined, as scikit-learn counts them)."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
@@ -119,8 +119,8 @@ def _scores(truth: dict[str, set], predicted: dict[str, set], themes: list[str])
         fn = sum(theme in truth[d] and theme not in predicted[d] for d in truth)
         tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
         if tp + fn:
-            per_theme[theme] = (*_prf(tp, fp, fn), tp + fn)
-    precision, recall, micro = _prf(tp_all, fp_all, fn_all)
+            per_theme[theme] = (*precision_recall_f1(tp, fp, fn), tp + fn)
+    precision, recall, micro = precision_recall_f1(tp_all, fp_all, fn_all)
     macro = [sum(scores[k] for scores in per_theme.values()) / len(per_theme) for k in range(3)]
     return {"micro_f1": micro, "precision": precision, "recall": recall,
             "macro_precision": macro[0], "macro_recall": macro[1], "macro_f1": macro[2],
