@@ -15,7 +15,8 @@ def test_freezes_once(monkeypatch):
         assert frozen > 0
         later = [[] for _ in range(10)]
         long_lived.freeze_long_lived()
-        assert gc.get_freeze_count() == frozen
+        # Not frozen again: the count only falls, as frozen objects freed by refcount leave.
+        assert gc.get_freeze_count() <= frozen
         assert later  # made after the freeze, collected as usual
     finally:
         gc.unfreeze()
