@@ -22,6 +22,7 @@ import pycountry
 from rich.table import Table
 
 from bench.data import DATA as SHARED_DATA
+from bench.data import HALVES, half_of
 
 DATA = SHARED_DATA / "reuters21578"
 _RECORD = re.compile(r"<REUTERS(.*?)</REUTERS>", re.S)
@@ -95,15 +96,20 @@ def places_agreement(data: Path = DATA) -> Table:
             found.setdefault(row["doc_id"], set()).add(row["country"])
         if row["is_focus"]:
             focus.setdefault(row["doc_id"], set()).add(row["country"])
+    # PLACES lists the countries a story is filed under, not every one it names ("listed in
+    # Luxembourg"): a weak label, read for differences between versions, per half.
     table = Table(title=f"Agreement with Reuters PLACES ({len(stories):,} stories with PLACES)")
-    for col in ("comention", "precision", "recall", "F1"):
-        table.add_column(col, justify="left" if col == "comention" else "right")
+    for col in ("comention", "half", "stories", "precision", "recall", "F1"):
+        table.add_column(col, justify="left" if col in ("comention", "half") else "right")
     for name, predicted in (("focus countries", focus), ("all countries", found)):
-        tp = sum(len(predicted.get(a["id"], set()) & set(a["places"])) for a in stories)
-        fp = sum(len(predicted.get(a["id"], set()) - set(a["places"])) for a in stories)
-        fn = sum(len(set(a["places"]) - predicted.get(a["id"], set())) for a in stories)
-        p, r = tp / (tp + fp), tp / (tp + fn)
-        table.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{2 * p * r / (p + r):.3f}")
+        for half in HALVES:
+            held = [a for a in stories if half in ("all", half_of(a["id"]))]
+            tp = sum(len(predicted.get(a["id"], set()) & set(a["places"])) for a in held)
+            fp = sum(len(predicted.get(a["id"], set()) - set(a["places"])) for a in held)
+            fn = sum(len(set(a["places"]) - predicted.get(a["id"], set())) for a in held)
+            p, r = tp / (tp + fp), tp / (tp + fn)
+            table.add_row(name, half, f"{len(held):,}", f"{p:.3f}", f"{r:.3f}",
+                          f"{2 * p * r / (p + r):.3f}")
     return table
 
 

@@ -171,6 +171,14 @@ def test_acronyms_and_kinds_of_place_are_not_names_of_people():
     assert codes("The film starred Miranda Richardson.") == set()
 
 
+def test_companies_and_talks_named_like_places_are_not_the_places():
+    # Seen on Reuters' tune-half stories, none filed under the Falklands, Uruguay or Man.
+    assert codes("Morgan Stanley and McDonnell Douglas Corp gained.") == set()
+    assert codes("Talks in the Uruguay round of GATT resume; the Uruguay Round began in 1986.") \
+        == set()
+    assert codes("The Uruguay government and Stanley, Falkland Islands, agreed.") == {"UY", "FK"}
+
+
 def test_focus_is_the_country_the_title_and_lead_are_about_not_one_named_in_passing():
     docs = pl.DataFrame({
         "doc_id": ["a"], "title": ["Kenya votes in a tight election"],
