@@ -573,8 +573,9 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # Clerk's office").
     divisions = entries.is_county[found.payload]
     # A town's German adjective ("die Wiener Polizei") is nobody's name.
+    towns_or_regions = _kind_is(found.kind, "city", "region")
     person_like = ~divisions & ~rule["attributive"] & (
-        rule["person"] | (_kind_is(found.kind, "city", "region") & in_body))
+        rule["person"] | (towns_or_regions & in_body))
     language_like = rule["language"]
     # The rules test capitalised neighbours, but lower-case ones too next to languages
     # ("in French", "French and") and currency units ("Swiss franc").
@@ -670,7 +671,16 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     initialled |= _narrow(may_be_initialled, initial_before)
     titled = unnamed & ~initialled & ~no_previous & title_previous
     person = named_neighbour | initialled | titled
-    person = _same_name_everywhere(person & ~into_org, found, texts, n_titles, person_like)
+    person_everywhere = _same_name_everywhere(person & ~into_org, found, texts, n_titles,
+                                              person_like)
+    # ...and in its title, where capitals start every word ("Bush budget seeks deep cutbacks"
+    # over "President Bush said": Bush, Egypt), where a title, an initial or a name part beside
+    # it says so: not a capitalised word of a place's institution ("Downtown Cleveland
+    # Alliance").
+    surely_a_person = titled | initialled | _narrow(named_neighbour, beside_a_name)
+    person = person_everywhere | _same_name_everywhere(
+        surely_a_person & ~into_org, found, texts, n_titles,
+        surely_a_person | (towns_or_regions & ~in_body))
     # "St. George", "Saint Paris": a saint, or a place named after one, not that place.
     saint = _narrow_at(_kind_is(found.kind, "capital", "city", "region"),
                        lambda at: neighbours.ends_before(at, _SAINTS))

@@ -171,6 +171,14 @@ def test_acronyms_and_kinds_of_place_are_not_names_of_people():
     assert codes("The film starred Miranda Richardson.") == set()
 
 
+def test_a_person_named_in_the_body_is_that_person_in_the_title():
+    assert codes("Mr Bush said the deficit would halve.",
+                 title="Bush budget seeks cutbacks") == set()  # Bush, Egypt
+    # A capitalised word of an institution is no such evidence: the title keeps its town.
+    assert codes("Joe Roe of the Downtown Cleveland Alliance spoke.",
+                 title="Developer wants to remake downtown Cleveland") == {"US"}
+
+
 def test_companies_and_talks_named_like_places_are_not_the_places():
     # Seen on Reuters' tune-half stories, none filed under the Falklands, Uruguay or Man.
     assert codes("Morgan Stanley and McDonnell Douglas Corp gained.") == set()
