@@ -673,10 +673,10 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     person = named_neighbour | initialled | titled
     person_everywhere = _same_name_everywhere(person & ~into_org, found, texts, n_titles,
                                               person_like)
-    # ...and in its title, where capitals start every word ("Bush budget seeks deep cutbacks"
-    # over "President Bush said": Bush, Egypt), where a title, an initial or a name part beside
-    # it says so: not a capitalised word of a place's institution ("Downtown Cleveland
-    # Alliance").
+    # A person in the body is that person in the title too, where capitals start every word
+    # ("Bush budget seeks deep cutbacks" over "President Bush said": Bush, Egypt), when a title,
+    # an initial or a name part beside it says so; not a capitalised word of a place's
+    # institution ("Downtown Cleveland Alliance").
     surely_a_person = titled | initialled | _narrow(named_neighbour, beside_a_name)
     person = person_everywhere | _same_name_everywhere(
         surely_a_person & ~into_org, found, texts, n_titles,
