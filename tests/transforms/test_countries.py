@@ -179,6 +179,11 @@ def test_a_person_named_in_the_body_is_that_person_in_the_title():
                  title="Developer wants to remake downtown Cleveland") == {"US"}
 
 
+def test_douglas_is_a_person_beside_a_name_and_the_isle_of_mans_capital_alone():
+    assert codes("Finance Minister Roger Douglas and Michael Douglas spoke.") == set()
+    assert codes("The ferry reached Douglas harbour at dawn.") == {"IM"}
+
+
 def test_companies_and_talks_named_like_places_are_not_the_places():
     # Seen on Reuters' tune-half stories, none filed under the Falklands, Uruguay or Man.
     assert codes("Morgan Stanley and McDonnell Douglas Corp gained.") == set()
