@@ -649,8 +649,9 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     def beside_a_name(i: int) -> bool:
         return a_blocking_neighbour(i, is_name_part)
 
+    beside_names = _narrow(named_neighbour, beside_a_name)
     state_named_neighbour = named_neighbour & us_state
-    named_neighbour &= ~us_state | _narrow(state_named_neighbour, beside_a_name)
+    named_neighbour &= ~us_state | beside_names
     into_org |= state_named_neighbour & ~named_neighbour & blocking_next
     # A title or an initial: "President Bush", "Capt. Nelson"; "George W Bush" (an initial
     # next, which is all _INITIAL_AFTER reads), "Roy A. Nelson" (no word before but an
@@ -677,7 +678,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # ("Bush budget seeks deep cutbacks" over "President Bush said": Bush, Egypt), when a title,
     # an initial or a name part beside it says so; not a capitalised word of a place's
     # institution ("Downtown Cleveland Alliance").
-    surely_a_person = titled | initialled | _narrow(named_neighbour, beside_a_name)
+    surely_a_person = titled | initialled | beside_names
     person = person_everywhere | _same_name_everywhere(
         surely_a_person & ~into_org, found, texts, n_titles,
         surely_a_person | (towns_or_regions & ~in_body))
