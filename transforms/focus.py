@@ -90,7 +90,7 @@ def _rank_in_article(doc_id: pl.Series, *keys: np.ndarray) -> pl.Series:
     """Each row's place (1 first) among its article's rows by ``keys``, the first deciding
     first, ties in row order: Polars' rank("ordinal") of a struct of them over doc_id, in
     NumPy (the window cost a fifth of rolled_up's time)."""
-    article = doc_id.rank("dense").to_numpy()
+    article = _article_ids(doc_id)
     order = np.lexsort((*reversed(keys), article))
     # Sorted, an article's rows are one run: a row's place is its distance from the run's start.
     sorted_article = article[order]
@@ -99,6 +99,16 @@ def _rank_in_article(doc_id: pl.Series, *keys: np.ndarray) -> pl.Series:
     place = np.empty(len(order), dtype=np.uint32)
     place[order] = np.arange(1, len(order) + 1) - np.repeat(run_start, runs)
     return pl.Series(place, dtype=pl.UInt32)
+
+
+def _article_ids(doc_id: pl.Series) -> np.ndarray:
+    """An id per row, the same for the rows of one article: counted along the runs where an
+    article's rows are one run each (as rolled_up gives them), else its doc_id's dense rank
+    (which cost more than the rest of _rank_in_article)."""
+    new_article = _new_runs(doc_id)
+    if new_article.sum() == doc_id.n_unique():
+        return np.cumsum(new_article)
+    return doc_id.rank("dense").to_numpy()
 
 
 def _by_article_and_country(mentions: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
