@@ -333,9 +333,12 @@ def resolve(
     sense: dict[tuple[int, str], str] = {}
     qualified = set()
     text_of, end_of = text.tolist(), end.tolist()
-    to_resolve = np.flatnonzero(ambiguous).tolist()
-    # A qualifier starts with a comma: most names have none to read.
-    for i in [i for i in to_resolve if texts[text_of[i]].startswith(",", end_of[i])]:
+    to_resolve = np.flatnonzero(ambiguous)
+    # A qualifier starts with a comma: most names have none to read (tested in a C loop).
+    comma_after = np.fromiter(
+        map(str.startswith, map(texts.__getitem__, text[to_resolve].tolist()), repeat(","),
+            end[to_resolve].tolist()), bool, len(to_resolve))
+    for i in to_resolve[comma_after].tolist():
         qualifier = qualifier_at(texts[text_of[i]], end_of[i])
         if qualifier is not None and (qualifier[1] or kind[i] != name_kind):
             q_code, q_state, goes_on, written, q_start = qualifier
@@ -427,9 +430,7 @@ def resolve(
         cue_able = pending[np.fromiter(map(capitals.__contains__, pending_keys), bool,
                                        len(pending))].tolist()
         local_cues = {(doc[i], keys[i]) for i in cue_able
-                      if (LOCAL_CUE.match(texts[text_of[i]], end_of[i])
-                           or LOCAL_CUE_BEFORE.search(texts[text_of[i]], max(0, starts[i] - 30),
-                                                      starts[i]))}
+                      if _written_as_local(texts[text_of[i]], starts[i], end_of[i])}
         # Every choice of the batch at once: its options' evidence as one array, scored in
         # one pass (place_model.choose_each).
         evidence_of = _Evidence(named_countries, countries_of_places, named_states,
@@ -463,6 +464,18 @@ def resolve(
                 code[j], kind[j] = "US", KINDS.index("region")
                 resolved[j] = RESOLUTIONS.index("qualifier")
     return code, kind, resolved
+
+
+def _written_as_local(text: str, start: int, end: int) -> bool:
+    """Whether the name from ``start`` to ``end`` of ``text`` is written the way a local story
+    writes its own town: LOCAL_CUE after it, or LOCAL_CUE_BEFORE in the 30 characters before."""
+    if LOCAL_CUE.match(text, end):
+        return True
+    before = max(0, start - 30)
+    # LOCAL_CUE_BEFORE holds ", " and "of": most names have neither before them, which
+    # str.find tells faster than the regex's search from each of the 30 positions.
+    return (text.find(", ", before, start) >= 0 and text.find("of", before, start) >= 0
+            and LOCAL_CUE_BEFORE.search(text, before, start) is not None)
 
 
 def _named_in_articles(doc: np.ndarray, key: np.ndarray, code: np.ndarray, facts: np.ndarray,
