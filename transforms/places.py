@@ -565,12 +565,13 @@ def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
 
 
 def _near_each(asked: list[tuple[str, set[str]]],
-               located: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[set[str]]:
+               located: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[frozenset[str]]:
     """For each (name, names): the countries where a place of ``name`` lies within
     place_model.NEAR_KM of a place of another of the ``names`` (keys of ``located``:
     _places_by_name). Each (name, other) pair of the batch is measured once, all of them in
     one NumPy pass."""
-    out: list[set[str]] = [set() for _ in asked]
+    # Most names are near none: one empty set for them all, not a set each.
+    out: list[frozenset[str]] = [frozenset()] * len(asked)
     # Every (asked, other name) as flat arrays: no Python loop over them one by one.
     name_of = np.empty(len(asked), dtype=object)
     name_of[:] = [name for name, _ in asked]
@@ -615,7 +616,7 @@ def _near_each(asked: list[tuple[str, set[str]]],
     is_near[list(near_of_pair)] = True
     near = is_near[pair_of]
     for a, j in zip(owner[near].tolist(), pair_of[near].tolist(), strict=True):
-        out[a] |= near_of_pair[j]
+        out[a] = out[a] | near_of_pair[j]
     return out
 
 
