@@ -798,11 +798,11 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     # regions, institutions named after one), in any of their places: two names with places
     # near each other read each other ("Paris" and "Brant" are in Ontario, whichever Paris the
     # prior gave). A country's name is no town.
-    names: dict[int, set[str]] = {}
     keys, docs = key.tolist(), doc.tolist()  # lists: an array's items cost more one by one
-    for j in np.flatnonzero(np.isin(doc, doc[pending]) & np.isin(kind, place_kinds)).tolist():
-        if keys[j] in located:
-            names.setdefault(docs[j], set()).add(keys[j])
+    # Gathered as arrays, every article's set at once (a loop over the mentions cost 2 ms).
+    other = np.flatnonzero(np.isin(doc, doc[pending]) & np.isin(kind, place_kinds))
+    other = other[np.fromiter(map(located.__contains__, key[other].tolist()), bool, len(other))]
+    names = _sets_by_article(doc[other], key[other].tolist())
     # Each (article, town) once: articles repeat their towns.
     towns: dict[tuple[int, str], list[int]] = {}
     for i in np.flatnonzero(pending).tolist():
