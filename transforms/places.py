@@ -366,17 +366,17 @@ def resolve(
     place_kinds = evidence & of_a_place
     is_located = np.fromiter(map(located.__contains__, keys), bool, len(keys))
     places_named = _sets_by_article(text[place_kinds & is_located] % n_titles,
-                                    key[place_kinds & is_located].tolist())
+                                    key[place_kinds & is_located])
     # The countries of those places: a town, a region or an institution of the country, where
     # its name or a demonym ("U.S. officials in Paris") says little about which Paris.
     countries_of_places = _sets_by_article(text[place_kinds] % n_titles,
-                                           code[place_kinds].tolist())
+                                           code[place_kinds])
     # ...and those it names that several places hold, for nearness to any of their places.
     # A town that needs support is no evidence of its country, but a place of its name near a
     # place of this one is: two names that read each other ("Edmonton" and "Hertford").
     uncertain = ambiguous if needs_support is None else ambiguous | (needs_support & of_a_place)
     ambiguous_places = _sets_by_article(text[uncertain & is_located] % n_titles,
-                                        key[uncertain & is_located].tolist())
+                                        key[uncertain & is_located])
 
     def reading_in_context(d: int, name: str, its_kind: int, its_code: str
                            ) -> tuple[str, str] | None:
@@ -519,20 +519,24 @@ def _named_in_articles(doc: np.ndarray, key: np.ndarray, code: np.ndarray, facts
     county_docs = [np.repeat(word_doc[word_anchor], [len(held) for held in word_states]),
                    np.repeat(doc[at_anchor][in_county], [len(held) for held in county_held])]
     county_items = [*chain.from_iterable(word_states), *chain.from_iterable(county_held)]
-    return (_sets_by_article(doc, country.tolist()),
+    return (_sets_by_article(doc, country),
             _sets_by_article(np.concatenate(state_docs), state_items),
             _sets_by_article(np.concatenate(county_docs), county_items))
 
 
-def _sets_by_article(doc: np.ndarray, items: list) -> dict[int, set]:
-    """Each article's distinct ``items`` (``doc``: the article of each), for the articles
-    that have one; sets made in C, not item by item."""
+def _sets_by_article(doc: np.ndarray, items: list | np.ndarray) -> dict[int, set]:
+    """Each article's distinct ``items`` (``doc``: the article of each; a list, or an object
+    array, taken as it is), for the articles that have one; sets made in C, not item by
+    item."""
     if not len(doc):
         return {}
     order = np.argsort(doc, kind="stable")
-    held = np.empty(len(items), dtype=object)
-    held[:] = items
-    held = held[order].tolist()
+    if isinstance(items, np.ndarray):
+        held = items[order].tolist()
+    else:
+        held = np.empty(len(items), dtype=object)
+        held[:] = items
+        held = held[order].tolist()
     in_order = doc[order]
     # An article's items are one run of the sorted ones.
     starts = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]])
@@ -802,7 +806,7 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     # Gathered as arrays, every article's set at once (a loop over the mentions cost 2 ms).
     other = np.flatnonzero(np.isin(doc, doc[pending]) & np.isin(kind, place_kinds))
     other = other[np.fromiter(map(located.__contains__, key[other].tolist()), bool, len(other))]
-    names = _sets_by_article(doc[other], key[other].tolist())
+    names = _sets_by_article(doc[other], key[other])
     # Each (article, town) once: articles repeat their towns.
     towns: dict[tuple[int, str], list[int]] = {}
     for i in np.flatnonzero(pending).tolist():
