@@ -65,6 +65,11 @@ PLACE_NOUNS = {
     "Centre", "Center", "Hall", "Palace", "Tower", "Stadium", "Arena", "Metro", "Area",
     "County", "Province", "Region", "Suburbs", "Downtown", "Court", "Police",
 }
+# Words that make the place name before them a street's, named after the place and lying
+# elsewhere ("Richmond Street" in London, Ontario; "Oxford Road"; "die Frankfurter Allee" in
+# Berlin): no mention of the place.
+STREET_WORDS = {"Street", "Road", "Avenue", "Boulevard", "Drive", "Lane", "Rd", "Ave", "Blvd",
+                "Straße", "Strasse", "Allee", "Gasse", "Platz", "Weg", "Damm"}
 # Words before a language-demonym that make it a language ("speaks French", "in Spanish").
 LANGUAGE_CUES = {
     "speak", "speaks", "speaking", "spoke", "spoken", "fluent", "translated", "translate",
@@ -205,6 +210,10 @@ class _Candidates:
     kind: np.ndarray
     resolved: np.ndarray  # index into places.RESOLUTIONS
     form: np.ndarray  # the form matched (matching.Spans.form)
+    # Names a street (STREET_WORDS): context for resolving the article's other names (an
+    # English road is often named after the town it leads to: "Hertford Road, Edmonton"),
+    # never a mention.
+    street: np.ndarray
 
     def __getitem__(self, keep: np.ndarray) -> _Candidates:
         return _Candidates(*(getattr(self, f.name)[keep] for f in fields(self)))
@@ -437,7 +446,7 @@ def _candidates(texts: list[str], languages: list[str | None], joined: str) -> _
         text, start, end, payload, form = (
             text[order], start[order], end[order], payload[order], form[order])
     return _Candidates(text, start, end, payload, entries.code[payload], entries.kind[payload],
-                       np.zeros(len(text), dtype=np.int8), form)
+                       np.zeros(len(text), dtype=np.int8), form, np.zeros(len(text), dtype=bool))
 
 
 def _narrow(mask: np.ndarray, holds: Callable[[int], bool]) -> np.ndarray:
@@ -600,12 +609,14 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     def unit(word: str | None) -> str | None:
         return word.lower() if word is not None and word.isupper() else word
 
-    (blocking_next, unit_next, one_letter_next, noun_next, capitalised_next) = next_distinct.test(
+    (blocking_next, unit_next, one_letter_next, noun_next, capitalised_next,
+     street_next) = next_distinct.test(
         blocking, lambda w: unit(w) in currencies,
         lambda w: w is not None and len(w) == 1,
         # A noun follows: "French army", not "French and", "Spanish.".
         lambda w: bool(w and w[0].islower() and w not in _STOPWORD_SET),
-        lambda w: bool(w and w[0].isupper()))
+        lambda w: bool(w and w[0].isupper()), STREET_WORDS.__contains__)
+    found.street = street_next & _kind_is(found.kind, "name", "capital", "city", "region")
     into_org |= divisions & blocking_next
     blocking_previous, cue_previous, title_previous = _word_tests(
         previous_words, blocking, lambda w: w is not None and w.lower() in LANGUAGE_CUES,
@@ -764,7 +775,7 @@ def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataF
     found = _apply_rules(candidates, texts, n, languages, joined)
     found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties,
                             decisions, languages)
-    found = found[found.code != ""]
+    found = found[(found.code != "") & ~found.street]
     # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars
     # for the small frames of a batch).
     doc_ids = docs["doc_id"].to_numpy()

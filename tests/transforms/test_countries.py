@@ -192,6 +192,17 @@ def test_companies_and_talks_named_like_places_are_not_the_places():
     assert codes("The Uruguay government and Stanley, Falkland Islands, agreed.") == {"UY", "FK"}
 
 
+def test_a_street_named_after_a_place_is_no_mention_of_it_but_still_context():
+    # Seen on the tune halves of LGL, TR-News and the BBC corpus: Dartmouth Street, Oxford
+    # Road, Richmond Street, Lansdowne Road (Dublin's stadium, read as South Africa's town).
+    assert codes("He lived on Dartmouth Street in Laconia, N.H.") == {"US"}
+    assert codes("Ireland play at Lansdowne Road on Saturday.") == {"IE"}
+    assert codes("Protests on the Frankfurter Allee in Berlin.") == {"DE"}
+    # "Hertford Road, Edmonton": the road still places Edmonton in England.
+    found = mentions_of("Pupils at a school in Hertford Road, Edmonton, planted flowers.")
+    assert set(found.select("country", "surface").iter_rows()) == {("GB", "Edmonton")}
+
+
 def test_focus_is_the_country_the_title_and_lead_are_about_not_one_named_in_passing():
     docs = pl.DataFrame({
         "doc_id": ["a"], "title": ["Kenya votes in a tight election"],

@@ -45,7 +45,7 @@ def candidates_in(texts: list[str], seed: int) -> _Candidates:
     text, start, end = (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
     zeros = np.zeros(len(text), dtype=np.int64)
     return _Candidates(text, start, end, zeros, zeros.astype(object), zeros.astype(np.int8),
-                       zeros.astype(np.int8), zeros.astype(object))
+                       zeros.astype(np.int8), zeros.astype(object), zeros.astype(bool))
 
 
 def test_words_as_the_regexes_read_them():
