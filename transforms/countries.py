@@ -80,6 +80,9 @@ _STOPWORD_SET = frozenset(STOPWORDS)
 # place: they do not make it a person's name.
 TITLE_WORDS = {"President", "Minister", "Prime", "Senator", "Sen", "Governor", "Gov", "Mayor",
                "Rep", "Representative", "Congressman", "Congresswoman", "Attorney", "Secretary"}
+# A party's member after a place name is its politician's, not a person's name: "a Manhattan
+# Democrat", "the Texas Republican".
+PARTY_MEMBERS = {"Democrat", "Democrats", "Republican", "Republicans"}
 _STOP_CAPITALISED = {w.capitalize() for w in STOPWORDS} | TITLE_WORDS
 # Languages that capitalise every noun, so that a capitalised neighbour is no sign of a name.
 NOUN_CAPITALISING = frozenset({"de", "lb"})
@@ -190,7 +193,8 @@ def _not_blocking_words() -> frozenset[str]:
                            | (table["population"] >= NOT_BLOCKING_MIN_POPULATION))
                           & ~((table["kind"] == "region") & (table["code"] != "US")
                               & ~table["surface"].is_in(list(curated))))
-    return frozenset(_STOP_CAPITALISED | PLACE_NOUNS | set(places["surface"].to_list()))
+    return frozenset(_STOP_CAPITALISED | PLACE_NOUNS | PARTY_MEMBERS
+                     | set(places["surface"].to_list()))
 
 
 def _kind_is(kinds: np.ndarray, *names: str) -> np.ndarray:

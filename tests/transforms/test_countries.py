@@ -192,6 +192,10 @@ def test_companies_and_talks_named_like_places_are_not_the_places():
     assert codes("The Uruguay government and Stanley, Falkland Islands, agreed.") == {"UY", "FK"}
 
 
+def test_a_partys_member_after_a_place_leaves_it_a_place():
+    assert codes("Rep. Tom Hawk, a Manhattan Democrat, backs the budget.") == {"US"}
+
+
 def test_a_street_named_after_a_place_is_no_mention_of_it_but_still_context():
     # Seen on the tune halves of LGL, TR-News and the BBC corpus: Dartmouth Street, Oxford
     # Road, Richmond Street, Lansdowne Road (Dublin's stadium, read as South Africa's town).
