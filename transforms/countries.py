@@ -658,16 +658,27 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # A US state beside a capitalised word in English is a person's name only where that word
     # can be one ("Virginia Woolf", "Georgia May"); else an institution of the state follows
     # ("the Ohio Supreme Court", "the Kentucky Transportation Cabinet").
-    us_state = (_kind_is(found.kind, "region") & (found.code == "US") & _flags(
-        (language == "en" for language in languages), len(languages))[found.text % n_titles])
+    english = _flags((language == "en" for language in languages),
+                     len(languages))[found.text % n_titles]
+    us_state = _kind_is(found.kind, "region") & (found.code == "US") & english
+    # So is a town followed by one: its institutions follow it ("Feltham Magistrates' Court",
+    # "Paris Policemen"), a person's name part follows a name ("Chelsea Clinton").
+    town = towns_or_regions & in_body & ~rule["person"] & english & ~us_state
 
     def beside_a_name(i: int) -> bool:
         return a_blocking_neighbour(i, is_name_part)
 
+    def before_a_name(i: int) -> bool:
+        return is_name_part(next_words[i])
+
     beside_names = _narrow(named_neighbour, beside_a_name)
-    state_named_neighbour = named_neighbour & us_state
-    named_neighbour &= ~us_state | beside_names
-    into_org |= state_named_neighbour & ~named_neighbour & blocking_next
+    followed = named_neighbour & town & blocking_next & ~blocking_previous
+    before_names = _narrow(followed, before_a_name)
+    institution_next = (named_neighbour & us_state & ~beside_names) | (followed & ~before_names)
+    named_neighbour &= ~institution_next
+    # Unless one sense per article makes it a person (below: "the Bush Presidency" beside
+    # "President Bush").
+    institution = institution_next & blocking_next
     # A title or an initial: "President Bush", "Capt. Nelson"; "George W Bush" (an initial
     # next, which is all _INITIAL_AFTER reads), "Roy A. Nelson" (no word before but an
     # initial with its stop).
@@ -697,6 +708,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     person = person_everywhere | _same_name_everywhere(
         surely_a_person & ~into_org, found, texts, n_titles,
         surely_a_person | (towns_or_regions & ~in_body))
+    into_org |= institution & ~person
     # "St. George", "Saint Paris": a saint, or a place named after one, not that place.
     saint = _narrow_at(_kind_is(found.kind, "capital", "city", "region"),
                        lambda at: neighbours.ends_before(at, _SAINTS))

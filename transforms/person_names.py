@@ -1,6 +1,7 @@
-"""Whether a capitalised word next to a US state's name can be part of a person's name, in
-English articles: "Virginia Woolf", "Dakota Johnson" and "Georgia May" are people; "the Ohio
-Supreme Court" and "the Kentucky Transportation Cabinet" are the state's institutions.
+"""Whether a capitalised word next to a US state's name, or after a town's, can be part of a
+person's name, in English articles: "Virginia Woolf", "Dakota Johnson" and "Georgia May" are
+people; "the Ohio Supreme Court", "the Kentucky Transportation Cabinet" and "Feltham
+Magistrates' Court" are the place's institutions.
 
 A word is a name part when it is a given name or a surname of the US Census name files (1990;
 shipped in the ``names`` package: 5,494 given names, 88,799 surnames, each with its share of
@@ -12,6 +13,7 @@ a name often enough.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -41,7 +43,9 @@ def census_names() -> frozenset[str]:
 
 @cache
 def is_name_part(word: str) -> bool:
-    """Whether a capitalised word may be part of a person's name in English (module doc)."""
+    """Whether a capitalised word may be part of a person's name in English (module doc); a
+    possessive is read as its word ("Magistrates'", "Smith's")."""
+    word = re.sub(r"(?:['’]s?)$", "", word)
     if word in census_names():
         return True
     lower = word.lower()

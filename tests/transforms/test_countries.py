@@ -192,6 +192,17 @@ def test_companies_and_talks_named_like_places_are_not_the_places():
     assert codes("The Uruguay government and Stanley, Falkland Islands, agreed.") == {"UY", "FK"}
 
 
+def test_a_town_before_an_institution_is_the_town_before_a_name_part_a_person():
+    # "Feltham Magistrates' Court" had been a person called Feltham: Hounslow, near it, then
+    # lacked the support a town of its size needs (transforms.places.supported_towns).
+    found = mentions_of("Both from Hounslow, they appeared at Feltham Magistrates' Court.")
+    assert set(found.select("country", "surface", "kind").iter_rows()) == {
+        ("GB", "Hounslow", "city"), ("GB", "Feltham", "org")}
+    assert codes("Chelsea Clinton spoke.") == set()
+    # One sense per article: "the Bush Presidency" beside "President Bush" is that person's.
+    assert codes("President Bush spoke. The Bush Presidency's budget was cut.") == set()
+
+
 def test_a_partys_member_after_a_place_leaves_it_a_place():
     assert codes("Rep. Tom Hawk, a Manhattan Democrat, backs the budget.") == {"US"}
 
