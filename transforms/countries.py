@@ -643,9 +643,12 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     def known(word: str, language: str) -> bool:
         return simplemma.is_known(word, lang=language)
 
-    def a_blocking_neighbour(i: int, holds: Callable[[str], bool]) -> bool:
-        """Whether a capitalised neighbour of candidate ``i`` that blocks is one ``holds``."""
-        return any(blocking(word) and holds(word) for word in (next_words[i], previous_words[i]))
+    def a_blocking_neighbour(i: int, holds: Callable[[str], bool],
+                             *sides: list[str | None]) -> bool:
+        """Whether a capitalised neighbour of candidate ``i`` that blocks is one ``holds``:
+        of those on ``sides`` (next_words, previous_words), both where none are given."""
+        return any(blocking(word) and holds(word)
+                   for word in (side[i] for side in sides or (next_words, previous_words)))
 
     def unknown_to_the_language(i: int) -> bool:
         language = languages[span(i)[0] % n_titles]
@@ -665,15 +668,10 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # "Paris Policemen"), a person's name part follows a name ("Chelsea Clinton").
     town = towns_or_regions & in_body & ~rule["person"] & english & ~us_state
 
-    def beside_a_name(i: int) -> bool:
-        return a_blocking_neighbour(i, is_name_part)
-
-    def before_a_name(i: int) -> bool:
-        return is_name_part(next_words[i])
-
-    beside_names = _narrow(named_neighbour, beside_a_name)
+    beside_names = _narrow(named_neighbour, lambda i: a_blocking_neighbour(i, is_name_part))
     followed = named_neighbour & town & blocking_next & ~blocking_previous
-    before_names = _narrow(followed, before_a_name)
+    before_names = _narrow(followed,
+                           lambda i: a_blocking_neighbour(i, is_name_part, next_words))
     institution_next = (named_neighbour & us_state & ~beside_names) | (followed & ~before_names)
     named_neighbour &= ~institution_next
     # Unless one sense per article makes it a person (below: "the Bush Presidency" beside

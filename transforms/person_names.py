@@ -25,6 +25,7 @@ import simplemma
 # changes with it (the states these rules keep are named elsewhere in their articles): a
 # judgement on the list, not a fit.
 SURNAME_MIN_SHARE = 0.005
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 def _census_names(file_name: str, min_share: float = 0.0) -> frozenset[str]:
@@ -45,7 +46,7 @@ def census_names() -> frozenset[str]:
 def is_name_part(word: str) -> bool:
     """Whether a capitalised word may be part of a person's name in English (module doc); a
     possessive is read as its word ("Magistrates'", "Smith's")."""
-    word = re.sub(r"(?:['’]s?)$", "", word)
+    word = _POSSESSIVE.sub("", word)
     if word in census_names():
         return True
     lower = word.lower()
