@@ -11,6 +11,7 @@ data file states its provenance and version in its header.
 from __future__ import annotations
 
 import csv
+import gettext
 import re
 import unicodedata
 from datetime import date
@@ -29,6 +30,7 @@ from transforms.german import (
     german_city_adjectives,
     german_city_exonyms,
     german_demonyms,
+    german_name_forms,
     german_subdivision_names,
 )
 from transforms.refcache import cached_frame, fingerprint
@@ -108,8 +110,9 @@ def _rows_from_pycountry() -> list[tuple[str, str, str]]:
 
 
 CLDR_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "ru")
-# CLDR names that are first names or common words in English texts.
-_CLDR_NOT_NAMES = {"Maurice", "Mauricio", "Jordanie", "Georgia", "Chad", "Jersey", "Chili"}
+# Country names in other languages that are first names, or common words in English texts.
+_CLDR_NOT_NAMES = {"Maurice", "Mauricio", "Maurizio", "Monserrate", "Jordanie", "Georgia", "Chad",
+                   "Jersey", "Chili"}
 _RU_ADJECTIVE_ENDINGS = ("ий", "ая", "ое", "ие", "ого", "ой", "ому", "ую", "им", "ими", "их",
                          "ом", "ую")
 
@@ -132,25 +135,53 @@ def russian_case_forms(name: str) -> set[str]:
     return {name} | {stem + ending for ending in endings}
 
 
+def country_names(language: str) -> list[tuple[str, str]]:
+    """(code, name) of every country's names in one of CLDR_LANGUAGES: CLDR's (through babel),
+    iso-codes' translations of ISO 3166-1's names (through pycountry: official names and the
+    forms CLDR does not choose, "Tschechische Republik", "Wit-Rusland", "Costa de Marfíl"),
+    and the language's file of names its press uses beside them where it has one
+    (data/aliases_<language>.csv: "Großbritannien")."""
+    names = [(code, name) for code, name in Locale.parse(language).territories.items()
+             if len(code) == 2 and code.isalpha()
+             and (pycountry.countries.get(alpha_2=code) is not None or code == "XK")]
+    # A word of another country's name is no name of its own: iso-codes' German "Kongo"
+    # (Congo-Brazzaville) is also CLDR's "Kongo-Kinshasa".
+    words = {(word, code) for code, name in names for word in re.split(r"[\s-]+", name)}
+    translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            translated = value and translation.gettext(value)
+            # Not the inverted index forms ("Korea, Republik") nor a parenthesised gloss.
+            if (translated and translated != value and not set(translated) & set(",()")
+                    and not any(word == translated and code != country.alpha_2
+                                for word, code in words)):
+                names.append((country.alpha_2, translated))
+    if (DATA_DIR / f"aliases_{language}.csv").exists():
+        names += [(code, alias) for code, alias in read_data_csv(f"aliases_{language}.csv")]
+    return sorted({(code, name.replace("’", "'")) for code, name in names
+                   if len(name) >= 4 and name not in _CLDR_NOT_NAMES})
+
+
+_NAME_FORMS = {"ru": russian_case_forms, "de": german_name_forms}
+
+
 def _rows_from_cldr() -> list[tuple]:
-    """Country names in CLDR_LANGUAGES, the cities CLDR names in them (its time-zone cities:
-    "Wien", "Moskau"), Russian case forms and demonyms, German demonyms; each row tagged with
-    its language, so that it counts only in articles of that language."""
+    """Country names in CLDR_LANGUAGES (country_names) with their case forms in Russian and
+    German, the cities CLDR names in them (its time-zone cities: "Wien", "Moskau"), Russian
+    demonyms, German demonyms; each row tagged with its language, so that it counts only in
+    articles of that language."""
     rows = []
     for language in CLDR_LANGUAGES:
-        locale = Locale.parse(language)
-        for code, name in locale.territories.items():
-            if len(code) != 2 or not code.isalpha() or len(name) < 4 or name in _CLDR_NOT_NAMES:
-                continue
-            if pycountry.countries.get(alpha_2=code) is None and code != "XK":
-                continue
-            forms = russian_case_forms(name) if language == "ru" else {name}
-            rows += [(form.replace("’", "'"), code, "name", 0, language) for form in forms]
+        forms_of = _NAME_FORMS.get(language, lambda name: {name})
+        rows += [(form, code, "name", 0, language)
+                 for code, name in country_names(language) for form in forms_of(name)]
         rows += [(city, code, "city", 0, language) for city, code in _zone_cities(language)]
     for code, stem in read_data_csv("demonyms_ru.csv"):
         rows += [(stem + ending, code, "demonym", 0, "ru") for ending in _RU_ADJECTIVE_ENDINGS]
     irregular = [tuple(row) for row in read_data_csv("demonyms_de.csv")]
-    rows += [(form, code, "demonym", 0, "de") for form, code in german_demonyms(irregular)]
+    rows += [(form, code, "demonym", 0, "de")
+             for form, code in german_demonyms(country_names("de"), irregular)]
     rows += [(form, code, "city", 0, "de") for form, code in german_town_adjectives()]
     return rows + _german_exonym_rows()
 

@@ -62,6 +62,9 @@ NOT_DEMONYMS = {"indianisch", "Indianer", "kubisch", "George", "Indie", "Hammer"
 MIN_FORM_LETTERS = 4
 ADJECTIVE_ENDINGS = ("", "e", "en", "er", "es", "em")
 NOUN_ENDINGS = ("", "n", "en", "s", "in", "innen")
+# The adjective of a country's name of several words, and the ending its weak forms replace:
+# "Vereinigte(s)", "Dominikanische", "Arabische"; not "Côte" or "Heiliger".
+_NAME_ADJECTIVE = re.compile(r"^([A-ZÄÖÜ]\w*(?:isch|igt))es?$")
 
 
 # A town's adjective, which German does not decline: Wien → "die Wiener Polizei", Graz →
@@ -74,6 +77,19 @@ def _german_names() -> dict[str, str]:
     return {code: name for code, name in Locale.parse("de").territories.items()
             if len(code) == 2 and code.isalpha()
             and (pycountry.countries.get(alpha_2=code) is not None or code == "XK")}
+
+
+def german_name_forms(name: str) -> set[str]:
+    """A German country name as its cases write it: the adjectives of a name of several words
+    weak after an article ("in den Vereinigten Staaten", "der Dominikanischen Republik", "im
+    Vereinigten Königreich"), its last noun in the genitive ("Österreichs", "des Vereinigten
+    Königreichs") and, where it ends in -e, in the dative plural ("in den Niederlanden", "den
+    Vereinigten Arabischen Emiraten"). Forms no text writes ("Ukraines") match nothing."""
+    *before, last = name.split(" ")
+    weak = [_NAME_ADJECTIVE.sub(r"\1en", word) for word in before]
+    nouns = {last, *([last + "n"] if last.endswith("e") else []),
+             *([] if last.endswith(("s", "z", "x")) else [last + "s"])}
+    return {" ".join([*words, noun]) for words in (before, weak) for noun in nouns}
 
 
 def _derived(name: str, rules: tuple[tuple[str, str], ...]) -> set[str]:
@@ -97,10 +113,11 @@ def _of_one_country(found: dict[str, set[str]]) -> list[tuple[str, str]]:
     return sorted((form, next(iter(codes))) for form, codes in found.items() if len(codes) == 1)
 
 
-def german_demonyms(irregular: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
-    """(form, ISO code) of every declined German demonym form, and the genitive of each
-    country name ("Österreichs"). ``irregular``: (code, adjective, noun) rows that no rule
-    derives."""
+def german_demonyms(names: list[tuple[str, str]], irregular: list[tuple[str, str, str]]
+                    ) -> list[tuple[str, str]]:
+    """(form, ISO code) of every declined German demonym form derived from the German country
+    ``names`` ((code, name): "Weißrussland", weißrussisch). ``irregular``: (code, adjective,
+    noun) rows that no rule derives."""
     found: dict[str, set[str]] = {}
     # Every ending declines an adjective ("taiwanischer", which simplemma does not know);
     # not every ending fits a noun ("Chinesein"): its forms must be words simplemma knows.
@@ -113,7 +130,7 @@ def german_demonyms(irregular: list[tuple[str, str, str]]) -> list[tuple[str, st
         for ending in NOUN_ENDINGS if noun else ():
             found.setdefault(noun + ending, set()).add(code)
 
-    for code, name in _german_names().items():
+    for code, name in names:
         if " " in name:
             continue  # "Vereinigte Staaten": the irregular rows
         adjectives = _derived(name.lower(), _ADJECTIVE_RULES) - NOT_DEMONYMS
@@ -127,8 +144,6 @@ def german_demonyms(irregular: list[tuple[str, str, str]]) -> list[tuple[str, st
         for noun in _derived(name, _NOUN_RULES):
             if _known(noun) and noun != name and noun not in NOT_DEMONYMS:
                 add(code, None, noun)
-        if not name.endswith(("s", "z", "x")):
-            found.setdefault(name + "s", set()).add(code)
     for code, adjective, noun in irregular:
         add(code, adjective, noun)
     return [(form, code) for form, code in _of_one_country(found)

@@ -6,18 +6,40 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.countries import find_mentions
-from transforms.gazetteer import read_data_csv
-from transforms.german import german_demonyms, proper_nouns
+from transforms.gazetteer import country_names, read_data_csv
+from transforms.german import german_demonyms, german_name_forms, proper_nouns
 
 
-def test_declined_adjectives_nouns_and_genitives_are_derived():
-    forms = dict(german_demonyms([tuple(row) for row in read_data_csv("demonyms_de.csv")]))
+def test_declined_adjectives_and_nouns_are_derived():
+    forms = dict(german_demonyms(country_names("de"),
+                                 [tuple(row) for row in read_data_csv("demonyms_de.csv")]))
     assert {forms[f] for f in ("chinesischen", "tschechischen", "österreichische")} == {
         "CN", "CZ", "AT"}
     assert forms["Franzosen"] == forms["französischen"] == "FR"  # the irregular rows
-    assert forms["Österreichs"] == "AT" and forms["Spanier"] == "ES" and forms["Russen"] == "RU"
+    assert forms["Spanier"] == "ES" and forms["Russen"] == "RU"
+    # From the names German news uses beside CLDR's ("Mazedonien", CLDR "Nordmazedonien").
+    assert forms["mazedonischen"] == "MK" and forms["weißrussische"] == "BY"
     # Words of another meaning, abbreviations and forms of two countries are left out.
     assert not {"kubisch", "Indianer", "IS", "kongolesisch"} & forms.keys()
+
+
+def test_country_names_are_declined_as_their_cases_write_them():
+    assert {"Vereinigten Staaten", "Vereinigte Staaten"} <= german_name_forms("Vereinigte Staaten")
+    assert {"Vereinigten Königreich", "Vereinigten Königreichs"} <= german_name_forms(
+        "Vereinigtes Königreich")
+    assert "Vereinigten Arabischen Emiraten" in german_name_forms("Vereinigte Arabische Emirate")
+    assert german_name_forms("Niederlande") >= {"Niederlande", "Niederlanden"}
+    assert german_name_forms("Österreich") == {"Österreich", "Österreichs"}
+    # Only adjectives decline: "Côte" is none.
+    assert not any(form.startswith("Côten") for form in german_name_forms("Côte d'Ivoire"))
+
+
+def test_the_names_german_news_uses_beside_cldrs_are_found_in_every_case():
+    text = ("Großbritannien, die Vereinigten Staaten und Weißrussland; in den Niederlanden, "
+            "der Dominikanischen Republik und der Tschechischen Republik; Bosnien-Herzegowina "
+            "und die Elfenbeinküste.")
+    assert countries(text, "de") == {"GB", "US", "BY", "NL", "DO", "CZ", "BA", "CI"}
+    assert countries("Großbritannien and Weißrussland.", "en") == set()
 
 
 def countries(body: str, lang: str | None) -> set[str]:
