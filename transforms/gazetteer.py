@@ -30,6 +30,7 @@ from transforms.german import (
     german_city_adjectives,
     german_city_exonyms,
     german_demonyms,
+    german_directional_forms,
     german_name_forms,
     german_subdivision_names,
 )
@@ -183,7 +184,14 @@ def _rows_from_cldr() -> list[tuple]:
     rows += [(form, code, "demonym", 0, "de")
              for form, code in german_demonyms(country_names("de"), irregular)]
     rows += [(form, code, "city", 0, "de") for form, code in german_town_adjectives()]
-    return rows + _german_exonym_rows()
+    rows += _german_exonym_rows()
+    # A direction's part of a country ("Nordsyrien"), where no place has that name of its own
+    # ("Nordirland", "Südsudan").
+    taken = {row[0] for row in rows}
+    rows += [(form, code, "region", 0, "de") for code, name in country_names("de")
+             for directional in german_directional_forms(name)
+             for form in german_name_forms(directional) if form not in taken]
+    return rows
 
 
 @cache
@@ -310,6 +318,9 @@ def _rows_from_curated() -> list[tuple[str, str, str]]:
     rows = [(alias, code, "name") for code, alias in read_data_csv("aliases.csv")]
     rows += [(phrase, code, "capital") for code, phrase in read_data_csv("metonyms.csv")]
     rows += [(region, code, "region") for code, region in read_data_csv("regions.csv")]
+    rows += [(region, code, "region", 0, language) for language in CLDR_LANGUAGES
+             if (DATA_DIR / f"regions_{language}.csv").exists()
+             for code, region in read_data_csv(f"regions_{language}.csv")]
     rows += [(phrase, code, "org") for code, phrase in read_data_csv("organisations.csv")]
     rows += [(place, code, "city") for code, place in read_data_csv("places.csv")]
     rows += [(abbr, code, "region") for code, abbr, *_ in read_data_csv("state_abbreviations.csv")]

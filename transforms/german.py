@@ -62,6 +62,10 @@ NOT_DEMONYMS = {"indianisch", "Indianer", "kubisch", "George", "Indie", "Hammer"
 MIN_FORM_LETTERS = 4
 ADJECTIVE_ENDINGS = ("", "e", "en", "er", "es", "em")
 NOUN_ENDINGS = ("", "n", "en", "s", "in", "innen")
+# The directions German prefixes to a country's name for a part of it.
+_DIRECTIONS = ("Nord", "Süd", "Ost", "West", "Nordost", "Nordwest", "Südost", "Südwest",
+               "Zentral", "Mittel")
+_NOT_DIRECTIONAL = {"Amerika"}
 # The adjective of a country's name of several words, and the ending its weak forms replace:
 # "Vereinigte(s)", "Dominikanische", "Arabische"; not "Côte" or "Heiliger".
 _NAME_ADJECTIVE = re.compile(r"^([A-ZÄÖÜ]\w*(?:isch|igt))es?$")
@@ -90,6 +94,16 @@ def german_name_forms(name: str) -> set[str]:
     nouns = {last, *([last + "n"] if last.endswith("e") else []),
              *([] if last.endswith(("s", "z", "x")) else [last + "s"])}
     return {" ".join([*words, noun]) for words in (before, weak) for noun in nouns}
+
+
+def german_directional_forms(name: str) -> set[str]:
+    """A part of a country named by its direction, as German compounds it: "Nordsyrien",
+    "Ostukraine", "Süditalien", "Nord-Syrien"; of a one-word name only, and not of those a
+    direction makes a continent ("Südamerika")."""
+    if " " in name or "-" in name or name in _NOT_DIRECTIONAL:
+        return set()
+    return {form for direction in _DIRECTIONS
+            for form in (direction + name[0].lower() + name[1:], f"{direction}-{name}")}
 
 
 def _derived(name: str, rules: tuple[tuple[str, str], ...]) -> set[str]:

@@ -106,3 +106,14 @@ def test_the_dictionary_tells_proper_nouns_from_common_nouns():
     assert not {"Apotheke", "Klar"} & proper_nouns()
     # A place beside a proper noun of the dictionary is part of a person's name.
     assert countries("Der Trainer Paulo Miranda lobte das Team.", "de") == set()
+
+
+def test_regions_german_names_otherwise_and_a_countrys_parts_by_direction_are_regions():
+    docs = pl.DataFrame({"doc_id": ["d"], "title": [""], "lang": ["de"],
+                         "body": ["Kämpfe in Nordsyrien und der Ostukraine, Wahlen in Katalonien, "
+                                  "Siedlungen im Westjordanland."]})
+    found = find_mentions(docs)
+    assert set(found.select("country", "kind").iter_rows()) == {
+        ("SY", "region"), ("UA", "region"), ("ES", "region"), ("PS", "region")}
+    # A direction's place with a name of its own stays that place; continents are none.
+    assert countries("Nordirland, Südsudan und Südamerika.", "de") == {"GB", "SS"}
