@@ -25,6 +25,7 @@ import simplemma
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
+from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
 from transforms.german import (
     german_city_adjectives,
@@ -92,8 +93,18 @@ def saint_forms(name: str) -> set[str]:
     return {name, f"Saint {rest}", f"St. {rest}", f"St {rest}"}
 
 
+# Latin letters Unicode does not decompose into a base letter and a mark, as English writes
+# them: "Łódź" is "Lodz", "Wrocław" "Wroclaw", "Diyarbakır" "Diyarbakir". The modifier letters
+# GeoNames writes for Arabic ʿayn and hamza go ("Dar‘ā": "Dara"); a typographic apostrophe is
+# typed straight ("Xi’an": "Xi'an").
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                               "ı": "i", "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe",
+                               "Œ": "Oe", "ʿ": "", "ʾ": "", "‘": "", "’": "'"})
+
+
 def ascii_fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(c for c in unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+                   if not unicodedata.combining(c))
 
 
 def _rows_from_pycountry() -> list[tuple[str, str, str]]:
@@ -311,7 +322,37 @@ def _rows_from_geonames() -> list[tuple[str, str, str]]:
             and (city["population"] >= CITY_MIN_POPULATION or not _is_english_word(name))
         ):
             rows.append((name, city["countrycode"], "city", city["population"]))
+    rows += [(name, code, "city", population) for name, code, population in english_city_names()]
     return rows
+
+
+@cache
+def english_city_names() -> list[tuple[str, str, int]]:
+    """(name, code, population) of the cities from CITY_MIN_POPULATION up under the names
+    English news gives them where GeoNames' own is another ("Peking", "Kiev", "Bombay",
+    "Seville", "Ghent"): those of their GeoNames alternate names that simplemma's English
+    dictionary knows as proper nouns (a capitalised lemma, not a word in lower case), that
+    are no given name or surname (the Census files), no other town's own name ("Canton",
+    Ohio) and one country's only. GeoNames says of no alternate name which language it is."""
+    from transforms.person_names import census_names
+
+    english = DefaultDictionaryFactory().get_dictionary("en")
+    own = {ascii_fold(city["name"]): city["geonameid"] for city in geonames_cities(500).values()
+           if city["population"] >= TOWN_MIN_POPULATION}
+    found: dict[str, list[dict]] = {}
+    for city in geonames_cities(500).values():
+        if city["population"] < CITY_MIN_POPULATION:
+            continue
+        for name in set(city["alternatenames"]):
+            folded = ascii_fold(name)
+            if (len(name) >= 4 and english.get(name) == name and name.lower() not in english
+                    and folded != ascii_fold(city["name"])
+                    and own.get(folded, city["geonameid"]) == city["geonameid"]
+                    and name not in census_names()):
+                found.setdefault(name, []).append(city)
+    return sorted((name, held[0]["countrycode"], max(c["population"] for c in held))
+                  for name, held in found.items()
+                  if len({city["countrycode"] for city in held}) == 1)
 
 
 def _rows_from_curated() -> list[tuple[str, str, str]]:

@@ -245,3 +245,12 @@ def test_surface_is_the_text_as_written():
     assert found["surface"].to_list() == ["New\nYork", "New\tYork", "Hong\nKong", "PARIS"]
     for row in found.filter(pl.col("field") == "body").iter_rows(named=True):
         assert body[row["start"]:row["end"]] == row["surface"]
+
+
+def test_the_names_english_news_gives_cities_geonames_names_otherwise():
+    # GeoNames' own names are Beijing, Kyiv, Mumbai, Sevilla, Łódź: the older or English ones
+    # are among its alternate names, and simplemma's English dictionary knows them.
+    text = "Talks in Peking and Kiev; floods in Bombay; a fair in Seville; strikes in Lodz."
+    assert codes(text) == {"CN", "UA", "IN", "ES", "PL"}
+    # No other town's own name: Canton is also a city in Ohio, not only Guangzhou.
+    assert codes("Canton police said.") == set()
