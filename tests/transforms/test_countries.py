@@ -254,3 +254,8 @@ def test_the_names_english_news_gives_cities_geonames_names_otherwise():
     assert codes(text) == {"CN", "UA", "IN", "ES", "PL"}
     # No other town's own name: Canton is also a city in Ohio, not only Guangzhou.
     assert codes("Canton police said.") == set()
+
+
+def test_the_smaller_states_have_demonyms_and_their_short_names():
+    text = "Fijian, Bhutanese and Togolese envoys met officials from Bosnia and East Timor."
+    assert codes(text) == {"FJ", "BT", "TG", "BA", "TL"}
