@@ -363,6 +363,8 @@ def _rows_from_curated() -> list[tuple[str, str, str]]:
              if (DATA_DIR / f"regions_{language}.csv").exists()
              for code, region in read_data_csv(f"regions_{language}.csv")]
     rows += [(phrase, code, "org") for code, phrase in read_data_csv("organisations.csv")]
+    # Kinds of things named after a place ("German shepherd", "Spanish flu"), from WordNet.
+    rows += [(phrase, "", "org") for phrase, in read_data_csv("non_places_wordnet.csv")]
     rows += [(place, code, "city") for code, place in read_data_csv("places.csv")]
     rows += [(abbr, code, "region") for code, abbr, *_ in read_data_csv("state_abbreviations.csv")]
     for code, forms in read_data_csv("demonyms.csv"):

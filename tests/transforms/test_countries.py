@@ -259,3 +259,10 @@ def test_the_names_english_news_gives_cities_geonames_names_otherwise():
 def test_the_smaller_states_have_demonyms_and_their_short_names():
     text = "Fijian, Bhutanese and Togolese envoys met officials from Bosnia and East Timor."
     assert codes(text) == {"FJ", "BT", "TG", "BA", "TL"}
+
+
+def test_kinds_of_things_named_after_a_place_are_no_mention_of_it():
+    # From WordNet (bench/derive_non_places.py): breeds, foods, species, diseases.
+    text = "A German shepherd ate Brussels sprouts, Brazil nuts and Danish pastries."
+    assert codes(text) == set()
+    assert codes("German officials and Danish ministers met in Brussels.") == {"DE", "DK", "BE"}
