@@ -31,7 +31,7 @@ from transforms.gazetteer import (
 from transforms.german import proper_nouns
 from transforms.language import languages_of
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
-from transforms.person_names import is_name_part
+from transforms.person_names import is_given_name, is_name_part
 
 # Capitalised words that make a place name before them, or a run of capitalised words ending in
 # them, part of the name of an organisation or event ("Air France Group", "Chinese Communist
@@ -589,13 +589,18 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     towns_or_regions = _kind_is(found.kind, "city", "region")
     person_like = ~divisions & ~rule["attributive"] & (
         rule["person"] | (towns_or_regions & in_body))
+    # A capital after a given name in an English body is a surname ("Lewis Hamilton", "Denzel
+    # Washington", "Irving Berlin").
+    english = _flags((language == "en" for language in languages),
+                     len(languages))[found.text % n_titles]
+    capital_in_body = _kind_is(found.kind, "capital") & in_body & english & ~person_like
     language_like = rule["language"]
     # The rules test capitalised neighbours, but lower-case ones too next to languages
     # ("in French", "French and") and currency units ("Swiss franc").
     currencies = currency_words()
     next_words = neighbours.next_words(org_able | person_like | language_like,
                                        any_case=language_like, lower_case=frozenset(currencies))
-    previous_words = neighbours.previous_words(person_like | language_like,
+    previous_words = neighbours.previous_words(person_like | language_like | capital_in_body,
                                                any_case=language_like)
     not_blocking = _not_blocking_words()
 
@@ -622,9 +627,10 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
         lambda w: bool(w and w[0].isupper()), STREET_WORDS.__contains__)
     found.street = street_next & _kind_is(found.kind, "name", "capital", "city", "region")
     into_org |= divisions & blocking_next
-    blocking_previous, cue_previous, title_previous = _word_tests(
+    blocking_previous, cue_previous, title_previous, given_name_previous = _word_tests(
         previous_words, blocking, lambda w: w is not None and w.lower() in LANGUAGE_CUES,
-        lambda w: w in PERSON_TITLES or _is_initial(w))
+        lambda w: w in PERSON_TITLES or _is_initial(w),
+        lambda w: blocking(w) and is_given_name(w))
     no_previous = ~neighbours.has_previous
     currency = _narrow_at(currency_able, lambda at: neighbours.character_after(at, "$"))
     currency |= _narrow(currency_able & ~currency & unit_next,  # "US$5 million", "HK$"
@@ -661,8 +667,6 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # A US state beside a capitalised word in English is a person's name only where that word
     # can be one ("Virginia Woolf", "Georgia May"); else an institution of the state follows
     # ("the Ohio Supreme Court", "the Kentucky Transportation Cabinet").
-    english = _flags((language == "en" for language in languages),
-                     len(languages))[found.text % n_titles]
     us_state = _kind_is(found.kind, "region") & (found.code == "US") & english
     # So is a town followed by one: its institutions follow it ("Feltham Magistrates' Court",
     # "Paris Policemen"), a person's name part follows a name ("Chelsea Clinton").
@@ -695,7 +699,7 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
                                    neighbours.may_follow_an_initial)
     initialled |= _narrow(may_be_initialled, initial_before)
     titled = unnamed & ~initialled & ~no_previous & title_previous
-    person = named_neighbour | initialled | titled
+    person = named_neighbour | initialled | titled | (capital_in_body & given_name_previous)
     person_everywhere = _same_name_everywhere(person & ~into_org, found, texts, n_titles,
                                               person_like)
     # A person in the body is that person in the title too, where capitals start every word

@@ -13,11 +13,13 @@ a name often enough.
 
 from __future__ import annotations
 
+import calendar
 import re
 from functools import cache
 from importlib.resources import files
 
 import simplemma
+from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
 # Census surnames held by at least this share of people (per cent) are name parts though they
 # are English words too ("Smith" 1.006, "Young", "Power" 0.005); rarer ones are mostly words
@@ -40,6 +42,31 @@ def census_names() -> frozenset[str]:
     """The given names and the surnames from SURNAME_MIN_SHARE, title-cased."""
     return (_census_names("dist.female.first") | _census_names("dist.male.first")
             | _census_names("dist.all.last", SURNAME_MIN_SHARE))
+
+
+@cache
+def is_given_name(word: str) -> bool:
+    """Whether a capitalised word is a given name of the Census files that is no English word
+    in lower case nor a month's or a weekday's name: "Lewis", "Denzel", "Irving"; not "Will",
+    "Mark" or "April", which start sentences about places too."""
+    lower = word.lower()
+    # simplemma's dictionary, not is_known: that ignores case ("lewis" for "Lewis").
+    as_word = _english_dictionary().get(lower)
+    return (word in _given_names() and lower not in _CALENDAR_WORDS
+            and (as_word is None or as_word[:1].isupper()))
+
+
+@cache
+def _given_names() -> frozenset[str]:
+    return _census_names("dist.female.first") | _census_names("dist.male.first")
+
+
+@cache
+def _english_dictionary() -> dict[str, str]:
+    return DefaultDictionaryFactory().get_dictionary("en")
+
+
+_CALENDAR_WORDS = {name.lower() for name in (*calendar.month_name, *calendar.day_name) if name}
 
 
 @cache

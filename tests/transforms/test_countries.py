@@ -266,3 +266,11 @@ def test_kinds_of_things_named_after_a_place_are_no_mention_of_it():
     text = "A German shepherd ate Brussels sprouts, Brazil nuts and Danish pastries."
     assert codes(text) == set()
     assert codes("German officials and Danish ministers met in Brussels.") == {"DE", "DK", "BE"}
+
+
+def test_a_capital_after_a_given_name_is_a_surname():
+    assert codes("Lewis Hamilton won; Martha Washington and John Kingston spoke.") == set()
+    # Not after a word that is also a common word or a month, nor in a title.
+    assert codes("Will London cope?") == {"GB"}
+    assert codes("In April Washington imposed tariffs.") == {"US"}
+    assert codes("Officials said.", title="Lewis Hamilton in Hamilton") == {"BM"}
