@@ -101,8 +101,9 @@ CHECK_HALF_FLOORS = {
     # article names counts (chosen on the tune halves: 4 LGL tune articles right, none wrong)
     # costs one Reuters check article and gains LGL check 0.845 → 0.865.
     "batch2-reuters": (0.96, 0.87),
-    "batch2-german": (0.89, 0.80),
-    "LGL": (0.86, 0.77),
+    # Raised 2026-12-04 with the German names German news writes (check 0.900 -> 0.927).
+    "batch2-german": (0.92, 0.87),
+    "LGL": (0.865, 0.79),
     "TR-News": (0.92, 0.87),
 }
 # Focus F1 on the check halves of the sets labelled with focus (transforms.focus). Reuters
