@@ -589,8 +589,8 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     towns_or_regions = _kind_is(found.kind, "city", "region")
     person_like = ~divisions & ~rule["attributive"] & (
         rule["person"] | (towns_or_regions & in_body))
-    # A capital after a given name in an English body is a surname ("Lewis Hamilton", "Denzel
-    # Washington", "Irving Berlin").
+    # A capital after a given name in an English body is a surname ("Lewis Hamilton", "Martha
+    # Washington", "John Kingston").
     english = _flags((language == "en" for language in languages),
                      len(languages))[found.text % n_titles]
     capital_in_body = _kind_is(found.kind, "capital") & in_body & english & ~person_like

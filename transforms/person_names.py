@@ -47,11 +47,11 @@ def census_names() -> frozenset[str]:
 @cache
 def is_given_name(word: str) -> bool:
     """Whether a capitalised word is a given name of the Census files that is no English word
-    in lower case nor a month's or a weekday's name: "Lewis", "Denzel", "Irving"; not "Will",
+    in lower case nor a month's or a weekday's name: "Lewis", "Martha", "John"; not "Will",
     "Mark" or "April", which start sentences about places too."""
     lower = word.lower()
     # simplemma's dictionary, not is_known: that ignores case ("lewis" for "Lewis").
-    as_word = _english_dictionary().get(lower)
+    as_word = english_dictionary().get(lower)
     return (word in _given_names() and lower not in _CALENDAR_WORDS
             and (as_word is None or as_word[:1].isupper()))
 
@@ -62,7 +62,8 @@ def _given_names() -> frozenset[str]:
 
 
 @cache
-def _english_dictionary() -> dict[str, str]:
+def english_dictionary() -> dict[str, str]:
+    """simplemma's English dictionary (form → lemma, case kept: "Kiev" → "Kiev"), loaded once."""
     return DefaultDictionaryFactory().get_dictionary("en")
 
 
