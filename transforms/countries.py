@@ -51,9 +51,14 @@ ORG_WORDS = {
     "Municipal", "Community", "Regional", "Memorial", "Public", "Health", "Medical",
     "Correctional", "Chamber", "City", "Bureau", "Highway", "National", "International",
     "Arts",
+    # Football clubs named after their town ("Leeds United", "Wigan Athletic").
+    "United", "Athletic", "Rovers", "Wanderers", "Albion",
 }
-# Words that make the place name after them part of a company's name ("Air Canada").
-ORG_PREFIXES = ("Air ", "Radio ", "Agence ")
+# Words that make the place name after them part of a company's or a club's name ("Air
+# Canada"; "Real Madrid", "Dynamo Kiev", "Red Bull Salzburg").
+ORG_PREFIXES = ("Air ", "Radio ", "Agence ", "Real ", "Atletico ", "Atlético ", "Inter ", "AC ",
+                "Dynamo ", "Dinamo ", "Sporting ", "Olympique ", "Red Bull ", "Rapid ",
+                "Borussia ", "Lokomotiv ", "Spartak ", "CSKA ", "Racing ", "Deportivo ")
 _ORG_LEADS = (" of ", *ORG_PREFIXES)
 # Kinds of place named after the city or region they are in ("Edinburgh Airport"), and the
 # directions before a region ("Northeast Texas").

@@ -164,6 +164,12 @@ def test_places_inside_names_of_organisations_and_events_are_org():
     }
 
 
+def test_football_clubs_named_after_their_town_are_org():
+    found = mentions_of("Real Madrid beat Dynamo Kiev; Leeds United drew with Red Bull Salzburg.")
+    assert set(found.select("country", "kind").iter_rows()) == {
+        ("ES", "org"), ("UA", "org"), ("GB", "org"), ("AT", "org")}
+
+
 def test_acronyms_and_kinds_of_place_are_not_names_of_people():
     assert codes("The Edinburgh MSP flew from Edinburgh Airport.") == {"GB"}
     assert codes("", title="CHINA FACES DILEMMA OVER SUGAR") == {"CN"}
