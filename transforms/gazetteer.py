@@ -147,7 +147,8 @@ def russian_case_forms(name: str) -> set[str]:
     return {name} | {stem + ending for ending in endings}
 
 
-def country_names(language: str) -> list[tuple[str, str]]:
+@cache
+def country_names(language: str) -> tuple[tuple[str, str], ...]:
     """(code, name) of every country's names in one of CLDR_LANGUAGES: CLDR's (through babel),
     iso-codes' translations of ISO 3166-1's names (through pycountry: official names and the
     forms CLDR does not choose, "Tschechische Republik", "Wit-Rusland", "Costa de Marfíl"),
@@ -171,8 +172,8 @@ def country_names(language: str) -> list[tuple[str, str]]:
                 names.append((country.alpha_2, translated))
     if (DATA_DIR / f"aliases_{language}.csv").exists():
         names += [(code, alias) for code, alias in read_data_csv(f"aliases_{language}.csv")]
-    return sorted({(code, name.replace("’", "'")) for code, name in names
-                   if len(name) >= 4 and name not in _CLDR_NOT_NAMES})
+    return tuple(sorted({(code, name.replace("’", "'")) for code, name in names
+                         if len(name) >= 4 and name not in _CLDR_NOT_NAMES}))
 
 
 _NAME_FORMS = {"ru": russian_case_forms, "de": german_name_forms}
@@ -232,7 +233,8 @@ def _german_exonym_rows() -> list[tuple]:
         kind = "capital" if (city["countrycode"], city["name"]) in capitals else "city"
         rows.append((form, city["countrycode"], kind, city["population"], "de"))
     rows += [(form, code, "region", 0, "de")
-             for form, code in german_subdivision_names(set(local))]
+             for form, code in german_subdivision_names(
+                 set(local), {name for _, name in country_names("de")})]
     return rows
 
 

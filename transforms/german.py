@@ -1,13 +1,13 @@
-"""German forms of places: demonyms, derived from CLDR's German country names, and the German
+"""German forms of places: demonyms, derived from the German country names, and the German
 names of foreign places (exonyms: "Genf", "Neapel"), each checked against a lemma dictionary.
 
 German writes "die chinesischen Behörden", "zwei Franzosen", "Österreichs Regierung": adjectives
 and nouns formed from the country's name with productive suffixes, each declined. No maintained
 source lists them, so they are derived: every suffix rule is applied to every German country
-name (CLDR, through babel), and each candidate form, declined, is kept only if simplemma's
-German dictionary knows it as a word form. A form derived from two countries (the two Congos'
-"kongolesisch") is dropped. The few forms no rule derives ("französisch", "polnisch") are in
-data/demonyms_de.csv.
+name (transforms.gazetteer.country_names), and each candidate form, declined, is kept only if
+simplemma's German dictionary knows it as a word form. A form derived from two countries (the
+two Congos' "kongolesisch") is dropped. The few forms no rule derives ("französisch",
+"polnisch") are in data/demonyms_de.csv.
 
 Exonyms: GeoNames lists a city's names in every language without saying which ("Napoli",
 "Neapel", "Napels"...) and iso-codes translates ISO 3166-2 names ("Sicilia" → "Sizilien"). A
@@ -23,13 +23,13 @@ import difflib
 import gettext
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 import pycountry
 import simplemma
-from babel import Locale
 from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
 from transforms.refcache import cached_frame, fingerprint
@@ -76,13 +76,6 @@ _NAME_ADJECTIVE = re.compile(r"^([A-ZÄÖÜ]\w*(?:isch|igt))es?$")
 _CITY_ADJECTIVE_RULES = (("", "er"), ("en", "ner"), ("en", "er"), ("el", "ler"))
 
 
-def _german_names() -> dict[str, str]:
-    """ISO code → German country name (CLDR)."""
-    return {code: name for code, name in Locale.parse("de").territories.items()
-            if len(code) == 2 and code.isalpha()
-            and (pycountry.countries.get(alpha_2=code) is not None or code == "XK")}
-
-
 def german_name_forms(name: str) -> set[str]:
     """A German country name as its cases write it: the adjectives of a name of several words
     weak after an article ("in den Vereinigten Staaten", "der Dominikanischen Republik", "im
@@ -127,7 +120,7 @@ def _of_one_country(found: dict[str, set[str]]) -> list[tuple[str, str]]:
     return sorted((form, next(iter(codes))) for form, codes in found.items() if len(codes) == 1)
 
 
-def german_demonyms(names: list[tuple[str, str]], irregular: list[tuple[str, str, str]]
+def german_demonyms(names: Iterable[tuple[str, str]], irregular: list[tuple[str, str, str]]
                     ) -> list[tuple[str, str]]:
     """(form, ISO code) of every declined German demonym form derived from the German country
     ``names`` ((code, name): "Weißrussland", weißrussisch). ``irregular``: (code, adjective,
@@ -250,13 +243,14 @@ def german_city_exonyms(cities: list[dict], other_names: dict[str, set[int]]
                   if len({city["countrycode"] for city in held}) == 1)
 
 
-def german_subdivision_names(local_names: set[str]) -> list[tuple[str, str]]:
+def german_subdivision_names(local_names: set[str], country_names: set[str]
+                             ) -> list[tuple[str, str]]:
     """(German name, ISO code) of the ISO 3166-2 subdivisions iso-codes names otherwise in
     German ("Sizilien", "Katalonien", "Tschetschenien"), without their "Republik" or
-    "Provinz"; not the German names of countries ("Georgien", also the US state), common
-    nouns ("Freistaat", "Süd") or ``local_names``. A name two countries give is dropped."""
+    "Provinz"; not ``country_names``, the German names of countries ("Georgien", also the US
+    state), common nouns ("Freistaat", "Süd") or ``local_names``. A name two countries give is
+    dropped."""
     german = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["de"])
-    countries = set(_german_names().values())
     found: dict[str, set[str]] = {}
     for subdivision in pycountry.subdivisions:
         name = german.gettext(subdivision.name)
@@ -264,7 +258,7 @@ def german_subdivision_names(local_names: set[str]) -> list[tuple[str, str]]:
             continue
         name = _SUBDIVISION_PREFIX.sub("", name)
         words_known = all(_known(word) for word in re.split(r"[\s-]+", name))
-        if (len(name) >= 5 and name not in countries and name not in local_names
+        if (len(name) >= 5 and name not in country_names and name not in local_names
                 and (is_proper_noun(name) or not words_known)):
             found.setdefault(name, set()).add(subdivision.country_code)
     return _of_one_country(found)

@@ -40,8 +40,7 @@ def _census_names(file_name: str, min_share: float = 0.0) -> frozenset[str]:
 @cache
 def census_names() -> frozenset[str]:
     """The given names and the surnames from SURNAME_MIN_SHARE, title-cased."""
-    return (_census_names("dist.female.first") | _census_names("dist.male.first")
-            | _census_names("dist.all.last", SURNAME_MIN_SHARE))
+    return _given_names() | _census_names("dist.all.last", SURNAME_MIN_SHARE)
 
 
 @cache
