@@ -75,10 +75,14 @@ PLACE_NOUNS = {
 # Berlin): no mention of the place.
 STREET_WORDS = {"Street", "Road", "Avenue", "Boulevard", "Drive", "Lane", "Rd", "Ave", "Blvd",
                 "Straße", "Strasse", "Allee", "Gasse", "Platz", "Weg", "Damm"}
-# Words before a language-demonym that make it a language ("speaks French", "in Spanish").
+# Words before a language-demonym that make it a language ("speaks French", "in Spanish"; "en
+# français", "habla español", "in italiano", "em português", "in het Nederlands").
 LANGUAGE_CUES = {
     "speak", "speaks", "speaking", "spoke", "spoken", "fluent", "translated", "translate",
     "learn", "learning", "learned", "in", "into", "from", "native", "teach", "teaches",
+    "en", "parle", "parlent", "parler", "traduit", "habla", "hablan", "hablar", "traducido",
+    "parla", "parlano", "parlare", "tradotto", "em", "fala", "falam", "falar", "traduzido",
+    "het", "spreekt", "spreken", "vertaald",
 }
 _STOPWORD_SET = frozenset(STOPWORDS)
 # Titles after a place name ("Texas Senator John Cornyn", "Ohio Gov. Mike DeWine") leave it a

