@@ -114,7 +114,8 @@ def _rows_from_pycountry() -> list[tuple[str, str, str]]:
         for attr in ("name", "common_name", "official_name"):
             value = getattr(country, attr, None)
             if value and "," not in value:
-                rows.append((value, country.alpha_2, "name"))
+                # "the State of Palestine": the name is what follows the article.
+                rows.append((value.removeprefix("the "), country.alpha_2, "name"))
     for sub in pycountry.subdivisions:
         name = re.sub(r"\s*\(.*\)$", "", sub.name).strip()
         if sub.type in _REGION_TYPES and len(name) >= 5 and not _GENERIC.match(name):
@@ -483,13 +484,17 @@ def _build_gazetteer() -> pl.DataFrame:
         kind_rank=pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}),
         # Short all-caps forms (US, UK, UAE, DRC) match only in capitals, so "us" is not the US.
         exact_case=pl.col("surface").str.contains(r"^[A-Z.]{2,5}$|^[A-Z][a-z]*\.$"),
-        # Languages that write demonyms in lower case (Russian "российский").
-        any_case=pl.col("surface").str.contains(r"^\p{Ll}"),
+        # Languages that write demonyms in lower case (Russian "российский", French
+        # "français"). A name that counts in every language matches capitalised even where its
+        # source writes it with a lower-case article ("el Raval", "the State of Palestine"):
+        # in lower case such names are words ("la salut", "l'escala"), and the English
+        # automaton is left with no lower-case form to scan for (matching.build_automaton).
+        any_case=pl.col("surface").str.contains(r"^\p{Ll}") & (pl.col("language") != ""),
     ).with_columns(
         # One entry per key: where a source has it in lower case (German "deutschen", the
         # adjective, beside "Deutschen", the people), it matches in any case; not a form that
-        # counts in every language where only another language writes it so (the country
-        # "China", the Spanish adjective "china": that entry is the country's).
+        # counts in every language (the country "China" beside the Spanish adjective "china":
+        # that entry is the country's).
         any_case=pl.col("any_case").any().over("key", pl.col("language") == ""),
         # A region's name that a city of the city cut bears too ("Rio de Janeiro") is that city.
         big_city=((pl.col("kind") == "city") & (pl.col("population") >= CITY_MIN_POPULATION))

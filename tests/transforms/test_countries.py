@@ -172,6 +172,14 @@ def test_another_languages_adjective_is_no_english_word():
     assert codes("The china shop sold an afghan and Afghan rugs.") == {"AF"}
 
 
+def test_names_that_count_in_every_language_match_capitalised_only():
+    # GeoNames writes some with a lower-case article ("el Raval", "la Salut", "l'Escala", "the
+    # State of Palestine"); in lower case they are words.
+    assert codes("He toasted la salut on l'escala in el raval.") == set()
+    assert codes("Night falls on El Raval.") == {"ES"}
+    assert codes("Envoys of the State of Palestine met.") == {"PS"}
+
+
 def test_shared_place_names_resolve_the_same_way_every_time():
     # Two capitals named Kingston (Jamaica, Norfolk Island): the more populous country's.
     # Belgrade is Serbia's, not "CS" (GeoNames' Serbia and Montenegro; ISO: Czechoslovakia).
