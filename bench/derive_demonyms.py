@@ -15,6 +15,8 @@ Two sources, each checked against the language's own data:
   it begins as that country's name in the locale does ("arabe" is not Egypt's, "anglais" not
   the United States').
 
+Portuguese, which the package lacks, has CLDR's and a short hand-curated list (PORTUGUESE).
+
 Needs the package's language files (``npm pack i18n-nationality@1.4.0`` and unpack it); run by
 hand, not at run time:
 
@@ -47,11 +49,25 @@ HEADER = """\
 # Nationality adjectives (and nouns) of French, Spanish, Italian, Dutch and Portuguese news, one
 # base form per country and language; the gazetteer adds every form simplemma's dictionary of
 # the language has of it (transforms.lexicon). Derived by bench/derive_demonyms.py from
-# i18n-nationality 1.4.0 (npm, MIT) and CLDR's language names (babel); see there. Version 1.
+# i18n-nationality 1.4.0 (npm, MIT), CLDR's language names (babel) and, for Portuguese, a short
+# hand-curated list; see there. Version 1.
 # language,code,demonym
 """
 
 
+# Portuguese, which i18n-nationality lacks: the adjectives of the countries Portuguese news
+# names most that CLDR's language names do not give (hand-curated).
+PORTUGUESE = {
+    "US": "americano", "BR": "brasileiro", "GB": "britânico", "PT": "português",
+    "AR": "argentino", "MX": "mexicano", "CA": "canadense", "JP": "japonês", "AO": "angolano",
+    "MZ": "moçambicano", "CV": "cabo-verdiano", "VE": "venezuelano", "CO": "colombiano",
+    "CL": "chileno", "PE": "peruano", "CU": "cubano", "IL": "israelense", "IR": "iraniano",
+    "IQ": "iraquiano", "SY": "sírio", "EG": "egípcio", "IN": "indiano", "PK": "paquistanês",
+    "AU": "australiano", "ZA": "sul-africano", "BE": "belga", "CH": "suíço", "AT": "austríaco",
+    "NL": "holandês", "TR": "turco", "SA": "saudita", "NG": "nigeriano", "UY": "uruguaio",
+    "PY": "paraguaio", "BO": "boliviano", "EC": "equatoriano", "KR": "sul-coreano",
+    "KP": "norte-coreano", "AF": "afegão", "LB": "libanês", "GR": "grego",
+}
 # Where the source is wrong and no check above catches it: a word of another sense.
 WRONG = {("es", "GD"): "granadino: of Granada, Spain", ("it", "AE"): "emiro: an emir",
          ("it", "XK"): "kosov: cut short", ("nl", "SC"): "Seychellencreools: the language"}
@@ -163,6 +179,8 @@ def main() -> int:
         if path.exists():
             entries = json.loads(path.read_text(encoding="utf-8"))["nationalities"]
             found |= from_i18n(entries, checks, codes)
+        if language == "pt":
+            found |= PORTUGUESE
         found = _one_country_each(found, checks)
         rows += [(language, code, word) for code, word in sorted(found.items())]
         print(language, len(found))

@@ -153,8 +153,8 @@ def test_names_in_other_languages_and_russian_cases():
          {"IT", "FR", "JP"}),
         ("nl", "Het Nederlandse kabinet sprak met de Franse president. Hij spreekt Duits.",
          {"NL", "FR"}),
-        ("pt", "O governo alemão e as autoridades francesas reuniram-se com o chinês.",
-         {"DE", "FR", "CN"}),
+        ("pt", "O governo alemão e as autoridades francesas reuniram-se com os americanos.",
+         {"DE", "FR", "US"}),
     ],
 )
 def test_nationality_adjectives_in_other_languages(language, text, expected):
@@ -164,6 +164,14 @@ def test_nationality_adjectives_in_other_languages(language, text, expected):
                                         "lang": [language]}))
     assert set(found["country"].to_list()) == expected
     assert set(found["kind"].to_list()) == {"demonym"}
+
+
+def test_a_dutch_given_name_that_is_a_demonym_is_a_person_beside_a_name():
+    found = find_mentions(pl.DataFrame({
+        "doc_id": ["d"], "title": [""], "lang": ["nl"],
+        "body": ["Frans Timmermans sprak in Brussel met de Franse president."]}))
+    assert set(found.select("surface", "country").iter_rows()) == {
+        ("Brussel", "BE"), ("Franse", "FR")}
 
 
 def test_another_languages_adjective_is_no_english_word():
