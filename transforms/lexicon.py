@@ -9,9 +9,11 @@ from functools import cache
 import simplemma
 from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
-# A form of a lemma begins with the same letters: the cases and numbers of a word, not the verb
-# a noun's lemma may be ("Stimme", not "stimmt").
+# A form of a lemma begins with the same letters: the cases and numbers of a word, not another
+# word the dictionary gives the same lemma (Italian "sono" and "era" of "essere"). Adjectives
+# may change the last of their first four ("turc", "turque").
 INFLECTION_PREFIX = 4
+ADJECTIVE_PREFIX = 3
 # Regular endings of nationality adjectives where the dictionary lacks the word: (the base's
 # ending, what replaces it in each other form). The first that fits applies.
 _REGULAR_ENDINGS = {
@@ -34,13 +36,14 @@ def _forms_by_lemma(language: str) -> dict[str, tuple[str, ...]]:
     return {lemma: tuple(forms) for lemma, forms in by_lemma.items()}
 
 
-def dictionary_forms(word: str, language: str) -> set[str]:
+def dictionary_forms(word: str, language: str, prefix: int = INFLECTION_PREFIX) -> set[str]:
     """The forms simplemma's dictionary of ``language`` gives ``word``, or the word's lemma, as
-    their lemma, that begin as the word does; the word itself among them."""
+    their lemma, that begin as the word does (its first ``prefix`` letters); the word itself
+    among them."""
     by_lemma = _forms_by_lemma(language)
     heads = {word, simplemma.lemmatize(word, lang=language)}
     return {word} | {form for head in heads for form in by_lemma.get(head, ())
-                     if form[:INFLECTION_PREFIX] == word[:INFLECTION_PREFIX]}
+                     if form[:prefix] == word[:prefix]}
 
 
 def regular_forms(word: str, language: str) -> set[str]:
@@ -52,8 +55,9 @@ def regular_forms(word: str, language: str) -> set[str]:
     return {word}
 
 
-def inflected_forms(word: str, language: str) -> set[str]:
-    """Every form of a word: the dictionary's and the regular ones (the dictionary lacks many
-    nationality adjectives, and gives some the lemma of another word: Dutch "Franse" is
+def inflected_forms(adjective: str, language: str) -> set[str]:
+    """Every form of a nationality adjective: the dictionary's and the regular ones (the
+    dictionary lacks many, and gives some the lemma of another word: Dutch "Franse" is
     "Fransman"'s)."""
-    return dictionary_forms(word, language) | regular_forms(word, language)
+    return (dictionary_forms(adjective, language, ADJECTIVE_PREFIX)
+            | regular_forms(adjective, language))
