@@ -29,7 +29,6 @@ import argparse
 import csv
 import json
 import re
-import unicodedata
 from pathlib import Path
 
 import pycountry
@@ -37,7 +36,7 @@ import simplemma
 from babel import Locale
 from babel.core import get_global
 
-from transforms.gazetteer import DATA_DIR, read_data_csv
+from transforms.gazetteer import DATA_DIR, ascii_fold, read_data_csv
 
 OUT = DATA_DIR / "demonyms_i18n.csv"
 LANGUAGES = ("fr", "es", "it", "nl", "pt")
@@ -74,8 +73,7 @@ WRONG = {("es", "GD"): "granadino: of Granada, Spain", ("it", "AE"): "emiro: an 
 
 
 def folded(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", word.lower())
-                   if not unicodedata.combining(c))
+    return ascii_fold(word).lower()
 
 
 def _words(name: str) -> list[str]:

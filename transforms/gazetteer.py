@@ -34,8 +34,8 @@ from transforms.german import (
     german_name_forms,
     german_subdivision_names,
 )
-from transforms.lexicon import inflected_forms
-from transforms.person_names import census_names, english_dictionary
+from transforms.lexicon import dictionary, inflected_forms
+from transforms.person_names import census_names
 from transforms.refcache import cached_frame, fingerprint
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -342,7 +342,7 @@ def english_city_names() -> list[tuple[str, str, int]]:
     dictionary knows as proper nouns (a capitalised lemma, not a word in lower case), that
     are no given name or surname (the Census files), no other town's own name ("Canton",
     Ohio) and one country's only. GeoNames says of no alternate name which language it is."""
-    english = english_dictionary()
+    english = dictionary("en")
     own = {ascii_fold(city["name"]): city["geonameid"] for city in geonames_cities(500).values()
            if city["population"] >= TOWN_MIN_POPULATION}
     found: dict[str, list[dict]] = {}

@@ -30,8 +30,9 @@ from pathlib import Path
 import polars as pl
 import pycountry
 import simplemma
-from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
+from transforms import lexicon
+from transforms.lexicon import dictionary, forms_by_lemma
 from transforms.refcache import cached_frame, fingerprint
 
 # (ending the name loses, what the adjective adds): Japan → japanisch, Spanien → spanisch,
@@ -192,21 +193,17 @@ def proper_nouns() -> frozenset[str]:
     ("Apotheke", "Apotheken"), and not words German writes in lower case too ("Klar" at the
     start of a sentence: "klar"). Derived once per simplemma version (3 s) and kept in the
     disk cache."""
-    key = fingerprint([Path(__file__)], ["simplemma"])
+    key = fingerprint([Path(__file__), Path(lexicon.__file__)], ["simplemma"])
     frame = cached_frame("german-proper-nouns", key, lambda: pl.DataFrame(
         {"form": sorted(_derive_proper_nouns())}, schema={"form": pl.Utf8}))
     return frozenset(frame["form"].to_list())
 
 
 def _derive_proper_nouns() -> set[str]:
-    dictionary = DefaultDictionaryFactory().get_dictionary("de")
-    forms: dict[str, set[str]] = {}
-    for form, lemma in dictionary.items():
-        forms.setdefault(lemma, set()).add(form)
-    every_form = {form for found in forms.values() for form in found}
-    return {lemma for lemma, found in forms.items()
-            if lemma[:1].isupper() and found <= {lemma, lemma + "s"}
-            and lemma.lower() not in every_form and dictionary.get(lemma, lemma) == lemma}
+    german = dictionary("de")
+    return {lemma for lemma, found in forms_by_lemma("de").items()
+            if lemma[:1].isupper() and set(found) <= {lemma, lemma + "s"}
+            and lemma.lower() not in german and german.get(lemma, lemma) == lemma}
 
 
 def is_proper_noun(form: str) -> bool:

@@ -4,6 +4,7 @@ word."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
 import simplemma
@@ -28,10 +29,17 @@ _REGULAR_ENDINGS = {
 
 
 @cache
-def _forms_by_lemma(language: str) -> dict[str, tuple[str, ...]]:
+def dictionary(language: str) -> Mapping[str, str]:
+    """simplemma's dictionary of a language (form → lemma, case kept: "Kiev" → "Kiev"), loaded
+    once."""
+    return DefaultDictionaryFactory().get_dictionary(language)
+
+
+@cache
+def forms_by_lemma(language: str) -> dict[str, tuple[str, ...]]:
     """Each lemma of the language's dictionary → the forms that have it as their lemma."""
     by_lemma: dict[str, list[str]] = {}
-    for form, lemma in DefaultDictionaryFactory().get_dictionary(language).items():
+    for form, lemma in dictionary(language).items():
         by_lemma.setdefault(lemma, []).append(form)
     return {lemma: tuple(forms) for lemma, forms in by_lemma.items()}
 
@@ -40,7 +48,7 @@ def dictionary_forms(word: str, language: str, prefix: int = INFLECTION_PREFIX) 
     """The forms simplemma's dictionary of ``language`` gives ``word``, or the word's lemma, as
     their lemma, that begin as the word does (its first ``prefix`` letters); the word itself
     among them."""
-    by_lemma = _forms_by_lemma(language)
+    by_lemma = forms_by_lemma(language)
     heads = {word, simplemma.lemmatize(word, lang=language)}
     return {word} | {form for head in heads for form in by_lemma.get(head, ())
                      if form[:prefix] == word[:prefix]}

@@ -19,7 +19,8 @@ from functools import cache
 from importlib.resources import files
 
 import simplemma
-from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+from transforms.lexicon import dictionary
 
 # Census surnames held by at least this share of people (per cent) are name parts though they
 # are English words too ("Smith" 1.006, "Young", "Power" 0.005); rarer ones are mostly words
@@ -50,7 +51,7 @@ def is_given_name(word: str) -> bool:
     "Mark" or "April", which start sentences about places too."""
     lower = word.lower()
     # simplemma's dictionary, not is_known: that ignores case ("lewis" for "Lewis").
-    as_word = english_dictionary().get(lower)
+    as_word = dictionary("en").get(lower)
     return (word in _given_names() and lower not in _CALENDAR_WORDS
             and (as_word is None or as_word[:1].isupper()))
 
@@ -58,12 +59,6 @@ def is_given_name(word: str) -> bool:
 @cache
 def _given_names() -> frozenset[str]:
     return _census_names("dist.female.first") | _census_names("dist.male.first")
-
-
-@cache
-def english_dictionary() -> dict[str, str]:
-    """simplemma's English dictionary (form → lemma, case kept: "Kiev" → "Kiev"), loaded once."""
-    return DefaultDictionaryFactory().get_dictionary("en")
 
 
 _CALENDAR_WORDS = {name.lower() for name in (*calendar.month_name, *calendar.day_name) if name}

@@ -22,8 +22,8 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
-from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
+from transforms.lexicon import dictionary
 from transforms.refcache import cached_frame, fingerprint
 
 MODEL_PATH = Path(__file__).parent / "data" / "theme_model.json"
@@ -49,7 +49,7 @@ def model_languages() -> frozenset[str]:
 def _lemmas(language: str) -> dict[str, str]:
     """simplemma's dictionary of the language, its lower-case forms: form → lemma."""
     return {form: lemma.lower()
-            for form, lemma in DefaultDictionaryFactory().get_dictionary(language).items()
+            for form, lemma in dictionary(language).items()
             if form == form.lower()}
 
 
