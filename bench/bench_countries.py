@@ -27,9 +27,10 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator
-from functools import partial
+from functools import cache, partial
 from itertools import combinations, cycle
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import polars as pl
 from rich.console import Console
@@ -59,9 +60,33 @@ def _jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in lines]
 
 
+# The sites the labelled articles were published on, by the source their id names (the
+# folders' READMEs): their countries count as named (transforms.sites). Reuters' (reuters.com)
+# and LGL's and TR-News' (not given) say nothing.
+SOURCE_SITES = {"bbc-": "news.bbc.co.uk", "gnad-": "derstandard.at"}
+
+
+@cache
+def _benchmark_page_sites() -> dict[str, str]:
+    """aeb-<first 12 of the page id> → the benchmark page's host (aeb-html's ground truth)."""
+    truth = json.loads((DATA / "aeb-html" / "ground-truth.json").read_text(encoding="utf-8"))
+    return {f"aeb-{page_id[:12]}": urlsplit(page["url"]).hostname.removeprefix("www.")
+            for page_id, page in truth.items()}
+
+
+def site_of(article_id: str) -> str | None:
+    """The site a gold-countries article was published on, where its source says."""
+    if article_id.startswith("aeb-"):
+        return _benchmark_page_sites().get(article_id)
+    return next((site for prefix, site in SOURCE_SITES.items()
+                 if article_id.startswith(prefix)), None)
+
+
 def load_gold(folder: Path = GOLD, prefix: str = "") -> Labelled:
-    """A gold-countries folder's articles and gold, those whose id starts with ``prefix``."""
-    articles = [a for a in _jsonl(folder / "articles.jsonl") if a["id"].startswith(prefix)]
+    """A gold-countries folder's articles (with the site each was published on) and gold,
+    those whose id starts with ``prefix``."""
+    articles = [a | {"site": site_of(a["id"])} for a in _jsonl(folder / "articles.jsonl")
+                if a["id"].startswith(prefix)]
     gold = {g["id"]: g for g in _jsonl(folder / "gold.jsonl") if g["id"].startswith(prefix)}
     return articles, gold
 
@@ -99,6 +124,8 @@ def _docs(articles: list[dict]) -> pl.DataFrame:
     # A run knows each article's language from ingest; without it find_mentions identifies it.
     if articles and "lang" in articles[0]:
         docs = docs.with_columns(lang=pl.Series([a["lang"] for a in articles], dtype=pl.Utf8))
+    if articles and "site" in articles[0]:
+        docs = docs.with_columns(site=pl.Series([a["site"] for a in articles], dtype=pl.Utf8))
     return docs
 
 

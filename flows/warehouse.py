@@ -29,21 +29,21 @@ ANALYTIC_TABLES = (
 
 
 def articles_at(wh: Warehouse, rowids: list[int]) -> pl.DataFrame:
-    """doc_id, title, body, lang, dup_of and week of the articles at these row ids (what
+    """doc_id, title, body, lang, site, dup_of and week of the articles at these row ids (what
     enrichment, term counting and signing read), in row order. By row id, not doc_id: a batch
     of nearby rows reads only their row groups, where a doc_id list would scan every article's
     text. The text is read through a plain row-id range (DuckDB 2.0 reads a range row by row;
     a list of row ids, or a row id in the output, makes it hold the text of a whole vector of
     2,048 rows at once: 40 bodies of 9 MB ran it out of its memory), the rows kept by doc_id."""
     if not rowids:
-        return wh.frame(f"SELECT doc_id, title, body, lang, dup_of, {ARTICLE_WEEK} AS week "
+        return wh.frame(f"SELECT doc_id, title, body, lang, site, dup_of, {ARTICLE_WEEK} AS week "
                         "FROM articles LIMIT 0")
     first, last = min(rowids), max(rowids)
     keys = wh.frame("SELECT rowid, doc_id FROM articles WHERE rowid BETWEEN ? AND ? "
                     "AND rowid IN (SELECT unnest(?::BIGINT[])) ORDER BY rowid",
                     [first, last, rowids])
     found = wh.frame(
-        f"SELECT doc_id, title, body, lang, dup_of, {ARTICLE_WEEK} AS week FROM articles "
+        f"SELECT doc_id, title, body, lang, site, dup_of, {ARTICLE_WEEK} AS week FROM articles "
         "WHERE rowid BETWEEN ? AND ? AND doc_id IN (SELECT unnest(?::VARCHAR[]))",
         [first, last, keys["doc_id"].to_list()])
     return keys.select("doc_id").join(found, on="doc_id", maintain_order="left")

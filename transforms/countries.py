@@ -32,6 +32,7 @@ from transforms.german import proper_nouns
 from transforms.language import languages_of
 from transforms.matching import Automaton, build_automaton, case_variants, find_spans_by_group
 from transforms.person_names import is_given_name, is_name_part
+from transforms.sites import site_country
 
 # Capitalised words that make a place name before them, or a run of capitalised words ending in
 # them, part of the name of an organisation or event ("Air France Group", "Chinese Communist
@@ -762,24 +763,27 @@ def _apply_document_rules(found: _Candidates, texts: list[str], n_titles: int) -
 
 def _resolve_places(found: _Candidates, texts: list[str], n_titles: int,
                     counties: _Candidates, decisions: list | None,
-                    languages: list[str | None]) -> _Candidates:
+                    languages: list[str | None], site_countries: list[str | None] | None
+                    ) -> _Candidates:
     """Names of several places read with the article's context, and towns below the city cut
     kept only where the article supports them (transforms.places)."""
     _, entries = _matcher()
     key, needs_support = entries.key[found.payload], entries.needs_support[found.payload]
     found.code, found.kind, found.resolved = places.resolve(
         texts, found.text, found.start, found.end, found.code, found.kind, key, n_titles,
-        (counties.text, entries.key[counties.payload]), needs_support, decisions)
+        (counties.text, entries.key[counties.payload]), needs_support, decisions,
+        site_countries)
     english = np.array([language == "en" for language in languages], dtype=bool)
     keep, found.code, found.resolved = places.supported_towns(
         found.text % n_titles, key, found.code, found.kind, found.resolved, needs_support,
-        english[found.text % n_titles])
+        english[found.text % n_titles], site_countries)
     return found[keep]
 
 
 def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataFrame:
-    """Every country mention in ``docs`` (doc_id, title, body, and lang if known: else it is
-    identified here): one row per mention. Forms of one language ("Frankreich", "chinesischen")
+    """Every country mention in ``docs`` (doc_id, title, body; lang if known, else it is
+    identified here; site if known, whose country counts as named: transforms.sites): one row
+    per mention. Forms of one language ("Frankreich", "chinesischen")
     count only in articles of that language.
 
     Offsets are character offsets into the field (title or body) the mention is in. The
@@ -793,6 +797,8 @@ def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataF
     texts = docs["title"].fill_null("").to_list() + docs["body"].fill_null("").to_list()
     # Identified from the body, as ingest does, where the articles do not say.
     languages = docs["lang"].to_list() if "lang" in docs.columns else languages_of(texts[n:])
+    site_countries = (list(map(site_country, docs["site"].to_list())) if "site" in docs.columns
+                      else None)
     joined = "\x00".join(texts)  # scanned, and read for the words next to mentions
     candidates = _candidates(texts, languages, joined)
     # US counties as written, before a rule reads one as part of a longer name ("Edgar County
@@ -801,7 +807,7 @@ def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataF
     counties = candidates[entries.is_county[candidates.payload]]
     found = _apply_rules(candidates, texts, n, languages, joined)
     found = _resolve_places(_apply_document_rules(found, texts, n), texts, n, counties,
-                            decisions, languages)
+                            decisions, languages, site_countries)
     found = found[(found.code != "") & ~found.street]
     # By doc_id, then title before body, then offset (a sort in NumPy: cheaper than in Polars
     # for the small frames of a batch).

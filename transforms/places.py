@@ -12,7 +12,7 @@ in the US, in several states) is read with the article's own context, strongest 
   it so once: one sense per article);
 - ``context``: the article's evidence chose another reading than the default
   (transforms.place_model weighs the countries, US states and counties it names elsewhere, the
-  places it names nearby); a capital written the way a local story writes its own town
+  places it names nearby; the country of its site counts as named: transforms.sites); a capital written the way a local story writes its own town
   ("Paris Police Department") is not the capital; a country's own name moves on a qualifier
   or a county of the state only;
 - ``prior``: the default reading (the model found no evidence that outweighs it);
@@ -287,6 +287,7 @@ def resolve(
     state_words: tuple[np.ndarray, np.ndarray] = ((), ()),
     needs_support: np.ndarray | None = None,
     decisions: list | None = None,
+    site_countries: list[str | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each candidate's country and kind after resolution, and how it was resolved (an index
     into RESOLUTIONS): a name moved off its default reading is a city of the country it moved
@@ -296,9 +297,10 @@ def resolve(
     ``key`` its gazetteer entry's name_key. ``state_words`` (text, name_key) are US county
     names the article writes where they are not mentions of their own ("Edgar County Special
     Education"): they still say which state the article is in. Towns that ``needs_support``
-    (supported_towns) are no evidence. Each choice place_model made is appended to
-    ``decisions`` when given, as (article, name_key, countries, features): what
-    bench.train_places fits the model on."""
+    (supported_towns) are no evidence. ``site_countries`` (per article, where known: its
+    site's country, transforms.sites) count as countries the article names. Each choice
+    place_model made is appended to ``decisions`` when given, as (article, name_key,
+    countries, features): what bench.train_places fits the model on."""
     by_name = readings()
     name_kind, capital_kind, region_kind = (KINDS.index(k) for k in ("name", "capital", "region"))
     resolvable = np.isin(kind, [KINDS.index(k) for k in RESOLVABLE_KINDS])
@@ -327,6 +329,11 @@ def resolve(
     named_countries, named_states, county_states = _named_in_articles(
         text[evidence] % n_titles, key[evidence], code[evidence], facts[evidence],
         np.asarray(state_words[0], dtype=np.int64) % n_titles, list(state_words[1]))
+    if site_countries is not None:
+        # A site's readers live in its country: a local story there need not name it.
+        for d in np.unique((text % n_titles)[ambiguous]).tolist():
+            if site_countries[d]:
+                named_countries.setdefault(d, set()).add(site_countries[d])
     # Qualified names first (a country's name only by a state: "Lebanon, Pa.", not the list
     # "China, Mexico and Canada"): a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
@@ -772,11 +779,14 @@ def _nearest_countries(towns: list[tuple[int, str]], names: dict[int, set[str]],
 
 def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np.ndarray,
                     resolved: np.ndarray, needs_support: np.ndarray,
-                    words_checked: np.ndarray | None = None
+                    words_checked: np.ndarray | None = None,
+                    site_countries: list[str | None] | None = None,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which mentions stand, and their country and resolution, when towns below the
     gazetteer's city cut count only with support: a qualifier or the context resolved them
-    (resolve), the article names their country through another mention, or a place of another
+    (resolve), the article names their country through another mention or, where
+    ``words_checked``, is on a site of that country (``site_countries``, per article, as
+    resolve reads them), or a place of another
     town, capital or region it names lies within SUPPORT_KM of a town of that name ("Danbury"
     and "New Milford", 20 km apart in Connecticut; not a town called Armenia near Sonsonate when
     the article names the country); or, where ``words_checked`` (the mention's article is in
@@ -793,6 +803,12 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     # The countries the articles with a town waiting name (the other articles' support none).
     naming = ~needs_support & np.isin(doc, doc[waiting])
     named = set(zip(doc[naming].tolist(), code[naming].tolist(), strict=True))
+    if site_countries is not None:
+        # Not where a town's name may be a word of the language ("Saúde", health, on a
+        # Brazilian site), as below.
+        sited = waiting if words_checked is None else waiting[words_checked[waiting]]
+        named |= {(d, site_countries[d]) for d in np.unique(doc[sited]).tolist()
+                  if site_countries[d]}
     keep[waiting] = [(d, c) in named for d, c in zip(doc[waiting].tolist(),
                                                      code[waiting].tolist(), strict=True)]
     pending &= ~keep

@@ -192,6 +192,33 @@ def test_a_town_alone_in_its_article_counts_only_where_the_town_cut_knows_the_wo
     assert supported_towns(**town, words_checked=np.array([False]))[0].tolist() == [False]
 
 
+def test_a_name_of_several_places_reads_as_the_one_in_its_sites_country():
+    body = "Fans queued for hours outside the ground in Newcastle on Saturday before the match."
+    docs = pl.DataFrame({"doc_id": ["uk", "au", "com", "none"], "title": [""] * 4,
+                         "body": [body] * 4,
+                         "site": ["chroniclelive.co.uk", "smh.com.au", "example.com", None]})
+    found = find_mentions(docs).select("doc_id", "country", "resolved_by").rows()
+    assert found == [("au", "AU", "prior"), ("com", "AU", "prior"), ("none", "AU", "prior"),
+                     ("uk", "GB", "context")]
+
+
+def test_a_sites_country_supports_a_town_only_where_the_town_cut_knows_the_words():
+    # Three articles, each naming the town and Berlin: the town is not alone in any of them.
+    town_and_berlin = dict(
+        doc=np.array([0, 0, 1, 1, 2, 2]),
+        key=np.array(["schaumburg", "berlin"] * 3, dtype=object),
+        code=np.array(["US", "DE"] * 3, dtype=object),
+        kind=np.array([KINDS.index("city"), KINDS.index("capital")] * 3),
+        resolved=np.array([RESOLUTIONS.index("name"), RESOLUTIONS.index("prior")] * 3,
+                          dtype=np.int8),
+        needs_support=np.array([True, False] * 3))
+    keep, _, _ = supported_towns(**town_and_berlin, words_checked=np.array([True, True] * 2
+                                                                            + [False] * 2),
+                                 site_countries=["US", None, "US"])
+    # Its country's site, no site, its country's site in a language the town cut does not check.
+    assert keep[::2].tolist() == [True, False, False]
+
+
 def test_a_town_named_after_a_country_hides_no_country_and_a_country_supports_no_town():
     guatemala, armenia = resolved(
         "Tourists visited Antigua Guatemala last year.",
