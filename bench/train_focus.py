@@ -8,9 +8,11 @@ tune half: folds of whole articles, repeated with different splits, scored by fo
 over the articles' gold focus (a focus country comention does not find counts as missed).
 Prints the cross-validated F1 and exact-set share per penalty, then the fitted model's on tune
 and on check (check is only reported: nothing is chosen on it), and writes the model with what
-it was fitted on.
+it was fitted on. With --tune-only, nothing of the check half is printed (to try features
+without seeing it); with --errors, each tune article whose cross-validated focus is not its
+gold's, with the evidence of its likeliest countries.
 
-    python -m bench.train_focus [--dry-run]
+    python -m bench.train_focus [--dry-run] [--tune-only] [--errors]
 """
 
 from __future__ import annotations
@@ -101,9 +103,41 @@ def cross_validated(rows: pl.DataFrame, gold_focus: dict[str, set[str]]) -> dict
     return results
 
 
+def print_errors(rows: pl.DataFrame, gold_focus: dict[str, set[str]], l2: float, top: float,
+                 other: float) -> None:
+    """Each article of ``gold_focus`` whose focus by the out-of-fold probabilities (their mean
+    over the repeats) is not its gold's: title, gold, focus, and per country among its five
+    likeliest the probability and FEATURES."""
+    likelihood = np.mean(out_of_fold(rows, sorted(gold_focus), l2), axis=0)
+    rows = rows.with_columns(p=likelihood, focus=focus.chosen(rows, likelihood, top, other))
+    titles = {a["id"]: a["title"] or a["text"][:80] for name in TRAINING_SETS
+              for a in SETS[name]()[0] if a["id"] in gold_focus}
+    wrong = 0
+    for doc_id, gold in sorted(gold_focus.items()):
+        article = rows.filter(pl.col("doc_id") == doc_id).sort("p", descending=True)
+        predicted = set(article.filter("focus")["country"])
+        if predicted == gold:
+            continue
+        wrong += 1
+        unseen = sorted(gold - set(article["country"]))
+        print(f"\n{doc_id} {titles[doc_id]!r}: gold {sorted(gold)}, focus {sorted(predicted)}"
+              + (f", gold comention does not find {unseen}" if unseen else ""))
+        for row in article.head(5).iter_rows(named=True):
+            mark = {(True, True): "ok", (True, False): "FP", (False, True): "FN"}.get(
+                (row["focus"], row["label"]), "  ")
+            evidence = " ".join(f"{name}={row[name]:.2f}" for name in focus.FEATURES[1:])
+            print(f"  {mark} {row['country']} p={row['p']:.2f} mentions={row['mentions']} "
+                  f"{','.join(row['kinds'])}  {evidence}")
+    print(f"\n{wrong} of {len(gold_focus)} articles' cross-validated focus is not the gold's")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print, do not write the model")
+    parser.add_argument("--tune-only", action="store_true",
+                        help="print nothing of the check half (implies --dry-run)")
+    parser.add_argument("--errors", action="store_true",
+                        help="print the tune articles whose cross-validated focus is wrong")
     args = parser.parse_args()
     rows, gold_focus = labelled_rows()
     tune = rows.filter(pl.col("half") == "tune")
@@ -118,7 +152,7 @@ def main() -> None:
     l2, top, other = best
     print(f"chosen: l2 {l2}, top > {top}, others > {other}")
     weights = logit.fit_binary(focus.feature_matrix(tune), tune["label"].to_numpy(), l2)
-    for half in ("tune", "check"):
+    for half in ("tune",) if args.tune_only else ("tune", "check"):
         part = rows.filter(pl.col("half") == half)
         predicted = focus.chosen(part, focus.probability(part, weights), top, other)
         f1, exact = scores(part, predicted,
@@ -126,7 +160,9 @@ def main() -> None:
         print(f"{half:5}  focus F1 {f1:.3f}  exact set {exact:.3f}")
     for name, w in zip(focus.FEATURES, weights, strict=True):
         print(f"  {name:22} {w:+.3f}")
-    if args.dry_run:
+    if args.errors:
+        print_errors(tune, tune_gold, l2, top, other)
+    if args.dry_run or args.tune_only:
         return
     logit.write_model(focus.MODEL_PATH, focus.FEATURES, weights, {
         "sets": TRAINING_SETS, "half": "tune", "rows": tune.height,
