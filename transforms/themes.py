@@ -198,16 +198,26 @@ def _model_readings(titles: list[str], bodies: list[str], languages: list
     return readings
 
 
-def tag_themes(docs: pl.DataFrame, model: bool = True) -> pl.DataFrame:
-    """Themes of each article in ``docs`` (doc_id, title, body, and lang: without it, or for a
-    language without a term file, the English terms): doc_id, theme, score, terms, and the
-    theme model's model_score and model_terms (transforms.theme_model; null in a language
-    without a model, or with ``model`` False: the terms alone, as bench.train_themes needs)."""
+def term_evidence(docs: pl.DataFrame) -> pl.DataFrame:
+    """The terms' evidence of every theme an article has a term of, tagged or not (what
+    bench.theme_errors shows): doc_id, theme, score, bar (the score the article's length asks
+    for), terms (strongest first) and supported (whether the terms alone tag it)."""
     if docs.is_empty():
-        return pl.DataFrame(schema=THEME_SCHEMA)
-    n = docs.height
+        return pl.DataFrame(schema={"doc_id": pl.Utf8, "theme": pl.Utf8, "score": pl.Float64,
+                                    "bar": pl.Float64, "terms": pl.List(pl.Utf8),
+                                    "supported": pl.Boolean})
     titles, bodies = docs["title"].fill_null("").to_list(), docs["body"].fill_null("").to_list()
-    languages = docs["lang"].to_list() if "lang" in docs.columns else [None] * n
+    languages = docs["lang"].to_list() if "lang" in docs.columns else [None] * docs.height
+    return _term_evidence(docs, titles, bodies, languages).select(
+        pl.lit(docs["doc_id"]).gather("doc").alias("doc_id"), pl.col("theme").cast(pl.Utf8),
+        "score", "bar", pl.col("terms").cast(pl.List(pl.Utf8)), "supported")
+
+
+def _term_evidence(docs: pl.DataFrame, titles: list[str], bodies: list[str],
+                   languages: list) -> pl.DataFrame:
+    """Per article (doc: its row) and theme with a term: the score, its terms, the bar and
+    whether the terms support the theme."""
+    n = docs.height
     groups = [language if language in term_languages() else "" for language in languages]
     hits = []
     # Titles and bodies are scanned as one batch: text i < n is title i, text n + i body i.
@@ -261,7 +271,19 @@ def tag_themes(docs: pl.DataFrame, model: bool = True) -> pl.DataFrame:
         & (pl.col("score") >= rules["min_share_of_top"] * strongest)
         & ((pl.col("n_terms") >= rules["min_terms"]) | (pl.col("title_hit") & pl.col("body_hit")))
     )
-    scored = per_theme.with_columns(supported=supported)
+    return per_theme.with_columns(supported=supported, bar=bar)
+
+
+def tag_themes(docs: pl.DataFrame, model: bool = True) -> pl.DataFrame:
+    """Themes of each article in ``docs`` (doc_id, title, body, and lang: without it, or for a
+    language without a term file, the English terms): doc_id, theme, score, terms, and the
+    theme model's model_score and model_terms (transforms.theme_model; null in a language
+    without a model, or with ``model`` False: the terms alone, as bench.train_themes needs)."""
+    if docs.is_empty():
+        return pl.DataFrame(schema=THEME_SCHEMA)
+    titles, bodies = docs["title"].fill_null("").to_list(), docs["body"].fill_null("").to_list()
+    languages = docs["lang"].to_list() if "lang" in docs.columns else [None] * docs.height
+    scored = _term_evidence(docs, titles, bodies, languages)
     readings = _model_readings(titles, bodies, languages) if model else []
     keys = {"doc": scored.schema["doc"], "theme": scored.schema["theme"]}
     if readings:

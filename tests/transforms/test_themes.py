@@ -7,6 +7,7 @@ from transforms.themes import (
     language_terms,
     tag_themes,
     taxonomy,
+    term_evidence,
     term_languages,
     themes_reference,
     top_level_codes,
@@ -42,6 +43,16 @@ def test_taxonomy_covers_the_22_codes_and_subthemes_have_known_parents():
 def test_a_theme_needs_real_support():
     assert "ENERGY" in tag("Oil prices jump", "Crude exports fell and the refinery closed.")
     assert "ENERGY" not in tag("A day out", "We drove past a gas station on the way home.")
+
+
+def test_term_evidence_shows_the_themes_the_terms_do_not_tag_too():
+    docs = pl.DataFrame({"doc_id": ["d"], "title": ["Oil prices jump"],
+                         "body": ["Crude exports fell and the refinery closed; a court met."]})
+    evidence = term_evidence(docs)
+    supported = set(evidence.filter("supported")["theme"])
+    assert supported == set(tag_themes(docs, model=False)["theme"]) and "ENERGY" in supported
+    court = evidence.filter(pl.col("theme") == "CRIME_JUSTICE").row(0, named=True)
+    assert not court["supported"] and court["terms"] == ["court"] and court["bar"] == 5.0
 
 
 def test_terms_are_recorded_as_evidence():
