@@ -2,7 +2,8 @@
 
 One Aho-Corasick pass per batch and language over titles and bodies finds every taxonomy term; a
 theme is tagged when its weighted evidence is real support (several distinct terms, or a title
-term backed by the body), not one passing word. Articles in a language with a term file of its
+term backed by the body; in English, an unambiguous term among them or one in the title or the
+lead), not one passing word. Articles in a language with a term file of its
 own (data/themes_<language>.toml: German) are read with its terms, each lemma with every
 inflected form simplemma's dictionary of the language knows; other articles with the English
 terms.
@@ -31,6 +32,10 @@ TITLE_WEIGHT = 2.0
 LEAD_CHARS = 200
 LEAD_WEIGHT = 1.5
 
+# A theme no unambiguous term (weight 3) supports must be named in the title or the lead: words
+# that are ambiguous on their own ("show", "users", "exports"), all of them deep in the body, are
+# a passing subject. English terms only: on the German tune half it dropped only a true theme.
+UNAMBIGUOUS_WEIGHT = 3
 THEME_SCHEMA = {"doc_id": pl.Utf8, "theme": pl.Utf8, "score": pl.Float64, "terms": pl.List(pl.Utf8),
                 "model_score": pl.Float64, "model_terms": pl.List(pl.Utf8)}
 
@@ -244,18 +249,22 @@ def _term_evidence(docs: pl.DataFrame, titles: list[str], bodies: list[str],
             points=pl.col("weight")
             * pl.when("in_title").then(TITLE_WEIGHT).when("in_lead").then(LEAD_WEIGHT)
             .otherwise(1.0)
-            * pl.min_horizontal("hits", MAX_HITS_PER_TERM)
+            * pl.min_horizontal("hits", MAX_HITS_PER_TERM),
+            lead_or_strong=pl.col("in_title") | pl.col("in_lead")
+            | (pl.col("weight") >= UNAMBIGUOUS_WEIGHT),
         )
     )
     per_theme = (
         per_term.group_by("doc", "theme", "parent", "term")
         .agg(points=pl.col("points").sum(), best=pl.col("points").max(),
+             lead_or_strong=pl.col("lead_or_strong").any(),
              title_hit=pl.col("in_title").any(), body_hit=(~pl.col("in_title")).any())
         # Strongest first, ties by name: the same list whatever order the groups came in.
         .sort(["best", "term"], descending=[True, False])
         .group_by("doc", "theme", "parent", maintain_order=True)
         .agg(score=pl.col("points").sum(), n_terms=pl.len(), title_hit=pl.col("title_hit").any(),
-             body_hit=pl.col("body_hit").any(), terms="term")
+             body_hit=pl.col("body_hit").any(), terms="term",
+             lead_or_strong=pl.col("lead_or_strong").any())
     )
     # Long articles touch many subjects in passing: the bar rises with the square root of the
     # length, and a theme must carry a fair share of the article's strongest theme.
@@ -266,10 +275,13 @@ def _term_evidence(docs: pl.DataFrame, titles: list[str], bodies: list[str],
     )
     # Top-level themes are compared with each other, subthemes with their siblings.
     strongest = pl.col("score").max().over("doc", "parent")
+    other_terms = [group != "" for group in groups]
+    exempt = pl.lit(pl.Series(other_terms)).gather("doc") if any(other_terms) else pl.lit(False)
     supported = (
         (pl.col("score") >= bar)
         & (pl.col("score") >= rules["min_share_of_top"] * strongest)
         & ((pl.col("n_terms") >= rules["min_terms"]) | (pl.col("title_hit") & pl.col("body_hit")))
+        & (pl.col("lead_or_strong") | exempt)
     )
     return per_theme.with_columns(supported=supported, bar=bar)
 

@@ -55,6 +55,16 @@ def test_term_evidence_shows_the_themes_the_terms_do_not_tag_too():
     assert not court["supported"] and court["terms"] == ["court"] and court["bar"] == 5.0
 
 
+def test_ambiguous_words_deep_in_the_body_are_a_passing_subject():
+    lead = "The council met on Tuesday to agree the town's budget for next year. " * 4
+    passing = "Later a local show, a stage series, a book and its audience were mentioned."
+    assert "CULTURE_ENTERTAINMENT" not in tag("", lead + passing, model=False)
+    assert "CULTURE_ENTERTAINMENT" in tag("", passing + " " + lead, model=False)
+    # A term of weight 3 ("concert") is enough anywhere.
+    assert "CULTURE_ENTERTAINMENT" in tag("", lead + passing + " The concert sold out.",
+                                          model=False)
+
+
 def test_terms_are_recorded_as_evidence():
     docs = pl.DataFrame({"doc_id": ["d"], "title": [""],
                          "body": ["Troops and missiles moved; the army held drills."]})
