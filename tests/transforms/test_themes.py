@@ -91,7 +91,7 @@ def test_accuracy_gate_on_gold_themes():
 
 
 # Check halves of every labelled set (bench.bench_themes): today's figures, never lowered.
-THEMES_CHECK_HALF_FLOORS = {"gold-59": 0.84, "batch2-bbc": 0.83, "batch2-reuters": 0.81,
+THEMES_CHECK_HALF_FLOORS = {"gold-59": 0.84, "batch2-bbc": 0.84, "batch2-reuters": 0.81,
                             "batch2-german": 0.75, "English": 0.83}
 
 
