@@ -12,9 +12,9 @@ in the US, in several states) is read with the article's own context, strongest 
   it so once: one sense per article);
 - ``context``: the article's evidence chose another reading than the default
   (transforms.place_model weighs the countries, US states and counties it names elsewhere, the
-  places it names nearby; the country of its site counts as named: transforms.sites); a capital written the way a local story writes its own town
-  ("Paris Police Department") is not the capital; a country's own name moves on a qualifier
-  or a county of the state only;
+  places it names nearby; the country of its site counts as named: transforms.sites); a
+  capital written the way a local story writes its own town ("Paris Police Department") is
+  not the capital; a country's own name moves on a qualifier or a county of the state only;
 - ``prior``: the default reading (the model found no evidence that outweighs it);
 - ``name``: the name has one reading only, or is a country's name that stays the country.
 
