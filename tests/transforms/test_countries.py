@@ -110,8 +110,9 @@ CHECK_HALF_FLOORS = {
 # lowered once, 0.94 → 0.93 (2026-12-02): on the mentions of the place changes above,
 # bench.train_focus's cross-validation on the tune halves picks l2 1.0 over 0.3 (0.894 against
 # 0.893), which scores Reuters check 0.935.
+# German raised 0.80 → 0.84 (2026-12-06): 0.850 with Der Standard's site read as Austria's.
 FOCUS_CHECK_HALF_FLOORS = {"gold-59": 0.78, "batch2-bbc": 0.87, "batch2-reuters": 0.93,
-                           "batch2-german": 0.80}
+                           "batch2-german": 0.84}
 
 
 @needs(DATA / "geoparsing" / "lgl_gold.json")
