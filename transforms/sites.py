@@ -5,6 +5,8 @@ article names the country itself."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pycountry
 
 # Country codes that sites everywhere take for their letters, not their country: the ones
@@ -16,6 +18,7 @@ GENERIC_COUNTRY_CODES = frozenset(
 _ISO_CODE_OF_DOMAIN = {"uk": "GB"}
 
 
+@lru_cache(maxsize=4096)  # a feed's articles come from few sites
 def site_country(site: str | None) -> str | None:
     """The ISO 3166-1 code of the country of a site's host (as articles.site_of gives it), or
     None: no host ("BBC News"), a generic domain (.com, .eu, .io)."""
