@@ -575,60 +575,87 @@ def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
-def _near_each(asked: list[tuple[str, set[str]]],
-               located: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[frozenset[str]]:
-    """For each (name, names): the countries where a place of ``name`` lies within
-    place_model.NEAR_KM of a place of another of the ``names`` (keys of ``located``:
-    _places_by_name). Each (name, other) pair of the batch is measured once, all of them in
-    one NumPy pass."""
-    # Most names are near none: one empty set for them all, not a set each.
-    out: list[frozenset[str]] = [frozenset()] * len(asked)
+@dataclass(frozen=True)
+class _Located:
+    """Places of names (_places_by_name) as flat arrays: name ``ids[name]``'s places are the
+    rows ``start[id]`` to ``start[id] + size[id]``, each with its country's index into
+    ``countries``."""
+
+    ids: dict[str, int]
+    start: np.ndarray
+    size: np.ndarray
+    country: np.ndarray
+    where: np.ndarray  # (latitude, longitude) in radians
+    countries: dict[str, int]
+
+
+def _flat(located: dict[str, tuple[np.ndarray, np.ndarray]]) -> _Located:
+    countries = {code: i for i, code in enumerate(sorted(
+        {code for codes, _ in located.values() for code in codes.tolist()}))}
+    size = np.array([len(codes) for codes, _ in located.values()], dtype=np.int64)
+    return _Located(
+        ids={name: i for i, name in enumerate(located)}, start=np.cumsum(size) - size,
+        size=size,
+        country=np.array([countries[code] for codes, _ in located.values()
+                          for code in codes.tolist()], dtype=np.int64),
+        where=np.concatenate([where for _, where in located.values()]).reshape(-1, 2),
+        countries=countries)
+
+
+@cache
+def _located() -> _Located:
+    return _flat(_places_by_name())
+
+
+def _near_each(names: list[str], others: list[set[str]], option_of: np.ndarray,
+               option_country: list[str], located: _Located) -> np.ndarray:
+    """Whether a place of each option's name (``option_of`` indexes ``names``) in its country
+    (``option_country``) lies within place_model.NEAR_KM of a place of another of that name's
+    ``others`` (names of ``located``). Each (name, other) pair of the batch is measured once,
+    all of them in one NumPy pass; names and countries are ids, not strings, throughout."""
+    ids, n_names, n_countries = located.ids, len(located.ids), len(located.countries) + 1
     # Every (asked, other name) as flat arrays: no Python loop over them one by one.
-    name_of = np.empty(len(asked), dtype=object)
-    name_of[:] = [name for name, _ in asked]
-    sizes = np.fromiter((len(others) for _, others in asked), np.int64, len(asked))
-    other = np.empty(int(sizes.sum()), dtype=object)
-    other[:] = list(chain.from_iterable(others for _, others in asked))
-    owner = np.repeat(np.arange(len(asked)), sizes)
-    name = name_of[owner]
-    wanted = np.fromiter(map(located.__contains__, name_of), bool, len(asked))[owner] & (
-        other != name)
+    sizes = np.fromiter(map(len, others), np.int64, len(others))
+    owner = np.repeat(np.arange(len(names)), sizes)
+    other = np.fromiter(map(ids.__getitem__, chain.from_iterable(others)), np.int64,
+                        int(sizes.sum()))
+    name = np.fromiter(map(ids.get, names, repeat(-1)), np.int64, len(names))[owner]
+    wanted = (name >= 0) & (other != name)
     owner, name, other = owner[wanted], name[wanted], other[wanted]
+    near = np.zeros(len(option_of), dtype=bool)
     if not len(owner):
-        return out
-    # Each (name, other) pair once: its id is where it was first seen (a C loop).
-    first_seen: dict[tuple[str, str], int] = {}
-    named = zip(name.tolist(), other.tolist(), strict=True)
-    seen_at = np.fromiter(map(first_seen.setdefault, named, count()), np.int64, len(owner))
-    firsts, pair_of = np.unique(seen_at, return_inverse=True)
-    pair_names, pair_others = name[firsts].tolist(), other[firsts].tolist()
+        return near
+    # Each (name, other) pair once.
+    pairs, pair_of = np.unique(name * n_names + other, return_inverse=True)
+    pair_name, pair_other = pairs // n_names, pairs % n_names
     # Pair j's element e: its name's place e // p_j against its other name's place e % p_j.
-    here = [located[n][1] for n in pair_names]
-    there = [located[o][1] for o in pair_others]
-    m = np.array([len(h) for h in here])
-    p = np.array([len(t) for t in there])
+    m, p = located.size[pair_name], located.size[pair_other]
     sizes = m * p
-    pair = np.repeat(np.arange(len(firsts)), sizes)
+    pair = np.repeat(np.arange(len(pairs)), sizes)
     e = np.arange(int(sizes.sum())) - (np.cumsum(sizes) - sizes)[pair]
-    row = (np.cumsum(m) - m)[pair] + e // p[pair]
-    column = (np.cumsum(p) - p)[pair] + e % p[pair]
-    within = _km(np.concatenate(here)[row], np.concatenate(there)[column]) <= place_model.NEAR_KM
+    row = located.start[pair_name][pair] + e // p[pair]
+    column = located.start[pair_other][pair] + e % p[pair]
+    within = _km(located.where[row], located.where[column]) <= place_model.NEAR_KM
     # A place of the name is near when any place of the other name is: runs of p_j elements.
-    row_pair = np.repeat(np.arange(len(firsts)), m)
+    row_pair = np.repeat(np.arange(len(pairs)), m)
     row_in_pair = np.arange(len(row_pair)) - (np.cumsum(m) - m)[row_pair]
     row_near = np.logical_or.reduceat(
         within, (np.cumsum(sizes) - sizes)[row_pair] + row_in_pair * p[row_pair])
-    held = np.concatenate([located[n][0] for n in pair_names])
-    near_of_pair: dict[int, set[str]] = {}
-    for j, country in zip(row_pair[row_near].tolist(), held[row_near].tolist(), strict=True):
-        near_of_pair.setdefault(j, set()).add(country)
-    # Few pairs are near: only their asked names gather countries.
-    is_near = np.zeros(len(firsts), dtype=bool)
-    is_near[list(near_of_pair)] = True
-    near = is_near[pair_of]
-    for a, j in zip(owner[near].tolist(), pair_of[near].tolist(), strict=True):
-        out[a] = out[a] | near_of_pair[j]
-    return out
+    # (pair, country) of the places near, each once, sorted by pair.
+    near_country = np.unique(
+        row_pair[row_near] * n_countries
+        + located.country[located.start[pair_name][row_pair] + row_in_pair][row_near])
+    near_pair = near_country // n_countries
+    # Each asked name's pairs' countries: the (asked, country) that are near.
+    lo = np.searchsorted(near_pair, pair_of, "left")
+    count_of = np.searchsorted(near_pair, pair_of, "right") - lo
+    spread = np.repeat(np.arange(len(owner)), count_of)
+    taken = np.repeat(lo - (np.cumsum(count_of) - count_of), count_of) + np.arange(len(spread))
+    asked_near = owner[spread] * n_countries + near_country[taken] % n_countries
+    # An option's country outside located's is near nowhere: the id past the last.
+    country = np.fromiter(map(located.countries.get, option_country, repeat(n_countries - 1)),
+                          np.int64, len(option_country))
+    return np.isin(option_of * n_countries + country, asked_near)
 
 
 @cache
@@ -673,8 +700,9 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     another as rows of one array (options × place_model.FEATURES); and each choice's first
     row."""
     empty: frozenset[str] = frozenset()
-    located = _places_by_name()
-    held = [_countries_of(name) for _, name, _, _ in asked]
+    located = _located()
+    names = [name for _, name, _, _ in asked]
+    held = [_countries_of(name) for name in names]
     sizes = np.array([len(codes) for codes, _, _ in held])
     first = np.cumsum(sizes) - sizes
     choice = np.repeat(np.arange(len(asked)), sizes)
@@ -702,7 +730,7 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     is_us = codes == "US"
     columns = {
         "default": default,
-        "log_population": np.concatenate([_log_populations(name) for _, name, _, _ in asked]),
+        "log_population": np.concatenate([_log_populations(name) for name in names]),
         "default_capital": default & capital,
         "default_region": default & (its_kind == region_kind),
         "country_named": named_in_article(evidence.countries) & ~of_places,
@@ -713,11 +741,11 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
         "county_named": is_us & of_choices([
             bool(us_states & evidence.states_of_counties.get(d, empty))
             for (d, *_), (_, _, us_states) in zip(asked, held, strict=True)]),
-        "near": in_sets(_near_each([(name, evidence.places.get(d, empty))
-                                    for d, name, _, _ in asked], located)),
-        "near_a_place_of_a_name_of_several": in_sets(_near_each(
-            [(name, evidence.ambiguous_places.get(d, empty)) for d, name, _, _ in asked],
-            located)),
+        "near": _near_each(names, [evidence.places.get(d, empty) for d, *_ in asked],
+                           choice, option_code, located),
+        "near_a_place_of_a_name_of_several": _near_each(
+            names, [evidence.ambiguous_places.get(d, empty) for d, *_ in asked],
+            choice, option_code, located),
     }
     x = np.column_stack([columns[feature].astype(np.float64)
                          for feature in place_model.FEATURES])

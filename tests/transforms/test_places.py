@@ -258,15 +258,15 @@ def test_nearest_countries_as_town_by_town():
 
 
 def test_near_each_as_name_by_name():
-    """_near_each (all pairs of names in one NumPy pass) finds for each name the countries that
-    comparing its places with the other names' places one name at a time finds (a name among
-    its article's names is not near itself)."""
+    """_near_each (all pairs of names in one NumPy pass, by id) finds for each option the
+    country that comparing its name's places with the other names' places one name at a time
+    finds (a name among its article's names is not near itself)."""
     import random
 
     import numpy as np
 
     from transforms.place_model import NEAR_KM
-    from transforms.places import _km, _near_each
+    from transforms.places import _flat, _km, _near_each
 
     rng = random.Random(5)
     # Places within a few hundred km of each other, so some are near and some are not.
@@ -277,16 +277,20 @@ def test_near_each_as_name_by_name():
     names = sorted(located)
     asked = [(rng.choice(names + ["unknown"]), set(rng.sample(names, rng.randint(0, 4))))
              for _ in range(40)]
-    found = _near_each(asked, located)
-    assert any(found) and not all(found)
-    for (name, names), near in zip(asked, found, strict=True):
+    countries = ["US", "CA", "GB", "DE", "FR"]  # no place is in France
+    option_of = np.repeat(np.arange(len(asked)), len(countries))
+    found = _near_each([name for name, _ in asked], [others for _, others in asked], option_of,
+                       countries * len(asked), _flat(located))
+    assert found.any() and not found.all()
+    for a, (name, names) in enumerate(asked):
         others, expected = names - {name}, set()
         if name in located and others:
             codes, here = located[name]
             there = np.concatenate([located[o][1] for o in sorted(others)])
             nearest = _km(here[:, None], there[None, :]).min(axis=1)
             expected = set(codes[nearest <= NEAR_KM].tolist())
-        assert near == expected
+        assert {c for c, near in zip(countries, found[option_of == a], strict=True)
+                if near} == expected
 
 
 def test_a_capital_written_as_a_local_town_is_another_place_of_its_name():
