@@ -628,19 +628,23 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     def unit(word: str | None) -> str | None:
         return word.lower() if word is not None and word.isupper() else word
 
+    def blocking_name_part(word: str | None) -> bool:
+        return blocking(word) and is_name_part(word)
+
     (blocking_next, unit_next, one_letter_next, noun_next, capitalised_next,
-     street_next) = next_distinct.test(
+     street_next, name_part_next) = next_distinct.test(
         blocking, lambda w: unit(w) in currencies,
         lambda w: w is not None and len(w) == 1,
         # A noun follows: "French army", not "French and", "Spanish.".
         lambda w: bool(w and w[0].islower() and w not in _STOPWORD_SET),
-        lambda w: bool(w and w[0].isupper()), STREET_WORDS.__contains__)
+        lambda w: bool(w and w[0].isupper()), STREET_WORDS.__contains__, blocking_name_part)
     found.street = street_next & _kind_is(found.kind, "name", "capital", "city", "region")
     into_org |= divisions & blocking_next
-    blocking_previous, cue_previous, title_previous, given_name_previous = _word_tests(
+    (blocking_previous, cue_previous, title_previous, given_name_previous,
+     name_part_previous) = _word_tests(
         previous_words, blocking, lambda w: w is not None and w.lower() in LANGUAGE_CUES,
         lambda w: w in PERSON_TITLES or _is_initial(w),
-        lambda w: blocking(w) and is_given_name(w))
+        lambda w: blocking(w) and is_given_name(w), blocking_name_part)
     no_previous = ~neighbours.has_previous
     currency = _narrow_at(currency_able, lambda at: neighbours.character_after(at, "$"))
     currency |= _narrow(currency_able & ~currency & unit_next,  # "US$5 million", "HK$"
@@ -659,12 +663,10 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     def known(word: str, language: str) -> bool:
         return simplemma.is_known(word, lang=language)
 
-    def a_blocking_neighbour(i: int, holds: Callable[[str], bool],
-                             *sides: list[str | None]) -> bool:
-        """Whether a capitalised neighbour of candidate ``i`` that blocks is one ``holds``:
-        of those on ``sides`` (next_words, previous_words), both where none are given."""
+    def a_blocking_neighbour(i: int, holds: Callable[[str], bool]) -> bool:
+        """Whether a capitalised neighbour of candidate ``i`` that blocks is one ``holds``."""
         return any(blocking(word) and holds(word)
-                   for word in (side[i] for side in sides or (next_words, previous_words)))
+                   for word in (next_words[i], previous_words[i]))
 
     def unknown_to_the_language(i: int) -> bool:
         language = languages[span(i)[0] % n_titles]
@@ -682,10 +684,10 @@ def _apply_rules(found: _Candidates, texts: list[str], n_titles: int,
     # "Paris Policemen"), a person's name part follows a name ("Chelsea Clinton").
     town = towns_or_regions & in_body & ~rule["person"] & english & ~us_state
 
-    beside_names = _narrow(named_neighbour, lambda i: a_blocking_neighbour(i, is_name_part))
+    # (A test of each distinct word: a batch's neighbours are mostly the same few hundred.)
+    beside_names = named_neighbour & (name_part_next | name_part_previous)
     followed = named_neighbour & town & blocking_next & ~blocking_previous
-    before_names = _narrow(followed,
-                           lambda i: a_blocking_neighbour(i, is_name_part, next_words))
+    before_names = followed & name_part_next
     institution_next = (named_neighbour & us_state & ~beside_names) | (followed & ~before_names)
     named_neighbour &= ~institution_next
     # Unless one sense per article makes it a person (below: "the Bush Presidency" beside
