@@ -336,8 +336,7 @@ def _pairs(doc: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
 
 def _ids_of_countries(codes: Iterable[str]) -> np.ndarray:
     """_country_ids of each code, -1 where it has none."""
-    ids = _country_ids()
-    return np.array([ids.get(code, -1) for code in codes], dtype=np.int64)
+    return np.fromiter(map(_country_ids().get, codes, repeat(-1)), np.int64)
 
 
 def resolve(
@@ -585,7 +584,8 @@ def _named_in_articles(doc: np.ndarray, key: np.ndarray, code: np.ndarray, facts
     np.bitwise_or.at(counties, doc[at_anchor], np.fromiter(
         map(county_anchors.get, anchor_keys, repeat(0)), np.int64, len(anchor_keys)))
     # A big city's state ("Dallas"), a US town's only one ("Lexington").
-    big = [_state_mask((reading.admin1,)) if reading.population >= ANCHOR_MIN_POPULATION else 0
+    bits = _state_bits()
+    big = [bits.get(reading.admin1, 0) if reading.population >= ANCHOR_MIN_POPULATION else 0
            for reading in biggest]
     np.bitwise_or.at(states, doc[one_country], np.array(big, dtype=np.int64))
     other_us = np.flatnonzero(~anchor & ~one_country & (code == "US"))
@@ -671,21 +671,30 @@ def _located() -> _Located:
     return _flat(_places_by_name())
 
 
-def _near_each(names: list[str], docs: np.ndarray, named: np.ndarray, option_of: np.ndarray,
-               option_country: list[str], located: _Located) -> np.ndarray:
+def _located_ids(names: list[str], countries: list[str], located: _Located
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """_near_each's ids of ``names`` and ``countries``."""
+    return (np.fromiter(map(located.ids.get, names, repeat(-1)), np.int64, len(names)),
+            np.fromiter(map(located.countries.get, countries, repeat(len(located.countries))),
+                        np.int64, len(countries)))
+
+
+def _near_each(names: np.ndarray, docs: np.ndarray, named: np.ndarray, option_of: np.ndarray,
+               option_country: np.ndarray, located: _Located) -> np.ndarray:
     """Whether a place of each option's name (``option_of`` indexes ``names``, of articles
     ``docs``) in its country (``option_country``) lies within place_model.NEAR_KM of a place
     of another name its article names (``named``: _pairs of article and ``located`` id). Each
-    (name, other) pair of the batch is measured once, all of them in one NumPy pass; names and
-    countries are ids, not strings, throughout."""
-    ids, n_names, n_countries = located.ids, len(located.ids), len(located.countries) + 1
+    (name, other) pair of the batch is measured once, all of them in one NumPy pass. Names
+    and countries are ids (_located_ids): ``located.ids``, -1 for a name it does not have,
+    and ``located.countries``, len(located.countries) for a country it does not have."""
+    n_names, n_countries = len(located.ids), len(located.countries) + 1
     # Every (asked, other name) as flat arrays: each asked name's article's run of ``named``.
     lo = np.searchsorted(named, docs * n_names)
     sizes = np.searchsorted(named, (docs + 1) * n_names) - lo
     owner = np.repeat(np.arange(len(names)), sizes)
     other = named[np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
                   + np.arange(int(sizes.sum()))] % n_names
-    name = np.fromiter(map(ids.get, names, repeat(-1)), np.int64, len(names))[owner]
+    name = names[owner]
     wanted = (name >= 0) & (other != name)
     owner, name, other = owner[wanted], name[wanted], other[wanted]
     near = np.zeros(len(option_of), dtype=bool)
@@ -718,10 +727,7 @@ def _near_each(names: list[str], docs: np.ndarray, named: np.ndarray, option_of:
     spread = np.repeat(np.arange(len(owner)), count_of)
     taken = np.repeat(lo - (np.cumsum(count_of) - count_of), count_of) + np.arange(len(spread))
     asked_near = owner[spread] * n_countries + near_country[taken] % n_countries
-    # An option's country outside located's is near nowhere: the id past the last.
-    country = np.fromiter(map(located.countries.get, option_country, repeat(n_countries - 1)),
-                          np.int64, len(option_country))
-    return np.isin(option_of * n_countries + country, asked_near)
+    return np.isin(option_of * n_countries + option_country, asked_near)
 
 
 @cache
@@ -780,6 +786,7 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     capital = its_kind == capital_kind
     option_pair = doc[choice] * len(_country_ids()) + _ids_of_countries(option_code)
     us_states = np.array([states for _, _, states in held], dtype=np.int64)
+    name_ids, country_ids = _located_ids(names, option_code, located)
 
     def named_in_article(named: np.ndarray) -> np.ndarray:
         """Whether each option's country is among the article's (_pairs) ``named``."""
@@ -804,9 +811,9 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
         "country_has_places_named": of_places,
         "state_named": state_in(evidence.states),
         "county_named": state_in(evidence.states_of_counties),
-        "near": _near_each(names, doc, evidence.places, choice, option_code, located),
+        "near": _near_each(name_ids, doc, evidence.places, choice, country_ids, located),
         "near_a_place_of_a_name_of_several": _near_each(
-            names, doc, evidence.ambiguous_places, choice, option_code, located),
+            name_ids, doc, evidence.ambiguous_places, choice, country_ids, located),
     }
     x = np.column_stack([columns[feature].astype(np.float64)
                          for feature in place_model.FEATURES])
