@@ -441,10 +441,11 @@ class _Neighbours:
                 | ((past < start - 1) & (self.codes[past] == ord("."))))
 
 
-def _candidates(texts: list[str], languages: list[str | None], joined: str) -> _Candidates:
+def _candidates(texts: list[str], languages: list[str | None], joined: str, encoded: bytes
+                ) -> _Candidates:
     """Every gazetteer form in the texts, each text scanned with its article's language's
     automaton (``languages``, one per article: text i and n + i are article i's; ``joined``:
-    the texts joined with NUL)."""
+    the texts joined with NUL, ``encoded`` the same in UTF-8)."""
     automaton, entries = _matcher()
     with_forms = _languages_with_forms()
     # An article's title and body are scanned with its language's automaton.
@@ -452,7 +453,7 @@ def _candidates(texts: list[str], languages: list[str | None], joined: str) -> _
     parts = [(spans.doc, spans.start, spans.end, spans.payload, spans.form)
              for _, spans in find_spans_by_group(
                  texts, groups, lambda language: _language_automaton(language) if language
-                 else automaton, joined)]
+                 else automaton, joined, encoded)]
     text, start, end, payload, form = (np.concatenate(column)
                                        for column in zip(*parts, strict=True))
     if len(parts) > 1:  # one group's spans are in order already
@@ -796,13 +797,18 @@ def find_mentions(docs: pl.DataFrame, decisions: list | None = None) -> pl.DataF
         return pl.DataFrame(schema=MENTION_SCHEMA)
     # Titles and bodies are scanned as one batch: text i < n is title i, text n + i body i.
     n = docs.height
-    texts = docs["title"].fill_null("").to_list() + docs["body"].fill_null("").to_list()
+    batch_texts = pl.concat([docs[name].cast(pl.Utf8).fill_null("").alias("text")
+                             for name in ("title", "body")])
+    texts = batch_texts.to_list()
     # Identified from the body, as ingest does, where the articles do not say.
     languages = docs["lang"].to_list() if "lang" in docs.columns else languages_of(texts[n:])
     site_countries = (list(map(site_country, docs["site"].to_list())) if "site" in docs.columns
                       else None)
     joined = "\x00".join(texts)  # scanned, and read for the words next to mentions
-    candidates = _candidates(texts, languages, joined)
+    # Joined by Polars, which holds them in UTF-8 already: encoding ``joined`` cost 4 ms a
+    # LGL batch.
+    encoded = batch_texts.str.join("\x00").cast(pl.Binary).item()
+    candidates = _candidates(texts, languages, joined, encoded)
     # US counties as written, before a rule reads one as part of a longer name ("Edgar County
     # Special Education"): no person is called that, and they still place the article's towns.
     _, entries = _matcher()

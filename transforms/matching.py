@@ -219,13 +219,15 @@ def _leftmost_longest(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return order[chosen]
 
 
-def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None) -> Spans:
+def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None,
+               encoded: bytes | None = None) -> Spans:
     """Whole-word, leftmost-longest, non-overlapping matches of the automaton in each text
-    (``joined``: the texts joined with NUL, where the caller has them already)."""
+    (``joined``: the texts joined with NUL, where the caller has them already; ``encoded``:
+    ``joined`` in UTF-8, where the caller has that too)."""
     empty = np.zeros(0, dtype=np.int64)
     if joined is None:
         joined = _SEPARATOR.join(texts)
-    haystack = joined.encode()
+    haystack = joined.encode() if encoded is None else encoded
     for space in _SPACES:
         haystack = haystack.replace(space, b" ")
     matches = _scan(automaton, haystack)
@@ -254,17 +256,19 @@ def find_spans(texts: list[str], automaton: Automaton, joined: str | None = None
 
 
 def find_spans_by_group(texts: list[str], groups: list[str],
-                        automaton_of: Callable[[str], Automaton], joined: str | None = None
+                        automaton_of: Callable[[str], Automaton], joined: str | None = None,
+                        encoded: bytes | None = None
                         ) -> Iterator[tuple[str, Spans]]:
     """find_spans of each group's texts (``groups``: one per text) with that group's automaton
     (a language's terms); each group's Spans index ``texts`` (``joined``: the texts joined
-    with NUL, where the caller has them already)."""
+    with NUL, and ``encoded``, those in UTF-8, where the caller has them already)."""
     labels = np.empty(len(groups), dtype=object)
     labels[:] = groups
     for group in dict.fromkeys(groups):  # in the order they first come
         indices = np.flatnonzero(labels == group)
         whole = len(indices) == len(texts)
         spans = find_spans(texts if whole else [texts[i] for i in indices.tolist()],
-                           automaton_of(group), joined if whole else None)
+                           automaton_of(group), joined if whole else None,
+                           encoded if whole else None)
         yield group, Spans(indices[spans.doc], spans.start, spans.end, spans.payload,
                            spans.form)
