@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from functools import cache
-from itertools import count
 
 import numpy as np
 import polars as pl
@@ -311,20 +310,20 @@ class _Neighbours:
         return at
 
     def _strings(self, first: np.ndarray, last: np.ndarray,
-                 at: np.ndarray | None = None, size: int | None = None) -> list[str | None]:
+                 at: np.ndarray | None = None, size: int | None = None) -> _Made:
         """The text from each ``first`` to ``last``, None where they are equal; placed at
         ``at`` in a list of ``size`` (None elsewhere) where given. Most are None: only the
         others are sliced."""
         joined, pad = self.joined, len(_PAD)
         made = np.flatnonzero(last > first)
-        words: list[str | None] = [None] * (len(first) if size is None else size)
-        for i, a, b in zip((made if at is None else at[made]).tolist(), first[made].tolist(),
-                           last[made].tolist(), strict=True):
-            words[i] = joined[a - pad:b - pad]
-        return words
+        strings = [joined[a - pad:b - pad]
+                   for a, b in zip(first[made].tolist(), last[made].tolist(), strict=True)]
+        words = np.full(len(first) if size is None else size, None, dtype=object)
+        where = made if at is None else at[made]
+        words[where] = strings
+        return _Made(words.tolist(), where, strings)
 
-    def _spread(self, wanted: np.ndarray, first: np.ndarray, last: np.ndarray
-                ) -> list[str | None]:
+    def _spread(self, wanted: np.ndarray, first: np.ndarray, last: np.ndarray) -> _Made:
         """_strings of the candidates ``wanted`` (a mask), None for the others."""
         return self._strings(first, last, np.flatnonzero(wanted), len(self.start))
 
@@ -357,7 +356,7 @@ class _Neighbours:
     # Making a string of every neighbouring word cost more than reading them all: only those
     # a rule may test are made, the others are None (has_previous says which are there).
     def next_words(self, wanted: np.ndarray, any_case: np.ndarray | None = None,
-                   lower_case: frozenset[str] = frozenset()) -> list[str | None]:
+                   lower_case: frozenset[str] = frozenset()) -> _Made:
         """The word after each candidate ``wanted`` picks: made a string if it is capitalised,
         where ``any_case`` picks the candidate, or if it may be one of ``lower_case``."""
         end = self.end[wanted]
@@ -369,7 +368,7 @@ class _Neighbours:
         return self._spread(wanted, first, np.where(made, last, first))
 
     def previous_words(self, wanted: np.ndarray, any_case: np.ndarray | None = None
-                       ) -> list[str | None]:
+                       ) -> _Made:
         """The word before each candidate ``wanted`` picks: made a string if it is capitalised
         or where ``any_case`` picks the candidate."""
         first, last = self._word_back_from(self.start[wanted])
@@ -380,7 +379,7 @@ class _Neighbours:
             made |= any_case[wanted]
         return self._spread(wanted, first, np.where(made, last, first))
 
-    def second_and_third_words(self, which: np.ndarray) -> tuple[list[str | None], ...]:
+    def second_and_third_words(self, which: np.ndarray) -> tuple[_Made, ...]:
         """The two words after the next one (as _WORDS reads them) of the candidates
         ``which`` indexes, next_words having read theirs: each after at least a space or tab;
         made strings where they are capitalised (else None)."""
@@ -395,7 +394,7 @@ class _Neighbours:
             at = np.where(last > first, last, stop)  # after none, none either
         return tuple(words)
 
-    def word_before(self, which: np.ndarray, at: np.ndarray) -> list[str | None]:
+    def word_before(self, which: np.ndarray, at: np.ndarray) -> _Made:
         """The word before each position ``at`` (one per candidate ``which`` indexes) past
         spaces and tabs, in the CONTEXT characters before it, if it is capitalised (else
         None)."""
@@ -490,14 +489,30 @@ def _capitalised_non_title(word: str | None) -> bool:
     return word is not None and word[0].isupper() and word not in _STOP_CAPITALISED
 
 
+class _Made(list):
+    """Words of candidates (None where there is none), and where the words are (``at``, in
+    order) with the words there (``strings``): most are None."""
+
+    def __init__(self, words: list[str | None], at: np.ndarray, strings: list[str]):
+        super().__init__(words)
+        self.at, self.strings = at, strings
+
+
 class _Words:
     """Candidates' words, for tests run once per distinct word: the neighbours of a batch's
     candidates are mostly the same few hundred words."""
 
-    def __init__(self, words: list[str | None]):
-        # Each word's id is the position it was first seen at (a C loop: no Python per word).
+    def __init__(self, words: _Made):
+        # Each word's id is the position it was first seen at (a C loop over the words, not
+        # the Nones, which are all the first None's).
+        nones = np.ones(len(words), dtype=bool)
+        nones[words.at] = False
         first_seen: dict[str | None, int] = {}
-        self.ids = np.fromiter(map(first_seen.setdefault, words, count()), np.intp, len(words))
+        if nones.any():
+            first_seen[None] = int(np.argmax(nones))
+        self.ids = np.full(len(words), first_seen.get(None, 0), dtype=np.intp)
+        self.ids[words.at] = np.fromiter(map(first_seen.setdefault, words.strings,
+                                             words.at.tolist()), np.intp, len(words.at))
         self.words, self.distinct = words, first_seen
 
     def test(self, *tests: Callable[[str | None], bool]) -> list[np.ndarray]:
@@ -511,8 +526,7 @@ class _Words:
         return results
 
 
-def _word_tests(words: list[str | None], *tests: Callable[[str | None], bool]
-                ) -> list[np.ndarray]:
+def _word_tests(words: _Made, *tests: Callable[[str | None], bool]) -> list[np.ndarray]:
     return _Words(words).test(*tests)
 
 
