@@ -242,6 +242,13 @@ _CHAR_CLASS = np.full(0x110000, _UNCLASSIFIED, dtype=np.uint8)
 _PAD = "\x00" * (CONTEXT + 1)
 
 
+@cache
+def _signatures(words: frozenset[str]) -> np.ndarray:
+    """Each word's length, first and last code point as one sorted integer (_one_of)."""
+    return np.unique(np.array([len(w) << 42 | ord(w[0]) << 21 | ord(w[-1]) for w in words],
+                              dtype=np.int64))
+
+
 def _code_points(joined: str) -> np.ndarray:
     """The code points of ``joined`` with _PAD NULs before and after: one byte each for ASCII,
     two where no character needs a surrogate pair, else four."""
@@ -345,13 +352,14 @@ class _Neighbours:
     def _one_of(self, first: np.ndarray, last: np.ndarray, words: frozenset[str]
                 ) -> np.ndarray:
         """Whether each word may be one of ``words``: same length, first and last letter."""
-        def signature(length, head, tail):
-            return length.astype(np.int64) << 42 | head.astype(np.int64) << 21 | tail
-
-        known = np.array([len(w) << 42 | ord(w[0]) << 21 | ord(w[-1]) for w in words],
-                         dtype=np.int64)
-        return (last > first) & np.isin(signature(last - first, self.codes[first],
-                                                  self.codes[last - 1]), known)
+        known = _signatures(words)
+        if not len(known):
+            return np.zeros(len(first), dtype=bool)
+        signature = ((last - first).astype(np.int64) << 42
+                     | self.codes[first].astype(np.int64) << 21 | self.codes[last - 1])
+        # Looked up in the few sorted signatures, not sorted with them (np.isin).
+        at = np.minimum(np.searchsorted(known, signature), len(known) - 1)
+        return (last > first) & (known[at] == signature)
 
     # Making a string of every neighbouring word cost more than reading them all: only those
     # a rule may test are made, the others are None (has_previous says which are there).
@@ -571,7 +579,8 @@ def _same_name_everywhere(marked: np.ndarray, found: _Candidates, texts: list[st
     # and one form one entry (all the candidates of those articles: 3.3 ms a LGL batch, not
     # 2.4).
     doc_entry = doc * (int(found.payload.max()) + 1) + found.payload
-    at = np.flatnonzero(eligible & np.isin(doc_entry, doc_entry[marked]))
+    at = np.flatnonzero(eligible)  # fewer than all: the entries are looked up among them
+    at = at[np.isin(doc_entry[at], doc_entry[marked])]
     names = list(zip(doc[at].tolist(), _surfaces(found[at], texts), strict=True))
     people = {name for name, person in zip(names, marked[at].tolist(), strict=True) if person}
     marked = marked.copy()
