@@ -69,7 +69,10 @@ SOURCE_SITES = {"bbc-": "news.bbc.co.uk", "gnad-": "derstandard.at"}
 @cache
 def _benchmark_page_sites() -> dict[str, str]:
     """aeb-<first 12 of the page id> → the benchmark page's host (aeb-html's ground truth)."""
-    truth = json.loads((DATA / "aeb-html" / "ground-truth.json").read_text(encoding="utf-8"))
+    path = DATA / "aeb-html" / "ground-truth.json"
+    if not path.exists():  # the pages' sites are then unknown, as in a run without URLs
+        return {}
+    truth = json.loads(path.read_text(encoding="utf-8"))
     return {f"aeb-{page_id[:12]}": urlsplit(page["url"]).hostname.removeprefix("www.")
             for page_id, page in truth.items()}
 
