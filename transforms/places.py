@@ -322,10 +322,11 @@ def _town_masks() -> tuple[dict[str, int], dict[str, int]]:
 
 @cache
 def _country_ids() -> dict[str, int]:
-    """ISO code → id, of every country a reading lies in: the only countries a choice
-    between readings tests."""
+    """ISO code → id, of every country a reading or a located place (_places_by_name) lies
+    in: the only countries a choice between readings tests."""
+    located = {code for codes, _ in _places_by_name().values() for code in codes.tolist()}
     return {code: i for i, code in enumerate(sorted(
-        {r.code for found in readings().values() for r in found}))}
+        located | {r.code for found in readings().values() for r in found}))}
 
 
 def _pairs(doc: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
@@ -642,41 +643,28 @@ def _km(here: np.ndarray, there: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class _Located:
     """Places of names (_places_by_name) as flat arrays: name ``ids[name]``'s places are the
-    rows ``start[id]`` to ``start[id] + size[id]``, each with its country's index into
-    ``countries``."""
+    rows ``start[id]`` to ``start[id] + size[id]``, each with its country's _country_ids."""
 
     ids: dict[str, int]
     start: np.ndarray
     size: np.ndarray
     country: np.ndarray
     where: np.ndarray  # (latitude, longitude) in radians
-    countries: dict[str, int]
 
 
 def _flat(located: dict[str, tuple[np.ndarray, np.ndarray]]) -> _Located:
-    countries = {code: i for i, code in enumerate(sorted(
-        {code for codes, _ in located.values() for code in codes.tolist()}))}
     size = np.array([len(codes) for codes, _ in located.values()], dtype=np.int64)
     return _Located(
         ids={name: i for i, name in enumerate(located)}, start=np.cumsum(size) - size,
         size=size,
-        country=np.array([countries[code] for codes, _ in located.values()
-                          for code in codes.tolist()], dtype=np.int64),
-        where=np.concatenate([where for _, where in located.values()]).reshape(-1, 2),
-        countries=countries)
+        country=_ids_of_countries(code for codes, _ in located.values()
+                                  for code in codes.tolist()),
+        where=np.concatenate([where for _, where in located.values()]).reshape(-1, 2))
 
 
 @cache
 def _located() -> _Located:
     return _flat(_places_by_name())
-
-
-def _located_ids(names: list[str], countries: list[str], located: _Located
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """_near_each's ids of ``names`` and ``countries``."""
-    return (np.fromiter(map(located.ids.get, names, repeat(-1)), np.int64, len(names)),
-            np.fromiter(map(located.countries.get, countries, repeat(len(located.countries))),
-                        np.int64, len(countries)))
 
 
 def _near_each(names: np.ndarray, docs: np.ndarray, named: np.ndarray, option_of: np.ndarray,
@@ -685,9 +673,8 @@ def _near_each(names: np.ndarray, docs: np.ndarray, named: np.ndarray, option_of
     ``docs``) in its country (``option_country``) lies within place_model.NEAR_KM of a place
     of another name its article names (``named``: _pairs of article and ``located`` id). Each
     (name, other) pair of the batch is measured once, all of them in one NumPy pass. Names
-    and countries are ids (_located_ids): ``located.ids``, -1 for a name it does not have,
-    and ``located.countries``, len(located.countries) for a country it does not have."""
-    n_names, n_countries = len(located.ids), len(located.countries) + 1
+    are ``located.ids`` (-1 for a name it does not have), countries _country_ids."""
+    n_names, n_countries = len(located.ids), len(_country_ids())
     # Every (asked, other name) as flat arrays: each asked name's article's run of ``named``.
     lo = np.searchsorted(named, docs * n_names)
     sizes = np.searchsorted(named, (docs + 1) * n_names) - lo
@@ -784,9 +771,10 @@ def _context_features(asked: list[tuple[int, str, int, str]], evidence: _Evidenc
     default = codes == np.repeat(np.array([c for _, _, _, c in asked]), sizes)
     its_kind = np.repeat([k for _, _, k, _ in asked], sizes)
     capital = its_kind == capital_kind
-    option_pair = doc[choice] * len(_country_ids()) + _ids_of_countries(option_code)
+    country_ids = _ids_of_countries(option_code)  # every option's is a reading's
+    option_pair = doc[choice] * len(_country_ids()) + country_ids
     us_states = np.array([states for _, _, states in held], dtype=np.int64)
-    name_ids, country_ids = _located_ids(names, option_code, located)
+    name_ids = np.fromiter(map(located.ids.get, names, repeat(-1)), np.int64, len(names))
 
     def named_in_article(named: np.ndarray) -> np.ndarray:
         """Whether each option's country is among the article's (_pairs) ``named``."""
@@ -882,10 +870,10 @@ def supported_towns(doc: np.ndarray, key: np.ndarray, code: np.ndarray, kind: np
     gazetteer's city cut count only with support: a qualifier or the context resolved them
     (resolve), the article names their country through another mention or, where
     ``words_checked``, is on a site of that country (``site_countries``, per article, as
-    resolve reads them), or a place of another
-    town, capital or region it names lies within SUPPORT_KM of a town of that name ("Danbury"
-    and "New Milford", 20 km apart in Connecticut; not a town called Armenia near Sonsonate when
-    the article names the country); or, where ``words_checked`` (the mention's article is in
+    resolve reads them), or a place of another town, capital or region it names lies within
+    SUPPORT_KM of a town of that name ("Danbury" and "New Milford", 20 km apart in
+    Connecticut; not a town called Armenia near Sonsonate when the article names the
+    country); or, where ``words_checked`` (the mention's article is in
     the language whose words the gazetteer's town cut leaves out: English), the article names
     no other place or country at all. ``doc`` is each mention's article, ``kind`` its index
     into KINDS."""

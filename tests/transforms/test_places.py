@@ -266,7 +266,7 @@ def test_near_each_as_name_by_name():
     import numpy as np
 
     from transforms.place_model import NEAR_KM
-    from transforms.places import _flat, _km, _located_ids, _near_each
+    from transforms.places import _flat, _ids_of_countries, _km, _near_each
 
     rng = random.Random(5)
     # Places within a few hundred km of each other, so some are near and some are not.
@@ -283,8 +283,8 @@ def test_near_each_as_name_by_name():
     # Each asked name in an article of its own, which names its other names.
     named = np.unique([a * len(flat.ids) + flat.ids[other]
                        for a, (_, others) in enumerate(asked) for other in others])
-    name_ids, country_ids = _located_ids([name for name, _ in asked], countries * len(asked),
-                                         flat)
+    name_ids = np.array([flat.ids.get(name, -1) for name, _ in asked])
+    country_ids = _ids_of_countries(countries * len(asked))
     found = _near_each(name_ids, np.arange(len(asked)), named, option_of, country_ids, flat)
     assert found.any() and not found.all()
     for a, (name, names) in enumerate(asked):
