@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterator
 from functools import cache, partial
 from itertools import combinations, cycle
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import polars as pl
 from rich.console import Console
@@ -38,6 +37,7 @@ from rich.table import Table
 
 from bench.data import DATA, HALVES, half_of
 from flows.long_lived import freeze_long_lived
+from transforms.articles import host_of
 from transforms.countries import article_countries, find_mentions
 from transforms.language import languages_of
 
@@ -73,8 +73,7 @@ def _benchmark_page_sites() -> dict[str, str]:
     if not path.exists():  # the pages' sites are then unknown, as in a run without URLs
         return {}
     truth = json.loads(path.read_text(encoding="utf-8"))
-    return {f"aeb-{page_id[:12]}": urlsplit(page["url"]).hostname.removeprefix("www.")
-            for page_id, page in truth.items()}
+    return {f"aeb-{page_id[:12]}": host_of(page["url"]) for page_id, page in truth.items()}
 
 
 def site_of(article_id: str) -> str | None:

@@ -25,7 +25,9 @@ ANALYTIC_TABLES = (
 )
 
 
-# The ISO week (its Monday, UTC) of an article, as SQL over the articles table: one rule.
+# What a batch of articles is read with (articles_at); its week is transforms.dates'
+# ARTICLE_WEEK, the one rule for an article's ISO week.
+_BATCH_COLUMNS = f"doc_id, title, body, lang, site, dup_of, {ARTICLE_WEEK} AS week"
 
 
 def articles_at(wh: Warehouse, rowids: list[int]) -> pl.DataFrame:
@@ -36,15 +38,14 @@ def articles_at(wh: Warehouse, rowids: list[int]) -> pl.DataFrame:
     a list of row ids, or a row id in the output, makes it hold the text of a whole vector of
     2,048 rows at once: 40 bodies of 9 MB ran it out of its memory), the rows kept by doc_id."""
     if not rowids:
-        return wh.frame(f"SELECT doc_id, title, body, lang, site, dup_of, {ARTICLE_WEEK} AS week "
-                        "FROM articles LIMIT 0")
+        return wh.frame(f"SELECT {_BATCH_COLUMNS} FROM articles LIMIT 0")
     first, last = min(rowids), max(rowids)
     keys = wh.frame("SELECT rowid, doc_id FROM articles WHERE rowid BETWEEN ? AND ? "
                     "AND rowid IN (SELECT unnest(?::BIGINT[])) ORDER BY rowid",
                     [first, last, rowids])
     found = wh.frame(
-        f"SELECT doc_id, title, body, lang, site, dup_of, {ARTICLE_WEEK} AS week FROM articles "
-        "WHERE rowid BETWEEN ? AND ? AND doc_id IN (SELECT unnest(?::VARCHAR[]))",
+        f"SELECT {_BATCH_COLUMNS} FROM articles WHERE rowid BETWEEN ? AND ? "
+        "AND doc_id IN (SELECT unnest(?::VARCHAR[]))",
         [first, last, keys["doc_id"].to_list()])
     return keys.select("doc_id").join(found, on="doc_id", maintain_order="left")
 
